@@ -1,0 +1,163 @@
+package io.ctops.server.cli;
+
+import io.ctops.server.enrolment.AgentApprovals;
+import io.ctops.server.enrolment.AgentApprovals.AgentRow;
+import io.ctops.server.enrolment.AgentApprovals.Approval;
+import io.ctops.server.enrolment.AgentApprovals.Revocation;
+import io.ctops.server.orgs.Organisations;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code ctops agent ...}: the administrator's view of enrolled agents. */
+@Command(
+    name = "agent",
+    description = "List, approve and revoke enrolled agents.",
+    mixinStandardHelpOptions = true)
+final class AgentCommand {
+  private static final Set<String> STATUSES = Set.of("pending", "active", "offline", "revoked");
+
+  @Command(
+      name = "list",
+      description = "List enrolled agents, newest first.",
+      mixinStandardHelpOptions = true)
+  static final class ListAgents implements Callable<Integer> {
+    private final CliContext context;
+    @Spec CommandSpec spec;
+
+    @Option(names = "--org", paramLabel = "NAME", description = "Only this organisation's agents.")
+    String org;
+
+    @Option(
+        names = "--status",
+        paramLabel = "STATUS",
+        description = "Only agents in this status: pending, active, offline or revoked.")
+    String status;
+
+    ListAgents(CliContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+      Optional<String> wanted = Optional.ofNullable(status).map(s -> s.toLowerCase(Locale.ROOT));
+      if (wanted.isPresent() && !STATUSES.contains(wanted.get())) {
+        throw new UserError(
+            "--status must be one of pending, active, offline, revoked; got '" + status + "'");
+      }
+      List<AgentRow> agents =
+          context.withDatabase(
+              "agent list",
+              database -> {
+                Optional<UUID> orgId =
+                    Optional.ofNullable(org)
+                        .map(
+                            name ->
+                                new Organisations(database.jdbi()).resolve(Optional.of(name)).id());
+                return new AgentApprovals(database.jdbi(), context.clock()).list(orgId, wanted);
+              });
+      Output table =
+          new Output("ID", "ORG", "HOSTNAME", "STATUS", "VERSION", "ENROLLED", "APPROVED");
+      for (AgentRow agent : agents) {
+        table.row(
+            agent.id().toString(),
+            agent.orgName(),
+            agent.hostname().orElse("-"),
+            agent.status(),
+            agent.version().orElse("-"),
+            Output.time(agent.createdAt()),
+            Output.time(agent.approvedAt()));
+      }
+      spec.commandLine().getOut().print(agents.isEmpty() ? "No agents.\n" : table.render());
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "approve",
+      description =
+          "Approve a pending agent: it receives its credentials on its next registration poll. The duplicate-host check runs again first; a conflict is reported and nothing changes.",
+      mixinStandardHelpOptions = true)
+  static final class Approve implements Callable<Integer> {
+    private final CliContext context;
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "ID", description = "The agent's id (see ctops agent list).")
+    UUID id;
+
+    Approve(CliContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+      Approval outcome =
+          context.withDatabase(
+              "agent approve",
+              database ->
+                  new AgentApprovals(database.jdbi(), context.clock())
+                      .approve(id, "approved with ctops agent approve"));
+      PrintWriter out = spec.commandLine().getOut();
+      switch (outcome) {
+        case Approval.Approved approved ->
+            out.println(
+                "Approved agent "
+                    + id
+                    + approved.agent().hostname().map(h -> " (" + h + ")").orElse("")
+                    + ".");
+        case Approval.AlreadyActive already ->
+            out.println("Agent " + id + " is already approved (" + already.agent().status() + ").");
+        case Approval.Refused refused -> throw new UserError("cannot approve: " + refused.reason());
+        case Approval.NotFound notFound -> throw new UserError("no agent with id " + notFound.id());
+      }
+      out.flush();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "revoke",
+      description = "Revoke an agent: its credentials stop working and its host shows as revoked.",
+      mixinStandardHelpOptions = true)
+  static final class Revoke implements Callable<Integer> {
+    private final CliContext context;
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "ID", description = "The agent's id (see ctops agent list).")
+    UUID id;
+
+    Revoke(CliContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+      Revocation outcome =
+          context.withDatabase(
+              "agent revoke",
+              database ->
+                  new AgentApprovals(database.jdbi(), context.clock())
+                      .revoke(id, "revoked with ctops agent revoke"));
+      PrintWriter out = spec.commandLine().getOut();
+      switch (outcome) {
+        case Revocation.Revoked revoked -> out.println("Revoked agent " + id + ".");
+        case Revocation.AlreadyRevoked already ->
+            out.println("Agent " + id + " was already revoked.");
+        case Revocation.NotFound notFound ->
+            throw new UserError("no agent with id " + notFound.id());
+      }
+      out.flush();
+      return 0;
+    }
+  }
+}

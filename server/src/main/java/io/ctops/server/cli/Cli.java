@@ -1,0 +1,81 @@
+package io.ctops.server.cli;
+
+import io.ctops.server.orgs.Organisations.UnknownOrganisationException;
+import io.ctops.server.platform.config.ConfigException;
+import io.ctops.server.platform.database.Database.DataDirectoryInUseException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.ParseResult;
+
+/** Builds the {@code ctops} command tree and decides how failures reach the user. */
+public final class Cli {
+  private Cli() {}
+
+  @Command(
+      name = "ctops",
+      description = {
+        "CT-Ops: self-hosted infrastructure monitoring and operations.",
+        "",
+        "Admin commands (token, agent) act on the server's database:",
+        "DATABASE_URL when set, otherwise the embedded PostgreSQL in",
+        "$CT_OPS_DATA_DIR (default ~/.ct-ops), whether or not the server runs."
+      },
+      mixinStandardHelpOptions = true,
+      versionProvider = Version.class,
+      synopsisSubcommandLabel = "COMMAND")
+  static final class Root implements Runnable {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      spec.commandLine().usage(spec.commandLine().getOut());
+    }
+  }
+
+  static CommandLine build(CliContext context) {
+    CommandLine root = new CommandLine(new Root());
+    root.addSubcommand("server", new ServerCommand(context));
+    root.addSubcommand("dev-tls", new DevTlsCommand());
+    CommandLine token = new CommandLine(new TokenCommand());
+    token.addSubcommand("create", new TokenCommand.Create(context));
+    token.addSubcommand("list", new TokenCommand.ListTokens(context));
+    token.addSubcommand("revoke", new TokenCommand.Revoke(context));
+    root.addSubcommand("token", token);
+    CommandLine agent = new CommandLine(new AgentCommand());
+    agent.addSubcommand("list", new AgentCommand.ListAgents(context));
+    agent.addSubcommand("approve", new AgentCommand.Approve(context));
+    agent.addSubcommand("revoke", new AgentCommand.Revoke(context));
+    root.addSubcommand("agent", agent);
+    root.setExecutionExceptionHandler(new Failures());
+    root.setUsageHelpWidth(100);
+    return root;
+  }
+
+  /** Expected failures print one line and exit 1; a bug prints its stack trace and exits 70. */
+  private static final class Failures implements IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(
+        Exception exception, CommandLine commandLine, ParseResult parseResult) {
+      PrintWriter err = commandLine.getErr();
+      if (exception instanceof ConfigException
+          || exception instanceof UserError
+          || exception instanceof UnknownOrganisationException
+          || exception instanceof DataDirectoryInUseException) {
+        err.println("ctops: " + exception.getMessage());
+        err.flush();
+        return 1;
+      }
+      if (exception instanceof IllegalStateException && exception.getCause() == null) {
+        err.println("ctops: " + exception.getMessage());
+        err.flush();
+        return 1;
+      }
+      err.println("ctops: unexpected error: " + exception);
+      exception.printStackTrace(err);
+      err.flush();
+      return 70;
+    }
+  }
+}

@@ -1,0 +1,22 @@
+package io.ctops.server.cli;
+
+import io.ctops.server.platform.config.DatabaseSettings;
+import io.ctops.server.platform.config.Environment;
+import io.ctops.server.platform.database.Database;
+import java.time.Clock;
+import java.util.function.Function;
+
+/**
+ * What every command is given: the environment to configure from and the clock. Admin commands act
+ * on the same database as the server: {@code DATABASE_URL}, or the data directory's embedded one,
+ * whether or not a server is running on it.
+ */
+record CliContext(Environment environment, Clock clock) {
+
+  <T> T withDatabase(String command, Function<Database, T> work) {
+    DatabaseSettings settings = DatabaseSettings.from(environment);
+    try (Database database = Database.open(settings, Database.Access.SHARED, command)) {
+      return work.apply(database);
+    }
+  }
+}

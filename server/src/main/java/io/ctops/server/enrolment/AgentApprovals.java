@@ -1,0 +1,216 @@
+package io.ctops.server.enrolment;
+
+import java.sql.Array;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+/**
+ * An administrator's decisions on agents: approve a pending one (after the duplicate-host check
+ * runs again, H-16) or revoke one. Each decision is recorded in the agent's status history and
+ * announced with {@code NOTIFY agent_status}, which wakes whichever ingest instance holds the
+ * agent's stream.
+ */
+public final class AgentApprovals {
+  public static final String NOTIFY_CHANNEL = "agent_status";
+
+  private final Jdbi jdbi;
+  private final Clock clock;
+
+  public AgentApprovals(Jdbi jdbi, Clock clock) {
+    this.jdbi = jdbi;
+    this.clock = clock;
+  }
+
+  /** An agent and the host it reports for (absent until it registered one). */
+  public record AgentRow(
+      UUID id,
+      UUID orgId,
+      String orgName,
+      String status,
+      Optional<String> hostname,
+      List<String> ipAddresses,
+      Optional<UUID> hostId,
+      Optional<String> version,
+      Instant createdAt,
+      Optional<Instant> approvedAt) {}
+
+  /** Outcome of an approval. */
+  public sealed interface Approval {
+    record Approved(AgentRow agent) implements Approval {}
+
+    record AlreadyActive(AgentRow agent) implements Approval {}
+
+    record Refused(AgentRow agent, String reason) implements Approval {}
+
+    record NotFound(UUID id) implements Approval {}
+  }
+
+  /** Outcome of a revocation. */
+  public sealed interface Revocation {
+    record Revoked(AgentRow agent) implements Revocation {}
+
+    record AlreadyRevoked(AgentRow agent) implements Revocation {}
+
+    record NotFound(UUID id) implements Revocation {}
+  }
+
+  public List<AgentRow> list(Optional<UUID> orgId, Optional<String> status) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    SELECT
+                        + """
+                         WHERE (CAST(:org AS uuid) IS NULL OR a.org_id = :org)
+                           AND (CAST(:status AS text) IS NULL OR a.status = :status)
+                         ORDER BY a.created_at DESC, a.id
+                        """)
+                .bind("org", orgId.orElse(null))
+                .bind("status", status.orElse(null))
+                .map(MAPPER)
+                .list());
+  }
+
+  public Approval approve(UUID agentId, String reason) {
+    return jdbi.inTransaction(
+        handle -> {
+          Optional<AgentRow> found = lockAgent(handle, agentId);
+          if (found.isEmpty()) {
+            return new Approval.NotFound(agentId);
+          }
+          AgentRow agent = found.get();
+          switch (agent.status()) {
+            case "revoked" -> {
+              return new Approval.Refused(
+                  agent,
+                  "agent "
+                      + agentId
+                      + " is revoked; a revoked agent cannot be approved, it must enrol again");
+            }
+            case "active", "offline" -> {
+              return new Approval.AlreadyActive(agent);
+            }
+            default -> {
+              // pending: fall through to the checks below
+            }
+          }
+          if (agent.hostname().isPresent()) {
+            List<DuplicateHostCheck.Conflict> conflicts =
+                DuplicateHostCheck.conflicts(
+                    handle,
+                    agent.orgId(),
+                    agent.hostId().orElse(null),
+                    agent.hostname().get(),
+                    agent.ipAddresses());
+            if (!conflicts.isEmpty()) {
+              return new Approval.Refused(agent, conflicts.get(0).describe());
+            }
+          }
+          Timestamp now = Timestamp.from(clock.instant());
+          handle
+              .createUpdate(
+                  "UPDATE agents SET status = 'active', approved_at = :now, updated_at = :now"
+                      + " WHERE id = :id")
+              .bind("now", now)
+              .bind("id", agentId)
+              .execute();
+          handle
+              .createUpdate(
+                  "UPDATE hosts SET status = 'unknown' WHERE agent_id = :id AND status = 'pending'")
+              .bind("id", agentId)
+              .execute();
+          record(handle, agentId, "active", reason);
+          return new Approval.Approved(lockAgent(handle, agentId).orElseThrow());
+        });
+  }
+
+  public Revocation revoke(UUID agentId, String reason) {
+    return jdbi.inTransaction(
+        handle -> {
+          Optional<AgentRow> found = lockAgent(handle, agentId);
+          if (found.isEmpty()) {
+            return new Revocation.NotFound(agentId);
+          }
+          if (found.get().status().equals("revoked")) {
+            return new Revocation.AlreadyRevoked(found.get());
+          }
+          Timestamp now = Timestamp.from(clock.instant());
+          handle
+              .createUpdate(
+                  "UPDATE agents SET status = 'revoked', updated_at = :now WHERE id = :id")
+              .bind("now", now)
+              .bind("id", agentId)
+              .execute();
+          handle
+              .createUpdate("UPDATE hosts SET status = 'revoked' WHERE agent_id = :id")
+              .bind("id", agentId)
+              .execute();
+          record(handle, agentId, "revoked", reason);
+          return new Revocation.Revoked(lockAgent(handle, agentId).orElseThrow());
+        });
+  }
+
+  private void record(Handle handle, UUID agentId, String status, String reason) {
+    handle
+        .createUpdate(
+            "INSERT INTO agent_status_history (agent_id, status, reason, at)"
+                + " VALUES (:id, :status, :reason, :at)")
+        .bind("id", agentId)
+        .bind("status", status)
+        .bind("reason", reason)
+        .bind("at", Timestamp.from(clock.instant()))
+        .execute();
+    handle.execute(
+        "SELECT pg_notify(?, ?)",
+        NOTIFY_CHANNEL,
+        "{\"agent_id\":\"" + agentId + "\",\"status\":\"" + status + "\"}");
+  }
+
+  private static Optional<AgentRow> lockAgent(Handle handle, UUID agentId) {
+    return handle
+        .createQuery(SELECT + " WHERE a.id = :id FOR UPDATE OF a")
+        .bind("id", agentId)
+        .map(MAPPER)
+        .findOne();
+  }
+
+  private static final String SELECT =
+      """
+      SELECT a.id, a.org_id, o.name AS org_name, a.status, a.version, a.created_at,
+             a.approved_at, h.id AS host_id, h.hostname, h.ip_addresses
+      FROM agents a
+      JOIN organisations o ON o.id = a.org_id
+      LEFT JOIN hosts h ON h.agent_id = a.id
+      """;
+
+  private static final RowMapper<AgentRow> MAPPER =
+      (rs, ctx) ->
+          new AgentRow(
+              rs.getObject("id", UUID.class),
+              rs.getObject("org_id", UUID.class),
+              rs.getString("org_name"),
+              rs.getString("status"),
+              Optional.ofNullable(rs.getString("hostname")),
+              ips(rs.getArray("ip_addresses")),
+              Optional.ofNullable(rs.getObject("host_id", UUID.class)),
+              Optional.ofNullable(rs.getString("version")),
+              rs.getTimestamp("created_at").toInstant(),
+              Optional.ofNullable(rs.getTimestamp("approved_at")).map(Timestamp::toInstant));
+
+  private static List<String> ips(Array array) throws SQLException {
+    if (array == null) {
+      return List.of();
+    }
+    Object[] values = (Object[]) array.getArray();
+    return Arrays.stream(values).map(value -> value.toString().replaceAll("/\\d+$", "")).toList();
+  }
+}
