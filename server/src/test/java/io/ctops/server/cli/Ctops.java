@@ -1,0 +1,29 @@
+package io.ctops.server.cli;
+
+import io.ctops.server.platform.config.Environment;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.Clock;
+import java.util.Map;
+
+/** Runs the real {@code ctops} command tree in-process with a given environment. */
+final class Ctops {
+  private Ctops() {}
+
+  /** What one run printed and returned. */
+  record Run(int exitCode, String out, String err) {}
+
+  static Run run(Map<String, String> environment, String... args) {
+    return run(environment, Clock.systemUTC(), args);
+  }
+
+  static Run run(Map<String, String> environment, Clock clock, String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    var commandLine = Cli.build(new CliContext(new Environment(environment), clock));
+    commandLine.setOut(new PrintWriter(out, true));
+    commandLine.setErr(new PrintWriter(err, true));
+    int exitCode = commandLine.execute(args);
+    return new Run(exitCode, out.toString(), err.toString());
+  }
+}

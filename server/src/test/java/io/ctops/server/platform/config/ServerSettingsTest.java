@@ -1,0 +1,117 @@
+package io.ctops.server.platform.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ctops.server.platform.pki.DevelopmentCertificate;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServerSettingsTest {
+  @TempDir Path dir;
+
+  @Test
+  void defaultsMatchTheDocumentedPortsAndDataDir() {
+    ServerSettings settings = ServerSettings.from(env("CT_OPS_DATA_DIR", dir.toString()));
+
+    assertThat(settings.grpcPort()).isEqualTo(9443);
+    assertThat(settings.ingestHttpPort()).isEqualTo(8080);
+    assertThat(settings.webHttpPort()).isEqualTo(3000);
+    assertThat(settings.agentDownloadBaseUrl()).isEqualTo("http://localhost:3000");
+    assertThat(settings.jwtKeyFile()).isEqualTo(dir.resolve("jwt_key.pem"));
+    assertThat(settings.metricsRetentionDays()).isEqualTo(30);
+    assertThat(settings.database().isEmbedded()).isTrue();
+    assertThat(settings.database().embeddedRoot()).isEqualTo(dir.resolve("pg"));
+    assertThat(settings.tls()).isEmpty();
+  }
+
+  @Test
+  void aMalformedPortNamesTheVariable() {
+    assertProblem(
+        env("INGEST_GRPC_PORT", "abc"), "INGEST_GRPC_PORT: must be a whole number, got 'abc'");
+    assertProblem(env("INGEST_HTTP_PORT", "70000"), "INGEST_HTTP_PORT: must be a TCP port");
+    assertProblem(
+        env("WEB_HTTP_PORT", "9443"), "WEB_HTTP_PORT: uses port 9443, which INGEST_GRPC_PORT");
+    assertProblem(env("METRICS_RETENTION_DAYS", "0"), "METRICS_RETENTION_DAYS: must be at least 1");
+    assertProblem(
+        env("INGEST_AGENT_DOWNLOAD_BASE_URL", "ftp://x"),
+        "INGEST_AGENT_DOWNLOAD_BASE_URL: must be an absolute http(s) URL");
+  }
+
+  @Test
+  void tlsFilesMustExistParseAndComeInPairs() throws Exception {
+    Path cert = dir.resolve("server.crt");
+    Path key = dir.resolve("server.key");
+    DevelopmentCertificate.create(Set.of("localhost")).writeTo(cert, key);
+    Path garbage = Files.writeString(dir.resolve("garbage.key"), "not a key\n");
+
+    ServerSettings good =
+        ServerSettings.from(
+            env("INGEST_TLS_CERT", cert.toString(), "INGEST_TLS_KEY", key.toString()));
+    assertThat(good.tls()).contains(new ServerSettings.TlsFiles(cert, key));
+
+    assertProblem(
+        env("INGEST_TLS_CERT", cert.toString()),
+        "INGEST_TLS_KEY: is required when INGEST_TLS_CERT is set");
+    assertProblem(
+        env(
+            "INGEST_TLS_CERT",
+            cert.toString(),
+            "INGEST_TLS_KEY",
+            dir.resolve("missing.key").toString()),
+        "INGEST_TLS_KEY: file " + dir.resolve("missing.key") + " does not exist");
+    assertProblem(
+        env("INGEST_TLS_CERT", cert.toString(), "INGEST_TLS_KEY", garbage.toString()),
+        "INGEST_TLS_KEY: " + garbage + " holds no unencrypted PEM private key");
+    assertProblem(
+        env("INGEST_TLS_CERT", key.toString(), "INGEST_TLS_KEY", key.toString()),
+        "INGEST_TLS_CERT: " + key + " holds no PEM certificate");
+  }
+
+  @Test
+  void anUnreadableJwtKeyFileIsAStartupError() throws Exception {
+    Path key = Files.writeString(dir.resolve("jwt.pem"), "-----BEGIN NONSENSE-----\n");
+
+    assertProblem(env("INGEST_JWT_KEY_FILE", key.toString()), "INGEST_JWT_KEY_FILE: " + key);
+  }
+
+  @Test
+  void databaseUrlsInLibpqAndJdbcForm() {
+    DatabaseUrl libpq =
+        DatabaseUrl.parse("postgres://ct%40ops:p%3Ass@db.example:6543/fleet?sslmode=require");
+    assertThat(libpq.jdbcUrl())
+        .isEqualTo("jdbc:postgresql://db.example:6543/fleet?sslmode=require");
+    assertThat(libpq.user()).isEqualTo("ct@ops");
+    assertThat(libpq.password()).isEqualTo("p:ss");
+    assertThat(libpq.display()).isEqualTo("jdbc:postgresql://db.example:6543/fleet");
+    assertThat(DatabaseUrl.parse("postgresql://h/db").jdbcUrl())
+        .isEqualTo("jdbc:postgresql://h:5432/db");
+    assertThat(DatabaseUrl.parse("jdbc:postgresql://h/db").jdbcUrl())
+        .isEqualTo("jdbc:postgresql://h/db");
+
+    assertProblem(env("DATABASE_URL", "mysql://h/db"), "DATABASE_URL: must start with postgres://");
+    assertProblem(env("DATABASE_URL", "postgres://h"), "DATABASE_URL: names no database");
+    assertProblem(env("DATABASE_URL", "postgres://h:x/db"), "DATABASE_URL:");
+  }
+
+  private static void assertProblem(Environment env, String message) {
+    assertThatThrownBy(() -> ServerSettings.from(env))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith(message)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+
+  private Environment env(String... pairs) {
+    Map<String, String> map = new HashMap<>();
+    map.put("CT_OPS_DATA_DIR", dir.toString());
+    for (int i = 0; i < pairs.length; i += 2) {
+      map.put(pairs[i], pairs[i + 1]);
+    }
+    return new Environment(map);
+  }
+}
