@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# End-to-end checks of the built distribution through its real launcher (bin/ctops):
+# JDK discovery, admin commands on the embedded database, the server's start, refusal of a
+# second server on the same data dir, clean shutdown, and one-line startup errors.
+# Usage: launcher-smoke.sh DIST_DIR   (run by `./mvnw verify` in the dist module)
+set -uo pipefail
+
+dist="$(cd "$1" && pwd)"
+ctops="$dist/bin/ctops"
+work="$(mktemp -d)"
+server_pid=""
+passed=0
+failed=0
+
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+check() {
+  local description="$1"
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "ok   - $description"
+  else
+    failed=$((failed + 1))
+    echo "FAIL - $description"
+  fi
+}
+
+# Isolated from the developer's own ~/.ct-ops and from any DATABASE_URL in the environment.
+unset DATABASE_URL INGEST_GRPC_PORT INGEST_HTTP_PORT WEB_HTTP_PORT INGEST_TLS_CERT INGEST_TLS_KEY
+export CT_OPS_DATA_DIR="$work/data"
+
+help_lists_commands() {
+  local out
+  out="$("$ctops" --help)" || return 1
+  for command in server dev-tls token agent; do
+    grep -q "^  $command " <<<"$out" || return 1
+  done
+}
+check "ctops --help lists server, dev-tls, token and agent" help_lists_commands
+
+finds_jdk_without_java_home() {
+  # The machine's default java may be older than 21; the launcher must look further.
+  env -u JAVA_HOME PATH="/usr/bin:/bin" "$ctops" --version | grep -q '^ctops '
+}
+check "finds a JDK >= 21 with JAVA_HOME unset" finds_jdk_without_java_home
+
+token_create_prints_only_the_token() {
+  local token
+  token="$("$ctops" token create --auto-approve --name smoke 2>"$work/create.err")" || return 1
+  [[ "$token" =~ ^ctops_[A-Za-z0-9_-]{43}$ ]] || return 1
+  "$ctops" token list | grep -q ' smoke '
+}
+check "token create prints the token alone; token list shows it" token_create_prints_only_the_token
+
+admin_command_leaves_no_database_running() {
+  [ ! -e "$CT_OPS_DATA_DIR/pg/data/postmaster.pid" ]
+}
+check "an admin command with no server stops the database it started" admin_command_leaves_no_database_running
+
+wait_for_log() {
+  local file="$1" pattern="$2" seconds="$3"
+  for _ in $(seq 1 $((seconds * 4))); do
+    grep -q "$pattern" "$file" 2>/dev/null && return 0
+    sleep 0.25
+  done
+  return 1
+}
+
+"$ctops" server >"$work/server.log" 2>&1 &
+server_pid=$!
+check "ctops server starts and reports ready" wait_for_log "$work/server.log" "event=server_ready" 90
+
+second_server_is_refused() {
+  local err
+  "$ctops" server 2>"$work/second.err" >/dev/null && return 1
+  err="$(cat "$work/second.err")"
+  grep -q "ctops: data directory $CT_OPS_DATA_DIR is in use by another ctops process" <<<"$err"
+}
+check "a second server on the same data dir is refused with a clear message" second_server_is_refused
+
+admin_command_while_server_runs() {
+  "$ctops" token list | grep -q ' smoke ' && [ -e "$CT_OPS_DATA_DIR/pg/data/postmaster.pid" ]
+}
+check "admin commands use the running server's database and leave it running" admin_command_while_server_runs
+
+server_stops_cleanly() {
+  kill -TERM "$server_pid"
+  local status=0
+  wait "$server_pid" || status=$?
+  server_pid=""
+  # 143 = terminated by SIGTERM after the shutdown hook ran
+  { [ "$status" -eq 0 ] || [ "$status" -eq 143 ]; } || return 1
+  grep -q "event=embedded_db_stopped" "$work/server.log" \
+    && [ ! -e "$CT_OPS_DATA_DIR/pg/data/postmaster.pid" ]
+}
+check "SIGTERM stops the server and its database cleanly" server_stops_cleanly
+
+one_line_error() {
+  local expected="$1"
+  shift
+  local status=0
+  env "$@" "$ctops" server >/dev/null 2>"$work/bad.err" || status=$?
+  [ "$status" -eq 1 ] && [ "$(wc -l <"$work/bad.err")" -eq 1 ] && grep -qF "$expected" "$work/bad.err"
+}
+check "INGEST_GRPC_PORT=abc stops startup naming the variable" \
+  one_line_error "ctops: INGEST_GRPC_PORT: must be a whole number, got 'abc'" INGEST_GRPC_PORT=abc
+check "an unreadable TLS key stops startup naming the variable" \
+  one_line_error "ctops: INGEST_TLS_KEY: file /nonexistent/server.key does not exist" \
+  INGEST_TLS_CERT=/etc/hostname INGEST_TLS_KEY=/nonexistent/server.key
+check "a DATABASE_URL that cannot connect stops startup naming the variable" \
+  one_line_error "ctops: DATABASE_URL: cannot connect to jdbc:postgresql://127.0.0.1:1/ctops" \
+  DATABASE_URL=postgres://ctops:secret@127.0.0.1:1/ctops
+
+echo "launcher smoke: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
