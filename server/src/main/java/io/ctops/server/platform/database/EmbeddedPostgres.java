@@ -7,6 +7,8 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -213,7 +215,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         scratch.resolve("postgresql.conf"),
         settings,
         StandardCharsets.UTF_8,
-        java.nio.file.StandardOpenOption.APPEND);
+        StandardOpenOption.APPEND);
     Files.move(scratch, dataDir);
   }
 
@@ -285,7 +287,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         temporary,
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(temporary, password + "\n", StandardCharsets.US_ASCII);
-    Files.move(temporary, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
     return password;
   }
 

@@ -10,6 +10,7 @@ import io.ctops.server.testing.Sql;
 import io.ctops.server.testing.TestPostgres;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -74,9 +75,12 @@ class EmbeddedDatabaseTest {
   @Test
   void keepsTheClusterPrivateToItsOwner() throws Exception {
     DatabaseSettings settings = settings();
-    try (Database ignored = Database.open(settings, Database.Access.EXCLUSIVE, "server")) {
-      assertThat(Files.getPosixFilePermissions(dataDir.resolve("pg/superuser.password")))
-          .hasSize(2);
+    try (Database server = Database.open(settings, Database.Access.EXCLUSIVE, "server")) {
+      assertThat(server.description()).startsWith("jdbc:postgresql://127.0.0.1:");
+      assertThat(
+              PosixFilePermissions.toString(
+                  Files.getPosixFilePermissions(dataDir.resolve("pg/superuser.password"))))
+          .isEqualTo("rw-------");
       assertThat(Files.readString(dataDir.resolve("pg/data/postgresql.conf")))
           .contains("listen_addresses = '127.0.0.1'");
     }
