@@ -20,8 +20,6 @@ import org.jdbi.v3.core.mapper.RowMapper;
  * agent's stream.
  */
 public final class AgentApprovals {
-  public static final String NOTIFY_CHANNEL = "agent_status";
-
   private final Jdbi jdbi;
   private final Clock clock;
 
@@ -128,7 +126,7 @@ public final class AgentApprovals {
                   "UPDATE hosts SET status = 'unknown' WHERE agent_id = :id AND status = 'pending'")
               .bind("id", agentId)
               .execute();
-          record(handle, agentId, "active", reason);
+          AgentHistory.record(handle, agentId, "active", reason, clock);
           return new Approval.Approved(lockAgent(handle, agentId).orElseThrow());
         });
   }
@@ -154,25 +152,9 @@ public final class AgentApprovals {
               .createUpdate("UPDATE hosts SET status = 'revoked' WHERE agent_id = :id")
               .bind("id", agentId)
               .execute();
-          record(handle, agentId, "revoked", reason);
+          AgentHistory.record(handle, agentId, "revoked", reason, clock);
           return new Revocation.Revoked(lockAgent(handle, agentId).orElseThrow());
         });
-  }
-
-  private void record(Handle handle, UUID agentId, String status, String reason) {
-    handle
-        .createUpdate(
-            "INSERT INTO agent_status_history (agent_id, status, reason, at)"
-                + " VALUES (:id, :status, :reason, :at)")
-        .bind("id", agentId)
-        .bind("status", status)
-        .bind("reason", reason)
-        .bind("at", Timestamp.from(clock.instant()))
-        .execute();
-    handle.execute(
-        "SELECT pg_notify(?, ?)",
-        NOTIFY_CHANNEL,
-        "{\"agent_id\":\"" + agentId + "\",\"status\":\"" + status + "\"}");
   }
 
   private static Optional<AgentRow> lockAgent(Handle handle, UUID agentId) {

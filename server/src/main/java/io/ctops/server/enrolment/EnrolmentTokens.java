@@ -11,6 +11,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.mapper.RowMapper;
 
@@ -134,9 +135,11 @@ public final class EnrolmentTokens {
   }
 
   public Optional<EnrolmentToken> find(UUID id) {
-    return jdbi.withHandle(
-        handle ->
-            handle.createQuery(SELECT + " WHERE t.id = :id").bind("id", id).map(MAPPER).findOne());
+    return jdbi.withHandle(handle -> find(handle, id));
+  }
+
+  static Optional<EnrolmentToken> find(Handle handle, UUID id) {
+    return handle.createQuery(SELECT + " WHERE t.id = :id").bind("id", id).map(MAPPER).findOne();
   }
 
   /** The token a plain secret belongs to, if any. */

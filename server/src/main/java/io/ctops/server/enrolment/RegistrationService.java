@@ -1,0 +1,325 @@
+package io.ctops.server.enrolment;
+
+import io.ctops.server.certificates.AgentCertificateAuthority;
+import io.ctops.server.certificates.AgentCertificateAuthority.IssuedCertificate;
+import io.ctops.server.enrolment.EnrolmentTokens.EnrolmentToken;
+import io.ctops.server.enrolment.Registration.Reason;
+import io.ctops.server.platform.jwt.AgentTokens;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+
+/**
+ * Enrols agents (I-2, H-20..H-24). Registration is idempotent per public key: the same key always
+ * gets the same agent and its current status. A new key needs a usable token, passes the
+ * duplicate-host check, and either adopts the offline host it matches or creates a new one. All of
+ * it happens in one transaction, so a rejected registration writes nothing.
+ */
+public final class RegistrationService {
+  public static final String ADOPTED_REASON =
+      "adopted re-registration (keypair rotated; matched by hostname or IP)";
+
+  private final Jdbi jdbi;
+  private final AgentTokens tokens;
+  private final AgentCertificateAuthority authority;
+  private final Clock clock;
+
+  public RegistrationService(
+      Jdbi jdbi, AgentTokens tokens, AgentCertificateAuthority authority, Clock clock) {
+    this.jdbi = jdbi;
+    this.tokens = tokens;
+    this.authority = authority;
+    this.clock = clock;
+  }
+
+  /** Thrown inside the transaction to roll it back and answer with a rejection. */
+  private static final class Rejection extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final Reason reason;
+
+    Rejection(Reason reason, String message) {
+      super(message, null, false, false);
+      this.reason = reason;
+    }
+  }
+
+  public Registration register(RegistrationRequest request) {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return jdbi.inTransaction(handle -> register(handle, request));
+      } catch (Rejection rejection) {
+        return new Registration.Rejected(rejection.reason, rejection.getMessage());
+      } catch (UnableToExecuteStatementException e) {
+        // Two registrations with one new key raced; the loser retries and finds the winner's row.
+        if (attempt == 0 && isUniqueViolation(e)) {
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+
+  private Registration register(Handle handle, RegistrationRequest request) {
+    EnrolmentToken token =
+        handle
+            .createQuery(
+                "SELECT id FROM enrolment_tokens WHERE token_hash = :hash FOR UPDATE")
+            .bind("hash", EnrolmentTokens.hash(request.token()))
+            .mapTo(UUID.class)
+            .findOne()
+            .flatMap(id -> EnrolmentTokens.find(handle, id))
+            .orElseThrow(
+                () ->
+                    new Rejection(
+                        Reason.BAD_TOKEN,
+                        "unknown enrolment token; create one with 'ctops token create'"));
+    Optional<KnownAgent> known = KnownAgent.byPublicKey(handle, request.publicKey().pem());
+    if (known.isPresent()) {
+      return reRegister(handle, request, token, known.get());
+    }
+    EnrolmentTokens.State state = token.state(clock.instant());
+    if (state != EnrolmentTokens.State.ACTIVE) {
+      throw new Rejection(Reason.BAD_TOKEN, tokenProblem(state, token));
+    }
+    List<DuplicateHostCheck.Conflict> conflicts =
+        DuplicateHostCheck.conflicts(
+            handle, token.orgId(), null, request.hostname(), request.ipAddresses());
+    for (DuplicateHostCheck.Conflict conflict : conflicts) {
+      if (conflict.blocksAdoption()) {
+        throw new Rejection(Reason.DUPLICATE_HOST, conflict.describe());
+      }
+    }
+    int counted =
+        handle
+            .createUpdate(
+                "UPDATE enrolment_tokens SET use_count = use_count + 1"
+                    + " WHERE id = :id AND (max_uses IS NULL OR use_count < max_uses)")
+            .bind("id", token.id())
+            .execute();
+    if (counted == 0) {
+      throw new Rejection(Reason.BAD_TOKEN, tokenProblem(EnrolmentTokens.State.EXHAUSTED, token));
+    }
+    String status = token.autoApprove() ? "active" : "pending";
+    UUID agentId;
+    String reason;
+    if (conflicts.isEmpty()) {
+      agentId = NewAgent.create(handle, token, request, status, clock);
+      reason =
+          "registered with token '"
+              + token.name()
+              + "'"
+              + (token.autoApprove() ? " (auto-approved)" : "; awaiting approval");
+    } else {
+      agentId = NewAgent.adopt(handle, conflicts.get(0).hostId(), token, request, status, clock);
+      reason = ADOPTED_REASON;
+    }
+    AgentHistory.record(handle, agentId, status, reason, clock);
+    if (!token.autoApprove()) {
+      return new Registration.Pending(agentId, "registered; waiting for an administrator to approve");
+    }
+    return active(handle, agentId, request, "registered and approved");
+  }
+
+  private Registration reRegister(
+      Handle handle, RegistrationRequest request, EnrolmentToken token, KnownAgent agent) {
+    if (!agent.orgId().equals(token.orgId())) {
+      throw new Rejection(
+          Reason.BAD_TOKEN, "the enrolment token belongs to another organisation than this agent");
+    }
+    handle
+        .createUpdate(
+            "UPDATE agents SET version = :version, csr_der = coalesce(:csr, csr_der),"
+                + " updated_at = now() WHERE id = :id")
+        .bind("version", request.version())
+        .bind("csr", request.csrDer().orElse(null))
+        .bind("id", agent.id())
+        .execute();
+    return switch (agent.status()) {
+      case "revoked" ->
+          new Registration.Revoked(
+              agent.id(), "this agent was revoked; an administrator must delete it to re-enrol");
+      case "pending" ->
+          new Registration.Pending(agent.id(), "still waiting for an administrator to approve");
+      default -> active(handle, agent.id(), request, "already registered");
+    };
+  }
+
+  private Registration active(
+      Handle handle, UUID agentId, RegistrationRequest request, String message) {
+    Optional<IssuedCertificate> certificate = Optional.empty();
+    if (request.csrDer().isPresent()) {
+      try {
+        IssuedCertificate issued =
+            authority.sign(agentId, request.csrDer().get(), request.publicKey().key());
+        ClientCertificates.store(handle, agentId, issued);
+        certificate = Optional.of(issued);
+      } catch (AgentCertificateAuthority.InvalidCsrException e) {
+        throw new Rejection(Reason.INVALID, "csr_der: " + e.getMessage());
+      }
+    }
+    return new Registration.Active(agentId, tokens.issue(agentId), certificate, message);
+  }
+
+  private static String tokenProblem(EnrolmentTokens.State state, EnrolmentToken token) {
+    return switch (state) {
+      case EXPIRED ->
+          "enrolment token '" + token.name() + "' has expired; ask an administrator for a new one";
+      case REVOKED -> "enrolment token '" + token.name() + "' has been revoked";
+      case EXHAUSTED ->
+          "enrolment token '"
+              + token.name()
+              + "' has been used its maximum number of times ("
+              + token.maxUses().orElse(0)
+              + ")";
+      case ACTIVE -> throw new IllegalArgumentException("an active token has no problem");
+    };
+  }
+
+  private static boolean isUniqueViolation(UnableToExecuteStatementException e) {
+    return e.getCause() instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState());
+  }
+
+  /** An agent row found by its public key. */
+  record KnownAgent(UUID id, UUID orgId, String status) {
+    static Optional<KnownAgent> byPublicKey(Handle handle, String pem) {
+      return handle
+          .createQuery("SELECT id, org_id, status FROM agents WHERE public_key = :key FOR UPDATE")
+          .bind("key", pem)
+          .map(
+              (rs, ctx) ->
+                  new KnownAgent(
+                      rs.getObject("id", UUID.class),
+                      rs.getObject("org_id", UUID.class),
+                      rs.getString("status").toLowerCase(Locale.ROOT)))
+          .findOne();
+    }
+  }
+
+  /** Writing a newly enrolled agent and its host, or moving a new key onto an adopted host. */
+  static final class NewAgent {
+    private NewAgent() {}
+
+    static UUID create(
+        Handle handle,
+        EnrolmentToken token,
+        RegistrationRequest request,
+        String status,
+        Clock clock) {
+      Timestamp now = Timestamp.from(clock.instant());
+      UUID agentId =
+          handle
+              .createQuery(
+                  """
+                  INSERT INTO agents (org_id, public_key, status, version, enrolment_token_id,
+                                      approved_at, csr_der, created_at, updated_at)
+                  VALUES (:org, :key, :status, :version, :token,
+                          CASE WHEN :status = 'active' THEN CAST(:now AS timestamptz) END,
+                          :csr, :now, :now)
+                  RETURNING id
+                  """)
+              .bind("org", token.orgId())
+              .bind("key", request.publicKey().pem())
+              .bind("status", status)
+              .bind("version", request.version())
+              .bind("token", token.id())
+              .bind("csr", request.csrDer().orElse(null))
+              .bind("now", now)
+              .mapTo(UUID.class)
+              .one();
+      handle
+          .createUpdate(
+              """
+              INSERT INTO hosts (org_id, agent_id, hostname, os, os_version, arch, ip_addresses,
+                                 status, first_seen, metadata)
+              VALUES (:org, :agent, :hostname, :os, :osVersion, :arch, CAST(:ips AS inet[]),
+                      :status, :now, jsonb_build_object('tags', jsonb_object(CAST(:tagKeys AS text[]), CAST(:tagValues AS text[]))))
+              """)
+          .bind("org", token.orgId())
+          .bind("agent", agentId)
+          .bindMap(hostFields(request))
+          .bind("status", status.equals("active") ? "unknown" : "pending")
+          .bind("now", now)
+          .execute();
+      return agentId;
+    }
+
+    static UUID adopt(
+        Handle handle,
+        UUID hostId,
+        EnrolmentToken token,
+        RegistrationRequest request,
+        String status,
+        Clock clock) {
+      Timestamp now = Timestamp.from(clock.instant());
+      Optional<UUID> existingAgent =
+          handle
+              .createQuery("SELECT agent_id FROM hosts WHERE id = :id FOR UPDATE")
+              .bind("id", hostId)
+              .map((rs, ctx) -> Optional.ofNullable(rs.getObject(1, UUID.class)))
+              .one();
+      UUID agentId;
+      if (existingAgent.isPresent()) {
+        agentId = existingAgent.get();
+        handle
+            .createUpdate(
+                """
+                UPDATE agents
+                SET public_key = :key, status = :status, version = :version,
+                    enrolment_token_id = :token, csr_der = :csr,
+                    approved_at = CASE WHEN :status = 'active'
+                                       THEN coalesce(approved_at, CAST(:now AS timestamptz)) END,
+                    client_cert_serial = NULL, client_cert_pem = NULL, client_cert_not_after = NULL,
+                    updated_at = :now
+                WHERE id = :id
+                """)
+            .bind("key", request.publicKey().pem())
+            .bind("status", status)
+            .bind("version", request.version())
+            .bind("token", token.id())
+            .bind("csr", request.csrDer().orElse(null))
+            .bind("now", now)
+            .bind("id", agentId)
+            .execute();
+      } else {
+        agentId = create(handle, token, request, status, clock);
+        handle.createUpdate("DELETE FROM hosts WHERE agent_id = :id").bind("id", agentId).execute();
+        handle
+            .createUpdate("UPDATE hosts SET agent_id = :agent WHERE id = :id")
+            .bind("agent", agentId)
+            .bind("id", hostId)
+            .execute();
+      }
+      handle
+          .createUpdate(
+              """
+              UPDATE hosts
+              SET hostname = :hostname, os = :os, os_version = :osVersion, arch = :arch,
+                  ip_addresses = CAST(:ips AS inet[]), status = :status, stream_id = NULL,
+                  metadata = metadata || jsonb_build_object('tags', jsonb_object(CAST(:tagKeys AS text[]), CAST(:tagValues AS text[])))
+              WHERE id = :id
+              """)
+          .bindMap(hostFields(request))
+          .bind("status", status.equals("active") ? "unknown" : "pending")
+          .bind("id", hostId)
+          .execute();
+      return agentId;
+    }
+
+    private static java.util.Map<String, Object> hostFields(RegistrationRequest request) {
+      return java.util.Map.of(
+          "hostname", request.hostname(),
+          "os", request.os(),
+          "osVersion", request.osVersion(),
+          "arch", request.arch(),
+          "ips", request.ipAddresses().toArray(String[]::new),
+          "tagKeys", request.tags().keySet().toArray(String[]::new),
+          "tagValues", request.tags().values().toArray(String[]::new));
+    }
+  }
+}
