@@ -1,13 +1,20 @@
 package io.ctops.server;
 
-import io.ctops.server.metrics.MetricPartitions;
+import io.ctops.server.ingest.IngestRole;
+import io.ctops.server.metrics.PartitionMaintenance;
+import io.ctops.server.platform.config.IngestSettings;
 import io.ctops.server.platform.config.ServerSettings;
 import io.ctops.server.platform.database.Database;
+import io.ctops.server.platform.pki.DevelopmentCertificate;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,69 +22,94 @@ import org.slf4j.LoggerFactory;
  * The single profile ({@code ctops server}): every role in one process on one database. This class
  * is the whole object graph, built with constructors; read it to see what runs.
  *
- * <p>So far it owns the database (embedded unless {@code DATABASE_URL} is set), migrates it, and
- * keeps the metric partitions; ingest, web and consumers join here as they are built.
+ * <p>It owns the database (embedded unless {@code DATABASE_URL} is set), keeps the metric
+ * partitions and runs ingest; without TLS settings ingest uses a self-signed certificate kept in
+ * {@code <data dir>/tls/}, which agents trust as their CA file.
  */
 public final class SingleServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SingleServer.class);
-  static final Duration PARTITION_MAINTENANCE_EVERY = Duration.ofHours(1);
 
+  private final List<AutoCloseable> parts;
   private final Database database;
-  private final ScheduledExecutorService maintenance;
+  private final IngestRole ingest;
 
-  private SingleServer(Database database, ScheduledExecutorService maintenance) {
+  private SingleServer(List<AutoCloseable> parts, Database database, IngestRole ingest) {
+    this.parts = parts;
     this.database = database;
-    this.maintenance = maintenance;
+    this.ingest = ingest;
   }
 
   public static SingleServer start(ServerSettings settings, Clock clock) {
-    Database database = Database.open(settings.database(), Database.Access.EXCLUSIVE, "server");
-    ScheduledExecutorService maintenance =
-        Executors.newSingleThreadScheduledExecutor(
-            runnable -> Thread.ofPlatform().name("maintenance").daemon().unstarted(runnable));
-    SingleServer server = new SingleServer(database, maintenance);
+    return start(settings, clock, IngestRole.Tuning.DEFAULT);
+  }
+
+  public static SingleServer start(ServerSettings settings, Clock clock, IngestRole.Tuning tuning) {
+    List<AutoCloseable> parts = new ArrayList<>();
     try {
-      MetricPartitions partitions =
-          new MetricPartitions(database.jdbi(), settings.metricsRetentionDays(), clock);
-      logOutcome(partitions.maintain());
-      maintenance.scheduleAtFixedRate(
-          () -> {
-            try {
-              logOutcome(partitions.maintain());
-            } catch (RuntimeException e) {
-              log.error("event=partition_maintenance_failed error={}", e.toString());
-            }
-          },
-          PARTITION_MAINTENANCE_EVERY.toMinutes(),
-          PARTITION_MAINTENANCE_EVERY.toMinutes(),
-          TimeUnit.MINUTES);
+      Database database = Database.open(settings.database(), Database.Access.EXCLUSIVE, "server");
+      parts.add(database);
+      parts.add(
+          0, PartitionMaintenance.start(database.jdbi(), settings.metricsRetentionDays(), clock));
+      IngestSettings.TlsFiles tls =
+          settings.ingest().tls().orElseGet(() -> developmentTls(settings.database().dataDir()));
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      IngestRole ingest =
+          IngestRole.start(settings.ingest(), tls, database, registry, clock, tuning);
+      parts.add(0, ingest);
+      log.info(
+          "event=server_ready database={} data_dir={} grpc_port={} agents_ca_file={}",
+          database.description(),
+          settings.database().dataDir(),
+          ingest.grpcPort(),
+          tls.certificate());
+      return new SingleServer(parts, database, ingest);
     } catch (RuntimeException e) {
-      server.close();
+      closeAll(parts);
       throw e;
     }
-    log.info(
-        "event=server_ready database={} data_dir={} retention_days={}",
-        database.description(),
-        settings.database().dataDir(),
-        settings.metricsRetentionDays());
-    return server;
+  }
+
+  /** The single profile's own server certificate, created once and reused. */
+  static IngestSettings.TlsFiles developmentTls(Path dataDir) {
+    Path certificate = dataDir.resolve("tls").resolve("server.crt");
+    Path key = dataDir.resolve("tls").resolve("server.key");
+    if (!Files.exists(certificate) || !Files.exists(key)) {
+      try {
+        DevelopmentCertificate.create(DevelopmentCertificate.defaultHostnames())
+            .writeTo(certificate, key);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + certificate, e);
+      }
+      log.info(
+          "event=self_signed_tls_created certificate={} note=\"agents trust it with ca_cert_file;"
+              + " set INGEST_TLS_CERT and INGEST_TLS_KEY to use your own\"",
+          certificate);
+    }
+    return new IngestSettings.TlsFiles(certificate, key);
   }
 
   public Database database() {
     return database;
   }
 
-  private static void logOutcome(MetricPartitions.Outcome outcome) {
-    if (!outcome.created().isEmpty() || !outcome.dropped().isEmpty()) {
-      log.info(
-          "event=metric_partitions created={} dropped={}", outcome.created(), outcome.dropped());
-    }
+  public IngestRole ingest() {
+    return ingest;
   }
 
   @Override
   public void close() {
-    maintenance.shutdownNow();
-    database.close();
+    closeAll(parts);
     log.info("event=server_stopped");
+  }
+
+  private static void closeAll(List<AutoCloseable> parts) {
+    for (AutoCloseable part : parts) {
+      try {
+        part.close();
+      } catch (Exception e) {
+        log.warn(
+            "event=close_failed part={} error={}", part.getClass().getSimpleName(), e.toString());
+      }
+    }
   }
 }

@@ -93,43 +93,43 @@ public final class AgentCertificateAuthority {
     byte[] kek = loadOrCreateKek(kekVariable, kekFile);
     return jdbi.inTransaction(
         handle -> {
-         try {
-          handle.execute("SELECT pg_advisory_xact_lock(?)", ADVISORY_LOCK_KEY);
-          var stored =
-              handle
-                  .createQuery(
-                      "SELECT certificate_pem, private_key_encrypted FROM agent_ca WHERE id = 1")
-                  .map((rs, ctx) -> new Object[] {rs.getString(1), rs.getBytes(2)})
-                  .findOne();
-          if (stored.isPresent()) {
-            X509CertificateHolder certificate = parseCertificate((String) stored.get()[0]);
-            byte[] pkcs8;
-            try {
-              pkcs8 = decrypt(kek, (byte[]) stored.get()[1]);
-            } catch (GeneralSecurityException e) {
-              throw new ConfigException(
-                  kekVariable,
-                  kekFile
-                      + " cannot decrypt the agent CA stored in the database; every ingest"
-                      + " instance must use the same key-encryption key file");
+          try {
+            handle.execute("SELECT pg_advisory_xact_lock(?)", ADVISORY_LOCK_KEY);
+            var stored =
+                handle
+                    .createQuery(
+                        "SELECT certificate_pem, private_key_encrypted FROM agent_ca WHERE id = 1")
+                    .map((rs, ctx) -> new Object[] {rs.getString(1), rs.getBytes(2)})
+                    .findOne();
+            if (stored.isPresent()) {
+              X509CertificateHolder certificate = parseCertificate((String) stored.get()[0]);
+              byte[] pkcs8;
+              try {
+                pkcs8 = decrypt(kek, (byte[]) stored.get()[1]);
+              } catch (GeneralSecurityException e) {
+                throw new ConfigException(
+                    kekVariable,
+                    kekFile
+                        + " cannot decrypt the agent CA stored in the database; every ingest"
+                        + " instance must use the same key-encryption key file");
+              }
+              PrivateKey key =
+                  KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+              return new AgentCertificateAuthority(certificate, key, clock);
             }
-            PrivateKey key =
-                KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-            return new AgentCertificateAuthority(certificate, key, clock);
+            KeyPair pair = generateKeyPair();
+            X509CertificateHolder certificate = selfSign(pair, clock.instant());
+            handle
+                .createUpdate(
+                    "INSERT INTO agent_ca (id, certificate_pem, private_key_encrypted)"
+                        + " VALUES (1, :pem, :key)")
+                .bind("pem", Pem.encode(certificate))
+                .bind("key", encrypt(kek, pair.getPrivate().getEncoded()))
+                .execute();
+            return new AgentCertificateAuthority(certificate, pair.getPrivate(), clock);
+          } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
+            throw new IllegalStateException("cannot load or create the agent CA", e);
           }
-          KeyPair pair = generateKeyPair();
-          X509CertificateHolder certificate = selfSign(pair, clock.instant());
-          handle
-              .createUpdate(
-                  "INSERT INTO agent_ca (id, certificate_pem, private_key_encrypted)"
-                      + " VALUES (1, :pem, :key)")
-              .bind("pem", Pem.encode(certificate))
-              .bind("key", encrypt(kek, pair.getPrivate().getEncoded()))
-              .execute();
-          return new AgentCertificateAuthority(certificate, pair.getPrivate(), clock);
-         } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
-           throw new IllegalStateException("cannot load or create the agent CA", e);
-         }
         });
   }
 
@@ -216,7 +216,8 @@ public final class AgentCertificateAuthority {
   private static X509CertificateHolder selfSign(KeyPair pair, Instant now)
       throws IOException, OperatorCreationException {
     X500Name name =
-        new X500Name("CN=CT-Ops agent CA " + HexFormat.of().toHexDigits(RANDOM.nextInt()) + ",O=CT-Ops");
+        new X500Name(
+            "CN=CT-Ops agent CA " + HexFormat.of().toHexDigits(RANDOM.nextInt()) + ",O=CT-Ops");
     JcaX509v3CertificateBuilder builder =
         new JcaX509v3CertificateBuilder(
             name,
@@ -253,11 +254,13 @@ public final class AgentCertificateAuthority {
       }
       byte[] kek = Files.readAllBytes(file);
       if (kek.length != 32) {
-        throw new ConfigException(variable, file + " must hold exactly 32 bytes, it holds " + kek.length);
+        throw new ConfigException(
+            variable, file + " must hold exactly 32 bytes, it holds " + kek.length);
       }
       return kek;
     } catch (IOException e) {
-      throw new ConfigException(variable, "cannot read or create " + file + " (" + e.getMessage() + ")");
+      throw new ConfigException(
+          variable, "cannot read or create " + file + " (" + e.getMessage() + ")");
     }
   }
 
@@ -265,7 +268,8 @@ public final class AgentCertificateAuthority {
     byte[] nonce = new byte[12];
     RANDOM.nextBytes(nonce);
     Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-    cipher.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(kek, "AES"), new GCMParameterSpec(128, nonce));
+    cipher.init(
+        Cipher.ENCRYPT_MODE, new SecretKeySpec(kek, "AES"), new GCMParameterSpec(128, nonce));
     byte[] sealed = cipher.doFinal(plain);
     byte[] out = new byte[nonce.length + sealed.length];
     System.arraycopy(nonce, 0, out, 0, nonce.length);

@@ -37,6 +37,7 @@ public final class Cli {
   static CommandLine build(CliContext context) {
     CommandLine root = new CommandLine(new Root());
     root.addSubcommand("server", new ServerCommand(context));
+    root.addSubcommand("ingest", new IngestCommand(context));
     root.addSubcommand("dev-tls", new DevTlsCommand());
     CommandLine token = new CommandLine(new TokenCommand());
     token.addSubcommand("create", new TokenCommand.Create(context));

@@ -15,7 +15,8 @@ public final class AgentHistory {
 
   private AgentHistory() {}
 
-  public static void record(Handle handle, UUID agentId, String status, String reason, Clock clock) {
+  public static void record(
+      Handle handle, UUID agentId, String status, String reason, Clock clock) {
     handle
         .createUpdate(
             "INSERT INTO agent_status_history (agent_id, status, reason, at)"

@@ -39,7 +39,8 @@ public record AgentPublicKey(String pem, PublicKey key) {
     }
     try {
       PublicKey key =
-          KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(info.getEncoded()));
+          KeyFactory.getInstance("Ed25519")
+              .generatePublic(new X509EncodedKeySpec(info.getEncoded()));
       return new AgentPublicKey(Pem.encode(info), key);
     } catch (IOException | java.security.GeneralSecurityException e) {
       throw new InvalidKeyException("public_key is not a valid Ed25519 key");

@@ -68,8 +68,7 @@ public final class RegistrationService {
   private Registration register(Handle handle, RegistrationRequest request) {
     EnrolmentToken token =
         handle
-            .createQuery(
-                "SELECT id FROM enrolment_tokens WHERE token_hash = :hash FOR UPDATE")
+            .createQuery("SELECT id FROM enrolment_tokens WHERE token_hash = :hash FOR UPDATE")
             .bind("hash", EnrolmentTokens.hash(request.token()))
             .mapTo(UUID.class)
             .findOne()
@@ -121,7 +120,8 @@ public final class RegistrationService {
     }
     AgentHistory.record(handle, agentId, status, reason, clock);
     if (!token.autoApprove()) {
-      return new Registration.Pending(agentId, "registered; waiting for an administrator to approve");
+      return new Registration.Pending(
+          agentId, "registered; waiting for an administrator to approve");
     }
     return active(handle, agentId, request, "registered and approved");
   }

@@ -160,7 +160,8 @@ public final class Database implements AutoCloseable {
     config.setJdbcUrl(url.jdbcUrl());
     config.setDataSourceProperties(properties(url, holder));
     config.setPoolName("ctops-" + holder.replaceAll("[^A-Za-z0-9-]", "-"));
-    config.setMaximumPoolSize(10);
+    config.setMaximumPoolSize(16);
+    config.setConnectionTimeout(5_000);
     config.setMinimumIdle(1);
     config.setInitializationFailTimeout(10_000);
     return new Database(new HikariDataSource(config), url.display(), resources);

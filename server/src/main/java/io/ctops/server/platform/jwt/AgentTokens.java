@@ -98,7 +98,8 @@ public final class AgentTokens {
         java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
   }
 
-  private static KeyPair read(String variable, Path file) throws java.security.GeneralSecurityException {
+  private static KeyPair read(String variable, Path file)
+      throws java.security.GeneralSecurityException {
     PrivateKeyInfo info = Pem.requirePrivateKey(variable, file);
     try {
       var privateKey =
@@ -111,7 +112,8 @@ public final class AgentTokens {
               .generatePublic(new RSAPublicKeySpec(crt.getModulus(), crt.getPublicExponent()));
       return new KeyPair(publicKey, privateKey);
     } catch (IOException | java.security.spec.InvalidKeySpecException e) {
-      throw new ConfigException(variable, file + " holds no RSA private key (" + e.getMessage() + ")");
+      throw new ConfigException(
+          variable, file + " holds no RSA private key (" + e.getMessage() + ")");
     }
   }
 
@@ -127,7 +129,8 @@ public final class AgentTokens {
             .jwtID(UUID.randomUUID().toString())
             .build();
     SignedJWT jwt =
-        new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims);
+        new SignedJWT(
+            new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims);
     try {
       jwt.sign(signer);
     } catch (JOSEException e) {

@@ -19,15 +19,15 @@ class ServerSettingsTest {
   void defaultsMatchTheDocumentedPortsAndDataDir() {
     ServerSettings settings = ServerSettings.from(env("CT_OPS_DATA_DIR", dir.toString()));
 
-    assertThat(settings.grpcPort()).isEqualTo(9443);
-    assertThat(settings.ingestHttpPort()).isEqualTo(8080);
+    assertThat(settings.ingest().grpcPort()).isEqualTo(9443);
+    assertThat(settings.ingest().httpPort()).isEqualTo(8080);
     assertThat(settings.webHttpPort()).isEqualTo(3000);
-    assertThat(settings.agentDownloadBaseUrl()).isEqualTo("http://localhost:3000");
-    assertThat(settings.jwtKeyFile()).isEqualTo(dir.resolve("jwt_key.pem"));
+    assertThat(settings.ingest().agentDownloadBaseUrl()).isEqualTo("http://localhost:3000");
+    assertThat(settings.ingest().jwtKeyFile()).isEqualTo(dir.resolve("jwt_key.pem"));
     assertThat(settings.metricsRetentionDays()).isEqualTo(30);
     assertThat(settings.database().isEmbedded()).isTrue();
     assertThat(settings.database().embeddedRoot()).isEqualTo(dir.resolve("pg"));
-    assertThat(settings.tls()).isEmpty();
+    assertThat(settings.ingest().tls()).isEmpty();
   }
 
   @Test
@@ -53,7 +53,7 @@ class ServerSettingsTest {
     ServerSettings good =
         ServerSettings.from(
             env("INGEST_TLS_CERT", cert.toString(), "INGEST_TLS_KEY", key.toString()));
-    assertThat(good.tls()).contains(new ServerSettings.TlsFiles(cert, key));
+    assertThat(good.ingest().tls()).contains(new IngestSettings.TlsFiles(cert, key));
 
     assertProblem(
         env("INGEST_TLS_CERT", cert.toString()),

@@ -1,0 +1,246 @@
+package io.ctops.server.heartbeat;
+
+import io.ctops.protocol.v1.BufferedSample;
+import io.ctops.protocol.v1.HeartbeatRequest;
+import io.ctops.protocol.v1.HeartbeatResponse;
+import io.ctops.server.enrolment.AgentAuthentication.AuthenticatedAgent;
+import io.ctops.server.metrics.MetricSample;
+import io.ctops.server.platform.grpc.CallIdentity;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One agent's heartbeat stream. The first message authenticates it (JWT from metadata, or from the
+ * first message's {@code agent_id} for older agents) and brings the host online; each message then
+ * updates the host's vitals (in memory, batched) and publishes its samples. A message is answered
+ * once its samples are durable, or after {@code ackWait} without a new acknowledgement when the
+ * database is slow or down, so the stream stays alive through an outage.
+ */
+final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
+  private static final Logger log = LoggerFactory.getLogger(HeartbeatStream.class);
+
+  private final HeartbeatService service;
+  private final StreamObserver<HeartbeatResponse> responses;
+  private final UUID streamId = UUID.randomUUID();
+  private final Optional<String> bearer = CallIdentity.bearerToken();
+  private final Optional<java.security.cert.X509Certificate> certificate =
+      CallIdentity.clientCertificate();
+  private final AckWindow window = new AckWindow();
+  private final Object lock = new Object();
+  private AuthenticatedAgent agent;
+  private Instant lastHeartbeatAt;
+  private int intervalSeconds = 30;
+  private HeartbeatResponse.Builder firstResponseExtras;
+  private boolean closed;
+  private volatile String agentVersion = "";
+  private volatile String platform = "";
+
+  HeartbeatStream(HeartbeatService service, StreamObserver<HeartbeatResponse> responses) {
+    this.service = service;
+    this.responses = responses;
+  }
+
+  UUID agentId() {
+    return agent == null ? null : agent.agentId();
+  }
+
+  @Override
+  public void onNext(HeartbeatRequest request) {
+    if (isClosed()) {
+      return;
+    }
+    Instant now = service.clock().instant();
+    try {
+      if (agent == null) {
+        authenticate(request);
+      } else if (!request.getAgentId().isEmpty()
+          && !looksLikeJwt(request.getAgentId())
+          && !request.getAgentId().equals(agent.agentId().toString())) {
+        throw Status.PERMISSION_DENIED
+            .withDescription("agent_id " + request.getAgentId() + " is not this stream's agent")
+            .asException();
+      }
+      HeartbeatValidation.check(request, now);
+    } catch (StatusException e) {
+      terminate(e.getStatus());
+      return;
+    } catch (RuntimeException e) {
+      log.warn("event=heartbeat_failed stream_id={} error={}", streamId, e.toString());
+      terminate(
+          Status.UNAVAILABLE.withDescription("the server cannot serve this stream right now"));
+      return;
+    }
+    service.heartbeatReceived();
+    if (!request.getAgentVersion().isEmpty()) {
+      agentVersion = request.getAgentVersion();
+    }
+    if (!request.getOs().isEmpty()) {
+      platform = request.getOs() + "/" + request.getArch();
+    }
+    if (lastHeartbeatAt != null) {
+      long seconds = Duration.between(lastHeartbeatAt, now).toSeconds();
+      intervalSeconds = (int) Math.max(1, Math.min(3600, seconds));
+    }
+    lastHeartbeatAt = now;
+    long timestamp =
+        request.getTimestampUnix() > 0 ? request.getTimestampUnix() : now.getEpochSecond();
+    service
+        .vitals()
+        .offer(
+            new HostVitals(
+                agent.hostId(),
+                request.getCpuPercent(),
+                request.getMemoryPercent(),
+                request.getDiskPercent(),
+                request.getUptimeSeconds(),
+                request.getOsVersion(),
+                intervalSeconds,
+                now));
+    List<MetricSample> samples = samples(request, timestamp);
+    List<Long> timestamps = samples.stream().map(MetricSample::timestampUnix).toList();
+    synchronized (lock) {
+      window.sent(timestamps);
+    }
+    CompletableFuture<Void> durable = service.queue().publish(samples);
+    durable.whenComplete(
+        (ignored, error) -> {
+          synchronized (lock) {
+            window.settled(timestamps, error == null);
+          }
+        });
+    durable
+        .handle((ignored, error) -> (Void) null)
+        .completeOnTimeout(null, service.ackWait().toMillis(), TimeUnit.MILLISECONDS)
+        .thenRun(this::respond);
+  }
+
+  private List<MetricSample> samples(HeartbeatRequest request, long timestamp) {
+    List<MetricSample> samples = new ArrayList<>(request.getSamplesCount() + 1);
+    for (BufferedSample buffered : request.getSamplesList()) {
+      samples.add(
+          new MetricSample(
+              agent.hostId(),
+              buffered.getTimestampUnix(),
+              buffered.getCpuPercent(),
+              buffered.getMemoryPercent(),
+              buffered.getDiskPercent(),
+              buffered.getNetRxBytesPerSec(),
+              buffered.getNetTxBytesPerSec()));
+    }
+    samples.add(
+        new MetricSample(
+            agent.hostId(),
+            timestamp,
+            request.getCpuPercent(),
+            request.getMemoryPercent(),
+            request.getDiskPercent(),
+            request.getNetRxBytesPerSec(),
+            request.getNetTxBytesPerSec()));
+    return samples;
+  }
+
+  private void authenticate(HeartbeatRequest first) throws StatusException {
+    String field = first.getAgentId();
+    Optional<String> jwt =
+        bearer.or(() -> looksLikeJwt(field) ? Optional.of(field) : Optional.empty());
+    Optional<String> claimed =
+        field.isEmpty() || looksLikeJwt(field) ? Optional.empty() : Optional.of(field);
+    agent = service.authentication().authenticate(jwt, claimed, certificate);
+    firstResponseExtras = service.pendingCertificate(agent);
+    service.opened(this, agent, streamId, first.getAgentVersion());
+  }
+
+  private void respond() {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      HeartbeatResponse.Builder response = service.responseFor(agentVersion, platform);
+      if (firstResponseExtras != null) {
+        response.mergeFrom(firstResponseExtras.build());
+        firstResponseExtras = null;
+      }
+      response.setAckedThroughUnix(window.watermark());
+      try {
+        responses.onNext(response.build());
+      } catch (RuntimeException e) {
+        // The call was cancelled under us; onError will follow.
+        log.debug("event=heartbeat_response_failed stream_id={} error={}", streamId, e.toString());
+      }
+    }
+  }
+
+  /** Ends the stream from the server's side with {@code status}. */
+  void terminate(Status status) {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        responses.onError(status.asRuntimeException());
+      } catch (RuntimeException alreadyGone) {
+        // the client went away first
+      }
+    }
+    log.info(
+        "event=heartbeat_stream_ended agent_id={} stream_id={} status={} reason={}",
+        agentId(),
+        streamId,
+        status.getCode(),
+        status.getDescription());
+    service.closed(this, agent, streamId, "stream ended: " + status.getDescription());
+  }
+
+  @Override
+  public void onError(Throwable error) {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    service.closed(
+        this,
+        agent,
+        streamId,
+        "heartbeat stream closed (" + Status.fromThrowable(error).getCode() + ")");
+  }
+
+  @Override
+  public void onCompleted() {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        responses.onCompleted();
+      } catch (RuntimeException alreadyGone) {
+        // nothing to tell
+      }
+    }
+    service.closed(this, agent, streamId, "heartbeat stream closed by the agent");
+  }
+
+  private boolean isClosed() {
+    synchronized (lock) {
+      return closed;
+    }
+  }
+
+  static boolean looksLikeJwt(String value) {
+    return value.length() > 40 && value.chars().filter(c -> c == '.').count() == 2;
+  }
+}

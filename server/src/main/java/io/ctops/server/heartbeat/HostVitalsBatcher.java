@@ -1,0 +1,143 @@
+package io.ctops.server.heartbeat;
+
+import io.ctops.server.enrolment.AgentHistory;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A heartbeat touches memory, not the database: each host's latest vitals wait here and are written
+ * for all hosts at once every flush interval, with one {@code UPDATE ... FROM unnest(...)}. A host
+ * that was marked offline (by the sweeper) comes back online in the same transaction, with a
+ * status-history row. If the database is down the vitals stay and the next flush writes the newest.
+ */
+final class HostVitalsBatcher implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(HostVitalsBatcher.class);
+
+  private final Jdbi jdbi;
+  private final Clock clock;
+  private final Map<UUID, HostVitals> latest = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService flusher;
+  private final Timer flushLatency;
+
+  HostVitalsBatcher(Jdbi jdbi, Clock clock, Duration interval, MeterRegistry registry) {
+    this.jdbi = jdbi;
+    this.clock = clock;
+    this.flushLatency =
+        Timer.builder("ctops_host_vitals_flush_seconds")
+            .description("Time to write one batch of host vitals")
+            .register(registry);
+    this.flusher =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> Thread.ofPlatform().name("vitals-flusher").daemon().unstarted(runnable));
+    long millis = interval.toMillis();
+    flusher.scheduleWithFixedDelay(this::flushQuietly, millis, millis, TimeUnit.MILLISECONDS);
+  }
+
+  void offer(HostVitals vitals) {
+    latest.put(vitals.hostId(), vitals);
+  }
+
+  private void flushQuietly() {
+    try {
+      flush();
+    } catch (RuntimeException e) {
+      log.warn("event=vitals_flush_failed hosts_waiting={} error={}", latest.size(), e.toString());
+    }
+  }
+
+  /** Writes what has arrived since the last flush. */
+  void flush() {
+    if (latest.isEmpty()) {
+      return;
+    }
+    List<HostVitals> batch = new ArrayList<>(latest.values());
+    long started = System.nanoTime();
+    UUID[] ids = batch.stream().map(HostVitals::hostId).toArray(UUID[]::new);
+    jdbi.useTransaction(
+        handle -> {
+          List<UUID> backOnline =
+              handle
+                  .createQuery(
+                      """
+                      UPDATE hosts SET status = 'online'
+                      WHERE id = ANY(:ids) AND status IN ('offline', 'unknown')
+                        AND deleted_at IS NULL AND agent_id IS NOT NULL
+                      RETURNING agent_id
+                      """)
+                  .bind("ids", ids)
+                  .mapTo(UUID.class)
+                  .list();
+          for (UUID agentId : backOnline) {
+            handle
+                .createUpdate(
+                    "UPDATE agents SET status = 'active' WHERE id = :id AND status = 'offline'")
+                .bind("id", agentId)
+                .execute();
+            AgentHistory.record(handle, agentId, "online", "heartbeat received", clock);
+          }
+          handle
+              .createUpdate(
+                  """
+                  UPDATE hosts h
+                  SET cpu_percent = u.cpu, memory_percent = u.memory, disk_percent = u.disk,
+                      uptime_seconds = u.uptime, last_seen = u.seen,
+                      heartbeat_interval_seconds = u.interval_seconds,
+                      os_version = coalesce(nullif(u.os_version, ''), h.os_version)
+                  FROM unnest(CAST(:ids AS uuid[]), CAST(:cpu AS real[]), CAST(:memory AS real[]),
+                              CAST(:disk AS real[]), CAST(:uptime AS bigint[]),
+                              CAST(:seen AS timestamptz[]), CAST(:intervals AS int[]),
+                              CAST(:osVersions AS text[]))
+                       AS u(id, cpu, memory, disk, uptime, seen, interval_seconds, os_version)
+                  WHERE h.id = u.id
+                  """)
+              .bind("ids", ids)
+              .bind("cpu", floats(batch, HostVitals::cpuPercent))
+              .bind("memory", floats(batch, HostVitals::memoryPercent))
+              .bind("disk", floats(batch, HostVitals::diskPercent))
+              .bind("uptime", batch.stream().map(HostVitals::uptimeSeconds).toArray(Long[]::new))
+              .bind(
+                  "seen",
+                  batch.stream().map(v -> Timestamp.from(v.seenAt())).toArray(Timestamp[]::new))
+              .bind(
+                  "intervals",
+                  batch.stream().map(HostVitals::heartbeatIntervalSeconds).toArray(Integer[]::new))
+              .bind("osVersions", batch.stream().map(HostVitals::osVersion).toArray(String[]::new))
+              .execute();
+        });
+    // Drop what was written, unless a newer heartbeat replaced it meanwhile.
+    batch.forEach(vitals -> latest.remove(vitals.hostId(), vitals));
+    flushLatency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+  }
+
+  private static Float[] floats(
+      List<HostVitals> batch, java.util.function.ToDoubleFunction<HostVitals> field) {
+    return batch.stream().map(v -> (float) field.applyAsDouble(v)).toArray(Float[]::new);
+  }
+
+  @Override
+  public void close() {
+    flusher.shutdown();
+    try {
+      flusher.awaitTermination(5, TimeUnit.SECONDS);
+      flush();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      log.warn("event=vitals_final_flush_failed error={}", e.toString());
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package io.ctops.server.heartbeat;
+
+import io.ctops.server.enrolment.AgentHistory;
+import java.time.Clock;
+import java.util.List;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Marks hosts offline that went quiet without closing their stream (a hung agent, a half-open
+ * connection, an ingest instance that died): no heartbeat within twice the host's interval (H-1).
+ * Safe to run on every instance at once; each host flips once.
+ */
+public final class StaleHostSweeper {
+  private static final Logger log = LoggerFactory.getLogger(StaleHostSweeper.class);
+
+  private final Jdbi jdbi;
+  private final Clock clock;
+
+  public StaleHostSweeper(Jdbi jdbi, Clock clock) {
+    this.jdbi = jdbi;
+    this.clock = clock;
+  }
+
+  private record Stale(UUID agentId, int intervalSeconds) {}
+
+  /** Returns how many hosts went offline. */
+  public int sweep() {
+    List<Stale> stale =
+        jdbi.inTransaction(
+            handle -> {
+              List<Stale> rows =
+                  handle
+                      .createQuery(
+                          """
+                          UPDATE hosts SET status = 'offline'
+                          WHERE status = 'online'
+                            AND last_seen < now() - make_interval(secs => 2 * heartbeat_interval_seconds)
+                          RETURNING agent_id, heartbeat_interval_seconds
+                          """)
+                      .map((rs, ctx) -> new Stale(rs.getObject(1, UUID.class), rs.getInt(2)))
+                      .list();
+              for (Stale row : rows) {
+                if (row.agentId() == null) {
+                  continue;
+                }
+                handle
+                    .createUpdate(
+                        "UPDATE agents SET status = 'offline' WHERE id = :id AND status = 'active'")
+                    .bind("id", row.agentId())
+                    .execute();
+                AgentHistory.record(
+                    handle,
+                    row.agentId(),
+                    "offline",
+                    "no heartbeat within 2x the interval (" + 2 * row.intervalSeconds() + " s)",
+                    clock);
+              }
+              return rows;
+            });
+    if (!stale.isEmpty()) {
+      log.info("event=hosts_marked_offline count={}", stale.size());
+    }
+    return stale.size();
+  }
+}

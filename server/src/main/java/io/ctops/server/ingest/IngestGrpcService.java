@@ -1,0 +1,80 @@
+package io.ctops.server.ingest;
+
+import io.ctops.protocol.v1.HeartbeatRequest;
+import io.ctops.protocol.v1.HeartbeatResponse;
+import io.ctops.protocol.v1.IngestServiceGrpc;
+import io.ctops.protocol.v1.RegisterRequest;
+import io.ctops.protocol.v1.RegisterResponse;
+import io.ctops.protocol.v1.RenewCertificateRequest;
+import io.ctops.protocol.v1.RenewCertificateResponse;
+import io.ctops.protocol.v1.SoftwareInventoryAck;
+import io.ctops.protocol.v1.SoftwareInventoryChunk;
+import io.ctops.protocol.v1.TerminalAgentMessage;
+import io.ctops.protocol.v1.TerminalServerMessage;
+import io.ctops.server.certificates.CertificateRenewal;
+import io.ctops.server.enrolment.RegisterHandler;
+import io.ctops.server.heartbeat.HeartbeatService;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+
+/** The {@code agent.v1.IngestService} endpoint: each RPC is handed to its feature. */
+final class IngestGrpcService extends IngestServiceGrpc.IngestServiceImplBase {
+  private final RegisterHandler registration;
+  private final HeartbeatService heartbeats;
+  private final CertificateRenewal renewal;
+
+  IngestGrpcService(
+      RegisterHandler registration, HeartbeatService heartbeats, CertificateRenewal renewal) {
+    this.registration = registration;
+    this.heartbeats = heartbeats;
+    this.renewal = renewal;
+  }
+
+  @Override
+  public void register(RegisterRequest request, StreamObserver<RegisterResponse> responses) {
+    registration.register(request, responses);
+  }
+
+  @Override
+  public StreamObserver<HeartbeatRequest> heartbeat(StreamObserver<HeartbeatResponse> responses) {
+    return heartbeats.open(responses);
+  }
+
+  @Override
+  public void renewCertificate(
+      RenewCertificateRequest request, StreamObserver<RenewCertificateResponse> responses) {
+    renewal.renew(request, responses);
+  }
+
+  @Override
+  public StreamObserver<TerminalAgentMessage> terminal(
+      StreamObserver<TerminalServerMessage> responses) {
+    responses.onError(
+        Status.UNIMPLEMENTED
+            .withDescription("terminal sessions are not supported by this server yet")
+            .asRuntimeException());
+    return new Ignore<>();
+  }
+
+  @Override
+  public StreamObserver<SoftwareInventoryChunk> submitSoftwareInventory(
+      StreamObserver<SoftwareInventoryAck> responses) {
+    responses.onError(
+        Status.UNIMPLEMENTED
+            .withDescription("software inventory is not supported by this server yet")
+            .asRuntimeException());
+    return new Ignore<>();
+  }
+
+  /** Drops the messages of a call already answered with an error. */
+  private static final class Ignore<T> implements StreamObserver<T> {
+    @Override
+    public void onNext(T value) {}
+
+    @Override
+    public void onError(Throwable error) {}
+
+    @Override
+    public void onCompleted() {}
+  }
+}

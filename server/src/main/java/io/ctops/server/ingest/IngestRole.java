@@ -1,0 +1,199 @@
+package io.ctops.server.ingest;
+
+import io.ctops.server.certificates.AgentCertificateAuthority;
+import io.ctops.server.certificates.CertificateRenewal;
+import io.ctops.server.enrolment.AgentAuthentication;
+import io.ctops.server.enrolment.RegisterHandler;
+import io.ctops.server.enrolment.RegisterRateLimiter;
+import io.ctops.server.enrolment.RegistrationService;
+import io.ctops.server.heartbeat.HeartbeatService;
+import io.ctops.server.metrics.InProcessMetricQueue;
+import io.ctops.server.metrics.MetricQueue;
+import io.ctops.server.platform.build.BuildInfo;
+import io.ctops.server.platform.config.IngestSettings;
+import io.ctops.server.platform.database.Database;
+import io.ctops.server.platform.grpc.TlsGrpcServer;
+import io.ctops.server.platform.http.OpsHttpServer;
+import io.ctops.server.platform.http.OpsHttpServer.Response;
+import io.ctops.server.platform.jwt.AgentTokens;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ingest role: the agents' gRPC/TLS endpoint and its HTTP side (health, JWKS, metrics). This
+ * class is its whole object graph, built with constructors. It keeps no state another instance
+ * would need: any number of them can share one database, key file and KEK file.
+ */
+public final class IngestRole implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(IngestRole.class);
+
+  private final List<AutoCloseable> parts;
+  private final TlsGrpcServer grpc;
+  private final OpsHttpServer http;
+  private final HeartbeatService heartbeats;
+  private final AgentTokens tokens;
+
+  private IngestRole(
+      List<AutoCloseable> parts,
+      TlsGrpcServer grpc,
+      OpsHttpServer http,
+      HeartbeatService heartbeats,
+      AgentTokens tokens) {
+    this.parts = parts;
+    this.grpc = grpc;
+    this.http = http;
+    this.heartbeats = heartbeats;
+    this.tokens = tokens;
+  }
+
+  /** Intervals with production defaults; tests shorten them. */
+  public record Tuning(
+      Duration vitalsFlushInterval,
+      Duration metricLinger,
+      Duration ackWait,
+      Duration recheckEvery,
+      Duration sweepEvery) {
+    public static final Tuning DEFAULT =
+        new Tuning(
+            Duration.ofMillis(250),
+            Duration.ofMillis(10),
+            Duration.ofSeconds(2),
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(15));
+  }
+
+  public static IngestRole start(
+      IngestSettings settings,
+      IngestSettings.TlsFiles tls,
+      Database database,
+      PrometheusMeterRegistry registry,
+      Clock clock,
+      Tuning tuning) {
+    List<AutoCloseable> parts = new ArrayList<>();
+    try {
+      AgentTokens tokens =
+          AgentTokens.loadOrCreate(IngestSettings.JWT_KEY_FILE, settings.jwtKeyFile(), clock);
+      AgentCertificateAuthority authority =
+          AgentCertificateAuthority.loadOrCreate(
+              database.jdbi(), IngestSettings.CA_KEK_FILE, settings.caKekFile(), clock);
+      MetricQueue queue =
+          new InProcessMetricQueue(
+              database.dataSource(), registry, 500_000, 20_000, tuning.metricLinger());
+      AgentAuthentication authentication = new AgentAuthentication(database.jdbi(), tokens);
+      HeartbeatService heartbeats =
+          new HeartbeatService(
+              database.jdbi(),
+              authentication,
+              authority,
+              queue,
+              clock,
+              registry,
+              new HeartbeatService.Options(
+                  tuning.vitalsFlushInterval(),
+                  tuning.ackWait(),
+                  tuning.recheckEvery(),
+                  tuning.sweepEvery(),
+                  BuildInfo.version(),
+                  settings.agentDownloadBaseUrl()));
+      RegisterHandler registration =
+          new RegisterHandler(
+              new RegistrationService(database.jdbi(), tokens, authority, clock),
+              new RegisterRateLimiter(
+                  settings.registerRatePerSecond(), settings.registerRatePerSecond() * 5.0),
+              authority,
+              registry);
+      CertificateRenewal renewal =
+          new CertificateRenewal(database.jdbi(), authentication, authority);
+      // Close order: stop taking calls, end streams, then drain the queue.
+      parts.add(queue);
+      parts.add(0, heartbeats);
+      TlsGrpcServer grpc =
+          TlsGrpcServer.start(
+              new TlsGrpcServer.Options(
+                  settings.listenAddress(),
+                  settings.grpcPort(),
+                  tls.certificate(),
+                  tls.privateKey(),
+                  authority.certificate(),
+                  settings.maxMessageBytes()),
+              List.of(new IngestGrpcService(registration, heartbeats, renewal)));
+      parts.add(0, grpc);
+      OpsHttpServer http =
+          OpsHttpServer.start(
+              settings.listenAddress(),
+              settings.httpPort(),
+              Map.of(
+                  "/healthz", () -> health(database),
+                  "/.well-known/jwks.json",
+                      () -> new Response(200, "application/json", tokens.jwks()),
+                  "/metrics",
+                      () ->
+                          new Response(
+                              200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape())));
+      parts.add(0, http);
+      log.info(
+          "event=ingest_ready grpc_port={} http_port={} jwt_kid={} max_message_bytes={}",
+          grpc.port(),
+          http.port(),
+          tokens.keyId(),
+          settings.maxMessageBytes());
+      return new IngestRole(parts, grpc, http, heartbeats, tokens);
+    } catch (RuntimeException e) {
+      closeAll(parts);
+      throw e;
+    }
+  }
+
+  private static Response health(Database database) {
+    try (Connection connection = database.dataSource().getConnection()) {
+      if (connection.isValid(2)) {
+        return Response.text(200, "ok\n");
+      }
+      return Response.text(503, "database unreachable: connection not valid\n");
+    } catch (SQLException e) {
+      return Response.text(503, "database unreachable: " + e.getMessage() + "\n");
+    }
+  }
+
+  public int grpcPort() {
+    return grpc.port();
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  public HeartbeatService heartbeats() {
+    return heartbeats;
+  }
+
+  public AgentTokens tokens() {
+    return tokens;
+  }
+
+  @Override
+  public void close() {
+    closeAll(parts);
+  }
+
+  private static void closeAll(List<AutoCloseable> parts) {
+    for (AutoCloseable part : parts) {
+      try {
+        part.close();
+      } catch (Exception e) {
+        log.warn(
+            "event=ingest_close_failed part={} error={}",
+            part.getClass().getSimpleName(),
+            e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package io.ctops.server.platform.config;
+
+import io.ctops.server.platform.pki.Pem;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** How the ingest role listens, authenticates agents and signs for them. */
+public record IngestSettings(
+    String listenAddress,
+    int grpcPort,
+    int httpPort,
+    Optional<TlsFiles> tls,
+    Path jwtKeyFile,
+    Path caKekFile,
+    String agentDownloadBaseUrl,
+    int maxMessageBytes,
+    int registerRatePerSecond) {
+
+  public static final String LISTEN_ADDRESS = "INGEST_LISTEN_ADDRESS";
+  public static final String GRPC_PORT = "INGEST_GRPC_PORT";
+  public static final String HTTP_PORT = "INGEST_HTTP_PORT";
+  public static final String TLS_CERT = "INGEST_TLS_CERT";
+  public static final String TLS_KEY = "INGEST_TLS_KEY";
+  public static final String JWT_KEY_FILE = "INGEST_JWT_KEY_FILE";
+  public static final String CA_KEK_FILE = "INGEST_CA_KEK_FILE";
+  public static final String DOWNLOAD_BASE_URL = "INGEST_AGENT_DOWNLOAD_BASE_URL";
+  public static final String MAX_MESSAGE_BYTES = "INGEST_MAX_MESSAGE_BYTES";
+  public static final String REGISTER_RATE_LIMIT = "INGEST_REGISTER_RATE_LIMIT";
+
+  /** The server's TLS certificate chain and private key, both checked to parse. */
+  public record TlsFiles(Path certificate, Path privateKey) {}
+
+  static IngestSettings from(Environment env, Path dataDir) {
+    String listen = env.text(LISTEN_ADDRESS, "0.0.0.0");
+    int grpcPort = env.port(GRPC_PORT, 9443);
+    int httpPort = env.port(HTTP_PORT, 8080);
+    if (grpcPort == httpPort) {
+      throw new ConfigException(
+          HTTP_PORT, "uses port " + httpPort + ", which " + GRPC_PORT + " already uses");
+    }
+    Optional<TlsFiles> tls = tlsFiles(env);
+    Path jwtKeyFile = env.path(JWT_KEY_FILE, dataDir.resolve("jwt_key.pem"));
+    if (Files.exists(jwtKeyFile)) {
+      Environment.requireReadable(JWT_KEY_FILE, jwtKeyFile);
+      Pem.requirePrivateKey(JWT_KEY_FILE, jwtKeyFile);
+    }
+    Path kek = env.path(CA_KEK_FILE, dataDir.resolve("agent_ca.kek"));
+    if (Files.exists(kek)) {
+      Environment.requireReadable(CA_KEK_FILE, kek);
+    }
+    String downloadBaseUrl = env.httpUrl(DOWNLOAD_BASE_URL, "http://localhost:3000");
+    int maxMessageBytes = env.integer(MAX_MESSAGE_BYTES, 4 * 1024 * 1024);
+    if (maxMessageBytes < 64 * 1024 || maxMessageBytes > 64 * 1024 * 1024) {
+      throw new ConfigException(
+          MAX_MESSAGE_BYTES, "must be between 65536 and 67108864 bytes, got " + maxMessageBytes);
+    }
+    int rate = env.integer(REGISTER_RATE_LIMIT, 20);
+    if (rate < 0) {
+      throw new ConfigException(REGISTER_RATE_LIMIT, "must be 0 (off) or more, got " + rate);
+    }
+    return new IngestSettings(
+        listen, grpcPort, httpPort, tls, jwtKeyFile, kek, downloadBaseUrl, maxMessageBytes, rate);
+  }
+
+  private static Optional<TlsFiles> tlsFiles(Environment env) {
+    Optional<Path> cert = env.readableFile(TLS_CERT);
+    Optional<Path> key = env.readableFile(TLS_KEY);
+    if (cert.isPresent() != key.isPresent()) {
+      String missing = cert.isPresent() ? TLS_KEY : TLS_CERT;
+      String present = cert.isPresent() ? TLS_CERT : TLS_KEY;
+      throw new ConfigException(missing, "is required when " + present + " is set");
+    }
+    if (cert.isEmpty()) {
+      return Optional.empty();
+    }
+    Pem.requireCertificates(TLS_CERT, cert.get());
+    Pem.requirePrivateKey(TLS_KEY, key.get());
+    return Optional.of(new TlsFiles(cert.get(), key.get()));
+  }
+
+  /** {@code ctops ingest} runs without the single profile's conveniences: TLS must be given. */
+  public IngestSettings requireTls() {
+    if (tls.isEmpty()) {
+      throw new ConfigException(TLS_CERT, "is required for ctops ingest (and " + TLS_KEY + ")");
+    }
+    return this;
+  }
+}
