@@ -1,0 +1,205 @@
+package io.ctops.server.ingest;
+
+import io.ctops.protocol.v1.IngestServiceGrpc;
+import io.ctops.protocol.v1.RegisterResponse;
+import io.ctops.server.enrolment.EnrolmentTokens;
+import io.ctops.server.metrics.MetricPartitions;
+import io.ctops.server.orgs.Organisations;
+import io.ctops.server.platform.config.DatabaseUrl;
+import io.ctops.server.platform.config.IngestSettings;
+import io.ctops.server.platform.database.Database;
+import io.ctops.server.platform.pki.DevelopmentCertificate;
+import io.ctops.server.platform.pki.Pem;
+import io.ctops.server.testing.TestPostgres;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * A real ingest (gRPC over TLS, HTTP) on loopback, on its own database of the shared test
+ * PostgreSQL, with short upkeep intervals; and TLS clients for it.
+ */
+final class IngestFixture implements AutoCloseable {
+  static final IngestRole.Tuning FAST =
+      new IngestRole.Tuning(
+          Duration.ofMillis(50),
+          Duration.ofMillis(5),
+          Duration.ofSeconds(2),
+          Duration.ofMillis(500),
+          Duration.ofMillis(300));
+
+  final Path dir;
+  final Database database;
+  final IngestRole ingest;
+  final IngestSettings settings;
+  final Path serverCertificate;
+  private final List<ManagedChannel> channels = new ArrayList<>();
+
+  private IngestFixture(
+      Path dir, Database database, IngestRole ingest, IngestSettings settings, Path certificate) {
+    this.dir = dir;
+    this.database = database;
+    this.ingest = ingest;
+    this.settings = settings;
+    this.serverCertificate = certificate;
+  }
+
+  static IngestFixture start() {
+    return start(FAST, 0);
+  }
+
+  static IngestFixture start(IngestRole.Tuning tuning, int registerRatePerSecond) {
+    return start(TestPostgres.migratedDatabase(), tempDir(), tuning, registerRatePerSecond);
+  }
+
+  /** Another instance on the same database and key files (I-11). */
+  static IngestFixture sharing(IngestFixture other) {
+    return start(other.databaseUrl, other.dir, FAST, 0);
+  }
+
+  private DatabaseUrl databaseUrl;
+
+  private static IngestFixture start(
+      DatabaseUrl url, Path dir, IngestRole.Tuning tuning, int registerRatePerSecond) {
+    try {
+      Path certificate = dir.resolve("server.crt");
+      Path key = dir.resolve("server.key");
+      if (!Files.exists(certificate)) {
+        DevelopmentCertificate.create(Set.of("localhost")).writeTo(certificate, key);
+      }
+      Database database = Database.connect(url, "ingest-test", List.of());
+      new MetricPartitions(database.jdbi(), 30, Clock.systemUTC()).maintain();
+      IngestSettings settings =
+          new IngestSettings(
+              "127.0.0.1",
+              0,
+              0,
+              Optional.of(new IngestSettings.TlsFiles(certificate, key)),
+              dir.resolve("jwt_key.pem"),
+              dir.resolve("agent_ca.kek"),
+              "http://localhost:3000",
+              256 * 1024,
+              registerRatePerSecond);
+      IngestRole ingest =
+          IngestRole.start(
+              settings,
+              settings.tls().orElseThrow(),
+              database,
+              new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+              Clock.systemUTC(),
+              tuning);
+      IngestFixture fixture = new IngestFixture(dir, database, ingest, settings, certificate);
+      fixture.databaseUrl = url;
+      return fixture;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Path tempDir() {
+    try {
+      return Files.createTempDirectory("ctops-ingest-test-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  Jdbi jdbi() {
+    return database.jdbi();
+  }
+
+  /** A TLS channel that trusts the server's certificate and presents no client certificate. */
+  ManagedChannel channel() {
+    return channel(null, null);
+  }
+
+  /** A TLS channel presenting {@code clientCertificatePem} signed for {@code agent}'s key. */
+  ManagedChannel channel(String clientCertificatePem, TestAgent agent) {
+    try {
+      SslContextBuilder tls = GrpcSslContexts.forClient().trustManager(serverCertificate.toFile());
+      if (clientCertificatePem != null) {
+        tls.keyManager(
+            new ByteArrayInputStream(clientCertificatePem.getBytes(StandardCharsets.US_ASCII)),
+            new ByteArrayInputStream(
+                Pem.encodePrivateKey(agent.keys.getPrivate()).getBytes(StandardCharsets.US_ASCII)));
+      }
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("localhost", ingest.grpcPort())
+              .sslContext(tls.build())
+              .maxInboundMessageSize(8 * 1024 * 1024)
+              .build();
+      channels.add(channel);
+      return channel;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  IngestServiceGrpc.IngestServiceBlockingStub blocking() {
+    return IngestServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
+  }
+
+  IngestServiceGrpc.IngestServiceStub withJwt(ManagedChannel channel, String jwt) {
+    Metadata metadata = new Metadata();
+    metadata.put(
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + jwt);
+    return IngestServiceGrpc.newStub(channel)
+        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(metadata));
+  }
+
+  /** Creates a token in the default organisation and returns its plain text. */
+  String token(boolean autoApprove) {
+    return token(autoApprove, Optional.empty(), Optional.empty());
+  }
+
+  String token(boolean autoApprove, Optional<Instant> expiresAt, Optional<Integer> maxUses) {
+    var org = new Organisations(jdbi()).resolve(Optional.empty());
+    return new EnrolmentTokens(jdbi(), Clock.systemUTC())
+        .create(
+            new EnrolmentTokens.TokenRequest(
+                org.id(), "test-" + System.nanoTime(), autoApprove, expiresAt, maxUses))
+        .plainToken();
+  }
+
+  /** Registers {@code agent} with a fresh auto-approve token and returns the answer. */
+  RegisterResponse registerActive(TestAgent agent) {
+    return blocking().register(agent.request(token(true)).build());
+  }
+
+  long count(String sql) {
+    return jdbi().withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
+  }
+
+  String string(String sql) {
+    return jdbi().withHandle(h -> h.createQuery(sql).mapTo(String.class).one());
+  }
+
+  @Override
+  public void close() {
+    for (ManagedChannel channel : channels) {
+      channel.shutdownNow();
+    }
+    ingest.close();
+    database.close();
+  }
+}
