@@ -112,15 +112,22 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
     synchronized (lock) {
       window.sent(timestamps);
     }
-    CompletableFuture<Void> durable = service.queue().publish(samples);
-    durable.whenComplete(
-        (ignored, error) -> {
-          synchronized (lock) {
-            window.settled(timestamps, error == null);
-          }
-        });
-    durable
-        .handle((ignored, error) -> (Void) null)
+    // Settle the window first, then answer: the answer carries the new watermark. The answer
+    // also goes out after ackWait without one, so a stalled database never stalls the stream.
+    CompletableFuture<Void> settled =
+        service
+            .queue()
+            .publish(samples)
+            .handle(
+                (ignored, error) -> {
+                  synchronized (lock) {
+                    window.settled(timestamps, error == null);
+                  }
+                  return null;
+                });
+    CompletableFuture<Void> answer = new CompletableFuture<>();
+    settled.thenRun(() -> answer.complete(null));
+    answer
         .completeOnTimeout(null, service.ackWait().toMillis(), TimeUnit.MILLISECONDS)
         .thenRun(this::respond);
   }

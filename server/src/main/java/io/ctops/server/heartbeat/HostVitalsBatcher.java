@@ -3,7 +3,6 @@ package io.ctops.server.heartbeat;
 import io.ctops.server.enrolment.AgentHistory;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,6 +31,8 @@ final class HostVitalsBatcher implements AutoCloseable {
   private final Map<UUID, HostVitals> latest = new ConcurrentHashMap<>();
   private final ScheduledExecutorService flusher;
   private final Timer flushLatency;
+  private long failingSinceMillis;
+  private long lastWarningMillis;
 
   HostVitalsBatcher(Jdbi jdbi, Clock clock, Duration interval, MeterRegistry registry) {
     this.jdbi = jdbi;
@@ -54,8 +55,18 @@ final class HostVitalsBatcher implements AutoCloseable {
   private void flushQuietly() {
     try {
       flush();
+      failingSinceMillis = 0;
     } catch (RuntimeException e) {
-      log.warn("event=vitals_flush_failed hosts_waiting={} error={}", latest.size(), e.toString());
+      long now = System.currentTimeMillis();
+      // One line when writes start failing, then one every 30 s, not one per flush.
+      if (failingSinceMillis == 0 || now - lastWarningMillis > 30_000) {
+        log.warn(
+            "event=vitals_flush_failed hosts_waiting={} error={}", latest.size(), e.toString());
+        lastWarningMillis = now;
+      }
+      if (failingSinceMillis == 0) {
+        failingSinceMillis = now;
+      }
     }
   }
 
@@ -94,12 +105,12 @@ final class HostVitalsBatcher implements AutoCloseable {
                   """
                   UPDATE hosts h
                   SET cpu_percent = u.cpu, memory_percent = u.memory, disk_percent = u.disk,
-                      uptime_seconds = u.uptime, last_seen = u.seen,
+                      uptime_seconds = u.uptime, last_seen = to_timestamp(u.seen),
                       heartbeat_interval_seconds = u.interval_seconds,
                       os_version = coalesce(nullif(u.os_version, ''), h.os_version)
                   FROM unnest(CAST(:ids AS uuid[]), CAST(:cpu AS real[]), CAST(:memory AS real[]),
                               CAST(:disk AS real[]), CAST(:uptime AS bigint[]),
-                              CAST(:seen AS timestamptz[]), CAST(:intervals AS int[]),
+                              CAST(:seen AS float8[]), CAST(:intervals AS int[]),
                               CAST(:osVersions AS text[]))
                        AS u(id, cpu, memory, disk, uptime, seen, interval_seconds, os_version)
                   WHERE h.id = u.id
@@ -111,7 +122,9 @@ final class HostVitalsBatcher implements AutoCloseable {
               .bind("uptime", batch.stream().map(HostVitals::uptimeSeconds).toArray(Long[]::new))
               .bind(
                   "seen",
-                  batch.stream().map(v -> Timestamp.from(v.seenAt())).toArray(Timestamp[]::new))
+                  batch.stream()
+                      .map(v -> v.seenAt().toEpochMilli() / 1000.0)
+                      .toArray(Double[]::new))
               .bind(
                   "intervals",
                   batch.stream().map(HostVitals::heartbeatIntervalSeconds).toArray(Integer[]::new))
