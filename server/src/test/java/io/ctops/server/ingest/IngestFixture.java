@@ -16,6 +16,7 @@ import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.grpc.stub.MetadataUtils;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -136,7 +137,9 @@ final class IngestFixture implements AutoCloseable {
   /** A TLS channel presenting {@code clientCertificatePem} signed for {@code agent}'s key. */
   ManagedChannel channel(String clientCertificatePem, TestAgent agent) {
     try {
-      SslContextBuilder tls = GrpcSslContexts.forClient().trustManager(serverCertificate.toFile());
+      SslContextBuilder tls =
+          GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
+              .trustManager(serverCertificate.toFile());
       if (clientCertificatePem != null) {
         tls.keyManager(
             new ByteArrayInputStream(clientCertificatePem.getBytes(StandardCharsets.US_ASCII)),
@@ -152,6 +155,74 @@ final class IngestFixture implements AutoCloseable {
       return channel;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * A TLS channel that always presents {@code certificatePem}, whoever the server says it trusts (a
+   * JDK client would otherwise withhold a certificate the server's CA list does not name).
+   */
+  ManagedChannel channelInsisting(String certificatePem, java.security.PrivateKey key) {
+    try {
+      var certificate =
+          (java.security.cert.X509Certificate)
+              java.security.cert.CertificateFactory.getInstance("X.509")
+                  .generateCertificate(
+                      new ByteArrayInputStream(certificatePem.getBytes(StandardCharsets.US_ASCII)));
+      var keyManager =
+          new javax.net.ssl.X509ExtendedKeyManager() {
+            @Override
+            public String[] getClientAliases(String type, java.security.Principal[] issuers) {
+              return new String[] {"agent"};
+            }
+
+            @Override
+            public String chooseClientAlias(
+                String[] types, java.security.Principal[] issuers, java.net.Socket socket) {
+              return "agent";
+            }
+
+            @Override
+            public String chooseEngineClientAlias(
+                String[] types, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
+              return "agent";
+            }
+
+            @Override
+            public String[] getServerAliases(String type, java.security.Principal[] issuers) {
+              return null;
+            }
+
+            @Override
+            public String chooseServerAlias(
+                String type, java.security.Principal[] issuers, java.net.Socket socket) {
+              return null;
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getCertificateChain(String alias) {
+              return new java.security.cert.X509Certificate[] {certificate};
+            }
+
+            @Override
+            public java.security.PrivateKey getPrivateKey(String alias) {
+              return key;
+            }
+          };
+      SslContextBuilder tls =
+          GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
+              .trustManager(serverCertificate.toFile())
+              .keyManager(
+                  new io.grpc.netty.shaded.io.netty.handler.ssl.util.KeyManagerFactoryWrapper(
+                      keyManager));
+      ManagedChannel channel =
+          NettyChannelBuilder.forAddress("localhost", ingest.grpcPort())
+              .sslContext(tls.build())
+              .build();
+      channels.add(channel);
+      return channel;
+    } catch (IOException | java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
     }
   }
 

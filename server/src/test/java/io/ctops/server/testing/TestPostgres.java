@@ -71,6 +71,11 @@ public final class TestPostgres {
     return url(postgres, name);
   }
 
+  /** Runs a statement on the cluster's maintenance database (for tests that break things). */
+  public static void executeAsAdmin(String sql) {
+    execute(cluster(), "postgres", sql);
+  }
+
   /** A JDBC URL that carries its own credentials, the way an operator may set DATABASE_URL. */
   public static String jdbcUrlWithCredentials(DatabaseUrl url) {
     return url.jdbcUrl() + "?user=" + url.user() + "&password=" + url.password();

@@ -8,6 +8,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
@@ -39,10 +40,13 @@ public final class TlsGrpcServer implements AutoCloseable {
 
   public static TlsGrpcServer start(Options options, List<BindableService> services) {
     try {
+      // The JDK's TLS, not BoringSSL: agents' client certificates carry Ed25519 keys, and
+      // BoringSSL does not accept Ed25519 signatures from TLS peers by default.
       SslContext tls =
           GrpcSslContexts.configure(
                   SslContextBuilder.forServer(
-                      options.certificateChain().toFile(), options.privateKey().toFile()))
+                      options.certificateChain().toFile(), options.privateKey().toFile()),
+                  SslProvider.JDK)
               .trustManager(options.clientCa())
               .clientAuth(ClientAuth.OPTIONAL)
               .build();

@@ -1,0 +1,32 @@
+package io.ctops.server.ingest;
+
+import static io.ctops.server.ingest.HeartbeatClient.vitals;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ctops.protocol.v1.RegisterResponse;
+import org.junit.jupiter.api.Test;
+
+/** Ingest is stateless: instances on one database and one key file serve any agent (I-11). */
+class TwoInstancesTest {
+
+  @Test
+  void anAgentRegisteredThroughOneInstanceHeartbeatsThroughTheOther() {
+    try (IngestFixture first = IngestFixture.start();
+        IngestFixture second = IngestFixture.sharing(first)) {
+      TestAgent agent = new TestAgent("roaming-01", "10.0.3.1");
+      RegisterResponse registered =
+          first.blocking().register(agent.requestWithCsr(first.token(true)).build());
+
+      try (HeartbeatClient stream =
+          new HeartbeatClient(
+              second.withJwt(
+                  second.channel(registered.getClientCertPem(), agent),
+                  registered.getJwtToken()))) {
+        assertThat(stream.send(vitals(7, 8, 9).build()).next().getAckedThroughUnix()).isPositive();
+      }
+      assertThat(second.ingest.tokens().jwks()).isEqualTo(first.ingest.tokens().jwks());
+      assertThat(second.count("SELECT count(*) FROM host_metrics")).isEqualTo(1);
+      assertThat(second.count("SELECT count(*) FROM agent_ca")).isEqualTo(1);
+    }
+  }
+}
