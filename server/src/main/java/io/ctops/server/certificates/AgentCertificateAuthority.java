@@ -243,12 +243,17 @@ public final class AgentCertificateAuthority {
       if (!Files.exists(file)) {
         byte[] kek = new byte[32];
         RANDOM.nextBytes(kek);
+        Files.createDirectories(
+            file.toAbsolutePath().getParent(),
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path temporary = Files.createTempFile(file.toAbsolutePath().getParent(), ".kek", ".tmp");
         Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
         Files.write(temporary, kek);
         try {
-          Files.move(temporary, file);
+          Files.createLink(file, temporary);
         } catch (FileAlreadyExistsException raced) {
+          // another instance created it first; use theirs
+        } finally {
           Files.delete(temporary);
         }
       }

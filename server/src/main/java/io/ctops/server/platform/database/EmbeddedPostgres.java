@@ -73,6 +73,12 @@ public final class EmbeddedPostgres implements AutoCloseable {
    */
   public static EmbeddedPostgres start(
       Path root, Path runtimeDir, Durability durability, boolean stopOnClose) {
+    return start(root, runtimeDir, durability, stopOnClose, 0);
+  }
+
+  /** As {@link #start(Path, Path, Durability, boolean)}, on a given port (0: any free one). */
+  public static EmbeddedPostgres start(
+      Path root, Path runtimeDir, Durability durability, boolean stopOnClose, int port) {
     try {
       Files.createDirectories(root);
       Path installation = PostgresBinaries.unpackInto(runtimeDir);
@@ -89,9 +95,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
         return new EmbeddedPostgres(
             installation, dataDir, logFile, running.get(), password, stopOnClose);
       }
-      int port = startServer(installation, dataDir, logFile);
-      log.info("event=embedded_db_started data_dir={} port={}", dataDir, port);
-      return new EmbeddedPostgres(installation, dataDir, logFile, port, password, true);
+      int listening = startServer(installation, dataDir, logFile, port);
+      log.info("event=embedded_db_started data_dir={} port={}", dataDir, listening);
+      return new EmbeddedPostgres(installation, dataDir, logFile, listening, password, true);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the embedded PostgreSQL in " + root, e);
     }
@@ -237,10 +243,10 @@ public final class EmbeddedPostgres implements AutoCloseable {
     }
   }
 
-  private static int startServer(Path installation, Path dataDir, Path logFile) {
+  private static int startServer(Path installation, Path dataDir, Path logFile, int wanted) {
     IllegalStateException last = null;
-    for (int attempt = 0; attempt < 3; attempt++) {
-      int port = freePort();
+    for (int attempt = 0; attempt < (wanted == 0 ? 3 : 1); attempt++) {
+      int port = wanted == 0 ? freePort() : wanted;
       try {
         run(
             List.of(

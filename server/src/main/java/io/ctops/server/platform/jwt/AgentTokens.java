@@ -13,7 +13,6 @@ import com.nimbusds.jwt.SignedJWT;
 import io.ctops.server.platform.config.ConfigException;
 import io.ctops.server.platform.pki.Pem;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyFactory;
@@ -70,13 +69,10 @@ public final class AgentTokens {
         KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
         pair = generator.generateKeyPair();
-        try {
-          Files.createFile(file.toAbsolutePath(), noAccessForOthers());
-        } catch (java.nio.file.FileAlreadyExistsException raced) {
-          // Another instance generated it at the same moment: use theirs.
-          return loadOrCreate(variable, file, clock);
+        if (!Pem.writeIfAbsent(file, Pem.encodePrivateKey(pair.getPrivate()))) {
+          // Another instance generated it at the same moment: every instance must use theirs.
+          pair = read(variable, file);
         }
-        Pem.write(file, Pem.encodePrivateKey(pair.getPrivate()), true);
       }
       RSAKey jwk =
           new RSAKey.Builder((RSAPublicKey) pair.getPublic())
@@ -87,15 +83,10 @@ public final class AgentTokens {
               .build();
       return new AgentTokens(jwk, clock);
     } catch (IOException e) {
-      throw new ConfigException(variable, "cannot write " + file + " (" + e.getMessage() + ")");
+      throw new ConfigException(variable, "cannot write " + file + " (" + e + ")");
     } catch (JOSEException | java.security.GeneralSecurityException e) {
       throw new IllegalStateException("cannot set up the JWT signing key", e);
     }
-  }
-
-  private static java.nio.file.attribute.FileAttribute<?> noAccessForOthers() {
-    return java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
   }
 
   private static KeyPair read(String variable, Path file)
@@ -188,12 +179,6 @@ public final class AgentTokens {
       return Optional.of(UUID.fromString(text));
     } catch (IllegalArgumentException e) {
       return Optional.empty();
-    }
-  }
-
-  static void requireWritable(Path file) {
-    if (!Files.isWritable(file.toAbsolutePath().getParent())) {
-      throw new UncheckedIOException(new IOException(file.getParent() + " is not writable"));
     }
   }
 }

@@ -88,6 +88,29 @@ public final class Pem {
   }
 
   /**
+   * Creates a secret file (mode 0600, parent directories 0700) unless it exists; returns false when
+   * another process created it first. The file appears whole or not at all.
+   */
+  public static boolean writeIfAbsent(Path file, String text) throws IOException {
+    Path directory = file.toAbsolutePath().getParent();
+    Files.createDirectories(
+        directory,
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path temporary = Files.createTempFile(directory, "." + file.getFileName(), ".tmp");
+    try {
+      Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
+      Files.writeString(temporary, text, StandardCharsets.US_ASCII);
+      // link(2) never replaces an existing file, unlike rename(2): the first writer wins.
+      Files.createLink(file, temporary);
+      return true;
+    } catch (java.nio.file.FileAlreadyExistsException raced) {
+      return false;
+    } finally {
+      Files.deleteIfExists(temporary);
+    }
+  }
+
+  /**
    * Writes a file atomically (temporary file, then rename) and, for secrets, readable by the owner
    * only from the moment it exists.
    */
