@@ -34,8 +34,22 @@ check() {
 }
 
 # Isolated from the developer's own ~/.ct-ops and from any DATABASE_URL in the environment.
-unset DATABASE_URL INGEST_GRPC_PORT INGEST_HTTP_PORT WEB_HTTP_PORT INGEST_TLS_CERT INGEST_TLS_KEY
+unset DATABASE_URL INGEST_TLS_CERT INGEST_TLS_KEY
 export CT_OPS_DATA_DIR="$work/data"
+free_port() { java_for_tools -cp "$dist/lib/*" io.ctops.loadtest.FreePort; }
+java_for_tools() {
+  local candidate major
+  for candidate in "${JAVA_HOME:+$JAVA_HOME/bin/java}" "$(command -v java || true)" /usr/lib/jvm/*/bin/java; do
+    [ -n "$candidate" ] && [ -x "$candidate" ] || continue
+    major="$("$candidate" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {split($2, v, "."); print v[1]; exit}')"
+    if [ -n "$major" ] && [ "$major" -ge 21 ]; then "$candidate" "$@"; return; fi
+  done
+  return 1
+}
+INGEST_GRPC_PORT="$(free_port)"
+INGEST_HTTP_PORT="$(free_port)"
+WEB_HTTP_PORT="$(free_port)"
+export INGEST_GRPC_PORT INGEST_HTTP_PORT WEB_HTTP_PORT
 
 help_lists_commands() {
   local out
@@ -77,6 +91,23 @@ wait_for_log() {
 "$ctops" server >"$work/server.log" 2>&1 &
 server_pid=$!
 check "ctops server starts and reports ready" wait_for_log "$work/server.log" "event=server_ready" 90
+
+ingest_answers_health_and_jwks() {
+  local health jwks
+  health="$(java_for_tools -cp "$dist/lib/*" io.ctops.loadtest.HttpGet "http://127.0.0.1:$INGEST_HTTP_PORT/healthz")" || return 1
+  jwks="$(java_for_tools -cp "$dist/lib/*" io.ctops.loadtest.HttpGet "http://127.0.0.1:$INGEST_HTTP_PORT/.well-known/jwks.json")" || return 1
+  [ "$health" = "ok" ] && grep -q '"alg":"RS256"' <<<"$jwks" \
+    && [ -s "$CT_OPS_DATA_DIR/tls/server.crt" ] && [ -s "$CT_OPS_DATA_DIR/jwt_key.pem" ] \
+    && [ "$(stat -c %a "$CT_OPS_DATA_DIR/jwt_key.pem")" = "600" ]
+}
+check "ingest serves /healthz and the JWKS; TLS material and the JWT key (0600) are created" ingest_answers_health_and_jwks
+
+ingest_alone_requires_tls_and_database() {
+  local status=0
+  "$ctops" ingest >/dev/null 2>"$work/ingest.err" || status=$?
+  [ "$status" -eq 1 ] && grep -qF "ctops: DATABASE_URL: is required for ctops ingest" "$work/ingest.err"
+}
+check "ctops ingest without DATABASE_URL stops naming the variable" ingest_alone_requires_tls_and_database
 
 second_server_is_refused() {
   local err

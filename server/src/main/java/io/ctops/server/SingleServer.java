@@ -5,6 +5,7 @@ import io.ctops.server.metrics.PartitionMaintenance;
 import io.ctops.server.platform.config.IngestSettings;
 import io.ctops.server.platform.config.ServerSettings;
 import io.ctops.server.platform.database.Database;
+import io.ctops.server.platform.lifecycle.Parts;
 import io.ctops.server.platform.pki.DevelopmentCertificate;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -13,8 +14,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,11 +28,11 @@ import org.slf4j.LoggerFactory;
 public final class SingleServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SingleServer.class);
 
-  private final List<AutoCloseable> parts;
+  private final Parts parts;
   private final Database database;
   private final IngestRole ingest;
 
-  private SingleServer(List<AutoCloseable> parts, Database database, IngestRole ingest) {
+  private SingleServer(Parts parts, Database database, IngestRole ingest) {
     this.parts = parts;
     this.database = database;
     this.ingest = ingest;
@@ -44,18 +43,17 @@ public final class SingleServer implements AutoCloseable {
   }
 
   public static SingleServer start(ServerSettings settings, Clock clock, IngestRole.Tuning tuning) {
-    List<AutoCloseable> parts = new ArrayList<>();
+    Parts parts = new Parts();
     try {
-      Database database = Database.open(settings.database(), Database.Access.EXCLUSIVE, "server");
-      parts.add(database);
+      Database database =
+          parts.add(Database.open(settings.database(), Database.Access.EXCLUSIVE, "server"));
       parts.add(
-          0, PartitionMaintenance.start(database.jdbi(), settings.metricsRetentionDays(), clock));
+          PartitionMaintenance.start(database.jdbi(), settings.metricsRetentionDays(), clock));
       IngestSettings.TlsFiles tls =
           settings.ingest().tls().orElseGet(() -> developmentTls(settings.database().dataDir()));
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       IngestRole ingest =
-          IngestRole.start(settings.ingest(), tls, database, registry, clock, tuning);
-      parts.add(0, ingest);
+          parts.add(IngestRole.start(settings.ingest(), tls, database, registry, clock, tuning));
       log.info(
           "event=server_ready database={} data_dir={} grpc_port={} agents_ca_file={}",
           database.description(),
@@ -64,7 +62,7 @@ public final class SingleServer implements AutoCloseable {
           tls.certificate());
       return new SingleServer(parts, database, ingest);
     } catch (RuntimeException e) {
-      closeAll(parts);
+      parts.close();
       throw e;
     }
   }
@@ -98,18 +96,7 @@ public final class SingleServer implements AutoCloseable {
 
   @Override
   public void close() {
-    closeAll(parts);
+    parts.close();
     log.info("event=server_stopped");
-  }
-
-  private static void closeAll(List<AutoCloseable> parts) {
-    for (AutoCloseable part : parts) {
-      try {
-        part.close();
-      } catch (Exception e) {
-        log.warn(
-            "event=close_failed part={} error={}", part.getClass().getSimpleName(), e.toString());
-      }
-    }
   }
 }

@@ -4,10 +4,10 @@ import io.ctops.server.ingest.IngestRole;
 import io.ctops.server.metrics.PartitionMaintenance;
 import io.ctops.server.platform.config.ServerSettings;
 import io.ctops.server.platform.database.Database;
+import io.ctops.server.platform.lifecycle.Parts;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 
 /** {@code ctops ingest}: the ingest role alone, for deployments with several instances. */
@@ -28,37 +28,26 @@ final class IngestCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     ServerSettings settings = ServerSettings.forIngestOnly(context.environment());
-    Database database = Database.open(settings.database(), Database.Access.EXCLUSIVE, "ingest");
-    PartitionMaintenance maintenance;
-    IngestRole ingest;
+    Parts parts = new Parts();
     try {
-      maintenance =
+      Database database =
+          parts.add(Database.open(settings.database(), Database.Access.EXCLUSIVE, "ingest"));
+      parts.add(
           PartitionMaintenance.start(
-              database.jdbi(), settings.metricsRetentionDays(), context.clock());
-      ingest =
+              database.jdbi(), settings.metricsRetentionDays(), context.clock()));
+      parts.add(
           IngestRole.start(
               settings.ingest(),
               settings.ingest().tls().orElseThrow(),
               database,
               new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
               context.clock(),
-              IngestRole.Tuning.DEFAULT);
+              IngestRole.Tuning.DEFAULT));
     } catch (RuntimeException e) {
-      database.close();
+      parts.close();
       throw e;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  ingest.close();
-                  maintenance.close();
-                  database.close();
-                  stopped.countDown();
-                },
-                "shutdown"));
-    stopped.await();
+    UntilStopped.run(parts);
     return 0;
   }
 }

@@ -43,6 +43,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
   private int intervalSeconds = 30;
   private HeartbeatResponse.Builder firstResponseExtras;
   private boolean closed;
+  private boolean opened;
   private volatile String agentVersion = "";
   private volatile String platform = "";
 
@@ -61,8 +62,9 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
       return;
     }
     Instant now = service.clock().instant();
+    boolean first = agent == null;
     try {
-      if (agent == null) {
+      if (first) {
         authenticate(request);
       } else if (!request.getAgentId().isEmpty()
           && !looksLikeJwt(request.getAgentId())
@@ -72,6 +74,11 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
             .asException();
       }
       HeartbeatValidation.check(request, now);
+      if (first) {
+        // Only a valid first heartbeat brings the host online: a refused stream writes nothing.
+        service.opened(this, agent, streamId, request.getAgentVersion());
+        opened = true;
+      }
     } catch (StatusException e) {
       terminate(e.getStatus());
       return;
@@ -165,7 +172,6 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
         field.isEmpty() || looksLikeJwt(field) ? Optional.empty() : Optional.of(field);
     agent = service.authentication().authenticate(jwt, claimed, certificate);
     firstResponseExtras = service.pendingCertificate(agent);
-    service.opened(this, agent, streamId, first.getAgentVersion());
   }
 
   private void respond() {
@@ -207,7 +213,8 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
         streamId,
         status.getCode(),
         status.getDescription());
-    service.closed(this, agent, streamId, "stream ended: " + status.getDescription());
+    service.closed(
+        this, opened ? agent : null, streamId, "stream ended: " + status.getDescription());
   }
 
   @Override
@@ -220,7 +227,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
     }
     service.closed(
         this,
-        agent,
+        opened ? agent : null,
         streamId,
         "heartbeat stream closed (" + Status.fromThrowable(error).getCode() + ")");
   }
@@ -238,7 +245,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
         // nothing to tell
       }
     }
-    service.closed(this, agent, streamId, "heartbeat stream closed by the agent");
+    service.closed(this, opened ? agent : null, streamId, "heartbeat stream closed by the agent");
   }
 
   private boolean isClosed() {

@@ -16,12 +16,12 @@ import io.ctops.server.platform.grpc.TlsGrpcServer;
 import io.ctops.server.platform.http.OpsHttpServer;
 import io.ctops.server.platform.http.OpsHttpServer.Response;
 import io.ctops.server.platform.jwt.AgentTokens;
+import io.ctops.server.platform.lifecycle.Parts;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -35,14 +35,14 @@ import org.slf4j.LoggerFactory;
 public final class IngestRole implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(IngestRole.class);
 
-  private final List<AutoCloseable> parts;
+  private final Parts parts;
   private final TlsGrpcServer grpc;
   private final OpsHttpServer http;
   private final HeartbeatService heartbeats;
   private final AgentTokens tokens;
 
   private IngestRole(
-      List<AutoCloseable> parts,
+      Parts parts,
       TlsGrpcServer grpc,
       OpsHttpServer http,
       HeartbeatService heartbeats,
@@ -77,7 +77,7 @@ public final class IngestRole implements AutoCloseable {
       PrometheusMeterRegistry registry,
       Clock clock,
       Tuning tuning) {
-    List<AutoCloseable> parts = new ArrayList<>();
+    Parts parts = new Parts();
     try {
       AgentTokens tokens =
           AgentTokens.loadOrCreate(IngestSettings.JWT_KEY_FILE, settings.jwtKeyFile(), clock);
@@ -112,9 +112,9 @@ public final class IngestRole implements AutoCloseable {
               registry);
       CertificateRenewal renewal =
           new CertificateRenewal(database.jdbi(), authentication, authority);
-      // Close order: stop taking calls, end streams, then drain the queue.
+      // Closed in reverse: stop taking calls, end the streams, then drain the queue.
       parts.add(queue);
-      parts.add(0, heartbeats);
+      parts.add(heartbeats);
       TlsGrpcServer grpc =
           TlsGrpcServer.start(
               new TlsGrpcServer.Options(
@@ -125,7 +125,7 @@ public final class IngestRole implements AutoCloseable {
                   authority.certificate(),
                   settings.maxMessageBytes()),
               List.of(new IngestGrpcService(registration, heartbeats, renewal)));
-      parts.add(0, grpc);
+      parts.add(grpc);
       OpsHttpServer http =
           OpsHttpServer.start(
               settings.listenAddress(),
@@ -138,7 +138,7 @@ public final class IngestRole implements AutoCloseable {
                       () ->
                           new Response(
                               200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape())));
-      parts.add(0, http);
+      parts.add(http);
       log.info(
           "event=ingest_ready grpc_port={} http_port={} jwt_kid={} max_message_bytes={}",
           grpc.port(),
@@ -147,7 +147,7 @@ public final class IngestRole implements AutoCloseable {
           settings.maxMessageBytes());
       return new IngestRole(parts, grpc, http, heartbeats, tokens);
     } catch (RuntimeException e) {
-      closeAll(parts);
+      parts.close();
       throw e;
     }
   }
@@ -181,19 +181,6 @@ public final class IngestRole implements AutoCloseable {
 
   @Override
   public void close() {
-    closeAll(parts);
-  }
-
-  private static void closeAll(List<AutoCloseable> parts) {
-    for (AutoCloseable part : parts) {
-      try {
-        part.close();
-      } catch (Exception e) {
-        log.warn(
-            "event=ingest_close_failed part={} error={}",
-            part.getClass().getSimpleName(),
-            e.toString());
-      }
-    }
+    parts.close();
   }
 }

@@ -148,6 +148,8 @@ class HeartbeatTest {
         "disks.percent_used");
 
     assertThat(ingest.count("SELECT count(*) FROM host_metrics")).isZero();
+    assertThat(ingest.string("SELECT status FROM hosts")).isEqualTo("unknown");
+    assertThat(history()).noneMatch(row -> row.startsWith("online") || row.startsWith("offline"));
   }
 
   @Test

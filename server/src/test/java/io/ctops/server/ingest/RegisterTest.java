@@ -230,6 +230,20 @@ class RegisterTest {
   }
 
   @Test
+  void aRevokedAgentPollingRegisterIsToldItIsRevoked() {
+    TestAgent agent = new TestAgent("gone-01", "10.0.0.12");
+    RegisterResponse first = ingest.registerActive(agent);
+    new AgentApprovals(ingest.jdbi(), Clock.systemUTC())
+        .revoke(UUID.fromString(first.getAgentId()), "test");
+
+    RegisterResponse again = ingest.blocking().register(agent.request(ingest.token(true)).build());
+
+    assertThat(again.getStatus()).isEqualTo("revoked");
+    assertThat(again.getAgentId()).isEqualTo(first.getAgentId());
+    assertThat(again.getJwtToken()).isEmpty();
+  }
+
+  @Test
   void anOfflineHostIsAdoptedByANewKeyAndTheAdoptionIsRecorded() {
     RegisterResponse original = ingest.registerActive(new TestAgent("web-01", "10.0.0.5"));
     ingest.jdbi().useHandle(h -> h.execute("UPDATE hosts SET status = 'offline'"));
