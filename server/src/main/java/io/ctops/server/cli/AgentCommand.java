@@ -18,12 +18,64 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code ctops agent ...}: the administrator's view of enrolled agents. */
+/** {@code ctops agent ...}: run the agent on this host, and the administrator's view of agents. */
 @Command(
     name = "agent",
-    description = "List, approve and revoke enrolled agents.",
+    description = "Run the agent on this host; list, approve and revoke enrolled agents.",
     mixinStandardHelpOptions = true)
 final class AgentCommand {
+
+  @Command(
+      name = "run",
+      description =
+          "Run the agent on this host until interrupted: register with the enrolment token, wait"
+              + " for approval, then stream heartbeats to ingest. Settings come from the TOML file"
+              + " (see dist/agent.toml) with environment overrides CT_OPS_INGEST_ADDRESS,"
+              + " CT_OPS_INGEST_CA_CERT, CT_OPS_ORG_TOKEN and CT_OPS_DATA_DIR. Exit codes: 0"
+              + " stopped, 1 bad configuration, 2 token rejected, 3 agent revoked.",
+      mixinStandardHelpOptions = true)
+  static final class Run implements Callable<Integer> {
+    private final CliContext context;
+
+    @Option(
+        names = "--config",
+        paramLabel = "FILE",
+        description = "The agent's TOML configuration (e.g. /etc/ct-ops/agent.toml).")
+    java.nio.file.Path config;
+
+    @Option(
+        names = "--log-level",
+        paramLabel = "LEVEL",
+        description = "ERROR, WARN, INFO (default) or DEBUG.")
+    String logLevel;
+
+    Run(CliContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public Integer call() {
+      io.ctops.agent.config.AgentConfig config;
+      try {
+        config =
+            io.ctops.agent.config.AgentConfig.load(
+                Optional.ofNullable(config()), context.environment().variables());
+      } catch (io.ctops.agent.config.AgentConfig.InvalidConfigException e) {
+        throw new UserError(e.getMessage());
+      }
+      io.ctops.agent.Agent agent =
+          new io.ctops.agent.Agent(
+              config, context.clock(), io.ctops.server.platform.build.BuildInfo.version());
+      Thread hook = new Thread(agent::close, "agent-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
+      return agent.run().code;
+    }
+
+    private java.nio.file.Path config() {
+      return config;
+    }
+  }
+
   private static final Set<String> STATUSES = Set.of("pending", "active", "offline", "revoked");
 
   @Command(

@@ -45,6 +45,7 @@ public final class Cli {
     token.addSubcommand("revoke", new TokenCommand.Revoke(context));
     root.addSubcommand("token", token);
     CommandLine agent = new CommandLine(new AgentCommand());
+    agent.addSubcommand("run", new AgentCommand.Run(context));
     agent.addSubcommand("list", new AgentCommand.ListAgents(context));
     agent.addSubcommand("approve", new AgentCommand.Approve(context));
     agent.addSubcommand("revoke", new AgentCommand.Revoke(context));

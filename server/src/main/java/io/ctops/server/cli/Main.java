@@ -10,10 +10,30 @@ public final class Main {
 
   private Main() {}
 
+  private static String logLevel(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--log-level") && i + 1 < args.length) {
+        return args[i + 1].toUpperCase(java.util.Locale.ROOT);
+      }
+      if (args[i].startsWith("--log-level=")) {
+        return args[i].substring("--log-level=".length()).toUpperCase(java.util.Locale.ROOT);
+      }
+    }
+    return "INFO";
+  }
+
   public static void main(String[] args) {
     // Long-running roles log what they do; one-shot commands print their result and stay quiet
     // unless something goes wrong. Set before the first logger is created.
     boolean longRunning = args.length > 0 && LONG_RUNNING.contains(args[0]);
+    boolean agent = args.length > 1 && args[0].equals("agent") && args[1].equals("run");
+    if (agent) {
+      // The agent logs structured lines to standard output, for journald and log shippers.
+      System.setProperty("ctops.log.target", "System.out");
+      System.setProperty(
+          "ctops.log.pattern", "time=%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} level=%level %msg%n");
+      System.setProperty("ctops.log.level", logLevel(args));
+    }
     if (System.getProperty("ctops.log.level") == null) {
       System.setProperty("ctops.log.level", longRunning ? "INFO" : "WARN");
     }

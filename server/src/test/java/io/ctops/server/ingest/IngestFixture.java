@@ -51,7 +51,7 @@ final class IngestFixture implements AutoCloseable {
 
   final Path dir;
   final Database database;
-  final IngestRole ingest;
+  IngestRole ingest;
   final IngestSettings settings;
   final Path serverCertificate;
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -123,6 +123,31 @@ final class IngestFixture implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Stops ingest, waits, and starts it again on the same ports, database and keys. */
+  void restartAfter(Duration down) throws InterruptedException {
+    IngestSettings samePorts =
+        new IngestSettings(
+            settings.listenAddress(),
+            ingest.grpcPort(),
+            ingest.httpPort(),
+            settings.tls(),
+            settings.jwtKeyFile(),
+            settings.caKekFile(),
+            settings.agentDownloadBaseUrl(),
+            settings.maxMessageBytes(),
+            settings.registerRatePerSecond());
+    ingest.close();
+    Thread.sleep(down.toMillis());
+    ingest =
+        IngestRole.start(
+            samePorts,
+            samePorts.tls().orElseThrow(),
+            database,
+            new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+            Clock.systemUTC(),
+            FAST);
   }
 
   Jdbi jdbi() {

@@ -23,6 +23,11 @@ public final class Environment {
     return new Environment(System.getenv());
   }
 
+  /** All variables, for components configured by their own rules (the agent's config file). */
+  public Map<String, String> variables() {
+    return variables;
+  }
+
   /** The value, or empty when unset or blank. */
   public Optional<String> text(String name) {
     String value = variables.get(name);

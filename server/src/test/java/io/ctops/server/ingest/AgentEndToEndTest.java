@@ -1,0 +1,210 @@
+package io.ctops.server.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.ctops.agent.Agent;
+import io.ctops.agent.config.AgentConfig;
+import io.ctops.server.enrolment.AgentApprovals;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real agent against the real ingest (TLS, embedded PostgreSQL), 1 s interval. */
+class AgentEndToEndTest {
+  @TempDir Path dir;
+  private IngestFixture ingest;
+  private Agent agent;
+  private CompletableFuture<Agent.Exit> exit;
+
+  @BeforeEach
+  void start() {
+    ingest = IngestFixture.start();
+  }
+
+  @AfterEach
+  void stop() {
+    stopAgent();
+    ingest.close();
+  }
+
+  @Test
+  void withAnAutoApproveTokenTheAgentGoesActiveAndItsHostShowsVitals() {
+    startAgent(ingest.token(true));
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> "online".equals(hostStatus()));
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ingest.count("SELECT count(*) FROM host_metrics") >= 2);
+    assertThat(
+            ingest.string(
+                "SELECT (cpu_percent IS NOT NULL AND memory_percent > 0 AND disk_percent > 0 AND uptime_seconds > 0)::text FROM hosts"))
+        .isEqualTo("true");
+    assertThat(ingest.string("SELECT os FROM hosts")).isEqualTo("linux");
+    assertThat(Files.exists(dir.resolve("data/agent_key.pem"))).isTrue();
+    assertThat(Files.exists(dir.resolve("data/agent_state.json"))).isTrue();
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                ingest.count("SELECT count(*) FROM agents WHERE client_cert_serial IS NOT NULL")
+                    == 1);
+  }
+
+  @Test
+  void withAManualTokenItWaitsAndAnApprovalActivatesItWithinAPoll() {
+    startAgent(ingest.token(false));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> ingest.count("SELECT count(*) FROM agents WHERE status = 'pending'") == 1);
+    assertThat(hostStatus()).isEqualTo("pending");
+
+    new AgentApprovals(ingest.jdbi(), Clock.systemUTC())
+        .approve(UUID.fromString(ingest.string("SELECT id::text FROM agents")), "test");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> "online".equals(hostStatus()));
+  }
+
+  @Test
+  void afterAnIngestOutageItBackfillsSoTheSeriesHasNoGap() throws Exception {
+    startAgent(ingest.token(true));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> ingest.count("SELECT count(*) FROM host_metrics") >= 3);
+
+    ingest.restartAfter(Duration.ofSeconds(6));
+    await()
+        .atMost(Duration.ofSeconds(40))
+        .until(
+            () ->
+                ingest.count(
+                        "SELECT count(*) FROM host_metrics WHERE ts > now() - interval '2 seconds'")
+                    >= 1);
+
+    List<Long> stored =
+        ingest
+            .jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "SELECT extract(epoch FROM ts)::bigint FROM host_metrics ORDER BY ts")
+                        .mapTo(Long.class)
+                        .list());
+    assertThat(stored).hasSizeGreaterThan(8);
+    for (int i = 1; i < stored.size(); i++) {
+      assertThat(stored.get(i) - stored.get(i - 1))
+          .as("gap before sample %d of %s", i, stored)
+          .isLessThanOrEqualTo(2);
+    }
+  }
+
+  @Test
+  void aWipedDataDirIsANewIdentityThatTheServerAdoptsOntoTheSameHost() {
+    String token = ingest.token(true);
+    startAgent(token);
+    await().atMost(Duration.ofSeconds(30)).until(() -> "online".equals(hostStatus()));
+    String hostId = ingest.string("SELECT id::text FROM hosts");
+    String firstKey = ingest.string("SELECT public_key FROM agents");
+    stopAgent();
+    await().atMost(Duration.ofSeconds(10)).until(() -> "offline".equals(hostStatus()));
+
+    deleteTree(dir.resolve("data"));
+    startAgent(token);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> "online".equals(hostStatus()));
+    assertThat(ingest.string("SELECT id::text FROM hosts")).isEqualTo(hostId);
+    assertThat(ingest.count("SELECT count(*) FROM hosts")).isEqualTo(1);
+    assertThat(ingest.string("SELECT public_key FROM agents")).isNotEqualTo(firstKey);
+  }
+
+  @Test
+  void aCorruptStateFileIsReportedAndTheAgentRegistersAgainWithTheSameIdentity() throws Exception {
+    String token = ingest.token(true);
+    startAgent(token);
+    await().atMost(Duration.ofSeconds(30)).until(() -> "online".equals(hostStatus()));
+    String agentId = ingest.string("SELECT id::text FROM agents");
+    stopAgent();
+
+    Files.writeString(dir.resolve("data/agent_state.json"), "{not json");
+    startAgent(token);
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> Files.readString(dir.resolve("data/agent_state.json")).contains(agentId));
+    await().atMost(Duration.ofSeconds(10)).until(() -> "online".equals(hostStatus()));
+    assertThat(ingest.count("SELECT count(*) FROM agents")).isEqualTo(1);
+  }
+
+  @Test
+  void aRevokedAgentExitsWithItsOwnCode() {
+    startAgent(ingest.token(true));
+    await().atMost(Duration.ofSeconds(30)).until(() -> "online".equals(hostStatus()));
+
+    new AgentApprovals(ingest.jdbi(), Clock.systemUTC())
+        .revoke(UUID.fromString(ingest.string("SELECT id::text FROM agents")), "test");
+
+    assertThat(exit.orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join())
+        .isEqualTo(Agent.Exit.REVOKED);
+  }
+
+  private void startAgent(String token) {
+    AgentConfig config =
+        AgentConfig.load(
+            Optional.empty(),
+            Map.of(
+                "CT_OPS_INGEST_ADDRESS",
+                "localhost:" + ingest.ingest.grpcPort(),
+                "CT_OPS_INGEST_CA_CERT",
+                ingest.serverCertificate.toString(),
+                "CT_OPS_ORG_TOKEN",
+                token,
+                "CT_OPS_DATA_DIR",
+                dir.resolve("data").toString()));
+    AgentConfig fast =
+        new AgentConfig(
+            config.ingestHost(),
+            config.ingestPort(),
+            config.caCertFile(),
+            config.orgToken(),
+            config.dataDir(),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(2),
+            config.bufferHours(),
+            config.tags());
+    agent = new Agent(fast, Clock.systemUTC(), "0.1.0-test");
+    exit = CompletableFuture.supplyAsync(agent::run);
+  }
+
+  private void stopAgent() {
+    if (agent != null) {
+      agent.close();
+      exit.orTimeout(20, java.util.concurrent.TimeUnit.SECONDS).join();
+      agent = null;
+    }
+  }
+
+  private String hostStatus() {
+    return ingest.count("SELECT count(*) FROM hosts") == 0
+        ? null
+        : ingest.string("SELECT status FROM hosts");
+  }
+
+  private static void deleteTree(Path root) {
+    try (var paths = Files.walk(root)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
