@@ -1,0 +1,97 @@
+package io.ctops.agent.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentConfigTest {
+  @TempDir Path dir;
+
+  @Test
+  void theShippedExampleParses() throws Exception {
+    Path example = Path.of("..", "dist", "src", "main", "config", "agent.toml");
+    Path ca = Files.writeString(dir.resolve("ca.crt"), "x");
+
+    AgentConfig config =
+        AgentConfig.load(Optional.of(example), Map.of("CT_OPS_INGEST_CA_CERT", ca.toString()));
+
+    assertThat(config.ingestHost()).isEqualTo("ingest.example.com");
+    assertThat(config.ingestPort()).isEqualTo(9443);
+    assertThat(config.heartbeatInterval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.bufferHours()).isEqualTo(24);
+    assertThat(config.bufferCapacity()).isEqualTo(2880);
+  }
+
+  @Test
+  void readsTheFileAndLetsTheEnvironmentOverrideIt() throws Exception {
+    Path ca = Files.writeString(dir.resolve("ca.crt"), "x");
+    Path file =
+        Files.writeString(
+            dir.resolve("agent.toml"),
+            """
+            [ingest]
+            address = "ingest.lab:7443"
+            [agent]
+            org_token = "from-file"
+            data_dir = "/tmp/agent"
+            heartbeat_interval_secs = 10
+            [[tags]]
+            key = "env"
+            value = "lab"
+            """);
+
+    AgentConfig config =
+        AgentConfig.load(
+            Optional.of(file),
+            Map.of("CT_OPS_ORG_TOKEN", "from-env", "CT_OPS_INGEST_CA_CERT", ca.toString()));
+
+    assertThat(config.ingestHost()).isEqualTo("ingest.lab");
+    assertThat(config.ingestPort()).isEqualTo(7443);
+    assertThat(config.orgToken()).isEqualTo("from-env");
+    assertThat(config.caCertFile()).contains(ca);
+    assertThat(config.dataDir()).isEqualTo(Path.of("/tmp/agent"));
+    assertThat(config.heartbeatInterval()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(config.tags()).containsEntry("env", "lab");
+  }
+
+  @Test
+  void eachProblemIsOneClearLine() throws Exception {
+    Path typo =
+        Files.writeString(
+            dir.resolve("typo.toml"),
+            "[ingest]\naddress = \"a:1\"\n[agent]\norg_token = \"t\"\nheartbeat_intervall = 3\n");
+    Path broken = Files.writeString(dir.resolve("broken.toml"), "[ingest\naddress = ");
+    Map<String, String> complete = Map.of("CT_OPS_INGEST_ADDRESS", "a:1", "CT_OPS_ORG_TOKEN", "t");
+
+    assertProblem(Optional.of(typo), Map.of(), "unknown key 'heartbeat_intervall'");
+    assertProblem(Optional.of(broken), Map.of(), "not valid TOML");
+    assertProblem(Optional.of(dir.resolve("missing.toml")), Map.of(), "cannot be read");
+    assertProblem(Optional.empty(), Map.of("CT_OPS_ORG_TOKEN", "t"), "[ingest] address is missing");
+    assertProblem(
+        Optional.empty(), Map.of("CT_OPS_INGEST_ADDRESS", "a:1"), "[agent] org_token is missing");
+    assertProblem(
+        Optional.empty(),
+        Map.of("CT_OPS_INGEST_ADDRESS", "a:x", "CT_OPS_ORG_TOKEN", "t"),
+        "has no valid port");
+    var unreadableCa = new java.util.HashMap<>(complete);
+    unreadableCa.put("CT_OPS_INGEST_CA_CERT", dir.resolve("nope.crt").toString());
+    assertProblem(
+        Optional.empty(),
+        unreadableCa,
+        "ca_cert_file " + dir.resolve("nope.crt") + " cannot be read");
+  }
+
+  private static void assertProblem(Optional<Path> file, Map<String, String> env, String message) {
+    assertThatThrownBy(() -> AgentConfig.load(file, env))
+        .isInstanceOf(AgentConfig.InvalidConfigException.class)
+        .hasMessageContaining(message)
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+  }
+}
