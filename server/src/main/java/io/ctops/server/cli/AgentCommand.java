@@ -55,14 +55,7 @@ final class AgentCommand {
 
     @Override
     public Integer call() {
-      io.ctops.agent.config.AgentConfig config;
-      try {
-        config =
-            io.ctops.agent.config.AgentConfig.load(
-                Optional.ofNullable(config()), context.environment().variables());
-      } catch (io.ctops.agent.config.AgentConfig.InvalidConfigException e) {
-        throw new UserError(e.getMessage());
-      }
+      io.ctops.agent.config.AgentConfig config = agentConfig(context, config());
       io.ctops.agent.Agent agent =
           new io.ctops.agent.Agent(
               config, context.clock(), io.ctops.server.platform.build.BuildInfo.version());
@@ -77,6 +70,162 @@ final class AgentCommand {
   }
 
   private static final Set<String> STATUSES = Set.of("pending", "active", "offline", "revoked");
+
+  @Command(
+      name = "install",
+      description =
+          "Install the agent on this host as a systemd service: checks the config, copies it to"
+              + " /etc/ct-ops/agent.toml (mode 0600), creates the data dir and writes"
+              + " /etc/systemd/system/ct-ops-agent.service, then (as root, where systemctl exists)"
+              + " enables and starts it.",
+      mixinStandardHelpOptions = true)
+  static final class Install implements Callable<Integer> {
+    private final CliContext context;
+    @Spec CommandSpec spec;
+
+    @Option(
+        names = "--config",
+        required = true,
+        paramLabel = "FILE",
+        description = "The agent's TOML config.")
+    java.nio.file.Path config;
+
+    @Option(
+        names = "--root",
+        paramLabel = "DIR",
+        defaultValue = "/",
+        description = "Install under this directory instead of / (packaging, tests). Default: /.")
+    java.nio.file.Path root;
+
+    @Option(
+        names = "--no-start",
+        description = "Write the files but do not enable or start the service.")
+    boolean noStart;
+
+    Install(CliContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      io.ctops.agent.config.AgentConfig agent = agentConfig(context, config);
+      boolean real = root.toAbsolutePath().normalize().equals(java.nio.file.Path.of("/"));
+      if (real && !isRoot()) {
+        throw new UserError("installing the service needs root; run with sudo (or use --root DIR)");
+      }
+      java.nio.file.Path launcher = launcher(context);
+      PrintWriter out = spec.commandLine().getOut();
+      for (String line :
+          new io.ctops.agent.service.ServiceInstaller(root)
+              .install(config, launcher, agent.dataDir())) {
+        out.println(line);
+      }
+      if (real && !noStart && hasSystemctl()) {
+        run("systemctl", "daemon-reload");
+        run("systemctl", "enable", "--now", io.ctops.agent.service.ServiceInstaller.UNIT_NAME);
+        out.println("enabled and started " + io.ctops.agent.service.ServiceInstaller.UNIT_NAME);
+      } else if (real && !hasSystemctl()) {
+        out.println(
+            "no systemd on this host: run '"
+                + launcher
+                + " agent run --config /etc/ct-ops/agent.toml'"
+                + " under your service manager");
+      } else {
+        out.println(
+            "start it with: systemctl daemon-reload && systemctl enable --now "
+                + io.ctops.agent.service.ServiceInstaller.UNIT_NAME);
+      }
+      out.flush();
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "uninstall",
+      description =
+          "Stop and remove the agent's systemd service and its config. --purge also removes the"
+              + " data dir (the agent's identity and unsent samples).",
+      mixinStandardHelpOptions = true)
+  static final class Uninstall implements Callable<Integer> {
+    private final CliContext context;
+    @Spec CommandSpec spec;
+
+    @Option(
+        names = "--root",
+        paramLabel = "DIR",
+        defaultValue = "/",
+        description = "As for install. Default: /.")
+    java.nio.file.Path root;
+
+    @Option(
+        names = "--data-dir",
+        paramLabel = "DIR",
+        defaultValue = "/var/lib/ct-ops/agent",
+        description = "The agent's data dir. Default: ${DEFAULT-VALUE}.")
+    java.nio.file.Path dataDir;
+
+    @Option(names = "--purge", description = "Also delete the data dir.")
+    boolean purge;
+
+    Uninstall(CliContext context) {
+      this.context = context;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+      boolean real = root.toAbsolutePath().normalize().equals(java.nio.file.Path.of("/"));
+      if (real && !isRoot()) {
+        throw new UserError("removing the service needs root; run with sudo (or use --root DIR)");
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      if (real && hasSystemctl()) {
+        run("systemctl", "disable", "--now", io.ctops.agent.service.ServiceInstaller.UNIT_NAME);
+      }
+      for (String line :
+          new io.ctops.agent.service.ServiceInstaller(root).uninstall(dataDir, purge)) {
+        out.println(line);
+      }
+      out.flush();
+      return 0;
+    }
+  }
+
+  static io.ctops.agent.config.AgentConfig agentConfig(
+      CliContext context, java.nio.file.Path file) {
+    try {
+      return io.ctops.agent.config.AgentConfig.load(
+          Optional.ofNullable(file), context.environment().variables());
+    } catch (io.ctops.agent.config.AgentConfig.InvalidConfigException e) {
+      throw new UserError(e.getMessage());
+    }
+  }
+
+  /** The ctops launcher the service will run: the one running now (bin/ctops sets CT_OPS_HOME). */
+  private static java.nio.file.Path launcher(CliContext context) {
+    return context
+        .environment()
+        .text("CT_OPS_HOME")
+        .map(home -> java.nio.file.Path.of(home, "bin", "ctops"))
+        .orElseThrow(() -> new UserError("run this through the ctops launcher (bin/ctops)"));
+  }
+
+  private static boolean isRoot() throws java.io.IOException {
+    return ((Integer)
+            java.nio.file.Files.getAttribute(java.nio.file.Path.of("/proc/self"), "unix:uid"))
+        == 0;
+  }
+
+  private static boolean hasSystemctl() {
+    return java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/systemctl"))
+        || java.nio.file.Files.isExecutable(java.nio.file.Path.of("/bin/systemctl"));
+  }
+
+  private static void run(String... command) throws Exception {
+    Process process = new ProcessBuilder(command).inheritIO().start();
+    if (process.waitFor() != 0) {
+      throw new UserError(String.join(" ", command) + " failed (exit " + process.exitValue() + ")");
+    }
+  }
 
   @Command(
       name = "list",
