@@ -102,6 +102,29 @@ ingest_answers_health_and_jwks() {
 }
 check "ingest serves /healthz and the JWKS; TLS material and the JWT key (0600) are created" ingest_answers_health_and_jwks
 
+agent_connects_and_logs_structured_lines() {
+  local token agent_pid status=0
+  token="$("$ctops" token create --auto-approve --name smoke-agent 2>/dev/null)" || return 1
+  cat >"$work/agent.toml" <<TOML
+[ingest]
+address = "localhost:$INGEST_GRPC_PORT"
+ca_cert_file = "$CT_OPS_DATA_DIR/tls/server.crt"
+[agent]
+org_token = "$token"
+data_dir = "$work/agent"
+heartbeat_interval_secs = 2
+TOML
+  env -u CT_OPS_DATA_DIR "$ctops" agent run --config "$work/agent.toml" >"$work/agent.out" 2>"$work/agent.err" &
+  agent_pid=$!
+  wait_for_log "$work/agent.out" 'level=INFO msg="connected; heartbeating"' 60 || { kill "$agent_pid"; cat "$work/agent.out" "$work/agent.err"; return 1; }
+  kill -TERM "$agent_pid"
+  wait "$agent_pid" || status=$?
+  [ -s "$work/agent/agent_key.pem" ] && [ "$(stat -c %a "$work/agent/agent_key.pem")" = "600" ] \
+    && [ "$(stat -c %a "$work/agent/agent_state.json")" = "600" ] \
+    && { [ "$status" -eq 0 ] || [ "$status" -eq 143 ]; }
+}
+check "ctops agent run registers, heartbeats and logs structured lines to stdout" agent_connects_and_logs_structured_lines
+
 ingest_alone_requires_tls_and_database() {
   local status=0
   "$ctops" ingest >/dev/null 2>"$work/ingest.err" || status=$?

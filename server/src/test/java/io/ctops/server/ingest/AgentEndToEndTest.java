@@ -157,6 +157,77 @@ class AgentEndToEndTest {
         .isEqualTo(Agent.Exit.REVOKED);
   }
 
+  @Test
+  void aRestartWithAValidJwtSkipsRegistration() {
+    startAgent(ingest.token(true));
+    await().atMost(Duration.ofSeconds(30)).until(() -> "online".equals(hostStatus()));
+    stopAgent();
+    // Without its token the agent could not register again: only the saved JWT gets it back in.
+    ingest.jdbi().useHandle(h -> h.execute("DELETE FROM enrolment_tokens"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> "offline".equals(hostStatus()));
+
+    startAgent("ctops_deleted-token");
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> "online".equals(hostStatus()));
+    assertThat(exit).isNotDone();
+  }
+
+  @Test
+  void anExpiredJwtMakesItRegisterAgainWithTheSameKeyAndId() throws Exception {
+    String token = ingest.token(true);
+    startAgent(token);
+    await().atMost(Duration.ofSeconds(30)).until(() -> "online".equals(hostStatus()));
+    String agentId = ingest.string("SELECT id::text FROM agents");
+    stopAgent();
+    var yesterday =
+        io.ctops.server.platform.jwt.AgentTokens.loadOrCreate(
+            "TEST",
+            ingest.dir.resolve("jwt_key.pem"),
+            Clock.fixed(
+                java.time.Instant.now().minus(Duration.ofHours(25)), java.time.ZoneOffset.UTC));
+    String expired = yesterday.issue(UUID.fromString(agentId));
+    Path state = dir.resolve("data/agent_state.json");
+    Files.writeString(
+        state,
+        Files.readString(state).replaceAll("\"jwt\":\"[^\"]+\"", "\"jwt\":\"" + expired + "\""));
+    await().atMost(Duration.ofSeconds(10)).until(() -> "offline".equals(hostStatus()));
+
+    startAgent(token);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> "online".equals(hostStatus()));
+    assertThat(Files.readString(state)).contains(agentId).doesNotContain(expired);
+    assertThat(ingest.count("SELECT count(*) FROM agents")).isEqualTo(1);
+  }
+
+  @Test
+  void aDuplicateHostIsRetriedSlowlyUntilAnOperatorDeletesTheOldOne() {
+    String hostname = new io.ctops.agent.collect.VitalsCollector().hostname();
+    ingest
+        .jdbi()
+        .useHandle(
+            h ->
+                h.createUpdate(
+                        "INSERT INTO hosts (org_id, hostname, status) SELECT id, :name, 'online' FROM organisations")
+                    .bind("name", hostname)
+                    .execute());
+    startAgent(ingest.token(true));
+
+    await()
+        .during(Duration.ofSeconds(3))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> ingest.count("SELECT count(*) FROM agents") == 0);
+    assertThat(exit).isNotDone();
+    ingest.jdbi().useHandle(h -> h.execute("UPDATE hosts SET deleted_at = now()"));
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () ->
+                ingest.count(
+                        "SELECT count(*) FROM hosts WHERE status = 'online' AND deleted_at IS NULL")
+                    == 1);
+  }
+
   private void startAgent(String token) {
     AgentConfig config =
         AgentConfig.load(

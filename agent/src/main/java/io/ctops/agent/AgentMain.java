@@ -1,0 +1,74 @@
+package io.ctops.agent;
+
+import io.ctops.agent.config.AgentConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * {@code ctops agent run} as the launcher starts it on a host: a small entry point on the agent's
+ * own classpath (no server libraries), so the agent stays small. Exit codes: 0 stopped, 1 bad
+ * configuration, 2 token rejected, 3 agent revoked.
+ */
+public final class AgentMain {
+  private AgentMain() {}
+
+  public static void main(String[] args) {
+    Optional<Path> config = Optional.empty();
+    String level = "INFO";
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "run" -> {}
+        case "--config" -> config = Optional.of(Path.of(value(args, ++i)));
+        case "--log-level" -> level = value(args, ++i).toUpperCase(Locale.ROOT);
+        case "-h", "--help" -> {
+          System.out.println(
+              "Usage: ctops agent run [--config FILE] [--log-level ERROR|WARN|INFO|DEBUG]");
+          System.exit(0);
+        }
+        default -> fail("unknown option '" + args[i] + "' (see ctops agent run --help)", 2);
+      }
+    }
+    System.setProperty("ctops.log.level", level);
+    System.setProperty("logback.configurationFile", "logback-agent.xml");
+    AgentConfig loaded;
+    try {
+      loaded = AgentConfig.load(config, System.getenv());
+    } catch (AgentConfig.InvalidConfigException e) {
+      fail(e.getMessage(), 1);
+      return;
+    }
+    Agent agent = new Agent(loaded, Clock.systemUTC(), version());
+    Runtime.getRuntime().addShutdownHook(new Thread(agent::close, "agent-shutdown"));
+    System.exit(agent.run().code);
+  }
+
+  /** This build's version, written by Maven. */
+  public static String version() {
+    try (InputStream in = AgentMain.class.getResourceAsStream("/ctops-agent-build.properties")) {
+      Properties properties = new Properties();
+      if (in != null) {
+        properties.load(in);
+      }
+      return properties.getProperty("version", "0.0.0-unknown");
+    } catch (IOException e) {
+      return "0.0.0-unknown";
+    }
+  }
+
+  private static String value(String[] args, int index) {
+    if (index >= args.length) {
+      fail(args[index - 1] + " needs a value", 2);
+    }
+    return args[index];
+  }
+
+  private static void fail(String message, int code) {
+    System.err.println("ctops: " + message);
+    System.exit(code);
+  }
+}
