@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * A heartbeat touches memory, not the database: each host's latest vitals wait here and are written
  * for all hosts at once every flush interval, with one {@code UPDATE ... FROM unnest(...)}. A host
- * that was marked offline (by the sweeper) comes back online in the same transaction, with a
- * status-history row. If the database is down the vitals stay and the next flush writes the newest.
+ * that the sweeper marked offline while its stream stayed open comes back online in the same
+ * transaction, with a status-history row; vitals flushed after their stream closed (which clears
+ * {@code stream_id}) never bring a host back online. If the database is down the vitals stay and
+ * the next flush writes the newest.
  */
 final class HostVitalsBatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HostVitalsBatcher.class);
@@ -86,6 +88,7 @@ final class HostVitalsBatcher implements AutoCloseable {
                       """
                       UPDATE hosts SET status = 'online'
                       WHERE id = ANY(:ids) AND status IN ('offline', 'unknown')
+                        AND stream_id IS NOT NULL
                         AND deleted_at IS NULL AND agent_id IS NOT NULL
                       RETURNING agent_id
                       """)
