@@ -36,7 +36,7 @@ class HeartbeatTest {
   }
 
   @Test
-  void aHeartbeatBringsTheHostOnlineWritesItsVitalsAndAcksTheDurableSample() {
+  void aHeartbeatBringsTheHostOnlineWritesItsVitalsAndAcksTheDurableSample() throws Exception {
     RegisterResponse agent = ingest.registerActive(new TestAgent("web-01", "10.0.0.5"));
     long now = Instant.now().getEpochSecond();
 
@@ -70,6 +70,9 @@ class HeartbeatTest {
         .endsWith(
             "online: heartbeat stream opened", "offline: heartbeat stream closed by the agent");
     assertThat(ingest.string("SELECT status FROM agents")).isEqualTo("offline");
+    // Vitals still waiting for the next flush must not bring the closed host back online.
+    Thread.sleep(300);
+    assertThat(ingest.string("SELECT status FROM hosts")).isEqualTo("offline");
   }
 
   @Test
