@@ -61,6 +61,8 @@ class HeartbeatTest {
                               "SELECT status || ' ' || cpu_percent || ' ' || memory_percent || ' ' || disk_percent || ' ' || uptime_seconds FROM hosts"))
                       .isEqualTo("online 12.5 40 70 1000"));
       assertThat(ingest.string("SELECT status FROM agents")).isEqualTo("active");
+      // Closing right after a heartbeat leaves its vitals waiting for the next flush.
+      stream.send(vitals(13, 41, 71).build()).next();
     }
 
     await()

@@ -1,0 +1,80 @@
+package io.ctops.server.heartbeat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ctops.server.platform.database.Database;
+import io.ctops.server.testing.Sql;
+import io.ctops.server.testing.TestPostgres;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class HostVitalsBatcherTest {
+
+  @Test
+  void writesTheLatestVitalsAndRevivesOnlyHostsWhoseStreamIsStillOpen() {
+    try (Database database = Database.connect(TestPostgres.migratedDatabase(), "test", List.of());
+        HostVitalsBatcher batcher =
+            new HostVitalsBatcher(
+                database.jdbi(),
+                Clock.systemUTC(),
+                Duration.ofHours(1),
+                new SimpleMeterRegistry())) {
+      UUID swept = host(database, "swept", true);
+      UUID closed = host(database, "closed", false);
+
+      batcher.offer(vitals(swept, 10));
+      batcher.offer(vitals(swept, 20));
+      batcher.offer(vitals(closed, 30));
+      batcher.flush();
+
+      assertThat(
+              Sql.string(
+                  database.jdbi(),
+                  "SELECT status || ' ' || cpu_percent FROM hosts WHERE hostname = 'swept'"))
+          .as("the sweeper marked it offline but its stream is open: back online, newest vitals")
+          .isEqualTo("online 20");
+      assertThat(
+              Sql.string(
+                  database.jdbi(),
+                  "SELECT status || ' ' || cpu_percent FROM hosts WHERE hostname = 'closed'"))
+          .as("its stream closed before the flush: vitals written, still offline")
+          .isEqualTo("offline 30");
+      assertThat(
+              Sql.number(
+                  database.jdbi(),
+                  "SELECT count(*) FROM agent_status_history WHERE reason = 'heartbeat received'"))
+          .isEqualTo(1);
+    }
+  }
+
+  private static UUID host(Database database, String hostname, boolean streamOpen) {
+    return database
+        .jdbi()
+        .withHandle(
+            h -> {
+              UUID agent =
+                  h.createQuery(
+                          "INSERT INTO agents (org_id, public_key, status) SELECT id, :key, 'offline' FROM organisations RETURNING id")
+                      .bind("key", "key-" + hostname)
+                      .mapTo(UUID.class)
+                      .one();
+              return h.createQuery(
+                      "INSERT INTO hosts (org_id, agent_id, hostname, status, stream_id)"
+                          + " SELECT org_id, id, :hostname, 'offline', :stream FROM agents WHERE id = :agent RETURNING id")
+                  .bind("hostname", hostname)
+                  .bind("stream", streamOpen ? UUID.randomUUID() : null)
+                  .bind("agent", agent)
+                  .mapTo(UUID.class)
+                  .one();
+            });
+  }
+
+  private static HostVitals vitals(UUID host, float cpu) {
+    return new HostVitals(host, cpu, 50, 60, 100, "Debian 12", 30, Instant.now());
+  }
+}
