@@ -142,17 +142,6 @@ public final class EnrolmentTokens {
     return handle.createQuery(SELECT + " WHERE t.id = :id").bind("id", id).map(MAPPER).findOne();
   }
 
-  /** The token a plain secret belongs to, if any. */
-  public Optional<EnrolmentToken> findByPlainToken(String plainToken) {
-    return jdbi.withHandle(
-        handle ->
-            handle
-                .createQuery(SELECT + " WHERE t.token_hash = :hash")
-                .bind("hash", hash(plainToken))
-                .map(MAPPER)
-                .findOne());
-  }
-
   /** Tokens newest first, of one organisation or of all. */
   public List<EnrolmentToken> list(Optional<UUID> orgId) {
     return jdbi.withHandle(

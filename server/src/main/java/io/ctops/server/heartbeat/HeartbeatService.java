@@ -100,10 +100,6 @@ public final class HeartbeatService implements AutoCloseable {
     return new HeartbeatStream(this, responses);
   }
 
-  public int connectedAgents() {
-    return connected.size();
-  }
-
   void opened(HeartbeatStream stream, AuthenticatedAgent agent, UUID streamId, String version) {
     HeartbeatStream previous = connected.put(agent.agentId(), stream);
     if (previous != null && previous != stream) {
@@ -207,16 +203,6 @@ public final class HeartbeatService implements AutoCloseable {
 
   Duration ackWait() {
     return options.ackWait();
-  }
-
-  /** Marks hosts that went quiet offline; exposed for tests and the role's wiring. */
-  public int sweepNow() {
-    return sweeper.sweep();
-  }
-
-  /** Writes pending vitals now; exposed for tests. */
-  public void flushVitalsNow() {
-    vitals.flush();
   }
 
   private static Runnable quietly(String what, Runnable task) {

@@ -38,19 +38,12 @@ public final class IngestRole implements AutoCloseable {
   private final Parts parts;
   private final TlsGrpcServer grpc;
   private final OpsHttpServer http;
-  private final HeartbeatService heartbeats;
   private final AgentTokens tokens;
 
-  private IngestRole(
-      Parts parts,
-      TlsGrpcServer grpc,
-      OpsHttpServer http,
-      HeartbeatService heartbeats,
-      AgentTokens tokens) {
+  private IngestRole(Parts parts, TlsGrpcServer grpc, OpsHttpServer http, AgentTokens tokens) {
     this.parts = parts;
     this.grpc = grpc;
     this.http = http;
-    this.heartbeats = heartbeats;
     this.tokens = tokens;
   }
 
@@ -145,7 +138,7 @@ public final class IngestRole implements AutoCloseable {
           http.port(),
           tokens.keyId(),
           settings.maxMessageBytes());
-      return new IngestRole(parts, grpc, http, heartbeats, tokens);
+      return new IngestRole(parts, grpc, http, tokens);
     } catch (RuntimeException e) {
       parts.close();
       throw e;
@@ -169,10 +162,6 @@ public final class IngestRole implements AutoCloseable {
 
   public int httpPort() {
     return http.port();
-  }
-
-  public HeartbeatService heartbeats() {
-    return heartbeats;
   }
 
   public AgentTokens tokens() {
