@@ -27,7 +27,15 @@ public final class AgentMain {
         case "--log-level" -> level = value(args, ++i).toUpperCase(Locale.ROOT);
         case "-h", "--help" -> {
           System.out.println(
-              "Usage: ctops agent run [--config FILE] [--log-level ERROR|WARN|INFO|DEBUG]");
+              """
+              Usage: ctops agent run [--config FILE] [--log-level ERROR|WARN|INFO|DEBUG]
+              Run the agent on this host until interrupted: register with the enrolment token,
+              wait for approval, then stream heartbeats to ingest.
+                --config FILE      the agent's TOML configuration (see config/agent.toml)
+                --log-level LEVEL  ERROR, WARN, INFO (default) or DEBUG
+              Environment overrides: CT_OPS_INGEST_ADDRESS, CT_OPS_INGEST_CA_CERT,
+              CT_OPS_ORG_TOKEN, CT_OPS_DATA_DIR.
+              Exit codes: 0 stopped, 1 bad configuration, 2 token rejected, 3 agent revoked.""");
           System.exit(0);
         }
         default -> fail("unknown option '" + args[i] + "' (see ctops agent run --help)", 2);

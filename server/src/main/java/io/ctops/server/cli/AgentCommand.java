@@ -30,7 +30,7 @@ final class AgentCommand {
       description =
           "Run the agent on this host until interrupted: register with the enrolment token, wait"
               + " for approval, then stream heartbeats to ingest. Settings come from the TOML file"
-              + " (see dist/agent.toml) with environment overrides CT_OPS_INGEST_ADDRESS,"
+              + " (see config/agent.toml in the distribution) with environment overrides CT_OPS_INGEST_ADDRESS,"
               + " CT_OPS_INGEST_CA_CERT, CT_OPS_ORG_TOKEN and CT_OPS_DATA_DIR. Exit codes: 0"
               + " stopped, 1 bad configuration, 2 token rejected, 3 agent revoked.",
       mixinStandardHelpOptions = true)

@@ -18,7 +18,7 @@ public final class Cli {
       description = {
         "CT-Ops: self-hosted infrastructure monitoring and operations.",
         "",
-        "Admin commands (token, agent) act on the server's database:",
+        "Admin commands (token, agent list/approve/revoke) act on the server's database:",
         "DATABASE_URL when set, otherwise the embedded PostgreSQL in",
         "$CT_OPS_DATA_DIR (default ~/.ct-ops), whether or not the server runs."
       },
