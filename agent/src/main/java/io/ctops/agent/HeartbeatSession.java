@@ -29,6 +29,7 @@ final class HeartbeatSession {
   private final String os;
   private final String osVersion;
   private final String arch;
+  private boolean halfClosed;
 
   HeartbeatSession(
       IngestServiceGrpc.IngestServiceStub stub,
@@ -112,14 +113,19 @@ final class HeartbeatSession {
     return ended;
   }
 
+  /**
+   * Ends the call from our side. Also after {@link #ended()} was completed locally (a client
+   * certificate arrived), so the old call does not linger until its channel is shut down.
+   */
   synchronized void close() {
-    if (!ended.isDone()) {
+    if (!halfClosed) {
+      halfClosed = true;
       try {
         requests.onCompleted();
-      } catch (RuntimeException ignored) {
-        // already gone
+      } catch (RuntimeException alreadyGone) {
+        // the server ended the call first
       }
-      ended.complete(Status.CANCELLED.withDescription("agent stopping"));
     }
+    ended.complete(Status.CANCELLED.withDescription("agent stopping"));
   }
 }

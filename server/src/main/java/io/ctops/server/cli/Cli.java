@@ -45,9 +45,9 @@ public final class Cli {
     token.addSubcommand("revoke", new TokenCommand.Revoke(context));
     root.addSubcommand("token", token);
     CommandLine agent = new CommandLine(new AgentCommand());
-    agent.addSubcommand("run", new AgentCommand.Run(context));
-    agent.addSubcommand("install", new AgentCommand.Install(context));
-    agent.addSubcommand("uninstall", new AgentCommand.Uninstall(context));
+    agent.addSubcommand("run", new AgentHostCommands.Run(context));
+    agent.addSubcommand("install", new AgentHostCommands.Install(context));
+    agent.addSubcommand("uninstall", new AgentHostCommands.Uninstall(context));
     agent.addSubcommand("list", new AgentCommand.ListAgents(context));
     agent.addSubcommand("approve", new AgentCommand.Approve(context));
     agent.addSubcommand("revoke", new AgentCommand.Revoke(context));

@@ -28,10 +28,8 @@ public final class Main {
     boolean longRunning = args.length > 0 && LONG_RUNNING.contains(args[0]);
     boolean agent = args.length > 1 && args[0].equals("agent") && args[1].equals("run");
     if (agent) {
-      // The agent logs structured lines to standard output, for journald and log shippers.
-      System.setProperty("ctops.log.target", "System.out");
-      System.setProperty(
-          "ctops.log.pattern", "time=%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} level=%level %msg%n");
+      // The agent's structured lines on standard output: the same configuration AgentMain uses.
+      System.setProperty("logback.configurationFile", "logback-agent.xml");
       System.setProperty("ctops.log.level", logLevel(args));
     }
     if (System.getProperty("ctops.log.level") == null) {
