@@ -7,6 +7,7 @@ import io.ctops.server.platform.config.ServerSettings;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.platform.lifecycle.Parts;
 import io.ctops.server.platform.pki.DevelopmentCertificate;
+import io.ctops.server.web.WebRole;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -22,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * is the whole object graph, built with constructors; read it to see what runs.
  *
  * <p>It owns the database (embedded unless {@code DATABASE_URL} is set), keeps the metric
- * partitions and runs ingest; without TLS settings ingest uses a self-signed certificate kept in
- * {@code <data dir>/tls/}, which agents trust as their CA file.
+ * partitions and runs ingest and the web app; without TLS settings ingest uses a self-signed
+ * certificate kept in {@code <data dir>/tls/}, which agents trust as their CA file.
  */
 public final class SingleServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SingleServer.class);
@@ -31,11 +32,13 @@ public final class SingleServer implements AutoCloseable {
   private final Parts parts;
   private final Database database;
   private final IngestRole ingest;
+  private final WebRole web;
 
-  private SingleServer(Parts parts, Database database, IngestRole ingest) {
+  private SingleServer(Parts parts, Database database, IngestRole ingest, WebRole web) {
     this.parts = parts;
     this.database = database;
     this.ingest = ingest;
+    this.web = web;
   }
 
   public static SingleServer start(ServerSettings settings, Clock clock) {
@@ -54,13 +57,15 @@ public final class SingleServer implements AutoCloseable {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       IngestRole ingest =
           parts.add(IngestRole.start(settings.ingest(), tls, database, registry, clock, tuning));
+      WebRole web = parts.add(WebRole.start(settings.web(), database, clock));
       log.info(
-          "event=server_ready database={} data_dir={} grpc_port={} agents_ca_file={}",
+          "event=server_ready database={} data_dir={} grpc_port={} web_port={} agents_ca_file={}",
           database.description(),
           settings.database().dataDir(),
           ingest.grpcPort(),
+          web.port(),
           tls.certificate());
-      return new SingleServer(parts, database, ingest);
+      return new SingleServer(parts, database, ingest, web);
     } catch (RuntimeException e) {
       parts.close();
       throw e;
@@ -92,6 +97,10 @@ public final class SingleServer implements AutoCloseable {
 
   public IngestRole ingest() {
     return ingest;
+  }
+
+  public WebRole web() {
+    return web;
   }
 
   @Override

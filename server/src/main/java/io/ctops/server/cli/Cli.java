@@ -38,6 +38,7 @@ public final class Cli {
     CommandLine root = new CommandLine(new Root());
     root.addSubcommand("server", new ServerCommand(context));
     root.addSubcommand("ingest", new IngestCommand(context));
+    root.addSubcommand("web", new WebCommand(context));
     root.addSubcommand("dev-tls", new DevTlsCommand());
     CommandLine token = new CommandLine(new TokenCommand());
     token.addSubcommand("create", new TokenCommand.Create(context));

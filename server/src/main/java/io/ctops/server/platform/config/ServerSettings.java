@@ -5,15 +5,16 @@ package io.ctops.server.platform.config;
  * stops startup with one line naming the variable.
  */
 public record ServerSettings(
-    DatabaseSettings database, IngestSettings ingest, int webHttpPort, int metricsRetentionDays) {
+    DatabaseSettings database, IngestSettings ingest, WebSettings web, int metricsRetentionDays) {
 
-  public static final String WEB_HTTP_PORT = "WEB_HTTP_PORT";
+  public static final String WEB_HTTP_PORT = WebSettings.HTTP_PORT;
   public static final String METRICS_RETENTION_DAYS = "METRICS_RETENTION_DAYS";
 
   public static ServerSettings from(Environment env) {
     DatabaseSettings database = DatabaseSettings.from(env);
     IngestSettings ingest = IngestSettings.from(env, database.dataDir());
-    int webHttpPort = env.port(WEB_HTTP_PORT, 3000);
+    WebSettings web = WebSettings.from(env, ingest.grpcPort());
+    int webHttpPort = web.httpPort();
     if (webHttpPort == ingest.grpcPort() || webHttpPort == ingest.httpPort()) {
       String other =
           webHttpPort == ingest.grpcPort() ? IngestSettings.GRPC_PORT : IngestSettings.HTTP_PORT;
@@ -21,7 +22,7 @@ public record ServerSettings(
           WEB_HTTP_PORT, "uses port " + webHttpPort + ", which " + other + " already uses");
     }
     int retention = env.positiveInteger(METRICS_RETENTION_DAYS, 30);
-    return new ServerSettings(database, ingest, webHttpPort, retention);
+    return new ServerSettings(database, ingest, web, retention);
   }
 
   /**
@@ -36,6 +37,17 @@ public record ServerSettings(
           "is required for ctops ingest (use ctops server for one box)");
     }
     settings.ingest().requireTls();
+    return settings;
+  }
+
+  /** {@code ctops web}: the web app alone, on a database another process owns. */
+  public static ServerSettings forWebOnly(Environment env) {
+    ServerSettings settings = from(env);
+    if (settings.database().isEmbedded()) {
+      throw new ConfigException(
+          DatabaseSettings.DATABASE_URL,
+          "is required for ctops web (use ctops server for one box)");
+    }
     return settings;
   }
 }

@@ -21,7 +21,7 @@ class ServerSettingsTest {
 
     assertThat(settings.ingest().grpcPort()).isEqualTo(9443);
     assertThat(settings.ingest().httpPort()).isEqualTo(8080);
-    assertThat(settings.webHttpPort()).isEqualTo(3000);
+    assertThat(settings.web().httpPort()).isEqualTo(3000);
     assertThat(settings.ingest().agentDownloadBaseUrl()).isEqualTo("http://localhost:3000");
     assertThat(settings.ingest().jwtKeyFile()).isEqualTo(dir.resolve("jwt_key.pem"));
     assertThat(settings.metricsRetentionDays()).isEqualTo(30);

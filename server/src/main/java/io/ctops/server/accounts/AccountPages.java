@@ -1,0 +1,193 @@
+package io.ctops.server.accounts;
+
+import io.ctops.server.auth.ApiKeys;
+import io.ctops.server.auth.PasswordHashing;
+import io.ctops.server.auth.Principal;
+import io.ctops.server.auth.Role;
+import io.ctops.server.hosts.HostPages;
+import io.ctops.server.web.HttpProblem;
+import io.ctops.server.web.Pages;
+import io.ctops.server.web.WebAccess;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The users page (admins: list, add, change role, remove) and each user's profile page (password,
+ * personal API keys).
+ */
+public final class AccountPages {
+  private final Pages pages;
+  private final Users users;
+  private final ApiKeys apiKeys;
+  private final PasswordHashing passwords;
+
+  public AccountPages(Pages pages, Users users, ApiKeys apiKeys, PasswordHashing passwords) {
+    this.pages = pages;
+    this.users = users;
+    this.apiKeys = apiKeys;
+    this.passwords = passwords;
+  }
+
+  /** The users page. */
+  public record UsersView(
+      List<Users.User> users, List<Role> roles, UUID self, String message, boolean isError) {}
+
+  /** The profile page; {@code newKey} is shown once, right after it was created. */
+  public record ProfileView(
+      Principal user,
+      List<ApiKeys.ApiKey> keys,
+      Optional<String> newKey,
+      String message,
+      boolean isError) {}
+
+  public void routes(RoutesConfig routes) {
+    routes.get("/users", ctx -> usersPage(ctx, "", false));
+    routes.post("/users", this::addUser);
+    routes.post("/users/{id}/role", this::changeRole);
+    routes.post("/users/{id}/remove", this::remove);
+    routes.get("/profile", ctx -> profile(ctx, Optional.empty(), "", false));
+    routes.post("/profile/password", this::changePassword);
+    routes.post("/profile/api-keys", this::createKey);
+    routes.post("/profile/api-keys/{id}/revoke", this::revokeKey);
+  }
+
+  /** Roles an organisation admin may hand out; only a super admin makes another super admin. */
+  static List<Role> assignable(Principal by) {
+    return by.role() == Role.SUPER_ADMIN
+        ? List.of(Role.values())
+        : List.of(Role.ORG_ADMIN, Role.ENGINEER, Role.READ_ONLY);
+  }
+
+  private void usersPage(Context ctx, String message, boolean isError) {
+    Principal admin = WebAccess.requireAdmin(ctx);
+    pages.page(
+        ctx,
+        "users.jte",
+        "Users",
+        "users",
+        new UsersView(
+            users.list(admin.orgId()), assignable(admin), admin.userId(), message, isError));
+  }
+
+  private Role role(Principal admin, String name) {
+    Role role =
+        Role.parse(name == null ? "" : name)
+            .orElseThrow(
+                () -> HttpProblem.badRequest("role must be org_admin, engineer or read_only"));
+    if (!assignable(admin).contains(role)) {
+      throw HttpProblem.forbidden("only a super admin may grant " + role.dbName());
+    }
+    return role;
+  }
+
+  private void addUser(Context ctx) {
+    Principal admin = WebAccess.requireAdmin(ctx);
+    Role role = role(admin, ctx.formParam("role"));
+    Users.NewUser user;
+    try {
+      user =
+          new Users.NewUser(
+              ctx.formParam("email"),
+              ctx.formParam("display_name"),
+              ctx.formParam("password"),
+              role);
+    } catch (IllegalArgumentException e) {
+      ctx.status(400);
+      usersPage(ctx, e.getMessage(), true);
+      return;
+    }
+    switch (users.create(admin.orgId(), user)) {
+      case Users.Creation.Created c -> usersPage(ctx, "Added " + c.user().email(), false);
+      case Users.Creation.EmailTaken t -> {
+        ctx.status(409);
+        usersPage(ctx, "An account with " + t.email() + " already exists", true);
+      }
+    }
+  }
+
+  private void changeRole(Context ctx) {
+    Principal admin = WebAccess.requireAdmin(ctx);
+    UUID id = HostPages.uuid(ctx.pathParam("id"), "user");
+    Role role = role(admin, ctx.formParam("role"));
+    outcome(ctx, users.changeRole(admin.orgId(), id, role), "Role changed");
+  }
+
+  private void remove(Context ctx) {
+    Principal admin = WebAccess.requireAdmin(ctx);
+    UUID id = HostPages.uuid(ctx.pathParam("id"), "user");
+    outcome(ctx, users.remove(admin.orgId(), id), "User removed");
+  }
+
+  private void outcome(Context ctx, Users.Change change, String done) {
+    switch (change) {
+      case Users.Change.Done d -> usersPage(ctx, done, false);
+      case Users.Change.NotFound n ->
+          throw HttpProblem.notFound("no such user in this organisation");
+      case Users.Change.Refused r -> {
+        ctx.status(409);
+        usersPage(ctx, r.reason(), true);
+      }
+    }
+  }
+
+  private void profile(Context ctx, Optional<String> newKey, String message, boolean isError) {
+    Principal user = WebAccess.principal(ctx);
+    pages.page(
+        ctx,
+        "profile.jte",
+        "Profile",
+        "profile",
+        new ProfileView(user, apiKeys.list(user.userId()), newKey, message, isError));
+  }
+
+  private void changePassword(Context ctx) {
+    Principal user = WebAccess.principal(ctx);
+    String current = Optional.ofNullable(ctx.formParam("current_password")).orElse("");
+    String next = Optional.ofNullable(ctx.formParam("new_password")).orElse("");
+    Optional<Users.Credentials> credentials = users.credentials(user.email());
+    if (credentials.isEmpty() || !passwords.matches(current, credentials.get().passwordHash())) {
+      ctx.status(400);
+      profile(ctx, Optional.empty(), "The current password is wrong", true);
+      return;
+    }
+    try {
+      users.changePassword(user.userId(), next);
+    } catch (IllegalArgumentException e) {
+      ctx.status(400);
+      profile(ctx, Optional.empty(), e.getMessage(), true);
+      return;
+    }
+    ctx.redirect("/login", HttpStatus.SEE_OTHER);
+  }
+
+  private void createKey(Context ctx) {
+    Principal user = WebAccess.principal(ctx);
+    if (user.viaApiKey()) {
+      throw HttpProblem.forbidden("API keys are created from the profile page, not with a key");
+    }
+    try {
+      ApiKeys.CreatedKey key = apiKeys.create(user.userId(), ctx.formParam("name"));
+      profile(
+          ctx,
+          Optional.of(key.plainKey()),
+          "Key created; copy it now, it is not shown again",
+          false);
+    } catch (IllegalArgumentException e) {
+      ctx.status(400);
+      profile(ctx, Optional.empty(), e.getMessage(), true);
+    }
+  }
+
+  private void revokeKey(Context ctx) {
+    Principal user = WebAccess.principal(ctx);
+    UUID id = HostPages.uuid(ctx.pathParam("id"), "API key");
+    if (!apiKeys.revoke(user.userId(), id)) {
+      throw HttpProblem.notFound("no such live API key of yours");
+    }
+    ctx.redirect("/profile", HttpStatus.SEE_OTHER);
+  }
+}

@@ -1,0 +1,275 @@
+package io.ctops.server.accounts;
+
+import io.ctops.server.auth.PasswordHashing;
+import io.ctops.server.auth.Role;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/** The people who sign in: one organisation each, one role in it. */
+public final class Users {
+  static final int MIN_PASSWORD_LENGTH = 12;
+
+  private final Jdbi jdbi;
+  private final PasswordHashing passwords;
+  private final Clock clock;
+
+  public Users(Jdbi jdbi, PasswordHashing passwords, Clock clock) {
+    this.jdbi = jdbi;
+    this.passwords = passwords;
+    this.clock = clock;
+  }
+
+  public record User(
+      UUID id, UUID orgId, String email, String displayName, Role role, Instant createdAt) {}
+
+  /** A user as entered in a form, checked before anything is written. */
+  public record NewUser(String email, String displayName, String password, Role role) {
+    public NewUser {
+      email = email == null ? "" : email.strip();
+      displayName = displayName == null || displayName.isBlank() ? null : displayName.strip();
+      checkEmail(email);
+      if (displayName != null && displayName.length() > 200) {
+        throw new IllegalArgumentException("a display name must be at most 200 characters");
+      }
+      checkPassword(password);
+      if (role == null) {
+        throw new IllegalArgumentException("choose a role");
+      }
+    }
+  }
+
+  /** Outcome of creating a user. */
+  public sealed interface Creation {
+    record Created(User user) implements Creation {}
+
+    record EmailTaken(String email) implements Creation {}
+  }
+
+  public boolean anyExist() {
+    return jdbi.withHandle(
+        h -> h.createQuery("SELECT EXISTS (SELECT 1 FROM users)").mapTo(Boolean.class).one());
+  }
+
+  /**
+   * Creates the first account, an admin of the default organisation, only while no user exists (two
+   * browsers racing on the setup page cannot both win: the table lock serialises them).
+   */
+  public Optional<User> createFirstAdmin(NewUser user) {
+    return jdbi.inTransaction(
+        handle -> {
+          handle.execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE");
+          if (handle
+              .createQuery("SELECT EXISTS (SELECT 1 FROM users)")
+              .mapTo(Boolean.class)
+              .one()) {
+            return Optional.empty();
+          }
+          UUID org =
+              handle
+                  .createQuery("SELECT id FROM organisations ORDER BY created_at, id LIMIT 1")
+                  .mapTo(UUID.class)
+                  .one();
+          return Optional.of(insert(handle, org, user));
+        });
+  }
+
+  public Creation create(UUID orgId, NewUser user) {
+    return jdbi.inTransaction(
+        handle -> {
+          if (findByEmail(handle, user.email()).isPresent()) {
+            return new Creation.EmailTaken(user.email());
+          }
+          return new Creation.Created(insert(handle, orgId, user));
+        });
+  }
+
+  private User insert(Handle handle, UUID orgId, NewUser user) {
+    return handle
+        .createQuery(
+            """
+            INSERT INTO users (org_id, email, display_name, password_hash, role, created_at)
+            VALUES (:org, :email, :name, :hash, :role, :now)
+            RETURNING id, org_id, email, display_name, role, created_at
+            """)
+        .bind("org", orgId)
+        .bind("email", user.email())
+        .bind("name", user.displayName())
+        .bind("hash", passwords.hash(user.password()))
+        .bind("role", user.role().dbName())
+        .bind("now", Timestamp.from(clock.instant()))
+        .map(Users::map)
+        .one();
+  }
+
+  public List<User> list(UUID orgId) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    "SELECT id, org_id, email, display_name, role, created_at FROM users"
+                        + " WHERE org_id = :org AND disabled_at IS NULL ORDER BY lower(email)")
+                .bind("org", orgId)
+                .map(Users::map)
+                .list());
+  }
+
+  public Optional<User> find(UUID orgId, UUID userId) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    "SELECT id, org_id, email, display_name, role, created_at FROM users"
+                        + " WHERE id = :id AND org_id = :org AND disabled_at IS NULL")
+                .bind("id", userId)
+                .bind("org", orgId)
+                .map(Users::map)
+                .findOne());
+  }
+
+  /** The account and its password hash for a sign-in attempt. */
+  public record Credentials(UUID userId, String passwordHash) {}
+
+  public Optional<Credentials> credentials(String email) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    "SELECT id, password_hash FROM users"
+                        + " WHERE lower(email) = :email AND disabled_at IS NULL")
+                .bind("email", email == null ? "" : email.strip().toLowerCase(Locale.ROOT))
+                .map((rs, ctx) -> new Credentials(rs.getObject(1, UUID.class), rs.getString(2)))
+                .findOne());
+  }
+
+  /** Outcome of changing or removing a user. */
+  public sealed interface Change {
+    record Done() implements Change {}
+
+    record NotFound() implements Change {}
+
+    record Refused(String reason) implements Change {}
+  }
+
+  public Change changeRole(UUID orgId, UUID userId, Role role) {
+    return jdbi.inTransaction(
+        handle -> {
+          Optional<User> user = lock(handle, orgId, userId);
+          if (user.isEmpty()) {
+            return new Change.NotFound();
+          }
+          if (user.get().role().isAdmin() && !role.isAdmin() && lastAdmin(handle, orgId)) {
+            return new Change.Refused("the organisation must keep at least one admin");
+          }
+          handle
+              .createUpdate("UPDATE users SET role = :role WHERE id = :id")
+              .bind("role", role.dbName())
+              .bind("id", userId)
+              .execute();
+          return new Change.Done();
+        });
+  }
+
+  public Change remove(UUID orgId, UUID userId) {
+    return jdbi.inTransaction(
+        handle -> {
+          Optional<User> user = lock(handle, orgId, userId);
+          if (user.isEmpty()) {
+            return new Change.NotFound();
+          }
+          if (user.get().role().isAdmin() && lastAdmin(handle, orgId)) {
+            return new Change.Refused("the organisation must keep at least one admin");
+          }
+          handle.createUpdate("DELETE FROM users WHERE id = :id").bind("id", userId).execute();
+          return new Change.Done();
+        });
+  }
+
+  public void changePassword(UUID userId, String password) {
+    checkPassword(password);
+    jdbi.useHandle(
+        handle -> {
+          handle
+              .createUpdate("UPDATE users SET password_hash = :hash WHERE id = :id")
+              .bind("hash", passwords.hash(password))
+              .bind("id", userId)
+              .execute();
+          // every other session of the account ends with the old password
+          handle
+              .createUpdate("DELETE FROM web_sessions WHERE user_id = :id")
+              .bind("id", userId)
+              .execute();
+        });
+  }
+
+  private static Optional<User> lock(Handle handle, UUID orgId, UUID userId) {
+    // admins of one organisation change one at a time, so "the last admin" is decided once
+    handle
+        .createQuery("SELECT id FROM organisations WHERE id = :org FOR UPDATE")
+        .bind("org", orgId)
+        .mapTo(UUID.class)
+        .findOne();
+    return handle
+        .createQuery(
+            "SELECT id, org_id, email, display_name, role, created_at FROM users"
+                + " WHERE id = :id AND org_id = :org AND disabled_at IS NULL")
+        .bind("id", userId)
+        .bind("org", orgId)
+        .map(Users::map)
+        .findOne();
+  }
+
+  private static boolean lastAdmin(Handle handle, UUID orgId) {
+    return handle
+            .createQuery(
+                "SELECT count(*) FROM users WHERE org_id = :org AND disabled_at IS NULL"
+                    + " AND role IN ('org_admin', 'super_admin')")
+            .bind("org", orgId)
+            .mapTo(Integer.class)
+            .one()
+        <= 1;
+  }
+
+  private static Optional<User> findByEmail(Handle handle, String email) {
+    return handle
+        .createQuery(
+            "SELECT id, org_id, email, display_name, role, created_at FROM users"
+                + " WHERE lower(email) = :email")
+        .bind("email", email.toLowerCase(Locale.ROOT))
+        .map(Users::map)
+        .findOne();
+  }
+
+  static void checkEmail(String email) {
+    if (email.length() < 3 || email.length() > 320 || !email.matches("[^@\\s]+@[^@\\s]+")) {
+      throw new IllegalArgumentException("enter a valid email address");
+    }
+  }
+
+  static void checkPassword(String password) {
+    if (password == null || password.length() < MIN_PASSWORD_LENGTH) {
+      throw new IllegalArgumentException(
+          "a password must be at least " + MIN_PASSWORD_LENGTH + " characters");
+    }
+    if (password.length() > 1024) {
+      throw new IllegalArgumentException("a password must be at most 1024 characters");
+    }
+  }
+
+  private static User map(java.sql.ResultSet rs, org.jdbi.v3.core.statement.StatementContext ctx)
+      throws java.sql.SQLException {
+    return new User(
+        rs.getObject("id", UUID.class),
+        rs.getObject("org_id", UUID.class),
+        rs.getString("email"),
+        rs.getString("display_name"),
+        Role.fromDb(rs.getString("role")),
+        rs.getTimestamp("created_at").toInstant());
+  }
+}

@@ -1,0 +1,141 @@
+package io.ctops.server.auth;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Personal API keys for scripts ({@code Authorization: Bearer ctops_…}). A key acts as its owner
+ * with the owner's current role; only its SHA-256 is stored, the plain key is shown once.
+ */
+public final class ApiKeys {
+  public static final String PREFIX = "ctops_";
+
+  private final Jdbi jdbi;
+  private final Clock clock;
+
+  public ApiKeys(Jdbi jdbi, Clock clock) {
+    this.jdbi = jdbi;
+    this.clock = clock;
+  }
+
+  public record ApiKey(
+      UUID id,
+      String name,
+      String hint,
+      Instant createdAt,
+      Optional<Instant> lastUsedAt,
+      Optional<Instant> revokedAt) {}
+
+  public record CreatedKey(ApiKey key, String plainKey) {}
+
+  public CreatedKey create(UUID userId, String name) {
+    if (name == null || name.isBlank() || name.length() > 200) {
+      throw new IllegalArgumentException("a key name must be 1 to 200 characters");
+    }
+    String plain = SecretTokens.generate(PREFIX);
+    UUID id =
+        jdbi.withHandle(
+            handle ->
+                handle
+                    .createQuery(
+                        """
+                        INSERT INTO api_keys (user_id, name, key_hash, key_hint, created_at)
+                        VALUES (:user, :name, :hash, :hint, :now) RETURNING id
+                        """)
+                    .bind("user", userId)
+                    .bind("name", name.strip())
+                    .bind("hash", SecretTokens.sha256(plain))
+                    .bind("hint", plain.substring(plain.length() - 4))
+                    .bind("now", Timestamp.from(clock.instant()))
+                    .mapTo(UUID.class)
+                    .one());
+    return new CreatedKey(
+        list(userId).stream().filter(k -> k.id().equals(id)).findFirst().orElseThrow(), plain);
+  }
+
+  public List<ApiKey> list(UUID userId) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    """
+                    SELECT id, name, key_hint, created_at, last_used_at, revoked_at
+                      FROM api_keys WHERE user_id = :user ORDER BY created_at DESC
+                    """)
+                .bind("user", userId)
+                .map(
+                    (rs, ctx) ->
+                        new ApiKey(
+                            rs.getObject("id", UUID.class),
+                            rs.getString("name"),
+                            rs.getString("key_hint"),
+                            rs.getTimestamp("created_at").toInstant(),
+                            Optional.ofNullable(rs.getTimestamp("last_used_at"))
+                                .map(Timestamp::toInstant),
+                            Optional.ofNullable(rs.getTimestamp("revoked_at"))
+                                .map(Timestamp::toInstant)))
+                .list());
+  }
+
+  /** Revokes one of the user's own keys; false when there is no such live key. */
+  public boolean revoke(UUID userId, UUID keyId) {
+    return jdbi.withHandle(
+            handle ->
+                handle
+                    .createUpdate(
+                        "UPDATE api_keys SET revoked_at = :now"
+                            + " WHERE id = :id AND user_id = :user AND revoked_at IS NULL")
+                    .bind("now", Timestamp.from(clock.instant()))
+                    .bind("id", keyId)
+                    .bind("user", userId)
+                    .execute())
+        == 1;
+  }
+
+  /** The owner of a live key. */
+  public Optional<Principal> authenticate(String plain) {
+    if (plain == null || !plain.startsWith(PREFIX) || plain.length() > 100) {
+      return Optional.empty();
+    }
+    byte[] hash = SecretTokens.sha256(plain);
+    return jdbi.withHandle(
+        handle -> {
+          Optional<Principal> principal =
+              handle
+                  .createQuery(
+                      Sessions.PRINCIPAL_COLUMNS
+                          + Sessions.PRINCIPAL_FROM
+                          + """
+                            JOIN api_keys k ON k.user_id = u.id
+                           WHERE k.key_hash = :hash AND k.revoked_at IS NULL
+                             AND u.disabled_at IS NULL
+                          """)
+                  .bind("hash", hash)
+                  .map(
+                      (rs, ctx) ->
+                          Sessions.principal(
+                              rs.getObject("user_id", UUID.class),
+                              rs.getObject("org_id", UUID.class),
+                              rs.getString("org_name"),
+                              rs.getString("email"),
+                              rs.getString("display_name"),
+                              rs.getString("role"),
+                              "",
+                              true))
+                  .findOne();
+          if (principal.isPresent()) {
+            handle
+                .createUpdate("UPDATE api_keys SET last_used_at = :now WHERE key_hash = :hash")
+                .bind("now", Timestamp.from(clock.instant()))
+                .bind("hash", hash)
+                .execute();
+          }
+          return principal;
+        });
+  }
+}

@@ -1,0 +1,26 @@
+package io.ctops.server.auth;
+
+import java.util.UUID;
+
+/**
+ * Who is asking: a signed-in user (with the session's CSRF token) or an API key's owner (no CSRF: a
+ * bearer key is not sent by browsers on their own).
+ */
+public record Principal(
+    UUID userId,
+    UUID orgId,
+    String orgName,
+    String email,
+    String displayName,
+    Role role,
+    String csrfToken,
+    boolean viaApiKey) {
+
+  public boolean isAdmin() {
+    return role.isAdmin();
+  }
+
+  public String shownName() {
+    return displayName == null || displayName.isBlank() ? email : displayName;
+  }
+}

@@ -1,0 +1,148 @@
+package io.ctops.server.auth;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Browser sessions kept in PostgreSQL, so any web instance serves any browser and a restart signs
+ * nobody out. The cookie carries a random secret; the table holds its SHA-256. A session ends after
+ * {@code idle} without a request, and after at most {@link #ABSOLUTE_LIFETIME} whatever happens.
+ */
+public final class Sessions {
+  static final Duration ABSOLUTE_LIFETIME = Duration.ofDays(7);
+
+  /** Refreshing the activity time on every request would write on every page load. */
+  private static final Duration TOUCH_EVERY = Duration.ofMinutes(1);
+
+  static final String PRINCIPAL_COLUMNS =
+      "SELECT u.id AS user_id, u.org_id, o.name AS org_name, u.email, u.display_name, u.role";
+
+  static final String PRINCIPAL_FROM = " FROM users u JOIN organisations o ON o.id = u.org_id ";
+
+  private final Jdbi jdbi;
+  private final Clock clock;
+  private final Duration idle;
+
+  public Sessions(Jdbi jdbi, Clock clock, Duration idle) {
+    this.jdbi = jdbi;
+    this.clock = clock;
+    this.idle = idle;
+  }
+
+  /** A new session; the returned value goes into the cookie and nowhere else. */
+  public String start(UUID userId) {
+    String secret = SecretTokens.generate("");
+    Instant now = clock.instant();
+    jdbi.useHandle(
+        handle ->
+            handle
+                .createUpdate(
+                    """
+                    INSERT INTO web_sessions (token_hash, user_id, csrf_token, created_at,
+                                              last_active_at, expires_at)
+                    VALUES (:hash, :user, :csrf, :now, :now, :expires)
+                    """)
+                .bind("hash", SecretTokens.sha256(secret))
+                .bind("user", userId)
+                .bind("csrf", SecretTokens.generate(""))
+                .bind("now", Timestamp.from(now))
+                .bind("expires", Timestamp.from(now.plus(ABSOLUTE_LIFETIME)))
+                .execute());
+    return secret;
+  }
+
+  /** The signed-in user of a live session, extending its idle time. */
+  public Optional<Principal> find(String secret) {
+    if (secret == null || secret.isEmpty() || secret.length() > 100) {
+      return Optional.empty();
+    }
+    byte[] hash = SecretTokens.sha256(secret);
+    Instant now = clock.instant();
+    return jdbi.inTransaction(
+        handle -> {
+          record Row(Principal principal, Instant lastActive) {}
+          Optional<Row> row =
+              handle
+                  .createQuery(
+                      PRINCIPAL_COLUMNS
+                          + ", s.csrf_token, s.last_active_at"
+                          + PRINCIPAL_FROM
+                          + """
+                            JOIN web_sessions s ON s.user_id = u.id
+                           WHERE s.token_hash = :hash AND s.expires_at > :now
+                             AND s.last_active_at > :idleSince AND u.disabled_at IS NULL
+                          """)
+                  .bind("hash", hash)
+                  .bind("now", Timestamp.from(now))
+                  .bind("idleSince", Timestamp.from(now.minus(idle)))
+                  .map(
+                      (rs, ctx) ->
+                          new Row(
+                              principal(
+                                  rs.getObject("user_id", UUID.class),
+                                  rs.getObject("org_id", UUID.class),
+                                  rs.getString("org_name"),
+                                  rs.getString("email"),
+                                  rs.getString("display_name"),
+                                  rs.getString("role"),
+                                  rs.getString("csrf_token"),
+                                  false),
+                              rs.getTimestamp("last_active_at").toInstant()))
+                  .findOne();
+          row.filter(r -> r.lastActive().isBefore(now.minus(TOUCH_EVERY)))
+              .ifPresent(
+                  r ->
+                      handle
+                          .createUpdate(
+                              "UPDATE web_sessions SET last_active_at = :now"
+                                  + " WHERE token_hash = :hash")
+                          .bind("now", Timestamp.from(now))
+                          .bind("hash", hash)
+                          .execute());
+          return row.map(Row::principal);
+        });
+  }
+
+  public void end(String secret) {
+    if (secret == null || secret.isEmpty()) {
+      return;
+    }
+    jdbi.useHandle(
+        handle ->
+            handle
+                .createUpdate("DELETE FROM web_sessions WHERE token_hash = :hash")
+                .bind("hash", SecretTokens.sha256(secret))
+                .execute());
+  }
+
+  /** Removes sessions that can no longer be used; returns how many. */
+  public int purgeExpired() {
+    Instant now = clock.instant();
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createUpdate(
+                    "DELETE FROM web_sessions WHERE expires_at <= :now OR last_active_at <= :idle")
+                .bind("now", Timestamp.from(now))
+                .bind("idle", Timestamp.from(now.minus(idle)))
+                .execute());
+  }
+
+  static Principal principal(
+      UUID userId,
+      UUID orgId,
+      String orgName,
+      String email,
+      String displayName,
+      String role,
+      String csrf,
+      boolean viaApiKey) {
+    return new Principal(
+        userId, orgId, orgName, email, displayName, Role.fromDb(role), csrf, viaApiKey);
+  }
+}

@@ -1,0 +1,142 @@
+package io.ctops.server.auth;
+
+import io.ctops.server.accounts.Users;
+import io.ctops.server.web.HttpProblem;
+import io.ctops.server.web.Pages;
+import io.ctops.server.web.WebAccess;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import java.util.Optional;
+
+/**
+ * Set-up (the first admin, only while no account exists), sign-in and sign-out. A wrong password
+ * and an unknown email get the same message after the same work (an Argon2id check either way).
+ */
+public final class SignInPages {
+  static final String BAD_CREDENTIALS = "Wrong email or password.";
+  static final String THROTTLED = "Too many failed sign-ins; wait 15 minutes and try again.";
+
+  private final Pages pages;
+  private final Users users;
+  private final PasswordHashing passwords;
+  private final LoginThrottle throttle;
+  private final WebAccess access;
+
+  public SignInPages(
+      Pages pages,
+      Users users,
+      PasswordHashing passwords,
+      LoginThrottle throttle,
+      WebAccess access) {
+    this.pages = pages;
+    this.users = users;
+    this.passwords = passwords;
+    this.throttle = throttle;
+    this.access = access;
+  }
+
+  /** The forms' state: what was typed (never the password) and what went wrong. */
+  public record FormView(String email, String displayName, String error) {}
+
+  public void routes(RoutesConfig routes) {
+    routes.get("/setup", this::setupForm);
+    routes.post("/setup", this::setup);
+    routes.get("/login", this::loginForm);
+    routes.post("/login", this::login);
+    routes.post("/logout", this::logout);
+  }
+
+  private void setupForm(Context ctx) {
+    if (users.anyExist()) {
+      ctx.redirect("/login");
+      return;
+    }
+    pages.page(ctx, "setup.jte", "Set up CT-Ops", "", new FormView("", "", ""));
+  }
+
+  private void setup(Context ctx) {
+    if (users.anyExist()) {
+      throw HttpProblem.forbidden("set-up is done; sign in instead");
+    }
+    String email = Optional.ofNullable(ctx.formParam("email")).orElse("");
+    String name = Optional.ofNullable(ctx.formParam("display_name")).orElse("");
+    String password = Optional.ofNullable(ctx.formParam("password")).orElse("");
+    if (!password.equals(ctx.formParam("password_repeat"))) {
+      ctx.status(400);
+      pages.page(
+          ctx,
+          "setup.jte",
+          "Set up CT-Ops",
+          "",
+          new FormView(email, name, "The passwords differ."));
+      return;
+    }
+    Users.NewUser user;
+    try {
+      user = new Users.NewUser(email, name, password, Role.ORG_ADMIN);
+    } catch (IllegalArgumentException e) {
+      ctx.status(400);
+      pages.page(
+          ctx,
+          "setup.jte",
+          "Set up CT-Ops",
+          "",
+          new FormView(email, name, capitalised(e.getMessage())));
+      return;
+    }
+    Optional<Users.User> created = users.createFirstAdmin(user);
+    if (created.isEmpty()) {
+      throw HttpProblem.forbidden("set-up is done; sign in instead");
+    }
+    access.startSession(ctx, created.get().id());
+    ctx.redirect("/hosts", HttpStatus.SEE_OTHER);
+  }
+
+  private void loginForm(Context ctx) {
+    if (!users.anyExist()) {
+      ctx.redirect("/setup");
+      return;
+    }
+    pages.page(ctx, "login.jte", "Sign in", "", new FormView("", "", ""));
+  }
+
+  private void login(Context ctx) {
+    String email = Optional.ofNullable(ctx.formParam("email")).orElse("").strip();
+    String password = Optional.ofNullable(ctx.formParam("password")).orElse("");
+    String address = ctx.ip();
+    if (!throttle.allows(email, address)) {
+      ctx.status(429);
+      pages.page(ctx, "login.jte", "Sign in", "", new FormView(email, "", THROTTLED));
+      return;
+    }
+    Optional<Users.Credentials> credentials = users.credentials(email);
+    boolean valid;
+    if (credentials.isPresent()) {
+      valid = passwords.matches(password, credentials.get().passwordHash());
+    } else {
+      passwords.matchDecoy(password);
+      valid = false;
+    }
+    if (!valid) {
+      throttle.failed(email, address);
+      ctx.status(401);
+      pages.page(ctx, "login.jte", "Sign in", "", new FormView(email, "", BAD_CREDENTIALS));
+      return;
+    }
+    throttle.succeeded(email);
+    access.startSession(ctx, credentials.get().userId());
+    ctx.redirect("/hosts", HttpStatus.SEE_OTHER);
+  }
+
+  private void logout(Context ctx) {
+    access.endSession(ctx);
+    ctx.redirect("/login", HttpStatus.SEE_OTHER);
+  }
+
+  static String capitalised(String message) {
+    return message.isEmpty()
+        ? message
+        : Character.toUpperCase(message.charAt(0)) + message.substring(1) + ".";
+  }
+}

@@ -1,0 +1,23 @@
+package io.ctops.server.hosts;
+
+import java.util.List;
+
+/** The numbers at the top of the Hosts page (H-3..H-8). */
+public record FleetOverview(
+    long total,
+    long online,
+    long offline,
+    long stale,
+    long pendingApproval,
+    long cpuHot,
+    long memoryHot,
+    long diskHot,
+    List<OsShare> operatingSystems) {
+
+  /** One operating system's share of the fleet. */
+  public record OsShare(String os, long hosts, double percent) {}
+
+  public double onlinePercent() {
+    return total == 0 ? 0 : 100.0 * online / total;
+  }
+}

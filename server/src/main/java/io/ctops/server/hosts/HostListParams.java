@@ -1,0 +1,236 @@
+package io.ctops.server.hosts;
+
+import io.ctops.server.web.HttpProblem;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * What the host list shows: search, filters, sort, page. Parsed from the query string against
+ * allow-lists, so nothing a browser sends reaches SQL except as a bound value; the same object
+ * writes the query string back for links, which keeps every view bookmarkable.
+ */
+public record HostListParams(
+    String search,
+    Optional<StatusFilter> status,
+    Optional<String> os,
+    Sort sort,
+    boolean descending,
+    int page,
+    int pageSize) {
+
+  public static final List<Integer> PAGE_SIZES = List.of(25, 50, 100, 200);
+  public static final int DEFAULT_PAGE_SIZE = 50;
+  static final int MAX_SEARCH_LENGTH = 200;
+  static final int MAX_PAGE = 1_000_000;
+
+  public static final HostListParams DEFAULT =
+      new HostListParams("", Optional.empty(), Optional.empty(), Sort.HOSTNAME, false, 1, 50);
+
+  /** The status filter's choices; {@code deleted} lists soft-deleted hosts instead of live ones. */
+  public enum StatusFilter {
+    ONLINE("online", "Online"),
+    OFFLINE("offline", "Offline"),
+    UNKNOWN("unknown", "Unknown"),
+    PENDING("pending", "Pending"),
+    REVOKED("revoked", "Revoked"),
+    DELETED("deleted", "Deleted");
+
+    private final String param;
+    private final String label;
+
+    StatusFilter(String param, String label) {
+      this.param = param;
+      this.label = label;
+    }
+
+    public String param() {
+      return param;
+    }
+
+    public String label() {
+      return label;
+    }
+  }
+
+  /** Sortable columns and the SQL each maps to (never text from the request). */
+  public enum Sort {
+    HOSTNAME("hostname", "lower(h.hostname)"),
+    OS("os", "h.os"),
+    CPU("cpu", "h.cpu_percent"),
+    MEMORY("memory", "h.memory_percent"),
+    DISK("disk", "h.disk_percent"),
+    LAST_SEEN("last_seen", "h.last_seen"),
+    STATUS(
+        "status",
+        "CASE h.status WHEN 'online' THEN 0 WHEN 'offline' THEN 1 WHEN 'unknown' THEN 2"
+            + " WHEN 'pending' THEN 3 ELSE 4 END");
+
+    private final String param;
+    final String sql;
+
+    Sort(String param, String sql) {
+      this.param = param;
+      this.sql = sql;
+    }
+
+    public String param() {
+      return param;
+    }
+  }
+
+  private static final Set<String> KNOWN =
+      Set.of("q", "status", "os", "sort", "dir", "page", "size");
+
+  public static HostListParams parse(Map<String, List<String>> query) {
+    for (String name : KNOWN) {
+      List<String> values = query.getOrDefault(name, List.of());
+      if (values.size() > 1) {
+        throw HttpProblem.badRequest("parameter " + name + " may be given once");
+      }
+    }
+    String search = one(query, "q").map(String::strip).orElse("");
+    if (search.length() > MAX_SEARCH_LENGTH) {
+      throw HttpProblem.badRequest("search is limited to " + MAX_SEARCH_LENGTH + " characters");
+    }
+    Optional<StatusFilter> status =
+        one(query, "status").filter(s -> !s.isEmpty()).map(HostListParams::statusFilter);
+    Optional<String> os = one(query, "os").filter(s -> !s.isEmpty());
+    if (os.isPresent() && os.get().length() > 200) {
+      throw HttpProblem.badRequest("os is limited to 200 characters");
+    }
+    Sort sort =
+        one(query, "sort")
+            .filter(s -> !s.isEmpty())
+            .map(HostListParams::sort)
+            .orElse(Sort.HOSTNAME);
+    boolean descending =
+        switch (one(query, "dir").orElse("asc")) {
+          case "asc", "" -> false;
+          case "desc" -> true;
+          default -> throw HttpProblem.badRequest("dir must be asc or desc");
+        };
+    int page = integer(query, "page", 1);
+    if (page < 1 || page > MAX_PAGE) {
+      throw HttpProblem.badRequest("page must be between 1 and " + MAX_PAGE);
+    }
+    int size = integer(query, "size", DEFAULT_PAGE_SIZE);
+    if (!PAGE_SIZES.contains(size)) {
+      throw HttpProblem.badRequest("size must be one of 25, 50, 100, 200");
+    }
+    return new HostListParams(search, status, os, sort, descending, page, size);
+  }
+
+  private static StatusFilter statusFilter(String value) {
+    return Arrays.stream(StatusFilter.values())
+        .filter(f -> f.param.equals(value))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                HttpProblem.badRequest(
+                    "status must be one of "
+                        + Arrays.stream(StatusFilter.values())
+                            .map(StatusFilter::param)
+                            .collect(Collectors.joining(", "))));
+  }
+
+  private static Sort sort(String value) {
+    return Arrays.stream(Sort.values())
+        .filter(s -> s.param.equals(value))
+        .findFirst()
+        .orElseThrow(
+            () ->
+                HttpProblem.badRequest(
+                    "sort must be one of "
+                        + Arrays.stream(Sort.values())
+                            .map(Sort::param)
+                            .collect(Collectors.joining(", "))));
+  }
+
+  private static Optional<String> one(Map<String, List<String>> query, String name) {
+    List<String> values = query.getOrDefault(name, List.of());
+    return values.isEmpty() ? Optional.empty() : Optional.ofNullable(values.get(0));
+  }
+
+  private static int integer(Map<String, List<String>> query, String name, int fallback) {
+    Optional<String> text = one(query, name).filter(s -> !s.isEmpty());
+    if (text.isEmpty()) {
+      return fallback;
+    }
+    try {
+      return Integer.parseInt(text.get());
+    } catch (NumberFormatException e) {
+      throw HttpProblem.badRequest(name + " must be a whole number");
+    }
+  }
+
+  public boolean isFiltered() {
+    return !search.isEmpty() || status.isPresent() || os.isPresent();
+  }
+
+  public boolean isDefault() {
+    return equals(DEFAULT);
+  }
+
+  public HostListParams withPage(int newPage) {
+    return new HostListParams(search, status, os, sort, descending, newPage, pageSize);
+  }
+
+  /** Clicking a column header: sort by it ascending, or flip it when it is already the sort. */
+  public HostListParams toggledSort(Sort column) {
+    boolean desc = column == sort && !descending;
+    return new HostListParams(search, status, os, column, desc, 1, pageSize);
+  }
+
+  public HostListParams withOs(String newOs) {
+    return new HostListParams(search, status, Optional.of(newOs), sort, descending, 1, pageSize);
+  }
+
+  /** The query string of this view, leaving out defaults. */
+  public String queryString() {
+    Map<String, String> params = new LinkedHashMap<>();
+    if (!search.isEmpty()) {
+      params.put("q", search);
+    }
+    status.ifPresent(s -> params.put("status", s.param));
+    os.ifPresent(o -> params.put("os", o));
+    if (sort != Sort.HOSTNAME) {
+      params.put("sort", sort.param);
+    }
+    if (descending) {
+      params.put("dir", "desc");
+    }
+    if (page != 1) {
+      params.put("page", Integer.toString(page));
+    }
+    if (pageSize != DEFAULT_PAGE_SIZE) {
+      params.put("size", Integer.toString(pageSize));
+    }
+    return params.entrySet().stream()
+        .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
+        .collect(Collectors.joining("&"));
+  }
+
+  public String url(String path) {
+    String query = queryString();
+    return query.isEmpty() ? path : path + "?" + query;
+  }
+
+  /** The search as a LIKE pattern matching anywhere, with LIKE's own characters escaped. */
+  String likePattern() {
+    return "%"
+        + search
+            .toLowerCase(Locale.ROOT)
+            .replace("\\", "\\\\")
+            .replace("%", "\\%")
+            .replace("_", "\\_")
+        + "%";
+  }
+}

@@ -1,0 +1,198 @@
+package io.ctops.server.hosts;
+
+import io.ctops.server.auth.Principal;
+import io.ctops.server.enrolment.AgentApprovals;
+import io.ctops.server.web.HttpProblem;
+import io.ctops.server.web.Pages;
+import io.ctops.server.web.WebAccess;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.UUID;
+
+/**
+ * The Hosts page (H-3..H-16) and a host's page (H-30, H-31, H-41). htmx asks for fragments: the
+ * list (search, filters, sort, paging; the URL is pushed so views are bookmarkable), the overview
+ * every 30 s, the pending panel after approve/revoke.
+ */
+public final class HostPages {
+  private final Pages pages;
+  private final HostListQuery list;
+  private final FleetOverviewQuery overview;
+  private final PendingAgents pending;
+  private final AgentApprovals approvals;
+  private final HostRecords records;
+
+  public HostPages(
+      Pages pages,
+      HostListQuery list,
+      FleetOverviewQuery overview,
+      PendingAgents pending,
+      AgentApprovals approvals,
+      HostRecords records) {
+    this.pages = pages;
+    this.list = list;
+    this.overview = overview;
+    this.pending = pending;
+    this.approvals = approvals;
+    this.records = records;
+  }
+
+  public void routes(RoutesConfig routes) {
+    routes.get("/", ctx -> ctx.redirect("/hosts"));
+    routes.get("/hosts", this::hosts);
+    routes.get("/hosts/overview", this::overview);
+    routes.get("/hosts/pending", ctx -> pendingPanel(ctx, "", false));
+    routes.post("/agents/{id}/approve", this::approve);
+    routes.post("/agents/{id}/revoke", this::revoke);
+    routes.get("/hosts/{id}", ctx -> detail(ctx, "overview"));
+    routes.get("/hosts/{id}/metrics", ctx -> detail(ctx, "metrics"));
+    routes.post("/hosts/{id}/delete", this::softDelete);
+    routes.post("/hosts/{id}/restore", this::restore);
+    routes.post("/hosts/{id}/delete-permanently", this::deletePermanently);
+  }
+
+  private void hosts(Context ctx) {
+    Principal user = WebAccess.principal(ctx);
+    HostListParams params = HostListParams.parse(ctx.queryParamMap());
+    HostViews.ListView listView =
+        new HostViews.ListView(
+            list.page(user.orgId(), params), list.operatingSystems(user.orgId()));
+    boolean fragment =
+        ctx.header("HX-Request") != null
+            && ctx.header("HX-History-Restore-Request") == null
+            && "host-list".equals(ctx.header("HX-Target"));
+    if (fragment) {
+      pages.fragment(ctx, "hosts/list.jte", listView);
+      return;
+    }
+    pages.page(
+        ctx,
+        "hosts/index.jte",
+        "Hosts",
+        "hosts",
+        new HostViews.HostsPage(
+            overview.overview(user.orgId()), pendingView(user, "", false), listView));
+  }
+
+  private void overview(Context ctx) {
+    Principal user = WebAccess.principal(ctx);
+    pages.fragment(ctx, "hosts/overview.jte", overview.overview(user.orgId()));
+  }
+
+  private HostViews.PendingView pendingView(Principal user, String message, boolean isError) {
+    return new HostViews.PendingView(pending.list(user.orgId()), user.isAdmin(), message, isError);
+  }
+
+  private void pendingPanel(Context ctx, String message, boolean isError) {
+    pages.fragment(
+        ctx, "hosts/pending.jte", pendingView(WebAccess.principal(ctx), message, isError));
+  }
+
+  private UUID agentOfOrg(Context ctx, Principal user) {
+    UUID agentId = uuid(ctx.pathParam("id"), "agent");
+    if (!pending.belongsTo(user.orgId(), agentId)) {
+      throw HttpProblem.notFound("no such agent in this organisation");
+    }
+    return agentId;
+  }
+
+  private void approve(Context ctx) {
+    Principal user = WebAccess.requireAdmin(ctx);
+    UUID agentId = agentOfOrg(ctx, user);
+    AgentApprovals.Approval outcome = approvals.approve(agentId, "approved by " + user.email());
+    overview.invalidate(user.orgId());
+    switch (outcome) {
+      case AgentApprovals.Approval.Approved a ->
+          pendingPanel(ctx, "Approved " + a.agent().hostname().orElse(agentId.toString()), false);
+      case AgentApprovals.Approval.AlreadyActive a -> pendingPanel(ctx, "Already approved", false);
+      case AgentApprovals.Approval.Refused r -> {
+        ctx.status(409);
+        pendingPanel(ctx, r.reason(), true);
+      }
+      case AgentApprovals.Approval.NotFound n -> throw HttpProblem.notFound("no such agent");
+    }
+  }
+
+  private void revoke(Context ctx) {
+    Principal user = WebAccess.requireAdmin(ctx);
+    UUID agentId = agentOfOrg(ctx, user);
+    AgentApprovals.Revocation outcome = approvals.revoke(agentId, "revoked by " + user.email());
+    overview.invalidate(user.orgId());
+    switch (outcome) {
+      case AgentApprovals.Revocation.Revoked r ->
+          pendingPanel(ctx, "Revoked " + r.agent().hostname().orElse(agentId.toString()), false);
+      case AgentApprovals.Revocation.AlreadyRevoked r ->
+          pendingPanel(ctx, "Already revoked", false);
+      case AgentApprovals.Revocation.NotFound n -> throw HttpProblem.notFound("no such agent");
+    }
+  }
+
+  private HostDetail hostOfOrg(Context ctx, Principal user) {
+    UUID hostId = uuid(ctx.pathParam("id"), "host");
+    return records
+        .find(user.orgId(), hostId)
+        .orElseThrow(() -> HttpProblem.notFound("no such host in this organisation"));
+  }
+
+  private void detail(Context ctx, String tab) {
+    Principal user = WebAccess.principal(ctx);
+    HostDetail host = hostOfOrg(ctx, user);
+    String range = MetricRanges.rangeName(java.util.Optional.ofNullable(ctx.queryParam("range")));
+    pages.page(
+        ctx,
+        "hosts/detail.jte",
+        host.hostname(),
+        "hosts",
+        new HostViews.DetailView(host, tab, user.isAdmin(), MetricRanges.NAMES, range));
+  }
+
+  private void softDelete(Context ctx) {
+    Principal user = WebAccess.requireAdmin(ctx);
+    HostDetail host = hostOfOrg(ctx, user);
+    records.softDelete(user.orgId(), host.id(), user.userId());
+    overview.invalidate(user.orgId());
+    redirect(ctx, "/hosts");
+  }
+
+  private void restore(Context ctx) {
+    Principal user = WebAccess.requireAdmin(ctx);
+    HostDetail host = hostOfOrg(ctx, user);
+    switch (records.restore(user.orgId(), host.id())) {
+      case HostRecords.Restore.Restored r -> {
+        overview.invalidate(user.orgId());
+        redirect(ctx, "/hosts/" + host.id());
+      }
+      case HostRecords.Restore.NotDeleted n -> redirect(ctx, "/hosts/" + host.id());
+      case HostRecords.Restore.Conflict c -> throw HttpProblem.conflict(c.reason());
+    }
+  }
+
+  private void deletePermanently(Context ctx) {
+    Principal user = WebAccess.requireAdmin(ctx);
+    HostDetail host = hostOfOrg(ctx, user);
+    if (!host.isDeleted()) {
+      throw HttpProblem.conflict("delete the host first; permanent removal is for deleted hosts");
+    }
+    records.deletePermanently(user.orgId(), host.id(), user.email());
+    overview.invalidate(user.orgId());
+    redirect(ctx, "/hosts?status=deleted");
+  }
+
+  /** After a form post: htmx follows HX-Redirect, a plain form follows 303. */
+  static void redirect(Context ctx, String location) {
+    if (ctx.header("HX-Request") != null) {
+      ctx.header("HX-Redirect", location);
+      ctx.status(204);
+      return;
+    }
+    ctx.redirect(location, io.javalin.http.HttpStatus.SEE_OTHER);
+  }
+
+  public static UUID uuid(String text, String what) {
+    try {
+      return UUID.fromString(text);
+    } catch (IllegalArgumentException e) {
+      throw HttpProblem.notFound("no such " + what);
+    }
+  }
+}

@@ -1,0 +1,162 @@
+package io.ctops.server.hosts;
+
+import io.ctops.server.enrolment.AgentApprovals;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * A single host's record: reading it for its page (always within the caller's organisation, so
+ * another organisation's id is simply not found), soft delete and restore (H-41), and permanent
+ * removal, which revokes the agent first so it cannot come back under the old identity.
+ */
+public final class HostRecords {
+  private final Jdbi jdbi;
+  private final AgentApprovals approvals;
+  private final Clock clock;
+
+  public HostRecords(Jdbi jdbi, AgentApprovals approvals, Clock clock) {
+    this.jdbi = jdbi;
+    this.approvals = approvals;
+    this.clock = clock;
+  }
+
+  public Optional<HostDetail> find(UUID orgId, UUID hostId) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    """
+                    SELECT h.id, h.org_id, h.hostname, h.display_name,
+                           CAST(h.ip_addresses AS text[]) AS ips, h.os, h.os_version, h.arch,
+                           h.first_seen, h.last_seen, h.status, h.cpu_percent, h.memory_percent,
+                           h.disk_percent, h.uptime_seconds, h.heartbeat_interval_seconds,
+                           a.id AS agent_id, a.version, a.status AS agent_status, a.approved_at,
+                           h.deleted_at
+                      FROM hosts h LEFT JOIN agents a ON a.id = h.agent_id
+                     WHERE h.id = :id AND h.org_id = :org
+                    """)
+                .bind("id", hostId)
+                .bind("org", orgId)
+                .map(
+                    (rs, ctx) ->
+                        new HostDetail(
+                            rs.getObject("id", UUID.class),
+                            rs.getObject("org_id", UUID.class),
+                            rs.getString("hostname"),
+                            rs.getString("display_name"),
+                            HostListQuery.addresses(rs.getArray("ips")),
+                            rs.getString("os"),
+                            rs.getString("os_version"),
+                            rs.getString("arch"),
+                            instant(rs.getTimestamp("first_seen")),
+                            instant(rs.getTimestamp("last_seen")),
+                            rs.getString("status"),
+                            (Float) rs.getObject("cpu_percent"),
+                            (Float) rs.getObject("memory_percent"),
+                            (Float) rs.getObject("disk_percent"),
+                            (Long) rs.getObject("uptime_seconds"),
+                            rs.getInt("heartbeat_interval_seconds"),
+                            rs.getObject("agent_id", UUID.class),
+                            rs.getString("version"),
+                            rs.getString("agent_status"),
+                            instant(rs.getTimestamp("approved_at")),
+                            instant(rs.getTimestamp("deleted_at"))))
+                .findOne());
+  }
+
+  /** Hides the host from lists and counts; the record stays. False when not found or deleted. */
+  public boolean softDelete(UUID orgId, UUID hostId, UUID byUser) {
+    return jdbi.withHandle(
+            handle ->
+                handle
+                    .createUpdate(
+                        "UPDATE hosts SET deleted_at = :now, deleted_by = :user"
+                            + " WHERE id = :id AND org_id = :org AND deleted_at IS NULL")
+                    .bind("now", Timestamp.from(clock.instant()))
+                    .bind("user", byUser)
+                    .bind("id", hostId)
+                    .bind("org", orgId)
+                    .execute())
+        == 1;
+  }
+
+  /** Outcome of bringing back a soft-deleted host. */
+  public sealed interface Restore {
+    record Restored() implements Restore {}
+
+    record NotDeleted() implements Restore {}
+
+    /** A live host took its hostname or address meanwhile (H-20). */
+    record Conflict(String reason) implements Restore {}
+  }
+
+  public Restore restore(UUID orgId, UUID hostId) {
+    return jdbi.inTransaction(
+        handle -> {
+          Optional<String> conflict =
+              handle
+                  .createQuery(
+                      """
+                      SELECT o.hostname FROM hosts h JOIN hosts o
+                        ON o.org_id = h.org_id AND o.id <> h.id AND o.deleted_at IS NULL
+                       AND (lower(o.hostname) = lower(h.hostname) OR o.ip_addresses && h.ip_addresses)
+                       WHERE h.id = :id AND h.org_id = :org AND h.deleted_at IS NOT NULL
+                       LIMIT 1
+                      """)
+                  .bind("id", hostId)
+                  .bind("org", orgId)
+                  .mapTo(String.class)
+                  .findOne();
+          if (conflict.isPresent()) {
+            return new Restore.Conflict(
+                "live host "
+                    + conflict.get()
+                    + " has the same hostname or an address of this one; delete it first");
+          }
+          int updated =
+              handle
+                  .createUpdate(
+                      "UPDATE hosts SET deleted_at = NULL, deleted_by = NULL"
+                          + " WHERE id = :id AND org_id = :org AND deleted_at IS NOT NULL")
+                  .bind("id", hostId)
+                  .bind("org", orgId)
+                  .execute();
+          return updated == 1 ? new Restore.Restored() : new Restore.NotDeleted();
+        });
+  }
+
+  /**
+   * Revokes the host's agent (recorded in its history), then removes the host and its metric
+   * samples. False when the host is not in the organisation.
+   */
+  public boolean deletePermanently(UUID orgId, UUID hostId, String byWhom) {
+    Optional<HostDetail> host = find(orgId, hostId);
+    if (host.isEmpty()) {
+      return false;
+    }
+    UUID agentId = host.get().agentId();
+    if (agentId != null && !"revoked".equals(host.get().agentStatus())) {
+      approvals.revoke(agentId, "host deleted permanently by " + byWhom);
+    }
+    jdbi.useTransaction(
+        handle -> {
+          handle
+              .createUpdate("DELETE FROM host_metrics WHERE host_id = :id")
+              .bind("id", hostId)
+              .execute();
+          handle
+              .createUpdate("DELETE FROM hosts WHERE id = :id AND org_id = :org")
+              .bind("id", hostId)
+              .bind("org", orgId)
+              .execute();
+        });
+    return true;
+  }
+
+  private static java.time.Instant instant(Timestamp timestamp) {
+    return timestamp == null ? null : timestamp.toInstant();
+  }
+}

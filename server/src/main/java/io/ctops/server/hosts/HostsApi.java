@@ -1,0 +1,145 @@
+package io.ctops.server.hosts;
+
+import io.ctops.server.auth.Principal;
+import io.ctops.server.enrolment.AgentApprovals;
+import io.ctops.server.metrics.MetricSeriesQuery;
+import io.ctops.server.web.HttpProblem;
+import io.ctops.server.web.WebAccess;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The hosts part of the JSON API ({@code /api/v1}): the same queries and rules as the pages, for
+ * scripts with an API key or the browser's own session.
+ */
+public final class HostsApi {
+  private final HostListQuery list;
+  private final FleetOverviewQuery overview;
+  private final PendingAgents pending;
+  private final AgentApprovals approvals;
+  private final HostRecords records;
+  private final MetricSeriesQuery metrics;
+  private final Clock clock;
+
+  public HostsApi(
+      HostListQuery list,
+      FleetOverviewQuery overview,
+      PendingAgents pending,
+      AgentApprovals approvals,
+      HostRecords records,
+      MetricSeriesQuery metrics,
+      Clock clock) {
+    this.list = list;
+    this.overview = overview;
+    this.pending = pending;
+    this.approvals = approvals;
+    this.records = records;
+    this.metrics = metrics;
+    this.clock = clock;
+  }
+
+  /** A page of hosts with the numbers a client needs to page through them. */
+  public record HostListResponse(List<HostRow> items, long total, int page, int size, int pages) {}
+
+  /** The outcome of approve or revoke. */
+  public record AgentActionResponse(UUID agentId, String result, String message) {}
+
+  public void routes(RoutesConfig routes) {
+    routes.get("/api/v1/hosts", this::hosts);
+    routes.get(
+        "/api/v1/overview", ctx -> ctx.json(overview.overview(WebAccess.principal(ctx).orgId())));
+    routes.get("/api/v1/hosts/{id}", ctx -> ctx.json(host(ctx, WebAccess.principal(ctx))));
+    routes.get("/api/v1/hosts/{id}/metrics", this::metrics);
+    routes.delete("/api/v1/hosts/{id}", this::delete);
+    routes.get(
+        "/api/v1/agents/pending", ctx -> ctx.json(pending.list(WebAccess.principal(ctx).orgId())));
+    routes.post("/api/v1/agents/{id}/approve", this::approve);
+    routes.post("/api/v1/agents/{id}/revoke", this::revoke);
+  }
+
+  private void hosts(Context ctx) {
+    Principal user = WebAccess.principal(ctx);
+    HostListQuery.HostPage page =
+        list.page(user.orgId(), HostListParams.parse(ctx.queryParamMap()));
+    ctx.json(
+        new HostListResponse(
+            page.rows(),
+            page.total(),
+            page.params().page(),
+            page.params().pageSize(),
+            page.pageCount()));
+  }
+
+  private HostDetail host(Context ctx, Principal user) {
+    return records
+        .find(user.orgId(), HostPages.uuid(ctx.pathParam("id"), "host"))
+        .orElseThrow(() -> HttpProblem.notFound("no such host in this organisation"));
+  }
+
+  private void metrics(Context ctx) {
+    Principal user = WebAccess.principal(ctx);
+    HostDetail host = host(ctx, user);
+    MetricRanges.Window window =
+        MetricRanges.window(
+            Optional.ofNullable(ctx.queryParam("range")),
+            Optional.ofNullable(ctx.queryParam("from")),
+            Optional.ofNullable(ctx.queryParam("to")),
+            clock.instant());
+    ctx.json(metrics.read(host.id(), window.from(), window.to()));
+  }
+
+  private void delete(Context ctx) {
+    Principal user = WebAccess.requireAdmin(ctx);
+    HostDetail host = host(ctx, user);
+    boolean permanently = "true".equals(ctx.queryParam("permanently"));
+    if (permanently) {
+      if (!host.isDeleted()) {
+        throw HttpProblem.conflict("delete the host first; permanent removal is for deleted hosts");
+      }
+      records.deletePermanently(user.orgId(), host.id(), user.email());
+    } else {
+      records.softDelete(user.orgId(), host.id(), user.userId());
+    }
+    overview.invalidate(user.orgId());
+    ctx.status(204);
+  }
+
+  private UUID agentOfOrg(Context ctx, Principal user) {
+    UUID agentId = HostPages.uuid(ctx.pathParam("id"), "agent");
+    if (!pending.belongsTo(user.orgId(), agentId)) {
+      throw HttpProblem.notFound("no such agent in this organisation");
+    }
+    return agentId;
+  }
+
+  private void approve(Context ctx) {
+    Principal user = WebAccess.requireAdmin(ctx);
+    UUID agentId = agentOfOrg(ctx, user);
+    overview.invalidate(user.orgId());
+    switch (approvals.approve(agentId, "approved by " + user.email() + " (API)")) {
+      case AgentApprovals.Approval.Approved a ->
+          ctx.json(new AgentActionResponse(agentId, "approved", ""));
+      case AgentApprovals.Approval.AlreadyActive a ->
+          ctx.json(new AgentActionResponse(agentId, "already_active", ""));
+      case AgentApprovals.Approval.Refused r -> throw HttpProblem.conflict(r.reason());
+      case AgentApprovals.Approval.NotFound n -> throw HttpProblem.notFound("no such agent");
+    }
+  }
+
+  private void revoke(Context ctx) {
+    Principal user = WebAccess.requireAdmin(ctx);
+    UUID agentId = agentOfOrg(ctx, user);
+    overview.invalidate(user.orgId());
+    switch (approvals.revoke(agentId, "revoked by " + user.email() + " (API)")) {
+      case AgentApprovals.Revocation.Revoked r ->
+          ctx.json(new AgentActionResponse(agentId, "revoked", ""));
+      case AgentApprovals.Revocation.AlreadyRevoked r ->
+          ctx.json(new AgentActionResponse(agentId, "already_revoked", ""));
+      case AgentApprovals.Revocation.NotFound n -> throw HttpProblem.notFound("no such agent");
+    }
+  }
+}

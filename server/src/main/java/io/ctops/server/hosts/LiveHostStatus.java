@@ -1,0 +1,158 @@
+package io.ctops.server.hosts;
+
+import io.ctops.server.auth.Principal;
+import io.ctops.server.enrolment.AgentHistory;
+import io.ctops.server.web.Pages;
+import io.ctops.server.web.WebAccess;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.sse.SseClient;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.jdbi.v3.core.Jdbi;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Live status badges: one connection per web instance listens on {@code agent_status} (announced by
+ * ingest in the transaction of every transition) and pushes the host's new badge as a server-sent
+ * event to every open Hosts page of that organisation. No polling of agents or hosts.
+ */
+public final class LiveHostStatus implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LiveHostStatus.class);
+  private static final Pattern AGENT_ID = Pattern.compile("\"agent_id\":\"([0-9a-f-]{36})\"");
+  private static final long KEEP_ALIVE_MILLIS = 20_000;
+
+  private final DataSource dataSource;
+  private final Jdbi jdbi;
+  private final Pages pages;
+  private final Map<UUID, Set<SseClient>> clientsByOrg = new ConcurrentHashMap<>();
+  private final Thread listener;
+  private volatile boolean running = true;
+
+  public LiveHostStatus(DataSource dataSource, Jdbi jdbi, Pages pages) {
+    this.dataSource = dataSource;
+    this.jdbi = jdbi;
+    this.pages = pages;
+    this.listener = Thread.ofPlatform().daemon().name("live-host-status").unstarted(this::listen);
+    listener.start();
+  }
+
+  public void routes(RoutesConfig routes) {
+    routes.sse("/hosts/events", this::connect);
+  }
+
+  private void connect(SseClient client) {
+    Principal user = WebAccess.principal(client.ctx());
+    Set<SseClient> clients =
+        clientsByOrg.computeIfAbsent(user.orgId(), org -> ConcurrentHashMap.newKeySet());
+    clients.add(client);
+    client.onClose(() -> clients.remove(client));
+    client.sendComment("connected");
+    client.keepAlive();
+  }
+
+  /** How many browsers are connected now (for tests and metrics). */
+  public int connectedClients() {
+    return clientsByOrg.values().stream().mapToInt(Set::size).sum();
+  }
+
+  private void listen() {
+    long lastKeepAlive = System.currentTimeMillis();
+    while (running) {
+      try (Connection connection = dataSource.getConnection()) {
+        connection.setAutoCommit(true);
+        try (Statement statement = connection.createStatement()) {
+          statement.execute("LISTEN " + AgentHistory.NOTIFY_CHANNEL);
+        }
+        PGConnection pg = connection.unwrap(PGConnection.class);
+        while (running) {
+          PGNotification[] notifications = pg.getNotifications(1000);
+          if (notifications != null) {
+            for (PGNotification notification : notifications) {
+              publish(notification.getParameter());
+            }
+          }
+          if (System.currentTimeMillis() - lastKeepAlive > KEEP_ALIVE_MILLIS) {
+            lastKeepAlive = System.currentTimeMillis();
+            clientsByOrg.values().forEach(set -> set.forEach(c -> c.sendComment("keep-alive")));
+          }
+        }
+      } catch (SQLException | RuntimeException e) {
+        if (running) {
+          log.warn("event=live_status_listen_failed retry_in=1s error=\"{}\"", e.getMessage());
+          sleepQuietly(1000);
+        }
+      }
+    }
+  }
+
+  private record HostStatusRow(UUID hostId, UUID orgId, String status) {}
+
+  private void publish(String payload) {
+    Matcher matcher = AGENT_ID.matcher(payload == null ? "" : payload);
+    if (!matcher.find()) {
+      return;
+    }
+    UUID agentId = UUID.fromString(matcher.group(1));
+    Optional<HostStatusRow> row =
+        jdbi.withHandle(
+            handle ->
+                handle
+                    .createQuery("SELECT id, org_id, status FROM hosts WHERE agent_id = :agent")
+                    .bind("agent", agentId)
+                    .map(
+                        (rs, ctx) ->
+                            new HostStatusRow(
+                                rs.getObject("id", UUID.class),
+                                rs.getObject("org_id", UUID.class),
+                                rs.getString("status")))
+                    .findOne());
+    if (row.isEmpty()) {
+      return;
+    }
+    Set<SseClient> clients = clientsByOrg.get(row.get().orgId());
+    if (clients == null || clients.isEmpty()) {
+      return;
+    }
+    String badge =
+        pages
+            .render(
+                "hosts/badge.jte",
+                Map.of("model", new HostViews.Badge(row.get().hostId(), row.get().status())))
+            .replace("\n", "")
+            .strip();
+    for (SseClient client : clients) {
+      if (client.terminated()) {
+        clients.remove(client);
+      } else {
+        client.sendEvent("status-" + row.get().hostId(), badge);
+      }
+    }
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    running = false;
+    listener.interrupt();
+    clientsByOrg.values().forEach(set -> set.forEach(SseClient::close));
+  }
+}

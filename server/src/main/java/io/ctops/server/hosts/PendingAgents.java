@@ -1,0 +1,70 @@
+package io.ctops.server.hosts;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+
+/** The Pending Approval panel (H-15): agents of the organisation waiting for an admin. */
+public final class PendingAgents {
+  static final int LIMIT = 200;
+
+  private final Jdbi jdbi;
+
+  public PendingAgents(Jdbi jdbi) {
+    this.jdbi = jdbi;
+  }
+
+  /** A waiting agent and what it told us about its host. */
+  public record PendingAgent(
+      UUID agentId,
+      String hostname,
+      List<String> ipAddresses,
+      String os,
+      String version,
+      String tokenName,
+      Instant registeredAt) {}
+
+  public List<PendingAgent> list(UUID orgId) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    """
+                    SELECT a.id, h.hostname, CAST(h.ip_addresses AS text[]) AS ips, h.os,
+                           a.version, t.name AS token_name, a.created_at
+                      FROM agents a
+                      LEFT JOIN hosts h ON h.agent_id = a.id
+                      LEFT JOIN enrolment_tokens t ON t.id = a.enrolment_token_id
+                     WHERE a.org_id = :org AND a.status = 'pending'
+                     ORDER BY a.created_at, a.id LIMIT :limit
+                    """)
+                .bind("org", orgId)
+                .bind("limit", LIMIT)
+                .map(
+                    (rs, ctx) ->
+                        new PendingAgent(
+                            rs.getObject("id", UUID.class),
+                            rs.getString("hostname"),
+                            HostListQuery.addresses(rs.getArray("ips")),
+                            rs.getString("os"),
+                            rs.getString("version"),
+                            rs.getString("token_name"),
+                            ((Timestamp) rs.getObject("created_at")).toInstant()))
+                .list());
+  }
+
+  /** Whether the agent is one of the organisation's (approve/revoke act only on those). */
+  public boolean belongsTo(UUID orgId, UUID agentId) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    "SELECT EXISTS (SELECT 1 FROM agents WHERE id = :id AND org_id = :org)")
+                .bind("id", agentId)
+                .bind("org", orgId)
+                .mapTo(Boolean.class)
+                .one());
+  }
+}

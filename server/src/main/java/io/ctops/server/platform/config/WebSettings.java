@@ -1,0 +1,58 @@
+package io.ctops.server.platform.config;
+
+import io.ctops.server.platform.pki.Pem;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The web app's settings: its port, optional TLS for browsers, how long an idle session lasts and
+ * the address agents are told to use (shown in the enrolment page's ready command line).
+ */
+public record WebSettings(
+    String listenAddress,
+    int httpPort,
+    Optional<IngestSettings.TlsFiles> tls,
+    Duration sessionIdle,
+    String agentIngestAddress) {
+
+  public static final String LISTEN_ADDRESS = "WEB_LISTEN_ADDRESS";
+  public static final String HTTP_PORT = "WEB_HTTP_PORT";
+  public static final String TLS_CERT = "WEB_TLS_CERT";
+  public static final String TLS_KEY = "WEB_TLS_KEY";
+  public static final String SESSION_IDLE_MINUTES = "WEB_SESSION_IDLE_MINUTES";
+  public static final String AGENT_INGEST_ADDRESS = "WEB_AGENT_INGEST_ADDRESS";
+
+  public static WebSettings from(Environment env, int defaultIngestGrpcPort) {
+    String listen = env.text(LISTEN_ADDRESS, "0.0.0.0");
+    int port = env.port(HTTP_PORT, 3000);
+    Optional<Path> cert = env.readableFile(TLS_CERT);
+    Optional<Path> key = env.readableFile(TLS_KEY);
+    if (cert.isPresent() != key.isPresent()) {
+      String missing = cert.isPresent() ? TLS_KEY : TLS_CERT;
+      String present = cert.isPresent() ? TLS_CERT : TLS_KEY;
+      throw new ConfigException(missing, "is required when " + present + " is set");
+    }
+    Optional<IngestSettings.TlsFiles> tls = Optional.empty();
+    if (cert.isPresent()) {
+      Pem.requireCertificates(TLS_CERT, cert.get());
+      Pem.requirePrivateKey(TLS_KEY, key.get());
+      tls = Optional.of(new IngestSettings.TlsFiles(cert.get(), key.get()));
+    }
+    int idle = env.positiveInteger(SESSION_IDLE_MINUTES, 120);
+    if (idle > 7 * 24 * 60) {
+      throw new ConfigException(
+          SESSION_IDLE_MINUTES, "must be at most 10080 (7 days), got " + idle);
+    }
+    String agentAddress = env.text(AGENT_INGEST_ADDRESS, "localhost:" + defaultIngestGrpcPort);
+    if (!agentAddress.matches("[A-Za-z0-9.\\-\\[\\]:]+:[0-9]{1,5}")) {
+      throw new ConfigException(
+          AGENT_INGEST_ADDRESS, "must be host:port, got \"" + agentAddress + "\"");
+    }
+    return new WebSettings(listen, port, tls, Duration.ofMinutes(idle), agentAddress);
+  }
+
+  public boolean isTls() {
+    return tls.isPresent();
+  }
+}

@@ -1,0 +1,156 @@
+package io.ctops.server.web;
+
+import io.ctops.server.accounts.Users;
+import io.ctops.server.auth.ApiKeys;
+import io.ctops.server.auth.Principal;
+import io.ctops.server.auth.SecretTokens;
+import io.ctops.server.auth.Sessions;
+import io.javalin.http.Context;
+import io.javalin.http.Cookie;
+import io.javalin.http.HandlerType;
+import io.javalin.http.SameSite;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Who is calling and whether they may: resolves the session cookie or the API key, sends a browser
+ * without a session to sign in (or to set-up while no account exists), and refuses any
+ * state-changing request of a session that does not carry the session's CSRF token.
+ */
+public final class WebAccess {
+  public static final String SESSION_COOKIE = "ctops_session";
+  static final String PRE_SESSION_COOKIE = "ctops_presession";
+  static final String CSRF_HEADER = "X-CSRF-Token";
+  static final String CSRF_FIELD = "_csrf";
+  private static final String PRINCIPAL = "ctops.principal";
+  private static final Set<HandlerType> SAFE =
+      Set.of(HandlerType.GET, HandlerType.HEAD, HandlerType.OPTIONS);
+
+  private final Sessions sessions;
+  private final ApiKeys apiKeys;
+  private final Users users;
+  private final boolean secureCookies;
+
+  public WebAccess(Sessions sessions, ApiKeys apiKeys, Users users, boolean secureCookies) {
+    this.sessions = sessions;
+    this.apiKeys = apiKeys;
+    this.users = users;
+    this.secureCookies = secureCookies;
+  }
+
+  private static boolean isPublic(String path) {
+    return path.startsWith("/assets/")
+        || path.startsWith("/webjars/")
+        || path.equals("/login")
+        || path.equals("/setup")
+        || path.equals("/api/v1/openapi.json")
+        || path.equals("/favicon.ico");
+  }
+
+  static boolean isApi(Context ctx) {
+    return ctx.path().startsWith("/api/");
+  }
+
+  /** Runs before every request. */
+  public void check(Context ctx) {
+    String path = ctx.path();
+    if (isPublic(path)) {
+      if (!SAFE.contains(ctx.method()) && (path.equals("/login") || path.equals("/setup"))) {
+        requirePreSessionCsrf(ctx);
+      }
+      return;
+    }
+    Optional<Principal> principal = Optional.empty();
+    String authorization = ctx.header("Authorization");
+    if (authorization != null) {
+      if (!isApi(ctx) || !authorization.startsWith("Bearer ")) {
+        throw HttpProblem.unauthorized("use Authorization: Bearer <API key> on /api/ paths");
+      }
+      principal = apiKeys.authenticate(authorization.substring("Bearer ".length()).strip());
+      if (principal.isEmpty()) {
+        throw HttpProblem.unauthorized("the API key is unknown or revoked");
+      }
+    } else {
+      principal = sessions.find(ctx.cookie(SESSION_COOKIE));
+    }
+    if (principal.isEmpty()) {
+      if (isApi(ctx)) {
+        throw HttpProblem.unauthorized("sign in, or send an API key as Authorization: Bearer");
+      }
+      String target = users.anyExist() ? "/login" : "/setup";
+      if (ctx.header("HX-Request") != null) {
+        ctx.header("HX-Redirect", target);
+        ctx.status(401);
+        ctx.skipRemainingHandlers();
+        return;
+      }
+      ctx.redirect(target);
+      ctx.skipRemainingHandlers();
+      return;
+    }
+    Principal who = principal.get();
+    if (!who.viaApiKey() && !SAFE.contains(ctx.method())) {
+      String sent = ctx.header(CSRF_HEADER);
+      if (sent == null) {
+        sent = ctx.formParam(CSRF_FIELD);
+      }
+      if (sent == null || !SecretTokens.equalConstantTime(sent, who.csrfToken())) {
+        throw HttpProblem.forbidden("missing or invalid CSRF token; reload the page and try again");
+      }
+    }
+    ctx.attribute(PRINCIPAL, who);
+  }
+
+  public static Principal principal(Context ctx) {
+    Principal principal = ctx.attribute(PRINCIPAL);
+    if (principal == null) {
+      throw HttpProblem.unauthorized("sign in first");
+    }
+    return principal;
+  }
+
+  static Principal principalOrNull(Context ctx) {
+    return ctx.attribute(PRINCIPAL);
+  }
+
+  public static Principal requireAdmin(Context ctx) {
+    Principal principal = principal(ctx);
+    if (!principal.isAdmin()) {
+      throw HttpProblem.forbidden("only an admin of the organisation may do this");
+    }
+    return principal;
+  }
+
+  /**
+   * Sign-in and set-up forms are posted before any session exists; a random cookie echoed in the
+   * form (double submit) keeps another site from posting them in the user's browser.
+   */
+  static String preSessionCsrf(Context ctx) {
+    String existing = ctx.cookie(PRE_SESSION_COOKIE);
+    if (existing != null && existing.length() >= 20 && existing.length() <= 100) {
+      return existing;
+    }
+    String value = SecretTokens.generate("");
+    ctx.cookie(new Cookie(PRE_SESSION_COOKIE, value, "/", -1, false, true, null, SameSite.STRICT));
+    return value;
+  }
+
+  private static void requirePreSessionCsrf(Context ctx) {
+    String cookie = ctx.cookie(PRE_SESSION_COOKIE);
+    String sent = ctx.formParam(CSRF_FIELD);
+    if (cookie == null || sent == null || !SecretTokens.equalConstantTime(cookie, sent)) {
+      throw HttpProblem.forbidden("missing or invalid CSRF token; reload the page and try again");
+    }
+  }
+
+  public void startSession(Context ctx, java.util.UUID userId) {
+    String secret = sessions.start(userId);
+    ctx.cookie(
+        new Cookie(SESSION_COOKIE, secret, "/", -1, secureCookies, true, null, SameSite.LAX));
+  }
+
+  public void endSession(Context ctx) {
+    sessions.end(ctx.cookie(SESSION_COOKIE));
+    ctx.removeCookie(SESSION_COOKIE, "/");
+  }
+}

@@ -1,0 +1,202 @@
+package io.ctops.server.web;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.ctops.server.accounts.AccountPages;
+import io.ctops.server.accounts.Users;
+import io.ctops.server.auth.ApiKeys;
+import io.ctops.server.auth.LoginThrottle;
+import io.ctops.server.auth.PasswordHashing;
+import io.ctops.server.auth.Sessions;
+import io.ctops.server.auth.SignInPages;
+import io.ctops.server.enrolment.AgentApprovals;
+import io.ctops.server.enrolment.EnrolmentTokens;
+import io.ctops.server.enrolment.TokenPages;
+import io.ctops.server.enrolment.TokensApi;
+import io.ctops.server.hosts.FleetOverviewQuery;
+import io.ctops.server.hosts.HostListQuery;
+import io.ctops.server.hosts.HostPages;
+import io.ctops.server.hosts.HostRecords;
+import io.ctops.server.hosts.HostsApi;
+import io.ctops.server.hosts.LiveHostStatus;
+import io.ctops.server.hosts.PendingAgents;
+import io.ctops.server.metrics.MetricSeriesQuery;
+import io.ctops.server.platform.config.WebSettings;
+import io.ctops.server.platform.database.Database;
+import io.ctops.server.platform.http.WebServer;
+import io.ctops.server.platform.lifecycle.Parts;
+import io.javalin.http.Context;
+import io.javalin.json.JavalinJackson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The web role ({@code ctops web}, and part of {@code ctops server}): the pages, the JSON API and
+ * the live status stream, on the shared database. This class is its whole object graph.
+ */
+public final class WebRole implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(WebRole.class);
+
+  private final Parts parts;
+  private final WebServer server;
+
+  private WebRole(Parts parts, WebServer server) {
+    this.parts = parts;
+    this.server = server;
+  }
+
+  public static WebRole start(WebSettings settings, Database database, Clock clock) {
+    Parts parts = new Parts();
+    try {
+      Jdbi jdbi = database.jdbi();
+      PasswordHashing passwords = new PasswordHashing();
+      Users users = new Users(jdbi, passwords, clock);
+      Sessions sessions = new Sessions(jdbi, clock, settings.sessionIdle());
+      ApiKeys apiKeys = new ApiKeys(jdbi, clock);
+      WebAccess access = new WebAccess(sessions, apiKeys, users, settings.isTls());
+      Pages pages = new Pages();
+
+      AgentApprovals approvals = new AgentApprovals(jdbi, clock);
+      HostListQuery hostList = new HostListQuery(jdbi);
+      FleetOverviewQuery overview = new FleetOverviewQuery(jdbi, clock);
+      PendingAgents pending = new PendingAgents(jdbi);
+      HostRecords records = new HostRecords(jdbi, approvals, clock);
+      MetricSeriesQuery metrics = new MetricSeriesQuery(jdbi);
+      EnrolmentTokens tokens = new EnrolmentTokens(jdbi, clock);
+      LiveHostStatus live = parts.add(new LiveHostStatus(database.dataSource(), jdbi, pages));
+
+      SignInPages signIn =
+          new SignInPages(pages, users, passwords, new LoginThrottle(clock), access);
+      HostPages hostPages = new HostPages(pages, hostList, overview, pending, approvals, records);
+      HostsApi hostsApi =
+          new HostsApi(hostList, overview, pending, approvals, records, metrics, clock);
+      TokenPages tokenPages = new TokenPages(pages, tokens, settings.agentIngestAddress(), clock);
+      TokensApi tokensApi = new TokensApi(tokens, tokenPages, settings.agentIngestAddress(), clock);
+      AccountPages accountPages = new AccountPages(pages, users, apiKeys, passwords);
+      byte[] openApi = resource("/web/openapi.json");
+
+      WebServer server =
+          parts.add(
+              WebServer.start(
+                  settings,
+                  config -> {
+                    config.jsonMapper(new JavalinJackson(jsonMapper(), false));
+                    config.routes.before(access::check);
+                    config.routes.exception(
+                        HttpProblem.class,
+                        (e, ctx) -> problem(ctx, pages, e.status(), e.getMessage()));
+                    config.routes.exception(
+                        Exception.class,
+                        (e, ctx) -> {
+                          log.error("event=web_request_failed path={}", ctx.path(), e);
+                          problem(
+                              ctx,
+                              pages,
+                              500,
+                              "something went wrong; the error is in the server log");
+                        });
+                    config.routes.error(
+                        404,
+                        ctx -> {
+                          if (ctx.result() == null || ctx.result().isEmpty()) {
+                            problem(ctx, pages, 404, "no such page");
+                          }
+                        });
+                    config.routes.get(
+                        "/api/v1/openapi.json",
+                        ctx -> ctx.contentType("application/json").result(openApi));
+                    signIn.routes(config.routes);
+                    hostPages.routes(config.routes);
+                    live.routes(config.routes);
+                    hostsApi.routes(config.routes);
+                    tokenPages.routes(config.routes);
+                    tokensApi.routes(config.routes);
+                    accountPages.routes(config.routes);
+                  }));
+      ScheduledExecutorService housekeeping =
+          Executors.newSingleThreadScheduledExecutor(
+              Thread.ofPlatform().daemon().name("web-housekeeping").factory());
+      parts.add((AutoCloseable) housekeeping::shutdownNow);
+      housekeeping.scheduleWithFixedDelay(
+          () -> {
+            try {
+              int purged = sessions.purgeExpired();
+              if (purged > 0) {
+                log.info("event=sessions_purged count={}", purged);
+              }
+            } catch (RuntimeException e) {
+              log.warn("event=session_purge_failed error=\"{}\"", e.getMessage());
+            }
+          },
+          1,
+          60,
+          TimeUnit.MINUTES);
+      log.info(
+          "event=web_ready url={}://localhost:{}/ tls={}",
+          settings.isTls() ? "https" : "http",
+          server.port(),
+          settings.isTls());
+      return new WebRole(parts, server);
+    } catch (RuntimeException e) {
+      parts.close();
+      throw e;
+    }
+  }
+
+  static ObjectMapper jsonMapper() {
+    return new ObjectMapper()
+        .registerModule(new JavaTimeModule())
+        .registerModule(new Jdk8Module())
+        .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  }
+
+  /** One place turns a refusal into what the caller understands: JSON, an htmx message, a page. */
+  private static void problem(Context ctx, Pages pages, int status, String message) {
+    ctx.status(status);
+    if (WebAccess.isApi(ctx)) {
+      ctx.json(Map.of("error", message, "status", status));
+    } else if (ctx.header("HX-Request") != null) {
+      ctx.contentType("text/plain; charset=utf-8").result(message);
+    } else {
+      pages.page(ctx, "error.jte", "Error " + status, "", new ErrorView(status, message));
+    }
+  }
+
+  /** The error page's content. */
+  public record ErrorView(int status, String message) {}
+
+  private static byte[] resource(String name) {
+    try (InputStream in = WebRole.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is missing from the build");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  @Override
+  public void close() {
+    parts.close();
+  }
+}
