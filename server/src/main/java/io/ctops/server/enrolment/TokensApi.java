@@ -57,7 +57,8 @@ public final class TokensApi {
               ? "unknown property \"" + unknown.getPropertyName() + "\"; "
               : "";
       throw HttpProblem.badRequest(
-          detail + "the body must be a JSON object with name, auto_approve, expires_in_days, max_uses");
+          detail
+              + "the body must be a JSON object with name, auto_approve, expires_in_days, max_uses");
     }
     if (body == null) {
       throw HttpProblem.badRequest("the body must be a JSON object");

@@ -153,6 +153,14 @@ public final class LiveHostStatus implements AutoCloseable {
   public void close() {
     running = false;
     listener.interrupt();
+    // before the web server stops (the web role closes this first): ending a stream after Jetty
+    // recycled its response sends Javalin round its error handling
     clientsByOrg.values().forEach(set -> set.forEach(SseClient::close));
+    clientsByOrg.clear();
+    try {
+      listener.join(3000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

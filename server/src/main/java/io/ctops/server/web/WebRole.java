@@ -52,10 +52,12 @@ public final class WebRole implements AutoCloseable {
 
   private final Parts parts;
   private final WebServer server;
+  private final LiveHostStatus live;
 
-  private WebRole(Parts parts, WebServer server) {
+  private WebRole(Parts parts, WebServer server, LiveHostStatus live) {
     this.parts = parts;
     this.server = server;
+    this.live = live;
   }
 
   public static WebRole start(WebSettings settings, Database database, Clock clock) {
@@ -76,7 +78,7 @@ public final class WebRole implements AutoCloseable {
       HostRecords records = new HostRecords(jdbi, approvals, clock);
       MetricSeriesQuery metrics = new MetricSeriesQuery(jdbi);
       EnrolmentTokens tokens = new EnrolmentTokens(jdbi, clock);
-      LiveHostStatus live = parts.add(new LiveHostStatus(database.dataSource(), jdbi, pages));
+      LiveHostStatus live = new LiveHostStatus(database.dataSource(), jdbi, pages);
 
       SignInPages signIn =
           new SignInPages(pages, users, passwords, new LoginThrottle(clock), access);
@@ -88,44 +90,53 @@ public final class WebRole implements AutoCloseable {
       AccountPages accountPages = new AccountPages(pages, users, apiKeys, passwords);
       byte[] openApi = resource("/web/openapi.json");
 
-      WebServer server =
-          parts.add(
-              WebServer.start(
-                  settings,
-                  config -> {
-                    config.jsonMapper(new JavalinJackson(jsonMapper(), false));
-                    config.routes.before(access::check);
-                    config.routes.exception(
-                        HttpProblem.class,
-                        (e, ctx) -> problem(ctx, pages, e.status(), e.getMessage()));
-                    config.routes.exception(
-                        Exception.class,
-                        (e, ctx) -> {
-                          log.error("event=web_request_failed path={}", ctx.path(), e);
-                          problem(
-                              ctx,
-                              pages,
-                              500,
-                              "something went wrong; the error is in the server log");
-                        });
-                    config.routes.error(
-                        404,
-                        ctx -> {
-                          if (ctx.result() == null || ctx.result().isEmpty()) {
-                            problem(ctx, pages, 404, "no such page");
-                          }
-                        });
-                    config.routes.get(
-                        "/api/v1/openapi.json",
-                        ctx -> ctx.contentType("application/json").result(openApi));
-                    signIn.routes(config.routes);
-                    hostPages.routes(config.routes);
-                    live.routes(config.routes);
-                    hostsApi.routes(config.routes);
-                    tokenPages.routes(config.routes);
-                    tokensApi.routes(config.routes);
-                    accountPages.routes(config.routes);
-                  }));
+      WebServer server;
+      try {
+        server =
+            parts.add(
+                WebServer.start(
+                    settings,
+                    config -> {
+                      config.jsonMapper(new JavalinJackson(jsonMapper(), false));
+                      config.routes.before(access::check);
+                      config.routes.exception(
+                          HttpProblem.class,
+                          (e, ctx) -> problem(ctx, pages, e.status(), e.getMessage()));
+                      config.routes.exception(
+                          Exception.class,
+                          (e, ctx) -> {
+                            log.error("event=web_request_failed path={}", ctx.path(), e);
+                            problem(
+                                ctx,
+                                pages,
+                                500,
+                                "something went wrong; the error is in the server log");
+                          });
+                      config.routes.error(
+                          404,
+                          ctx -> {
+                            if (ctx.result() == null || ctx.result().isEmpty()) {
+                              problem(ctx, pages, 404, "no such page");
+                            }
+                          });
+                      config.routes.get(
+                          "/api/v1/openapi.json",
+                          ctx -> ctx.contentType("application/json").result(openApi));
+                      signIn.routes(config.routes);
+                      // before hostPages: /hosts/events must not be taken for a host id
+                      live.routes(config.routes);
+                      hostPages.routes(config.routes);
+                      hostsApi.routes(config.routes);
+                      tokenPages.routes(config.routes);
+                      tokensApi.routes(config.routes);
+                      accountPages.routes(config.routes);
+                    }));
+      } catch (RuntimeException e) {
+        live.close();
+        throw e;
+      }
+      // closed before the server: the browsers' streams end while the server can still end them
+      parts.add(live);
       ScheduledExecutorService housekeeping =
           Executors.newSingleThreadScheduledExecutor(
               Thread.ofPlatform().daemon().name("web-housekeeping").factory());
@@ -149,7 +160,7 @@ public final class WebRole implements AutoCloseable {
           settings.isTls() ? "https" : "http",
           server.port(),
           settings.isTls());
-      return new WebRole(parts, server);
+      return new WebRole(parts, server, live);
     } catch (RuntimeException e) {
       parts.close();
       throw e;
@@ -193,6 +204,11 @@ public final class WebRole implements AutoCloseable {
 
   public int port() {
     return server.port();
+  }
+
+  /** Browsers connected to the live status stream now. */
+  public int liveClients() {
+    return live.connectedClients();
   }
 
   @Override

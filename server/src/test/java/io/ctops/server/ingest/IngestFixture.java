@@ -40,7 +40,7 @@ import org.jdbi.v3.core.Jdbi;
  * A real ingest (gRPC over TLS, HTTP) on loopback, on its own database of the shared test
  * PostgreSQL, with short upkeep intervals; and TLS clients for it.
  */
-final class IngestFixture implements AutoCloseable {
+public final class IngestFixture implements AutoCloseable {
   static final IngestRole.Tuning FAST =
       new IngestRole.Tuning(
           Duration.ofMillis(50),
@@ -49,11 +49,11 @@ final class IngestFixture implements AutoCloseable {
           Duration.ofMillis(500),
           Duration.ofMillis(300));
 
-  final Path dir;
-  final Database database;
-  IngestRole ingest;
+  public final Path dir;
+  public final Database database;
+  public IngestRole ingest;
   final IngestSettings settings;
-  final Path serverCertificate;
+  public final Path serverCertificate;
   private final List<ManagedChannel> channels = new ArrayList<>();
 
   private IngestFixture(
@@ -65,7 +65,7 @@ final class IngestFixture implements AutoCloseable {
     this.serverCertificate = certificate;
   }
 
-  static IngestFixture start() {
+  public static IngestFixture start() {
     return start(FAST, 0);
   }
 
@@ -264,7 +264,7 @@ final class IngestFixture implements AutoCloseable {
   }
 
   /** Creates a token in the default organisation and returns its plain text. */
-  String token(boolean autoApprove) {
+  public String token(boolean autoApprove) {
     return token(autoApprove, Optional.empty(), Optional.empty());
   }
 

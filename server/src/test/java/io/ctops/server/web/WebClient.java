@@ -84,6 +84,11 @@ public final class WebClient {
     }
   }
 
+  public java.util.concurrent.CompletableFuture<HttpResponse<String>> sendAsync(
+      HttpRequest request) {
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+  }
+
   public HttpRequest.Builder request(String path) {
     return HttpRequest.newBuilder(URI.create(base + path));
   }
