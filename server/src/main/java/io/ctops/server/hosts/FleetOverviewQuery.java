@@ -46,29 +46,56 @@ public final class FleetOverviewQuery {
     cache.remove(orgId);
   }
 
+  /** Hosts of one status and one OS. */
+  private record Group(String status, String os, long hosts) {}
+
+  /**
+   * Three small reads instead of one pass over every row: counts by status and OS from an
+   * index-only scan, then the hotspots and the stale hosts through the vitals' and last-seen
+   * indexes, which touch only the hosts that qualify.
+   */
   FleetOverview compute(UUID orgId) {
     return jdbi.inTransaction(
         handle -> {
-          // hotspots count online hosts only: an offline host's last vitals are not current
-          var counts =
+          List<Group> groups =
               handle
                   .createQuery(
                       """
-                      SELECT count(*) AS total,
-                             count(*) FILTER (WHERE status = 'online') AS online,
-                             count(*) FILTER (WHERE status = 'offline') AS offline,
-                             count(*) FILTER (WHERE status IN ('online', 'offline', 'unknown')
-                                              AND (last_seen IS NULL OR last_seen < :staleBefore))
-                                 AS stale,
-                             count(*) FILTER (WHERE status = 'online' AND cpu_percent >= 80) AS cpu,
-                             count(*) FILTER (WHERE status = 'online' AND memory_percent >= 80)
-                                 AS memory,
-                             count(*) FILTER (WHERE status = 'online' AND disk_percent >= 80) AS disk
+                      SELECT status, coalesce(os, 'unknown') AS os, count(*) AS hosts
                         FROM hosts WHERE org_id = :org AND deleted_at IS NULL
+                       GROUP BY os, status
+                      """)
+                  .bind("org", orgId)
+                  .map((rs, ctx) -> new Group(rs.getString(1), rs.getString(2), rs.getLong(3)))
+                  .list();
+          // hotspots count online hosts only: an offline host's last vitals are not current
+          // each count matches one partial index of hot hosts (V3__web.sql)
+          Map<String, Object> hot =
+              handle
+                  .createQuery(
+                      """
+                      SELECT (SELECT count(*) FROM hosts WHERE org_id = :org AND deleted_at IS NULL
+                                 AND status = 'online' AND cpu_percent >= 80) AS cpu,
+                             (SELECT count(*) FROM hosts WHERE org_id = :org AND deleted_at IS NULL
+                                 AND status = 'online' AND memory_percent >= 80) AS memory,
+                             (SELECT count(*) FROM hosts WHERE org_id = :org AND deleted_at IS NULL
+                                 AND status = 'online' AND disk_percent >= 80) AS disk
+                      """)
+                  .bind("org", orgId)
+                  .mapToMap()
+                  .one();
+          long stale =
+              handle
+                  .createQuery(
+                      """
+                      SELECT count(*) FROM hosts
+                       WHERE org_id = :org AND deleted_at IS NULL
+                         AND status IN ('online', 'offline', 'unknown')
+                         AND (last_seen IS NULL OR last_seen < :staleBefore)
                       """)
                   .bind("org", orgId)
                   .bind("staleBefore", java.sql.Timestamp.from(clock.instant().minus(STALE_AFTER)))
-                  .mapToMap()
+                  .mapTo(Long.class)
                   .one();
           long pending =
               handle
@@ -77,38 +104,35 @@ public final class FleetOverviewQuery {
                   .bind("org", orgId)
                   .mapTo(Long.class)
                   .one();
-          long total = number(counts.get("total"));
+          long total = groups.stream().mapToLong(Group::hosts).sum();
+          Map<String, Long> byOs = new java.util.HashMap<>();
+          groups.forEach(g -> byOs.merge(g.os(), g.hosts(), Long::sum));
           List<FleetOverview.OsShare> operatingSystems =
-              handle
-                  .createQuery(
-                      """
-                      SELECT coalesce(os, 'unknown') AS os, count(*) AS hosts
-                        FROM hosts WHERE org_id = :org AND deleted_at IS NULL
-                       GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT :limit
-                      """)
-                  .bind("org", orgId)
-                  .bind("limit", MAX_OPERATING_SYSTEMS)
+              byOs.entrySet().stream()
+                  .sorted(
+                      Map.Entry.<String, Long>comparingByValue()
+                          .reversed()
+                          .thenComparing(Map.Entry.comparingByKey()))
+                  .limit(MAX_OPERATING_SYSTEMS)
                   .map(
-                      (rs, ctx) ->
+                      e ->
                           new FleetOverview.OsShare(
-                              rs.getString("os"),
-                              rs.getLong("hosts"),
-                              total == 0 ? 0 : 100.0 * rs.getLong("hosts") / total))
-                  .list();
+                              e.getKey(), e.getValue(), 100.0 * e.getValue() / total))
+                  .toList();
           return new FleetOverview(
               total,
-              number(counts.get("online")),
-              number(counts.get("offline")),
-              number(counts.get("stale")),
+              withStatus(groups, "online"),
+              withStatus(groups, "offline"),
+              stale,
               pending,
-              number(counts.get("cpu")),
-              number(counts.get("memory")),
-              number(counts.get("disk")),
+              ((Number) hot.get("cpu")).longValue(),
+              ((Number) hot.get("memory")).longValue(),
+              ((Number) hot.get("disk")).longValue(),
               operatingSystems);
         });
   }
 
-  private static long number(Object value) {
-    return value == null ? 0 : ((Number) value).longValue();
+  private static long withStatus(List<Group> groups, String status) {
+    return groups.stream().filter(g -> g.status().equals(status)).mapToLong(Group::hosts).sum();
   }
 }

@@ -53,11 +53,13 @@ public final class WebRole implements AutoCloseable {
   private final Parts parts;
   private final WebServer server;
   private final LiveHostStatus live;
+  private final FleetOverviewQuery overview;
 
-  private WebRole(Parts parts, WebServer server, LiveHostStatus live) {
+  private WebRole(Parts parts, WebServer server, LiveHostStatus live, FleetOverviewQuery overview) {
     this.parts = parts;
     this.server = server;
     this.live = live;
+    this.overview = overview;
   }
 
   public static WebRole start(WebSettings settings, Database database, Clock clock) {
@@ -160,7 +162,7 @@ public final class WebRole implements AutoCloseable {
           settings.isTls() ? "https" : "http",
           server.port(),
           settings.isTls());
-      return new WebRole(parts, server, live);
+      return new WebRole(parts, server, live, overview);
     } catch (RuntimeException e) {
       parts.close();
       throw e;
@@ -204,6 +206,11 @@ public final class WebRole implements AutoCloseable {
 
   public int port() {
     return server.port();
+  }
+
+  /** Drops the organisation's cached overview (benchmarks measure the query, not the cache). */
+  public void invalidateOverview(java.util.UUID orgId) {
+    overview.invalidate(orgId);
   }
 
   /** Browsers connected to the live status stream now. */
