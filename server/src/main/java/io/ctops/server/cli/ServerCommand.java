@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
     description =
         "Run the CT-Ops server (single profile) until interrupted (Ctrl-C or SIGTERM): ingest"
             + " (agents' gRPC/TLS on INGEST_GRPC_PORT; health, JWKS and metrics on"
-            + " INGEST_HTTP_PORT) on the embedded PostgreSQL in $CT_OPS_DATA_DIR/pg, or on"
+            + " INGEST_HTTP_PORT) and the web app (WEB_HTTP_PORT, default 3000; the first visit"
+            + " creates the administrator) on the embedded PostgreSQL in $CT_OPS_DATA_DIR/pg, or on"
             + " DATABASE_URL. Without INGEST_TLS_CERT/INGEST_TLS_KEY it uses a self-signed"
             + " certificate in $CT_OPS_DATA_DIR/tls/, which agents trust as their ca_cert_file."
             + " A bad setting stops startup with a message naming the variable.",

@@ -105,10 +105,8 @@ public final class HostPages {
       case AgentApprovals.Approval.Approved a ->
           pendingPanel(ctx, "Approved " + a.agent().hostname().orElse(agentId.toString()), false);
       case AgentApprovals.Approval.AlreadyActive a -> pendingPanel(ctx, "Already approved", false);
-      case AgentApprovals.Approval.Refused r -> {
-        ctx.status(409);
-        pendingPanel(ctx, r.reason(), true);
-      }
+      // 200: htmx swaps in the panel, which shows why (the API answers 409)
+      case AgentApprovals.Approval.Refused r -> pendingPanel(ctx, r.reason(), true);
       case AgentApprovals.Approval.NotFound n -> throw HttpProblem.notFound("no such agent");
     }
   }

@@ -342,4 +342,88 @@ class WebSecurityTest {
         .isEqualTo(401);
     assertThat(script.get("/api/v1/openapi.json").body()).contains("\"openapi\"");
   }
+
+  @Test
+  void servesHttpsOnlyWithSecureCookiesWhenGivenACertificate(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path cert = dir.resolve("web.crt");
+    java.nio.file.Path key = dir.resolve("web.key");
+    io.ctops.server.platform.pki.DevelopmentCertificate.create(java.util.Set.of("localhost"))
+        .writeTo(cert, key);
+    var settings =
+        new io.ctops.server.platform.config.WebSettings(
+            "127.0.0.1",
+            0,
+            java.util.Optional.of(
+                new io.ctops.server.platform.config.IngestSettings.TlsFiles(cert, key)),
+            java.time.Duration.ofMinutes(30),
+            "localhost:9443");
+    web.admin();
+    try (WebRole https = WebRole.start(settings, web.database, java.time.Clock.systemUTC())) {
+      java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+      trust.load(null, null);
+      try (var in = java.nio.file.Files.newInputStream(cert)) {
+        trust.setCertificateEntry(
+            "web",
+            java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+      }
+      javax.net.ssl.TrustManagerFactory factory =
+          javax.net.ssl.TrustManagerFactory.getInstance(
+              javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      factory.init(trust);
+      javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+      tls.init(null, factory.getTrustManagers(), null);
+      java.net.http.HttpClient client =
+          java.net.http.HttpClient.newBuilder()
+              .sslContext(tls)
+              .cookieHandler(new java.net.CookieManager())
+              .build();
+      String base = "https://localhost:" + https.port();
+      HttpResponse<String> login =
+          client.send(
+              HttpRequest.newBuilder(java.net.URI.create(base + "/login")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(login.statusCode()).isEqualTo(200);
+      String csrf =
+          login.body().replaceAll("(?s).*name=\"csrf-token\" content=\"([^\"]*)\".*", "$1");
+      HttpResponse<String> signedIn =
+          client.send(
+              HttpRequest.newBuilder(java.net.URI.create(base + "/login"))
+                  .header("Content-Type", "application/x-www-form-urlencoded")
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "_csrf="
+                              + csrf
+                              + "&email="
+                              + java.net.URLEncoder.encode(
+                                  WebFixture.ADMIN_EMAIL, java.nio.charset.StandardCharsets.UTF_8)
+                              + "&password="
+                              + java.net.URLEncoder.encode(
+                                  WebFixture.PASSWORD, java.nio.charset.StandardCharsets.UTF_8)))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(signedIn.statusCode()).isEqualTo(303);
+      assertThat(signedIn.headers().allValues("Set-Cookie"))
+          .anySatisfy(
+              c ->
+                  assertThat(c)
+                      .startsWith("ctops_session=")
+                      .contains("Secure")
+                      .contains("HttpOnly"));
+      // no plain HTTP listener next to the HTTPS one
+      java.net.http.HttpClient plain = java.net.http.HttpClient.newHttpClient();
+      try {
+        HttpResponse<String> answer =
+            plain.send(
+                HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + https.port() + "/login"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(answer.statusCode()).isNotEqualTo(200);
+        assertThat(answer.body()).doesNotContain("csrf-token");
+      } catch (java.io.IOException refused) {
+        // the TLS connector does not speak plain HTTP
+      }
+    }
+  }
 }

@@ -74,6 +74,39 @@ class ServerSettingsTest {
   }
 
   @Test
+  void webSettingsAreCheckedAtStart() throws Exception {
+    ServerSettings defaults = ServerSettings.from(env());
+    assertThat(defaults.web().agentIngestAddress()).isEqualTo("localhost:9443");
+    assertThat(defaults.web().sessionIdle()).hasMinutes(120);
+    assertThat(defaults.web().isTls()).isFalse();
+
+    Path cert = dir.resolve("web.crt");
+    Path key = dir.resolve("web.key");
+    DevelopmentCertificate.create(Set.of("localhost")).writeTo(cert, key);
+    assertThat(
+            ServerSettings.from(env("WEB_TLS_CERT", cert.toString(), "WEB_TLS_KEY", key.toString()))
+                .web()
+                .isTls())
+        .isTrue();
+    assertProblem(
+        env("WEB_TLS_CERT", cert.toString()), "WEB_TLS_KEY: is required when WEB_TLS_CERT is set");
+    assertProblem(
+        env("WEB_TLS_CERT", key.toString(), "WEB_TLS_KEY", key.toString()),
+        "WEB_TLS_CERT: " + key + " holds no PEM certificate");
+    assertProblem(
+        env("WEB_SESSION_IDLE_MINUTES", "0"), "WEB_SESSION_IDLE_MINUTES: must be at least 1");
+    assertProblem(
+        env("WEB_SESSION_IDLE_MINUTES", "20000"),
+        "WEB_SESSION_IDLE_MINUTES: must be at most 10080");
+    assertProblem(
+        env("WEB_AGENT_INGEST_ADDRESS", "ingest.example"),
+        "WEB_AGENT_INGEST_ADDRESS: must be host:port");
+    assertThatThrownBy(() -> ServerSettings.forWebOnly(env()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("DATABASE_URL: is required for ctops web");
+  }
+
+  @Test
   void anUnreadableJwtKeyFileIsAStartupError() throws Exception {
     Path key = Files.writeString(dir.resolve("jwt.pem"), "-----BEGIN NONSENSE-----\n");
 
