@@ -7,7 +7,9 @@ CREATE TABLE web_sessions (
     csrf_token      text NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now(),
     last_active_at  timestamptz NOT NULL DEFAULT now(),
-    expires_at      timestamptz NOT NULL
+    expires_at      timestamptz NOT NULL,
+    -- the organisation a super admin chose to work in; NULL: their own
+    org_id          uuid REFERENCES organisations (id) ON DELETE SET NULL
 );
 CREATE INDEX web_sessions_user_idx ON web_sessions (user_id);
 CREATE INDEX web_sessions_expires_idx ON web_sessions (expires_at);

@@ -69,14 +69,17 @@ public final class Sessions {
           Optional<Row> row =
               handle
                   .createQuery(
-                      PRINCIPAL_COLUMNS
-                          + ", s.csrf_token, s.last_active_at"
-                          + PRINCIPAL_FROM
-                          + """
-                            JOIN web_sessions s ON s.user_id = u.id
-                           WHERE s.token_hash = :hash AND s.expires_at > :now
-                             AND s.last_active_at > :idleSince AND u.disabled_at IS NULL
-                          """)
+                      """
+                      SELECT u.id AS user_id, o.id AS org_id, o.name AS org_name, u.email,
+                             u.display_name, u.role, s.csrf_token, s.last_active_at
+                        FROM web_sessions s
+                        JOIN users u ON u.id = s.user_id
+                        JOIN organisations o
+                          ON o.id = CASE WHEN u.role = 'super_admin'
+                                         THEN coalesce(s.org_id, u.org_id) ELSE u.org_id END
+                       WHERE s.token_hash = :hash AND s.expires_at > :now
+                         AND s.last_active_at > :idleSince AND u.disabled_at IS NULL
+                      """)
                   .bind("hash", hash)
                   .bind("now", Timestamp.from(now))
                   .bind("idleSince", Timestamp.from(now.minus(idle)))
@@ -106,6 +109,17 @@ public final class Sessions {
                           .execute());
           return row.map(Row::principal);
         });
+  }
+
+  /** A super admin's session works in another organisation from now on. */
+  public void actIn(String secret, UUID orgId) {
+    jdbi.useHandle(
+        handle ->
+            handle
+                .createUpdate("UPDATE web_sessions SET org_id = :org WHERE token_hash = :hash")
+                .bind("org", orgId)
+                .bind("hash", SecretTokens.sha256(secret))
+                .execute());
   }
 
   public void end(String secret) {

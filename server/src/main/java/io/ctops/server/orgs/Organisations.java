@@ -26,6 +26,94 @@ public final class Organisations {
     }
   }
 
+  /** An organisation with how many live hosts and users it has. */
+  public record OrganisationSummary(UUID id, String name, String slug, long hosts, long users) {}
+
+  /** Outcome of creating an organisation. */
+  public sealed interface Creation {
+    record Created(Organisation organisation) implements Creation {}
+
+    record Refused(String reason) implements Creation {}
+  }
+
+  public Optional<Organisation> find(UUID id) {
+    return all().stream().filter(org -> org.id().equals(id)).findFirst();
+  }
+
+  public List<OrganisationSummary> summaries() {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    """
+                    SELECT o.id, o.name, o.slug,
+                           (SELECT count(*) FROM hosts h
+                             WHERE h.org_id = o.id AND h.deleted_at IS NULL) AS hosts,
+                           (SELECT count(*) FROM users u
+                             WHERE u.org_id = o.id AND u.disabled_at IS NULL) AS users
+                      FROM organisations o ORDER BY lower(o.name)
+                    """)
+                .map(
+                    (rs, ctx) ->
+                        new OrganisationSummary(
+                            rs.getObject("id", UUID.class),
+                            rs.getString("name"),
+                            rs.getString("slug"),
+                            rs.getLong("hosts"),
+                            rs.getLong("users")))
+                .list());
+  }
+
+  /** A new organisation; its slug is derived from the name and must be unique, as the name. */
+  public Creation create(String name) {
+    String trimmed = name == null ? "" : name.strip();
+    if (trimmed.isEmpty() || trimmed.length() > 200) {
+      return new Creation.Refused("a name must be 1 to 200 characters");
+    }
+    if (trimmed.chars().anyMatch(Character::isISOControl)) {
+      return new Creation.Refused("a name must not contain control characters");
+    }
+    String slug =
+        trimmed
+            .toLowerCase(java.util.Locale.ROOT)
+            .replaceAll("[^a-z0-9]+", "-")
+            .replaceAll("^-+|-+$", "");
+    if (slug.isEmpty()) {
+      return new Creation.Refused("a name needs at least one letter or digit");
+    }
+    String finalSlug = slug.length() > 63 ? slug.substring(0, 63).replaceAll("-+$", "") : slug;
+    return jdbi.inTransaction(
+        handle -> {
+          boolean taken =
+              handle
+                  .createQuery(
+                      "SELECT EXISTS (SELECT 1 FROM organisations"
+                          + " WHERE lower(name) = lower(:name) OR slug = :slug)")
+                  .bind("name", trimmed)
+                  .bind("slug", finalSlug)
+                  .mapTo(Boolean.class)
+                  .one();
+          if (taken) {
+            return new Creation.Refused("an organisation with this name already exists");
+          }
+          Organisation created =
+              handle
+                  .createQuery(
+                      "INSERT INTO organisations (name, slug) VALUES (:name, :slug)"
+                          + " RETURNING id, name, slug")
+                  .bind("name", trimmed)
+                  .bind("slug", finalSlug)
+                  .map(
+                      (rs, ctx) ->
+                          new Organisation(
+                              rs.getObject("id", UUID.class),
+                              rs.getString("name"),
+                              rs.getString("slug")))
+                  .one();
+          return new Creation.Created(created);
+        });
+  }
+
   public List<Organisation> all() {
     return jdbi.withHandle(
         handle ->

@@ -149,6 +149,10 @@ public final class WebAccess {
         new Cookie(SESSION_COOKIE, secret, "/", -1, secureCookies, true, null, SameSite.LAX));
   }
 
+  public void actInOrganisation(Context ctx, java.util.UUID orgId) {
+    sessions.actIn(ctx.cookie(SESSION_COOKIE), orgId);
+  }
+
   public void endSession(Context ctx) {
     sessions.end(ctx.cookie(SESSION_COOKIE));
     ctx.removeCookie(SESSION_COOKIE, "/");

@@ -25,6 +25,8 @@ import io.ctops.server.hosts.HostsApi;
 import io.ctops.server.hosts.LiveHostStatus;
 import io.ctops.server.hosts.PendingAgents;
 import io.ctops.server.metrics.MetricSeriesQuery;
+import io.ctops.server.orgs.OrgPages;
+import io.ctops.server.orgs.Organisations;
 import io.ctops.server.platform.config.WebSettings;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.platform.http.WebServer;
@@ -90,6 +92,7 @@ public final class WebRole implements AutoCloseable {
       TokenPages tokenPages = new TokenPages(pages, tokens, settings.agentIngestAddress(), clock);
       TokensApi tokensApi = new TokensApi(tokens, tokenPages, settings.agentIngestAddress(), clock);
       AccountPages accountPages = new AccountPages(pages, users, apiKeys, passwords);
+      OrgPages orgPages = new OrgPages(pages, new Organisations(jdbi), access);
       byte[] openApi = resource("/web/openapi.json");
 
       WebServer server;
@@ -132,6 +135,7 @@ public final class WebRole implements AutoCloseable {
                       tokenPages.routes(config.routes);
                       tokensApi.routes(config.routes);
                       accountPages.routes(config.routes);
+                      orgPages.routes(config.routes);
                     }));
       } catch (RuntimeException e) {
         live.close();
