@@ -88,17 +88,9 @@ public final class HostPages {
         ctx, "hosts/pending.jte", pendingView(WebAccess.principal(ctx), message, isError));
   }
 
-  private UUID agentOfOrg(Context ctx, Principal user) {
-    UUID agentId = uuid(ctx.pathParam("id"), "agent");
-    if (!pending.belongsTo(user.orgId(), agentId)) {
-      throw HttpProblem.notFound("no such agent in this organisation");
-    }
-    return agentId;
-  }
-
   private void approve(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
-    UUID agentId = agentOfOrg(ctx, user);
+    UUID agentId = pending.requireInOrg(user.orgId(), ctx.pathParam("id"));
     AgentApprovals.Approval outcome = approvals.approve(agentId, "approved by " + user.email());
     overview.invalidate(user.orgId());
     switch (outcome) {
@@ -113,7 +105,7 @@ public final class HostPages {
 
   private void revoke(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
-    UUID agentId = agentOfOrg(ctx, user);
+    UUID agentId = pending.requireInOrg(user.orgId(), ctx.pathParam("id"));
     AgentApprovals.Revocation outcome = approvals.revoke(agentId, "revoked by " + user.email());
     overview.invalidate(user.orgId());
     switch (outcome) {
@@ -125,16 +117,9 @@ public final class HostPages {
     }
   }
 
-  private HostDetail hostOfOrg(Context ctx, Principal user) {
-    UUID hostId = uuid(ctx.pathParam("id"), "host");
-    return records
-        .find(user.orgId(), hostId)
-        .orElseThrow(() -> HttpProblem.notFound("no such host in this organisation"));
-  }
-
   private void detail(Context ctx, String tab) {
     Principal user = WebAccess.principal(ctx);
-    HostDetail host = hostOfOrg(ctx, user);
+    HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
     String range = MetricRanges.rangeName(java.util.Optional.ofNullable(ctx.queryParam("range")));
     pages.page(
         ctx,
@@ -146,7 +131,7 @@ public final class HostPages {
 
   private void softDelete(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
-    HostDetail host = hostOfOrg(ctx, user);
+    HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
     records.softDelete(user.orgId(), host.id(), user.userId());
     overview.invalidate(user.orgId());
     redirect(ctx, "/hosts");
@@ -154,7 +139,7 @@ public final class HostPages {
 
   private void restore(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
-    HostDetail host = hostOfOrg(ctx, user);
+    HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
     switch (records.restore(user.orgId(), host.id())) {
       case HostRecords.Restore.Restored r -> {
         overview.invalidate(user.orgId());
@@ -167,7 +152,7 @@ public final class HostPages {
 
   private void deletePermanently(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
-    HostDetail host = hostOfOrg(ctx, user);
+    HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
     if (!host.isDeleted()) {
       throw HttpProblem.conflict("delete the host first; permanent removal is for deleted hosts");
     }

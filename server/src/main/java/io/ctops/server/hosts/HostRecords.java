@@ -67,6 +67,13 @@ public final class HostRecords {
                 .findOne());
   }
 
+  /** The host named by a path, if it is one of the organisation's; otherwise 404. */
+  public HostDetail requireInOrg(UUID orgId, String pathId) {
+    return find(orgId, HostPages.uuid(pathId, "host"))
+        .orElseThrow(
+            () -> io.ctops.server.web.HttpProblem.notFound("no such host in this organisation"));
+  }
+
   /** Hides the host from lists and counts; the record stays. False when not found or deleted. */
   public boolean softDelete(UUID orgId, UUID hostId, UUID byUser) {
     return jdbi.withHandle(

@@ -52,7 +52,10 @@ public final class HostsApi {
     routes.get("/api/v1/hosts", this::hosts);
     routes.get(
         "/api/v1/overview", ctx -> ctx.json(overview.overview(WebAccess.principal(ctx).orgId())));
-    routes.get("/api/v1/hosts/{id}", ctx -> ctx.json(host(ctx, WebAccess.principal(ctx))));
+    routes.get(
+        "/api/v1/hosts/{id}",
+        ctx ->
+            ctx.json(records.requireInOrg(WebAccess.principal(ctx).orgId(), ctx.pathParam("id"))));
     routes.get("/api/v1/hosts/{id}/metrics", this::metrics);
     routes.delete("/api/v1/hosts/{id}", this::delete);
     routes.get(
@@ -74,15 +77,9 @@ public final class HostsApi {
             page.pageCount()));
   }
 
-  private HostDetail host(Context ctx, Principal user) {
-    return records
-        .find(user.orgId(), HostPages.uuid(ctx.pathParam("id"), "host"))
-        .orElseThrow(() -> HttpProblem.notFound("no such host in this organisation"));
-  }
-
   private void metrics(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    HostDetail host = host(ctx, user);
+    HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
     MetricRanges.Window window =
         MetricRanges.window(
             Optional.ofNullable(ctx.queryParam("range")),
@@ -94,7 +91,7 @@ public final class HostsApi {
 
   private void delete(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
-    HostDetail host = host(ctx, user);
+    HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
     boolean permanently = "true".equals(ctx.queryParam("permanently"));
     if (permanently) {
       if (!host.isDeleted()) {
@@ -108,17 +105,9 @@ public final class HostsApi {
     ctx.status(204);
   }
 
-  private UUID agentOfOrg(Context ctx, Principal user) {
-    UUID agentId = HostPages.uuid(ctx.pathParam("id"), "agent");
-    if (!pending.belongsTo(user.orgId(), agentId)) {
-      throw HttpProblem.notFound("no such agent in this organisation");
-    }
-    return agentId;
-  }
-
   private void approve(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
-    UUID agentId = agentOfOrg(ctx, user);
+    UUID agentId = pending.requireInOrg(user.orgId(), ctx.pathParam("id"));
     overview.invalidate(user.orgId());
     switch (approvals.approve(agentId, "approved by " + user.email() + " (API)")) {
       case AgentApprovals.Approval.Approved a ->
@@ -132,7 +121,7 @@ public final class HostsApi {
 
   private void revoke(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
-    UUID agentId = agentOfOrg(ctx, user);
+    UUID agentId = pending.requireInOrg(user.orgId(), ctx.pathParam("id"));
     overview.invalidate(user.orgId());
     switch (approvals.revoke(agentId, "revoked by " + user.email() + " (API)")) {
       case AgentApprovals.Revocation.Revoked r ->

@@ -55,6 +55,15 @@ public final class PendingAgents {
                 .list());
   }
 
+  /** The agent named by a path, if it is one of the organisation's; otherwise 404. */
+  public UUID requireInOrg(UUID orgId, String pathId) {
+    UUID agentId = HostPages.uuid(pathId, "agent");
+    if (!belongsTo(orgId, agentId)) {
+      throw io.ctops.server.web.HttpProblem.notFound("no such agent in this organisation");
+    }
+    return agentId;
+  }
+
   /** Whether the agent is one of the organisation's (approve/revoke act only on those). */
   public boolean belongsTo(UUID orgId, UUID agentId) {
     return jdbi.withHandle(

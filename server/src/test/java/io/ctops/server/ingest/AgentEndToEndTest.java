@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ctops.agent.Agent;
-import io.ctops.agent.config.AgentConfig;
 import io.ctops.server.enrolment.AgentApprovals;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -24,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentEndToEndTest {
   @TempDir Path dir;
   private IngestFixture ingest;
-  private Agent agent;
+  private RunningAgent agent;
   private CompletableFuture<Agent.Exit> exit;
 
   @BeforeEach
@@ -229,38 +226,13 @@ class AgentEndToEndTest {
   }
 
   private void startAgent(String token) {
-    AgentConfig config =
-        AgentConfig.load(
-            Optional.empty(),
-            Map.of(
-                "CT_OPS_INGEST_ADDRESS",
-                "localhost:" + ingest.ingest.grpcPort(),
-                "CT_OPS_INGEST_CA_CERT",
-                ingest.serverCertificate.toString(),
-                "CT_OPS_ORG_TOKEN",
-                token,
-                "CT_OPS_DATA_DIR",
-                dir.resolve("data").toString()));
-    AgentConfig fast =
-        new AgentConfig(
-            config.ingestHost(),
-            config.ingestPort(),
-            config.caCertFile(),
-            config.orgToken(),
-            config.dataDir(),
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(2),
-            config.bufferHours(),
-            config.tags());
-    agent = new Agent(fast, Clock.systemUTC(), "0.1.0-test");
-    exit = CompletableFuture.supplyAsync(agent::run);
+    agent = RunningAgent.start(ingest, token, dir.resolve("data"));
+    exit = agent.exit();
   }
 
   private void stopAgent() {
     if (agent != null) {
       agent.close();
-      exit.orTimeout(20, java.util.concurrent.TimeUnit.SECONDS).join();
       agent = null;
     }
   }

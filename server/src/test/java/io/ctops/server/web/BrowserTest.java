@@ -3,22 +3,16 @@ package io.ctops.server.web;
 import static io.ctops.server.web.HostSeed.aHost;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ctops.agent.Agent;
-import io.ctops.agent.config.AgentConfig;
 import io.ctops.server.enrolment.AgentHistory;
 import io.ctops.server.ingest.IngestFixture;
+import io.ctops.server.ingest.RunningAgent;
 import io.ctops.server.metrics.MetricPartitions;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,8 +27,7 @@ class BrowserTest {
   private static Browser browser;
   private WebFixture web;
   private IngestFixture ingest;
-  private Agent agent;
-  private CompletableFuture<Agent.Exit> agentExit;
+  private RunningAgent agent;
 
   @BeforeAll
   static void openBrowser() {
@@ -56,7 +49,6 @@ class BrowserTest {
     browser.driver.manage().deleteAllCookies();
     if (agent != null) {
       agent.close();
-      agentExit.orTimeout(20, TimeUnit.SECONDS).join();
     }
     if (web != null) {
       web.close();
@@ -124,7 +116,9 @@ class BrowserTest {
     ingest = IngestFixture.start();
     web = WebFixture.on(ingest.database);
     web.admin();
-    startAgent(ingest.token(false));
+    agent =
+        RunningAgent.start(
+            ingest, ingest.token(false), Files.createTempDirectory("ctops-browser-agent-"));
     browser.waitFor(
         Duration.ofSeconds(20),
         d -> web.count("SELECT count(*) FROM agents WHERE status = 'pending'") == 1);
@@ -152,36 +146,6 @@ class BrowserTest {
     assertThat(hostnames()).hasSize(1);
     assertThat(hostnames().get(0)).isNotBlank();
     assertThat(hostname).isNotBlank();
-  }
-
-  private void startAgent(String token) throws Exception {
-    Path data = Files.createTempDirectory("ctops-browser-agent-");
-    AgentConfig config =
-        AgentConfig.load(
-            Optional.empty(),
-            Map.of(
-                "CT_OPS_INGEST_ADDRESS",
-                "localhost:" + ingest.ingest.grpcPort(),
-                "CT_OPS_INGEST_CA_CERT",
-                ingest.serverCertificate.toString(),
-                "CT_OPS_ORG_TOKEN",
-                token,
-                "CT_OPS_DATA_DIR",
-                data.toString()));
-    AgentConfig fast =
-        new AgentConfig(
-            config.ingestHost(),
-            config.ingestPort(),
-            config.caCertFile(),
-            config.orgToken(),
-            config.dataDir(),
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(1),
-            Duration.ofSeconds(2),
-            config.bufferHours(),
-            config.tags());
-    agent = new Agent(fast, Clock.systemUTC(), "0.1.0-test");
-    agentExit = CompletableFuture.supplyAsync(agent::run);
   }
 
   @Test

@@ -64,18 +64,26 @@ public record IngestSettings(
   }
 
   private static Optional<TlsFiles> tlsFiles(Environment env) {
-    Optional<Path> cert = env.readableFile(TLS_CERT);
-    Optional<Path> key = env.readableFile(TLS_KEY);
+    return tlsFiles(env, TLS_CERT, TLS_KEY);
+  }
+
+  /**
+   * A certificate and key named by two variables: both or neither, each readable and parsed, every
+   * error naming its variable.
+   */
+  static Optional<TlsFiles> tlsFiles(Environment env, String certVariable, String keyVariable) {
+    Optional<Path> cert = env.readableFile(certVariable);
+    Optional<Path> key = env.readableFile(keyVariable);
     if (cert.isPresent() != key.isPresent()) {
-      String missing = cert.isPresent() ? TLS_KEY : TLS_CERT;
-      String present = cert.isPresent() ? TLS_CERT : TLS_KEY;
+      String missing = cert.isPresent() ? keyVariable : certVariable;
+      String present = cert.isPresent() ? certVariable : keyVariable;
       throw new ConfigException(missing, "is required when " + present + " is set");
     }
     if (cert.isEmpty()) {
       return Optional.empty();
     }
-    Pem.requireCertificates(TLS_CERT, cert.get());
-    Pem.requirePrivateKey(TLS_KEY, key.get());
+    Pem.requireCertificates(certVariable, cert.get());
+    Pem.requirePrivateKey(keyVariable, key.get());
     return Optional.of(new TlsFiles(cert.get(), key.get()));
   }
 

@@ -1,7 +1,5 @@
 package io.ctops.server.platform.config;
 
-import io.ctops.server.platform.pki.Pem;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -26,19 +24,7 @@ public record WebSettings(
   public static WebSettings from(Environment env, int defaultIngestGrpcPort) {
     String listen = env.text(LISTEN_ADDRESS, "0.0.0.0");
     int port = env.port(HTTP_PORT, 3000);
-    Optional<Path> cert = env.readableFile(TLS_CERT);
-    Optional<Path> key = env.readableFile(TLS_KEY);
-    if (cert.isPresent() != key.isPresent()) {
-      String missing = cert.isPresent() ? TLS_KEY : TLS_CERT;
-      String present = cert.isPresent() ? TLS_CERT : TLS_KEY;
-      throw new ConfigException(missing, "is required when " + present + " is set");
-    }
-    Optional<IngestSettings.TlsFiles> tls = Optional.empty();
-    if (cert.isPresent()) {
-      Pem.requireCertificates(TLS_CERT, cert.get());
-      Pem.requirePrivateKey(TLS_KEY, key.get());
-      tls = Optional.of(new IngestSettings.TlsFiles(cert.get(), key.get()));
-    }
+    Optional<IngestSettings.TlsFiles> tls = IngestSettings.tlsFiles(env, TLS_CERT, TLS_KEY);
     int idle = env.positiveInteger(SESSION_IDLE_MINUTES, 120);
     if (idle > 7 * 24 * 60) {
       throw new ConfigException(
