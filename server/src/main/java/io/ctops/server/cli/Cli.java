@@ -36,6 +36,7 @@ public final class Cli {
 
   static CommandLine build(CliContext context) {
     CommandLine root = new CommandLine(new Root());
+    root.addSubcommand("quickstart", new QuickstartCommand(context));
     root.addSubcommand("server", new ServerCommand(context));
     root.addSubcommand("ingest", new IngestCommand(context));
     root.addSubcommand("web", new WebCommand(context));

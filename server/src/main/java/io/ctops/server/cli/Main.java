@@ -6,7 +6,7 @@ import java.util.Set;
 
 /** Entry point of the {@code ctops} command. */
 public final class Main {
-  private static final Set<String> LONG_RUNNING = Set.of("server", "ingest");
+  private static final Set<String> LONG_RUNNING = Set.of("quickstart", "server", "ingest", "web");
 
   private Main() {}
 

@@ -138,6 +138,17 @@ public final class EnrolmentTokens {
     return jdbi.withHandle(handle -> find(handle, id));
   }
 
+  /** The token whose secret this is (for a holder that kept the secret, like quickstart). */
+  public Optional<EnrolmentToken> findBySecret(String plainToken) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(SELECT + " WHERE t.token_hash = :hash")
+                .bind("hash", hash(plainToken))
+                .map(MAPPER)
+                .findOne());
+  }
+
   static Optional<EnrolmentToken> find(Handle handle, UUID id) {
     return handle.createQuery(SELECT + " WHERE t.id = :id").bind("id", id).map(MAPPER).findOne();
   }
