@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the installable artifacts from the laid-out distribution in TARGET/ct-ops:
 #   TARGET/ct-ops/runtime                          the server's Java runtime (jlink), used by bin/ctops
-#   TARGET/ct-ops-VERSION.tar.gz                   bin/, lib/, runtime/, config/, systemd/
+#   TARGET/ct-ops-VERSION.tar.gz                   bin/, lib/, runtime/, config/, systemd/, agent/
 #   TARGET/ct-ops-agent-VERSION-linux-amd64.zip    a small runtime, the agent's jars, agent.toml,
 #                                                  install.sh and uninstall.sh
 # Usage: package.sh TARGET VERSION
@@ -58,10 +58,6 @@ link "$dist/runtime" "$server_modules" --generate-cds-archive >/dev/null
 mkdir -p "$dist/systemd"
 cp "$src/main/systemd/ct-ops.service" "$dist/systemd/"
 
-echo "package: ct-ops-$version.tar.gz"
-tar -C "$target" --owner=0 --group=0 --transform "s,^ct-ops,ct-ops-$version," \
-  -czf "$target/ct-ops-$version.tar.gz" ct-ops
-
 echo "package: ct-ops-agent-$version-linux-amd64.zip"
 bundle="$target/agent-bundle/ct-ops-agent-$version"
 rm -rf "$target/agent-bundle"
@@ -88,5 +84,14 @@ cp "$src/main/config/agent.toml" "$bundle/agent.toml"
 chmod 0755 "$bundle/bin/ct-ops-agent" "$bundle/install.sh" "$bundle/uninstall.sh"
 rm -f "$target/ct-ops-agent-$version-linux-amd64.zip"
 (cd "$target/agent-bundle" && zip -qr -X "$target/ct-ops-agent-$version-linux-amd64.zip" "ct-ops-agent-$version")
+# the server serves the bundle to hosts (GET /api/agent/download): it ships inside the tarball
+rm -rf "$dist/agent"
+mkdir -p "$dist/agent"
+cp "$target/ct-ops-agent-$version-linux-amd64.zip" "$dist/agent/"
+
+echo "package: ct-ops-$version.tar.gz"
+tar -C "$target" --owner=0 --group=0 --transform "s,^ct-ops,ct-ops-$version," \
+  -czf "$target/ct-ops-$version.tar.gz" ct-ops
+
 ls -l "$target/ct-ops-$version.tar.gz" "$target/ct-ops-agent-$version-linux-amd64.zip" \
   | awk '{printf "package: %s %.1f MiB\n", $NF, $5 / 1048576}'

@@ -58,6 +58,10 @@ check "bin/ctops server starts without a JDK on PATH" grep -q event=server_ready
   || tail -n 20 "$work/server.log"
 check "it runs on the bundled runtime" test "$(readlink -f "/proc/$server/exe")" = "$(readlink -f "$server_home/runtime/bin/java")"
 check "the web app answers" bash -c "curl -fsS http://127.0.0.1:$WEB_HTTP_PORT/setup | grep -q 'Set up CT-Ops'"
+check "the server serves the agent bundle it ships" bash -c \
+  "curl -fsS -o '$work/downloaded.zip' http://127.0.0.1:$WEB_HTTP_PORT/api/agent/download && cmp -s '$work/downloaded.zip' '$target/ct-ops-agent-$version-linux-amd64.zip'"
+check "and the CA certificate agents trust" bash -c \
+  "curl -fsS http://127.0.0.1:$WEB_HTTP_PORT/api/agent/ca.crt | cmp -s - '$CT_OPS_DATA_DIR/tls/server.crt'"
 token="$(nojava "$server_home/bin/ctops" token create --auto-approve --name artifacts 2>/dev/null)"
 check "an enrolment token is created" test -n "$token"
 

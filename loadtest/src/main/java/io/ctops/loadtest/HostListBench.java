@@ -68,7 +68,13 @@ public final class HostListBench {
       String key = new ApiKeys(database.jdbi(), clock).create(admin, "bench").plainKey();
       String session = new Sessions(database.jdbi(), clock, Duration.ofHours(1)).start(admin);
       WebSettings settings =
-          new WebSettings("127.0.0.1", 0, Optional.empty(), Duration.ofHours(1), "localhost:9443");
+          new WebSettings(
+              "127.0.0.1",
+              0,
+              Optional.empty(),
+              Duration.ofHours(1),
+              "localhost:9443",
+              Optional.empty());
       try (WebRole web = WebRole.start(settings, database, clock)) {
         String base = "http://127.0.0.1:" + web.port();
         HttpClient http = HttpClient.newHttpClient();

@@ -1,5 +1,6 @@
 package io.ctops.server;
 
+import io.ctops.server.enrolment.AgentDownloads;
 import io.ctops.server.ingest.IngestRole;
 import io.ctops.server.metrics.PartitionMaintenance;
 import io.ctops.server.platform.config.IngestSettings;
@@ -15,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +59,12 @@ public final class SingleServer implements AutoCloseable {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       IngestRole ingest =
           parts.add(IngestRole.start(settings.ingest(), tls, database, registry, clock, tuning));
-      WebRole web = parts.add(WebRole.start(settings.web(), database, clock));
+      AgentDownloads downloads =
+          new AgentDownloads(
+              settings.web().agentBundle(),
+              Optional.of(tls.certificate()),
+              settings.ingest().agentDownloadBaseUrl());
+      WebRole web = parts.add(WebRole.start(settings.web(), database, clock, downloads));
       log.info(
           "event=server_ready database={} data_dir={} grpc_port={} web_port={} agents_ca_file={}",
           database.description(),

@@ -1,5 +1,6 @@
 package io.ctops.server.cli;
 
+import io.ctops.server.enrolment.AgentDownloads;
 import io.ctops.server.platform.config.ServerSettings;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.platform.lifecycle.Parts;
@@ -29,7 +30,12 @@ final class WebCommand implements Callable<Integer> {
     try {
       Database database =
           parts.add(Database.open(settings.database(), Database.Access.EXCLUSIVE, "web"));
-      parts.add(WebRole.start(settings.web(), database, context.clock()));
+      AgentDownloads downloads =
+          new AgentDownloads(
+              settings.web().agentBundle(),
+              settings.ingest().tls().map(tls -> tls.certificate()),
+              settings.ingest().agentDownloadBaseUrl());
+      parts.add(WebRole.start(settings.web(), database, context.clock(), downloads));
     } catch (RuntimeException e) {
       parts.close();
       throw e;

@@ -22,12 +22,19 @@ public final class TokenPages {
   private final Pages pages;
   private final EnrolmentTokens tokens;
   private final String agentIngestAddress;
+  private final AgentDownloads downloads;
   private final Clock clock;
 
-  public TokenPages(Pages pages, EnrolmentTokens tokens, String agentIngestAddress, Clock clock) {
+  public TokenPages(
+      Pages pages,
+      EnrolmentTokens tokens,
+      String agentIngestAddress,
+      AgentDownloads downloads,
+      Clock clock) {
     this.pages = pages;
     this.tokens = tokens;
     this.agentIngestAddress = agentIngestAddress;
+    this.downloads = downloads;
     this.clock = clock;
   }
 
@@ -38,12 +45,21 @@ public final class TokenPages {
   public record TokensView(
       List<TokenLine> tokens, Optional<Created> created, String error, String ingestAddress) {}
 
-  /** A token just created: its secret and the command that enrols an agent with it. */
-  public record Created(String name, String plainToken, String commandLine) {}
+  /**
+   * A token just created: its secret, the command that enrols an agent with it, the one line that
+   * installs the agent bundle from this web server, and whether an offline bundle can be offered.
+   */
+  public record Created(
+      String name,
+      String plainToken,
+      String commandLine,
+      Optional<String> installCommand,
+      boolean offlineBundle) {}
 
   public void routes(RoutesConfig routes) {
     routes.get("/tokens", ctx -> show(ctx, Optional.empty(), ""));
     routes.post("/tokens", this::create);
+    routes.post("/tokens/bundle", this::offlineBundle);
     routes.post("/tokens/{id}/revoke", this::revoke);
   }
 
@@ -81,7 +97,9 @@ public final class TokenPages {
             new Created(
                 created.token().name(),
                 created.plainToken(),
-                commandLine(agentIngestAddress, created.plainToken()))),
+                commandLine(agentIngestAddress, created.plainToken()),
+                downloads.installCommand(created.plainToken(), agentIngestAddress),
+                downloads.hasBundle())),
         "");
   }
 
@@ -122,6 +140,29 @@ public final class TokenPages {
         + " CT_OPS_ORG_TOKEN="
         + token
         + " CT_OPS_INGEST_CA_CERT=/etc/ct-ops/ca.crt ctops agent run";
+  }
+
+  /**
+   * The agent bundle with agent.toml filled in for a token. The token is posted back by the page
+   * that showed it (it is not stored in clear), and must be an active token of this organisation.
+   */
+  private void offlineBundle(Context ctx) {
+    Principal user = WebAccess.requireAdmin(ctx);
+    String token = Optional.ofNullable(ctx.formParam("token")).orElse("").strip();
+    EnrolmentTokens.EnrolmentToken found =
+        tokens
+            .findBySecret(token)
+            .filter(t -> t.orgId().equals(user.orgId()))
+            .orElseThrow(() -> HttpProblem.notFound("no such token in this organisation"));
+    if (found.state(clock.instant()) != EnrolmentTokens.State.ACTIVE) {
+      throw HttpProblem.badRequest(
+          "the token is " + found.state(clock.instant()).name().toLowerCase(java.util.Locale.ROOT));
+    }
+    ctx.contentType("application/zip");
+    ctx.header(
+        "Content-Disposition",
+        "attachment; filename=\"" + downloads.bundleFolder() + "-offline.zip\"");
+    downloads.writeOfflineBundle(ctx.outputStream(), token, agentIngestAddress);
   }
 
   private void revoke(Context ctx) {

@@ -44,6 +44,8 @@ public final class WebAccess {
         || path.equals("/login")
         || path.equals("/setup")
         || path.equals("/api/v1/openapi.json")
+        || path.equals("/api/agent/download")
+        || path.equals("/api/agent/ca.crt")
         || path.equals("/favicon.ico");
   }
 

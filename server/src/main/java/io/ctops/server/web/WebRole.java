@@ -14,6 +14,7 @@ import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Sessions;
 import io.ctops.server.auth.SignInPages;
 import io.ctops.server.enrolment.AgentApprovals;
+import io.ctops.server.enrolment.AgentDownloads;
 import io.ctops.server.enrolment.EnrolmentTokens;
 import io.ctops.server.enrolment.TokenPages;
 import io.ctops.server.enrolment.TokensApi;
@@ -65,6 +66,11 @@ public final class WebRole implements AutoCloseable {
   }
 
   public static WebRole start(WebSettings settings, Database database, Clock clock) {
+    return start(settings, database, clock, AgentDownloads.none("http://localhost:3000"));
+  }
+
+  public static WebRole start(
+      WebSettings settings, Database database, Clock clock, AgentDownloads downloads) {
     Parts parts = new Parts();
     try {
       Jdbi jdbi = database.jdbi();
@@ -89,7 +95,8 @@ public final class WebRole implements AutoCloseable {
       HostPages hostPages = new HostPages(pages, hostList, overview, pending, approvals, records);
       HostsApi hostsApi =
           new HostsApi(hostList, overview, pending, approvals, records, metrics, clock);
-      TokenPages tokenPages = new TokenPages(pages, tokens, settings.agentIngestAddress(), clock);
+      TokenPages tokenPages =
+          new TokenPages(pages, tokens, settings.agentIngestAddress(), downloads, clock);
       TokensApi tokensApi = new TokensApi(tokens, tokenPages, settings.agentIngestAddress(), clock);
       AccountPages accountPages = new AccountPages(pages, users, apiKeys, passwords);
       OrgPages orgPages = new OrgPages(pages, new Organisations(jdbi), access);
@@ -133,6 +140,7 @@ public final class WebRole implements AutoCloseable {
                       hostPages.routes(config.routes);
                       hostsApi.routes(config.routes);
                       tokenPages.routes(config.routes);
+                      downloads.routes(config.routes);
                       tokensApi.routes(config.routes);
                       accountPages.routes(config.routes);
                       orgPages.routes(config.routes);

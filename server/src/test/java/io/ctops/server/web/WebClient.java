@@ -84,6 +84,17 @@ public final class WebClient {
     }
   }
 
+  public HttpResponse<byte[]> sendBytes(HttpRequest request) {
+    try {
+      return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   public java.util.concurrent.CompletableFuture<HttpResponse<String>> sendAsync(
       HttpRequest request) {
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());

@@ -33,6 +33,13 @@ public final class WebFixture implements AutoCloseable {
     return new WebFixture(database, WebRole.start(settings(), database, Clock.systemUTC()), true);
   }
 
+  /** The web role serving the given agent downloads. */
+  public static WebFixture withDownloads(io.ctops.server.enrolment.AgentDownloads downloads) {
+    Database database = Database.connect(TestPostgres.migratedDatabase(), "web-test", List.of());
+    return new WebFixture(
+        database, WebRole.start(settings(), database, Clock.systemUTC(), downloads), true);
+  }
+
   /** The web role on a database another fixture (ingest) owns. */
   public static WebFixture on(Database database) {
     return new WebFixture(database, WebRole.start(settings(), database, Clock.systemUTC()), false);
@@ -40,7 +47,12 @@ public final class WebFixture implements AutoCloseable {
 
   static WebSettings settings() {
     return new WebSettings(
-        "127.0.0.1", 0, Optional.empty(), Duration.ofMinutes(30), "localhost:9443");
+        "127.0.0.1",
+        0,
+        Optional.empty(),
+        Duration.ofMinutes(30),
+        "localhost:9443",
+        Optional.empty());
   }
 
   public Jdbi jdbi() {

@@ -357,7 +357,8 @@ class WebSecurityTest {
             java.util.Optional.of(
                 new io.ctops.server.platform.config.IngestSettings.TlsFiles(cert, key)),
             java.time.Duration.ofMinutes(30),
-            "localhost:9443");
+            "localhost:9443",
+            java.util.Optional.empty());
     web.admin();
     try (WebRole https = WebRole.start(settings, web.database, java.time.Clock.systemUTC())) {
       java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");

@@ -12,7 +12,8 @@ public record WebSettings(
     int httpPort,
     Optional<IngestSettings.TlsFiles> tls,
     Duration sessionIdle,
-    String agentIngestAddress) {
+    String agentIngestAddress,
+    Optional<java.nio.file.Path> agentBundle) {
 
   public static final String LISTEN_ADDRESS = "WEB_LISTEN_ADDRESS";
   public static final String HTTP_PORT = "WEB_HTTP_PORT";
@@ -20,6 +21,10 @@ public record WebSettings(
   public static final String TLS_KEY = "WEB_TLS_KEY";
   public static final String SESSION_IDLE_MINUTES = "WEB_SESSION_IDLE_MINUTES";
   public static final String AGENT_INGEST_ADDRESS = "WEB_AGENT_INGEST_ADDRESS";
+  public static final String AGENT_BUNDLE = "CT_OPS_AGENT_BUNDLE";
+
+  /** Set by the launcher: the installation's folder, where agent/ holds the agent bundle. */
+  public static final String HOME = "CT_OPS_HOME";
 
   public static WebSettings from(Environment env, int defaultIngestGrpcPort) {
     String listen = env.text(LISTEN_ADDRESS, "0.0.0.0");
@@ -35,7 +40,13 @@ public record WebSettings(
       throw new ConfigException(
           AGENT_INGEST_ADDRESS, "must be host:port, got \"" + agentAddress + "\"");
     }
-    return new WebSettings(listen, port, tls, Duration.ofMinutes(idle), agentAddress);
+    Optional<java.nio.file.Path> bundle = env.readableFile(AGENT_BUNDLE);
+    if (bundle.isEmpty()) {
+      bundle =
+          io.ctops.server.enrolment.AgentDownloads.shippedBundle(
+              env.text(HOME).map(java.nio.file.Path::of));
+    }
+    return new WebSettings(listen, port, tls, Duration.ofMinutes(idle), agentAddress, bundle);
   }
 
   public boolean isTls() {

@@ -1,0 +1,172 @@
+package io.ctops.server.enrolment;
+
+import io.ctops.server.web.HttpProblem;
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
+import org.apache.commons.compress.archivers.zip.ZipFile;
+
+/**
+ * What hosts download to become agents: the agent bundle ({@code GET /api/agent/download}), the CA
+ * certificate agents trust ingest with ({@code GET /api/agent/ca.crt}), and, for hosts that cannot
+ * reach the web server, the bundle with its {@code agent.toml} filled in (ingest address, CA
+ * certificate, token). The first two are public: a bundle and a certificate are not secrets.
+ */
+public final class AgentDownloads {
+  private final Optional<Path> bundle;
+  private final Optional<Path> caCertificate;
+  private final String baseUrl;
+
+  public AgentDownloads(Optional<Path> bundle, Optional<Path> caCertificate, String baseUrl) {
+    this.bundle = bundle.filter(Files::isReadable);
+    this.caCertificate = caCertificate.filter(Files::isReadable);
+    this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+  }
+
+  public static AgentDownloads none(String baseUrl) {
+    return new AgentDownloads(Optional.empty(), Optional.empty(), baseUrl);
+  }
+
+  /**
+   * The bundle shipped with this installation: {@code $CT_OPS_HOME/agent/ct-ops-agent-*.zip}, as
+   * the launcher and the server tarball lay it out.
+   */
+  public static Optional<Path> shippedBundle(Optional<Path> home) {
+    if (home.isEmpty() || !Files.isDirectory(home.get().resolve("agent"))) {
+      return Optional.empty();
+    }
+    try (Stream<Path> files = Files.list(home.get().resolve("agent"))) {
+      return files
+          .filter(f -> f.getFileName().toString().matches("ct-ops-agent-.*\\.zip"))
+          .findFirst();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  public void routes(RoutesConfig routes) {
+    routes.get("/api/agent/download", this::download);
+    routes.get("/api/agent/ca.crt", this::caCertificate);
+  }
+
+  public boolean hasBundle() {
+    return bundle.isPresent();
+  }
+
+  public boolean hasCaCertificate() {
+    return caCertificate.isPresent();
+  }
+
+  private Path requireBundle() {
+    return bundle.orElseThrow(
+        () ->
+            HttpProblem.notFound(
+                "this installation has no agent bundle (it ships with the server tarball)"));
+  }
+
+  /** The bundle's top folder, e.g. {@code ct-ops-agent-1.2.0}. */
+  String bundleFolder() {
+    String name = requireBundle().getFileName().toString();
+    return name.replaceFirst("-linux-amd64\\.zip$", "").replaceFirst("\\.zip$", "");
+  }
+
+  private void download(Context ctx) throws IOException {
+    Path file = requireBundle();
+    ctx.contentType("application/zip");
+    ctx.header("Content-Disposition", "attachment; filename=\"" + file.getFileName() + "\"");
+    ctx.header("Content-Length", Long.toString(Files.size(file)));
+    try (InputStream in = Files.newInputStream(file)) {
+      in.transferTo(ctx.outputStream());
+    }
+  }
+
+  private void caCertificate(Context ctx) throws IOException {
+    Path file =
+        caCertificate.orElseThrow(
+            () -> HttpProblem.notFound("ingest uses a publicly trusted certificate; no CA file"));
+    ctx.contentType("application/x-pem-file").result(Files.readAllBytes(file));
+  }
+
+  /** The one line that installs an agent on a host that can reach this web server. */
+  public Optional<String> installCommand(String token, String ingestAddress) {
+    if (bundle.isEmpty()) {
+      return Optional.empty();
+    }
+    String folder = bundleFolder();
+    StringBuilder line =
+        new StringBuilder("cd \"$(mktemp -d)\" && curl -fsSL ")
+            .append(baseUrl)
+            .append("/api/agent/download -o agent.zip && unzip -q agent.zip");
+    if (caCertificate.isPresent()) {
+      line.append(" && curl -fsSL ").append(baseUrl).append("/api/agent/ca.crt -o ca.crt");
+    }
+    line.append(" && sudo sh ").append(folder).append("/install.sh --token ").append(token);
+    line.append(" --address ").append(ingestAddress);
+    if (caCertificate.isPresent()) {
+      line.append(" --ca-cert ca.crt");
+    }
+    return Optional.of(line.toString());
+  }
+
+  /**
+   * Writes the bundle with {@code agent.toml} filled in (and the CA certificate beside it) to
+   * {@code out}; entries keep their Unix modes, so the runtime stays executable.
+   */
+  public void writeOfflineBundle(OutputStream out, String token, String ingestAddress) {
+    String folder = bundleFolder();
+    String caLine =
+        caCertificate.isPresent() ? "ca_cert_file = \"/etc/ct-ops/ca.crt\"" : "ca_cert_file = \"\"";
+    String toml =
+        """
+        # CT-Ops agent configuration, filled in by the web app for this enrolment token.
+        # Install with: sudo sh install.sh   (it reads the token and address from here)
+        [ingest]
+        address = "%s"
+        %s
+
+        [agent]
+        org_token = "%s"
+        data_dir = "/var/lib/ct-ops/agent"
+        heartbeat_interval_secs = 30
+        """
+            .formatted(ingestAddress, caLine, token);
+    try (ZipFile source = ZipFile.builder().setPath(requireBundle()).get();
+        ZipArchiveOutputStream zip = new ZipArchiveOutputStream(out)) {
+      var entries = source.getEntries();
+      while (entries.hasMoreElements()) {
+        ZipArchiveEntry entry = entries.nextElement();
+        if (entry.getName().equals(folder + "/agent.toml")) {
+          continue;
+        }
+        zip.addRawArchiveEntry(entry, source.getRawInputStream(entry));
+      }
+      add(zip, folder + "/agent.toml", toml.getBytes(StandardCharsets.UTF_8), 0600);
+      if (caCertificate.isPresent()) {
+        add(zip, folder + "/ca.crt", Files.readAllBytes(caCertificate.get()), 0644);
+      }
+      zip.finish();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void add(ZipArchiveOutputStream zip, String name, byte[] content, int mode)
+      throws IOException {
+    ZipArchiveEntry entry = new ZipArchiveEntry(name);
+    entry.setUnixMode(0100000 | mode);
+    entry.setSize(content.length);
+    zip.putArchiveEntry(entry);
+    zip.write(content);
+    zip.closeArchiveEntry();
+  }
+}
