@@ -132,6 +132,13 @@ ingest_alone_requires_tls_and_database() {
 }
 check "ctops ingest without DATABASE_URL stops naming the variable" ingest_alone_requires_tls_and_database
 
+web_alone_requires_database() {
+  local status=0
+  "$ctops" web >/dev/null 2>"$work/web.err" || status=$?
+  [ "$status" -eq 1 ] && grep -qF "ctops: DATABASE_URL: is required for ctops web" "$work/web.err"
+}
+check "ctops web without DATABASE_URL stops naming the variable" web_alone_requires_database
+
 second_server_is_refused() {
   local err
   "$ctops" server 2>"$work/second.err" >/dev/null && return 1
