@@ -14,6 +14,7 @@ import io.ctops.protocol.v1.TerminalServerMessage;
 import io.ctops.server.certificates.CertificateRenewal;
 import io.ctops.server.enrolment.RegisterHandler;
 import io.ctops.server.heartbeat.HeartbeatService;
+import io.ctops.server.inventory.InventoryUploads;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
@@ -22,12 +23,17 @@ final class IngestGrpcService extends IngestServiceGrpc.IngestServiceImplBase {
   private final RegisterHandler registration;
   private final HeartbeatService heartbeats;
   private final CertificateRenewal renewal;
+  private final InventoryUploads inventory;
 
   IngestGrpcService(
-      RegisterHandler registration, HeartbeatService heartbeats, CertificateRenewal renewal) {
+      RegisterHandler registration,
+      HeartbeatService heartbeats,
+      CertificateRenewal renewal,
+      InventoryUploads inventory) {
     this.registration = registration;
     this.heartbeats = heartbeats;
     this.renewal = renewal;
+    this.inventory = inventory;
   }
 
   @Override
@@ -59,11 +65,7 @@ final class IngestGrpcService extends IngestServiceGrpc.IngestServiceImplBase {
   @Override
   public StreamObserver<SoftwareInventoryChunk> submitSoftwareInventory(
       StreamObserver<SoftwareInventoryAck> responses) {
-    responses.onError(
-        Status.UNIMPLEMENTED
-            .withDescription("software inventory is not supported by this server yet")
-            .asRuntimeException());
-    return new Ignore<>();
+    return inventory.open(responses);
   }
 
   /** Drops the messages of a call already answered with an error. */

@@ -7,6 +7,8 @@ import io.ctops.server.enrolment.RegisterHandler;
 import io.ctops.server.enrolment.RegisterRateLimiter;
 import io.ctops.server.enrolment.RegistrationService;
 import io.ctops.server.heartbeat.HeartbeatService;
+import io.ctops.server.inventory.InventoryUploads;
+import io.ctops.server.inventory.SoftwareScans;
 import io.ctops.server.metrics.InProcessMetricQueue;
 import io.ctops.server.metrics.MetricQueue;
 import io.ctops.server.platform.build.BuildInfo;
@@ -117,7 +119,13 @@ public final class IngestRole implements AutoCloseable {
                   tls.privateKey(),
                   authority.certificate(),
                   settings.maxMessageBytes()),
-              List.of(new IngestGrpcService(registration, heartbeats, renewal)));
+              List.of(
+                  new IngestGrpcService(
+                      registration,
+                      heartbeats,
+                      renewal,
+                      new InventoryUploads(
+                          authentication, new SoftwareScans(database.jdbi(), clock)))));
       parts.add(grpc);
       OpsHttpServer http =
           OpsHttpServer.start(

@@ -1,0 +1,226 @@
+package io.ctops.server.inventory;
+
+import io.ctops.agent.inventory.InstalledPackage;
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.postgresql.PGConnection;
+
+/**
+ * Software scans of hosts and the package records they produce. A scan is queued (at most one under
+ * way per host), runs while its chunks arrive, and is applied in one transaction when the last
+ * chunk is in: packages seen are upserted (first_seen kept, last_seen and a comeback's removed_at
+ * updated), packages of the host not in the scan are marked removed. A failed scan changes no
+ * package.
+ */
+public final class SoftwareScans {
+  private final Jdbi jdbi;
+  private final Clock clock;
+
+  public SoftwareScans(Jdbi jdbi, Clock clock) {
+    this.jdbi = jdbi;
+    this.clock = clock;
+  }
+
+  /** A scan as the upload sees it. */
+  public record Scan(UUID id, UUID orgId, UUID hostId, String status) {}
+
+  /** Queues a scan for the host unless one is already queued or running; returns the scan's id. */
+  public UUID queue(UUID orgId, UUID hostId) {
+    return jdbi.inTransaction(
+        handle -> {
+          Optional<UUID> active =
+              handle
+                  .createQuery(
+                      "SELECT id FROM software_scans WHERE host_id = :host"
+                          + " AND status IN ('queued', 'running')")
+                  .bind("host", hostId)
+                  .mapTo(UUID.class)
+                  .findOne();
+          if (active.isPresent()) {
+            return active.get();
+          }
+          return handle
+              .createQuery(
+                  "INSERT INTO software_scans (org_id, host_id, status, queued_at)"
+                      + " VALUES (:org, :host, 'queued', :now)"
+                      + " ON CONFLICT (host_id) WHERE status IN ('queued', 'running')"
+                      + " DO UPDATE SET status = software_scans.status RETURNING id")
+              .bind("org", orgId)
+              .bind("host", hostId)
+              .bind("now", Timestamp.from(clock.instant()))
+              .mapTo(UUID.class)
+              .one();
+        });
+  }
+
+  public Optional<Scan> find(UUID scanId) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    "SELECT id, org_id, host_id, status FROM software_scans WHERE id = :id")
+                .bind("id", scanId)
+                .map(
+                    (rs, ctx) ->
+                        new Scan(
+                            rs.getObject(1, UUID.class),
+                            rs.getObject(2, UUID.class),
+                            rs.getObject(3, UUID.class),
+                            rs.getString(4)))
+                .findOne());
+  }
+
+  /** The first chunk arrived: the scan runs. False when it was no longer queued or running. */
+  public boolean start(UUID scanId, String source) {
+    return jdbi.withHandle(
+            handle ->
+                handle
+                    .createUpdate(
+                        "UPDATE software_scans SET status = 'running', source = :source,"
+                            + " started_at = coalesce(started_at, :now)"
+                            + " WHERE id = :id AND status IN ('queued', 'running')")
+                    .bind("source", source)
+                    .bind("now", Timestamp.from(clock.instant()))
+                    .bind("id", scanId)
+                    .execute())
+        == 1;
+  }
+
+  public void fail(UUID scanId, String reason) {
+    jdbi.useHandle(
+        handle ->
+            handle
+                .createUpdate(
+                    "UPDATE software_scans SET status = 'failed', error = :reason,"
+                        + " finished_at = :now WHERE id = :id AND status IN ('queued', 'running')")
+                .bind("reason", reason.length() > 1000 ? reason.substring(0, 1000) : reason)
+                .bind("now", Timestamp.from(clock.instant()))
+                .bind("id", scanId)
+                .execute());
+  }
+
+  /** Fails scans under way for longer than {@code timeout}; returns how many. */
+  public int failStale(Duration timeout) {
+    Instant before = clock.instant().minus(timeout);
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createUpdate(
+                    "UPDATE software_scans SET status = 'failed', finished_at = :now,"
+                        + " error = 'timed out waiting for the agent''s chunks'"
+                        + " WHERE status IN ('queued', 'running')"
+                        + " AND coalesce(started_at, queued_at) < :before")
+                .bind("now", Timestamp.from(clock.instant()))
+                .bind("before", Timestamp.from(before))
+                .execute());
+  }
+
+  /**
+   * Applies a complete scan in one transaction (packages through COPY into a temporary table).
+   * False when the scan is no longer running (it timed out meanwhile): then nothing changes.
+   */
+  public boolean complete(Scan scan, String source, List<InstalledPackage> packages) {
+    Instant now = clock.instant();
+    return jdbi.inTransaction(
+        handle -> {
+          String status =
+              handle
+                  .createQuery("SELECT status FROM software_scans WHERE id = :id FOR UPDATE")
+                  .bind("id", scan.id())
+                  .mapTo(String.class)
+                  .one();
+          if (!status.equals("running")) {
+            return false;
+          }
+          handle.execute(
+              "CREATE TEMPORARY TABLE scanned (name text, version text, architecture text,"
+                  + " publisher text, installed_at timestamptz) ON COMMIT DROP");
+          copy(handle, packages);
+          Timestamp at = Timestamp.from(now);
+          handle
+              .createUpdate(
+                  """
+                  INSERT INTO software_packages (host_id, org_id, name, version, architecture,
+                                                 source, publisher, installed_at, first_seen,
+                                                 last_seen)
+                  SELECT DISTINCT ON (name, version, architecture)
+                         :host, :org, name, version, architecture, :source, publisher,
+                         installed_at, :at, :at
+                    FROM scanned
+                   ORDER BY name, version, architecture
+                  ON CONFLICT (host_id, name, version, architecture, source) DO UPDATE
+                     SET last_seen = excluded.last_seen, removed_at = NULL,
+                         publisher = excluded.publisher,
+                         installed_at = coalesce(excluded.installed_at,
+                                                 software_packages.installed_at)
+                  """)
+              .bind("host", scan.hostId())
+              .bind("org", scan.orgId())
+              .bind("source", source)
+              .bind("at", at)
+              .execute();
+          handle
+              .createUpdate(
+                  "UPDATE software_packages SET removed_at = :at"
+                      + " WHERE host_id = :host AND removed_at IS NULL AND last_seen < :at")
+              .bind("host", scan.hostId())
+              .bind("at", at)
+              .execute();
+          handle
+              .createUpdate(
+                  "UPDATE software_scans SET status = 'completed', source = :source,"
+                      + " package_count = :count, finished_at = :at WHERE id = :id")
+              .bind("source", source)
+              .bind("count", packages.size())
+              .bind("at", at)
+              .bind("id", scan.id())
+              .execute();
+          return true;
+        });
+  }
+
+  private static void copy(Handle handle, List<InstalledPackage> packages) {
+    StringBuilder csv = new StringBuilder(packages.size() * 64);
+    for (InstalledPackage p : packages) {
+      csv.append(quote(p.name()))
+          .append(',')
+          .append(quote(p.version()))
+          .append(',')
+          .append(quote(p.architecture()))
+          .append(',')
+          .append(quote(p.publisher()))
+          .append(',');
+      if (p.installedUnix() > 0) {
+        csv.append(Instant.ofEpochSecond(p.installedUnix()));
+      }
+      csv.append('\n');
+    }
+    try {
+      Connection connection = handle.getConnection();
+      connection
+          .unwrap(PGConnection.class)
+          .getCopyAPI()
+          .copyIn("COPY scanned FROM STDIN (FORMAT csv)", new StringReader(csv.toString()));
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot stage the scan's packages", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String quote(String value) {
+    return "\"" + value.replace("\"", "\"\"") + "\"";
+  }
+}
