@@ -9,6 +9,8 @@ CREATE TABLE software_scans (
     package_count  integer CHECK (package_count >= 0),
     error          text,
     queued_at      timestamptz NOT NULL DEFAULT now(),
+    -- when an ingest instance pushed the scan to the agent (pending_task of a heartbeat answer)
+    dispatched_at  timestamptz,
     started_at     timestamptz,
     finished_at    timestamptz
 );
@@ -16,6 +18,12 @@ CREATE TABLE software_scans (
 CREATE UNIQUE INDEX software_scans_one_active_idx ON software_scans (host_id)
     WHERE status IN ('queued', 'running');
 CREATE INDEX software_scans_host_idx ON software_scans (host_id, queued_at DESC);
+CREATE INDEX software_scans_undispatched_idx ON software_scans (queued_at)
+    WHERE status = 'queued' AND dispatched_at IS NULL;
+
+-- How often each host's software is scanned without being asked (admins change it).
+ALTER TABLE organisations ADD COLUMN inventory_scan_interval_hours integer NOT NULL DEFAULT 24
+    CHECK (inventory_scan_interval_hours BETWEEN 1 AND 8760);
 
 -- Keyed by what identifies an installed package on a host. first_seen is never overwritten;
 -- removed_at is set when a completed scan no longer lists it and cleared when it comes back.

@@ -7,9 +7,14 @@ import io.ctops.agent.collect.VitalsCollector.Vitals;
 import io.ctops.agent.config.AgentConfig;
 import io.ctops.agent.identity.AgentIdentity;
 import io.ctops.agent.identity.AgentState;
+import io.ctops.agent.inventory.PackageInventory;
+import io.ctops.agent.inventory.ScanUpload;
 import io.ctops.agent.link.IngestLink;
 import io.ctops.protocol.v1.AgentInfo;
+import io.ctops.protocol.v1.AgentTask;
+import io.ctops.protocol.v1.AgentTaskResult;
 import io.ctops.protocol.v1.HeartbeatResponse;
+import io.ctops.protocol.v1.IngestServiceGrpc;
 import io.ctops.protocol.v1.PlatformInfo;
 import io.ctops.protocol.v1.RegisterRequest;
 import io.ctops.protocol.v1.RegisterResponse;
@@ -67,6 +72,11 @@ public final class Agent implements AutoCloseable {
   private String phase = "";
   private Thread sampler;
   private final Backoff backoff = new Backoff();
+  private final java.util.Queue<AgentTaskResult> taskResults =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final java.util.concurrent.ExecutorService tasks =
+      java.util.concurrent.Executors.newSingleThreadExecutor(
+          runnable -> Thread.ofPlatform().name("agent-task").daemon().unstarted(runnable));
 
   public Agent(AgentConfig config, Clock clock, String version) {
     this.config = config;
@@ -222,9 +232,10 @@ public final class Agent implements AutoCloseable {
 
   /** Runs one heartbeat stream until it ends; returns how it ended. */
   private Status heartbeat(AgentIdentity identity, SampleBuffer buffer, VitalsCollector collector) {
+    IngestServiceGrpc.IngestServiceStub stub = link(identity).authenticated(state.jwt());
     HeartbeatSession current =
         new HeartbeatSession(
-            link(identity).authenticated(state.jwt()),
+            stub,
             buffer,
             version,
             collector.osName(),
@@ -239,7 +250,9 @@ public final class Agent implements AutoCloseable {
                       + " mtls="
                       + link.isMutual());
             },
-            this::certificateArrived);
+            this::certificateArrived,
+            task -> taskArrived(task, stub),
+            taskResults);
     session = current;
     if (lastVitals != null) {
       current.send(lastVitals, lastSampleUnix);
@@ -347,6 +360,42 @@ public final class Agent implements AutoCloseable {
   }
 
   /** The connection, rebuilt when the agent got (or lost) a client certificate. */
+  /**
+   * A task pushed by the server. Inventory scans run one at a time on their own thread; their
+   * result rides on a later heartbeat. Tasks this agent does not know are answered as failed.
+   */
+  private void taskArrived(AgentTask task, IngestServiceGrpc.IngestServiceStub stub) {
+    if (!task.getTaskType().equals(ScanUpload.TASK_TYPE)) {
+      taskResults.add(
+          AgentTaskResult.newBuilder()
+              .setTaskId(task.getTaskId())
+              .setTaskType(task.getTaskType())
+              .setExitCode(1)
+              .setError("this agent does not run " + task.getTaskType() + " tasks")
+              .build());
+      return;
+    }
+    tasks.execute(
+        () -> {
+          log.info("msg=\"software inventory scan started\" scan_id={}", task.getTaskId());
+          AgentTaskResult result =
+              ScanUpload.run(
+                  stub, task.getTaskId(), new PackageInventory(java.nio.file.Path.of("/")));
+          if (result.getExitCode() == 0) {
+            log.info(
+                "msg=\"software inventory scan sent\" scan_id={} result={}",
+                task.getTaskId(),
+                result.getResultJson());
+          } else {
+            log.warn(
+                "msg=\"software inventory scan failed\" scan_id={} error=\"{}\"",
+                task.getTaskId(),
+                result.getError());
+          }
+          taskResults.add(result);
+        });
+  }
+
   private IngestLink link(AgentIdentity identity) {
     boolean wantMutual = state != null && state.hasClientCertificate();
     if (link == null || link.isMutual() != wantMutual || wantMutual && certificateChanged) {
@@ -432,6 +481,7 @@ public final class Agent implements AutoCloseable {
   public void close() {
     running = false;
     stopSignal.countDown();
+    tasks.shutdownNow();
     HeartbeatSession current = session;
     if (current != null) {
       current.close();

@@ -24,6 +24,7 @@ final class HeartbeatSession {
   private final CompletableFuture<Status> ended = new CompletableFuture<>();
   private final StreamObserver<HeartbeatRequest> requests;
   private final Consumer<HeartbeatResponse> onCertificate;
+  private final java.util.Queue<io.ctops.protocol.v1.AgentTaskResult> taskResults;
   private final Runnable onAnswer;
   private final String agentVersion;
   private final String os;
@@ -39,7 +40,9 @@ final class HeartbeatSession {
       String osVersion,
       String arch,
       Runnable onAnswer,
-      Consumer<HeartbeatResponse> onCertificate) {
+      Consumer<HeartbeatResponse> onCertificate,
+      Consumer<io.ctops.protocol.v1.AgentTask> onTask,
+      java.util.Queue<io.ctops.protocol.v1.AgentTaskResult> taskResults) {
     this.buffer = buffer;
     this.agentVersion = agentVersion;
     this.os = os;
@@ -47,6 +50,7 @@ final class HeartbeatSession {
     this.arch = arch;
     this.onAnswer = onAnswer;
     this.onCertificate = onCertificate;
+    this.taskResults = taskResults;
     this.requests =
         stub.heartbeat(
             new StreamObserver<>() {
@@ -57,8 +61,11 @@ final class HeartbeatSession {
                 if (!response.getPendingClientCertPem().isEmpty()) {
                   onCertificate.accept(response);
                 }
-                // Other pushes (checks, queries, tasks, terminals) are not understood by this
-                // agent yet and are ignored.
+                if (response.hasPendingTask()) {
+                  onTask.accept(response.getPendingTask());
+                }
+                // Other pushes (checks, queries, terminals) are not understood by this agent yet
+                // and are ignored.
               }
 
               @Override
@@ -101,6 +108,11 @@ final class HeartbeatSession {
               .setDiskPercent(sample.disk())
               .setNetRxBytesPerSec(sample.rxPerSecond())
               .setNetTxBytesPerSec(sample.txPerSecond()));
+    }
+    // results of finished tasks ride on the next heartbeat
+    io.ctops.protocol.v1.AgentTaskResult result;
+    while ((result = taskResults.poll()) != null) {
+      request.addTaskResults(result);
     }
     try {
       requests.onNext(request.build());

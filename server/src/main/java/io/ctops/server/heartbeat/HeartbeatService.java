@@ -6,6 +6,7 @@ import io.ctops.server.certificates.AgentCertificateAuthority;
 import io.ctops.server.enrolment.AgentAuthentication;
 import io.ctops.server.enrolment.AgentAuthentication.AuthenticatedAgent;
 import io.ctops.server.enrolment.ClientCertificates;
+import io.ctops.server.inventory.ScanDispatch;
 import io.ctops.server.metrics.MetricQueue;
 import io.grpc.Status;
 import io.grpc.StatusException;
@@ -54,6 +55,7 @@ public final class HeartbeatService implements AutoCloseable {
   private final HostStatus hostStatus;
   private final HostVitalsBatcher vitals;
   private final StaleHostSweeper sweeper;
+  private final ScanDispatch scanDispatch;
   private final Map<UUID, HeartbeatStream> connected = new ConcurrentHashMap<>();
   private final ScheduledExecutorService background;
   private final Counter heartbeats;
@@ -75,6 +77,7 @@ public final class HeartbeatService implements AutoCloseable {
     this.hostStatus = new HostStatus(jdbi, clock);
     this.vitals = new HostVitalsBatcher(jdbi, clock, options.vitalsFlushInterval(), registry);
     this.sweeper = new StaleHostSweeper(jdbi, clock);
+    this.scanDispatch = new ScanDispatch(jdbi, clock);
     this.heartbeats =
         Counter.builder("ctops_heartbeats_received_total")
             .description("Heartbeat messages received")
@@ -93,6 +96,17 @@ public final class HeartbeatService implements AutoCloseable {
         quietly("sweep", sweeper::sweep),
         options.sweepEvery().toMillis(),
         options.sweepEvery().toMillis(),
+        TimeUnit.MILLISECONDS);
+    long dispatchEvery = Math.min(2000, options.recheckEvery().toMillis());
+    background.scheduleWithFixedDelay(
+        quietly("dispatch scans", this::dispatchScans),
+        dispatchEvery,
+        dispatchEvery,
+        TimeUnit.MILLISECONDS);
+    background.scheduleWithFixedDelay(
+        quietly("queue due scans", scanDispatch::sweep),
+        Math.min(60_000, options.sweepEvery().toMillis() * 4),
+        60_000,
         TimeUnit.MILLISECONDS);
   }
 
@@ -179,6 +193,33 @@ public final class HeartbeatService implements AutoCloseable {
                       : ""));
     }
     return response;
+  }
+
+  /** What an agent reported about a task it ran; a failed inventory scan fails its scan row. */
+  void taskResult(AuthenticatedAgent agent, io.ctops.protocol.v1.AgentTaskResult result) {
+    if (result.getTaskType().equals(ScanDispatch.TASK_TYPE) && result.getExitCode() != 0) {
+      try {
+        scanDispatch.failedOnAgent(agent.hostId(), result.getTaskId(), result.getError());
+      } catch (RuntimeException e) {
+        log.warn(
+            "event=task_result_not_recorded agent_id={} error={}", agent.agentId(), e.toString());
+      }
+    }
+  }
+
+  /** Pushes queued scans to the agents connected here. */
+  int dispatchScans() {
+    return scanDispatch.dispatch(
+        (agentId, scanId) -> {
+          HeartbeatStream stream = connected.get(agentId);
+          return stream != null
+              && stream.offer(
+                  io.ctops.protocol.v1.AgentTask.newBuilder()
+                      .setTaskId(scanId.toString())
+                      .setTaskType(ScanDispatch.TASK_TYPE)
+                      .setConfigJson("{}")
+                      .build());
+        });
   }
 
   void heartbeatReceived() {

@@ -39,6 +39,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
   private final AckWindow window = new AckWindow();
   private final Object lock = new Object();
   private AuthenticatedAgent agent;
+  private io.ctops.protocol.v1.AgentTask pendingTask;
   private Instant lastHeartbeatAt;
   private int intervalSeconds = 30;
   private HeartbeatResponse.Builder firstResponseExtras;
@@ -89,6 +90,9 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
       return;
     }
     service.heartbeatReceived();
+    for (var result : request.getTaskResultsList()) {
+      service.taskResult(agent, result);
+    }
     if (!request.getAgentVersion().isEmpty()) {
       agentVersion = request.getAgentVersion();
     }
@@ -174,12 +178,27 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
     firstResponseExtras = service.pendingCertificate(agent);
   }
 
+  /** A task for the agent, sent with the next answer (one at a time). */
+  boolean offer(io.ctops.protocol.v1.AgentTask task) {
+    synchronized (lock) {
+      if (closed || pendingTask != null) {
+        return false;
+      }
+      pendingTask = task;
+      return true;
+    }
+  }
+
   private void respond() {
     synchronized (lock) {
       if (closed) {
         return;
       }
       HeartbeatResponse.Builder response = service.responseFor(agentVersion, platform);
+      if (pendingTask != null) {
+        response.setPendingTask(pendingTask);
+        pendingTask = null;
+      }
       if (firstResponseExtras != null) {
         response.mergeFrom(firstResponseExtras.build());
         firstResponseExtras = null;
