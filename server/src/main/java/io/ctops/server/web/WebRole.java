@@ -25,6 +25,8 @@ import io.ctops.server.hosts.HostRecords;
 import io.ctops.server.hosts.HostsApi;
 import io.ctops.server.hosts.LiveHostStatus;
 import io.ctops.server.hosts.PendingAgents;
+import io.ctops.server.inventory.HostInventory;
+import io.ctops.server.inventory.InventoryPages;
 import io.ctops.server.metrics.MetricSeriesQuery;
 import io.ctops.server.orgs.OrgPages;
 import io.ctops.server.orgs.Organisations;
@@ -100,6 +102,8 @@ public final class WebRole implements AutoCloseable {
       TokensApi tokensApi = new TokensApi(tokens, tokenPages, settings.agentIngestAddress(), clock);
       AccountPages accountPages = new AccountPages(pages, users, apiKeys, passwords);
       OrgPages orgPages = new OrgPages(pages, new Organisations(jdbi), access);
+      InventoryPages inventoryPages =
+          new InventoryPages(pages, records, new HostInventory(jdbi, clock), clock);
       byte[] openApi = resource("/web/openapi.json");
 
       WebServer server;
@@ -137,6 +141,7 @@ public final class WebRole implements AutoCloseable {
                       signIn.routes(config.routes);
                       // before hostPages: /hosts/events must not be taken for a host id
                       live.routes(config.routes);
+                      inventoryPages.routes(config.routes);
                       hostPages.routes(config.routes);
                       hostsApi.routes(config.routes);
                       tokenPages.routes(config.routes);
