@@ -43,6 +43,13 @@ public final class PackageCsv {
     return value == null ? "" : value.toString();
   }
 
+  /** One CSV line (quoted, neutralised, CRLF-terminated). */
+  public static String row(String... fields) {
+    StringBuilder line = new StringBuilder();
+    line(line, fields);
+    return line.toString();
+  }
+
   private static void line(StringBuilder csv, String... fields) {
     for (int i = 0; i < fields.length; i++) {
       if (i > 0) {

@@ -25,8 +25,11 @@ import io.ctops.server.hosts.HostRecords;
 import io.ctops.server.hosts.HostsApi;
 import io.ctops.server.hosts.LiveHostStatus;
 import io.ctops.server.hosts.PendingAgents;
+import io.ctops.server.inventory.FleetSoftware;
 import io.ctops.server.inventory.HostInventory;
 import io.ctops.server.inventory.InventoryPages;
+import io.ctops.server.inventory.PackageDiff;
+import io.ctops.server.inventory.SoftwarePages;
 import io.ctops.server.metrics.MetricSeriesQuery;
 import io.ctops.server.orgs.OrgPages;
 import io.ctops.server.orgs.Organisations;
@@ -104,6 +107,9 @@ public final class WebRole implements AutoCloseable {
       OrgPages orgPages = new OrgPages(pages, new Organisations(jdbi), access);
       InventoryPages inventoryPages =
           new InventoryPages(pages, records, new HostInventory(jdbi, clock), clock);
+      SoftwarePages softwarePages =
+          new SoftwarePages(
+              pages, records, hostList, new PackageDiff(jdbi), new FleetSoftware(jdbi));
       byte[] openApi = resource("/web/openapi.json");
 
       WebServer server;
@@ -141,6 +147,7 @@ public final class WebRole implements AutoCloseable {
                       signIn.routes(config.routes);
                       // before hostPages: /hosts/events must not be taken for a host id
                       live.routes(config.routes);
+                      softwarePages.routes(config.routes);
                       inventoryPages.routes(config.routes);
                       hostPages.routes(config.routes);
                       hostsApi.routes(config.routes);

@@ -1,0 +1,58 @@
+package io.ctops.server.inventory;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Fleet software search: which live hosts of the organisation have a package (by exact name, any
+ * case), in which version, since when.
+ */
+public final class FleetSoftware {
+  public static final int LIMIT = 5000;
+
+  private final Jdbi jdbi;
+
+  public FleetSoftware(Jdbi jdbi) {
+    this.jdbi = jdbi;
+  }
+
+  /** One host that has the package. */
+  public record Holder(
+      UUID hostId,
+      String hostname,
+      String name,
+      String version,
+      String architecture,
+      Instant since) {}
+
+  public List<Holder> hostsWith(UUID orgId, String name) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    """
+                    SELECT h.id, h.hostname, p.name, p.version, p.architecture, p.first_seen
+                      FROM software_packages p JOIN hosts h ON h.id = p.host_id
+                     WHERE p.org_id = :org AND lower(p.name) = lower(:name)
+                       AND p.removed_at IS NULL AND h.deleted_at IS NULL
+                     ORDER BY lower(h.hostname), p.version, p.architecture
+                     LIMIT :limit
+                    """)
+                .bind("org", orgId)
+                .bind("name", name)
+                .bind("limit", LIMIT)
+                .map(
+                    (rs, ctx) ->
+                        new Holder(
+                            rs.getObject(1, UUID.class),
+                            rs.getString(2),
+                            rs.getString(3),
+                            rs.getString(4),
+                            rs.getString(5),
+                            ((Timestamp) rs.getObject(6)).toInstant()))
+                .list());
+  }
+}
