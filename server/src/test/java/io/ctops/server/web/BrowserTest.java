@@ -47,6 +47,8 @@ class BrowserTest {
   @AfterEach
   void stop() {
     browser.driver.manage().deleteAllCookies();
+    // leave the page: its live connections must not outlive this test's server
+    browser.driver.get("about:blank");
     if (agent != null) {
       agent.close();
     }
@@ -78,6 +80,9 @@ class BrowserTest {
 
   private void signIn() {
     open("/login");
+    // the previous test's page may still be unloading (SSE, polling): wait for the form
+    browser.waitFor(
+        d -> d.getCurrentUrl().endsWith("/login") && !d.findElements(By.id("email")).isEmpty());
     find("#email").sendKeys(WebFixture.ADMIN_EMAIL);
     find("#password").sendKeys(WebFixture.PASSWORD);
     find("#sign-in").click();
