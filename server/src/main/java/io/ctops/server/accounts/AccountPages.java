@@ -24,17 +24,29 @@ public final class AccountPages {
   private final Users users;
   private final ApiKeys apiKeys;
   private final PasswordHashing passwords;
+  private final io.ctops.server.orgs.Organisations organisations;
 
-  public AccountPages(Pages pages, Users users, ApiKeys apiKeys, PasswordHashing passwords) {
+  public AccountPages(
+      Pages pages,
+      Users users,
+      ApiKeys apiKeys,
+      PasswordHashing passwords,
+      io.ctops.server.orgs.Organisations organisations) {
     this.pages = pages;
     this.users = users;
     this.apiKeys = apiKeys;
     this.passwords = passwords;
+    this.organisations = organisations;
   }
 
   /** The users page. */
   public record UsersView(
-      List<Users.User> users, List<Role> roles, UUID self, String message, boolean isError) {}
+      List<Users.User> users,
+      List<Role> roles,
+      UUID self,
+      String message,
+      boolean isError,
+      int inventoryIntervalHours) {}
 
   /** The profile page; {@code newKey} is shown once, right after it was created. */
   public record ProfileView(
@@ -49,6 +61,7 @@ public final class AccountPages {
     routes.post("/users", this::addUser);
     routes.post("/users/{id}/role", this::changeRole);
     routes.post("/users/{id}/remove", this::remove);
+    routes.post("/settings/inventory-interval", this::inventoryInterval);
     routes.get("/profile", ctx -> profile(ctx, Optional.empty(), "", false));
     routes.post("/profile/password", this::changePassword);
     routes.post("/profile/api-keys", this::createKey);
@@ -70,7 +83,12 @@ public final class AccountPages {
         "Users",
         "users",
         new UsersView(
-            users.list(admin.orgId()), assignable(admin), admin.userId(), message, isError));
+            users.list(admin.orgId()),
+            assignable(admin),
+            admin.userId(),
+            message,
+            isError,
+            organisations.inventoryIntervalHours(admin.orgId())));
   }
 
   private Role role(Principal admin, String name) {
@@ -106,6 +124,23 @@ public final class AccountPages {
         ctx.status(409);
         usersPage(ctx, "An account with " + t.email() + " already exists", true);
       }
+    }
+  }
+
+  private void inventoryInterval(Context ctx) {
+    Principal admin = WebAccess.requireAdmin(ctx);
+    try {
+      int hours = Integer.parseInt(Optional.ofNullable(ctx.formParam("hours")).orElse("").strip());
+      organisations.setInventoryIntervalHours(admin.orgId(), hours);
+      usersPage(ctx, "Software is now scanned every " + hours + " hours", false);
+    } catch (IllegalArgumentException e) {
+      ctx.status(400);
+      usersPage(
+          ctx,
+          e instanceof NumberFormatException
+              ? "the scan interval must be a whole number of hours"
+              : e.getMessage(),
+          true);
     }
   }
 

@@ -36,6 +36,33 @@ public final class Organisations {
     record Refused(String reason) implements Creation {}
   }
 
+  /** How often hosts of the organisation are scanned for software without being asked. */
+  public int inventoryIntervalHours(UUID orgId) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    "SELECT inventory_scan_interval_hours FROM organisations WHERE id = :id")
+                .bind("id", orgId)
+                .mapTo(Integer.class)
+                .one());
+  }
+
+  /** Changes the scan interval; 1 hour to 1 year. */
+  public void setInventoryIntervalHours(UUID orgId, int hours) {
+    if (hours < 1 || hours > 8760) {
+      throw new IllegalArgumentException("the scan interval must be between 1 and 8760 hours");
+    }
+    jdbi.useHandle(
+        handle ->
+            handle
+                .createUpdate(
+                    "UPDATE organisations SET inventory_scan_interval_hours = :hours WHERE id = :id")
+                .bind("hours", hours)
+                .bind("id", orgId)
+                .execute());
+  }
+
   public Optional<Organisation> find(UUID id) {
     return all().stream().filter(org -> org.id().equals(id)).findFirst();
   }

@@ -103,7 +103,8 @@ public final class WebRole implements AutoCloseable {
       TokenPages tokenPages =
           new TokenPages(pages, tokens, settings.agentIngestAddress(), downloads, clock);
       TokensApi tokensApi = new TokensApi(tokens, tokenPages, settings.agentIngestAddress(), clock);
-      AccountPages accountPages = new AccountPages(pages, users, apiKeys, passwords);
+      AccountPages accountPages =
+          new AccountPages(pages, users, apiKeys, passwords, new Organisations(jdbi));
       OrgPages orgPages = new OrgPages(pages, new Organisations(jdbi), access);
       InventoryPages inventoryPages =
           new InventoryPages(pages, records, new HostInventory(jdbi, clock), clock);

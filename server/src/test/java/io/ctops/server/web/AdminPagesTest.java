@@ -3,6 +3,7 @@ package io.ctops.server.web;
 import static io.ctops.server.web.HostSeed.aHost;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ctops.server.auth.Role;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
@@ -238,6 +239,30 @@ class AdminPagesTest {
     assertThat(admin.get("/api/v1/hosts?sort=cpu&dir=desc&size=25").body())
         .contains("\"size\":25")
         .contains("\"pages\":1");
+  }
+
+  @Test
+  void adminsSetTheSoftwareScanInterval() {
+    assertThat(admin.get("/users").body()).contains("value=\"24\"");
+    assertThat(admin.post("/settings/inventory-interval", Map.of("hours", "12")).body())
+        .contains("Software is now scanned every 12 hours");
+    assertThat(
+            web.count(
+                "SELECT inventory_scan_interval_hours FROM organisations WHERE slug = 'default'"))
+        .isEqualTo(12);
+    assertThat(admin.post("/settings/inventory-interval", Map.of("hours", "0")).statusCode())
+        .isEqualTo(400);
+    assertThat(admin.post("/settings/inventory-interval", Map.of("hours", "soon")).statusCode())
+        .isEqualTo(400);
+    assertThat(
+            web.count(
+                "SELECT inventory_scan_interval_hours FROM organisations WHERE slug = 'default'"))
+        .isEqualTo(12);
+    web.user(web.defaultOrg(), "eng2@example.com", Role.ENGINEER);
+    WebClient engineer = web.client();
+    engineer.signIn("eng2@example.com", WebFixture.PASSWORD);
+    assertThat(engineer.post("/settings/inventory-interval", Map.of("hours", "1")).statusCode())
+        .isEqualTo(403);
   }
 
   @Test

@@ -318,6 +318,100 @@ class BrowserTest {
     assertThat(range()).isBetween(3500.0, 3700.0);
   }
 
+  @Test
+  void theInventoryTabRescansSearchesShowsRemovedAndCompares() throws Exception {
+    ingest = IngestFixture.start();
+    web = WebFixture.on(ingest.database);
+    web.admin();
+    agent =
+        RunningAgent.start(
+            ingest, ingest.token(true), Files.createTempDirectory("ctops-browser-agent-"));
+    browser.waitFor(
+        Duration.ofSeconds(30),
+        d -> web.count("SELECT count(*) FROM hosts WHERE status = 'online'") == 1);
+    UUID host =
+        web.jdbi().withHandle(h -> h.createQuery("SELECT id FROM hosts").mapTo(UUID.class).one());
+    UUID org = web.defaultOrg();
+    // a second host with a small, known package list to compare with
+    UUID other = aHost("reference").agent("active").insert(web.jdbi(), org);
+    var scans =
+        new io.ctops.server.inventory.SoftwareScans(web.jdbi(), java.time.Clock.systemUTC());
+    UUID seeded = scans.queue(org, other);
+    scans.start(seeded, "dpkg");
+    scans.complete(
+        scans.find(seeded).orElseThrow(),
+        "dpkg",
+        List.of(
+            new io.ctops.agent.inventory.InstalledPackage(
+                "only-on-reference", "1", "amd64", "", 0)));
+    boolean hasDpkg = Files.exists(java.nio.file.Path.of("/var/lib/dpkg/status"));
+
+    signIn();
+    open("/hosts/" + host + "/inventory");
+    // the minute sweep queues the first scan of a new host by itself; wait until it has landed
+    waitForScanResult();
+    if (hasDpkg) {
+      // Rescan: progress shows, then the page reloads by itself once the agent's scan is in
+      find("#rescan").click();
+      browser.waitFor(d -> !d.findElements(By.id("scan-progress")).isEmpty());
+      browser.waitFor(
+          Duration.ofSeconds(60),
+          d ->
+              d.findElements(By.id("scan-progress")).isEmpty()
+                  && !d.findElements(By.id("scan-last")).isEmpty());
+      assertThat(
+              web.count(
+                  "SELECT count(*) FROM software_scans WHERE host_id = '"
+                      + host
+                      + "' AND status = 'completed'"))
+          .isEqualTo(2);
+    }
+    if (!hasDpkg) {
+      return; // no package manager here: the scan failed and says so; nothing more to look at
+    }
+    int all = browser.driver.findElements(By.cssSelector("#packages tbody tr[data-name]")).size();
+    assertThat(all).isPositive();
+    find("#package-search").sendKeys("libc");
+    browser.waitFor(
+        d -> {
+          List<WebElement> visible =
+              d.findElements(By.cssSelector("#packages tbody tr[data-name]")).stream()
+                  .filter(WebElement::isDisplayed)
+                  .toList();
+          return !visible.isEmpty()
+              && visible.size() < all
+              && visible.stream().allMatch(r -> r.getAttribute("data-name").contains("libc"));
+        });
+    assertThat(find("#export-csv").getAttribute("href"))
+        .endsWith("/hosts/" + host + "/inventory.csv");
+    find("#show-removed").click();
+    browser.waitFor(d -> d.getCurrentUrl().endsWith("?removed=1"));
+    assertThat(find("#export-csv").getAttribute("href")).endsWith("inventory.csv?removed=1");
+
+    find("#compare").click();
+    browser.waitFor(d -> d.getCurrentUrl().contains("/inventory/compare"));
+    find("#compare-search").sendKeys("refer");
+    find("#compare-search").submit();
+    browser.waitFor(d -> !d.findElements(By.cssSelector("#compare-candidates a")).isEmpty());
+    find("#compare-candidates a").click();
+    browser.waitFor(d -> !d.findElements(By.id("compare-counts")).isEmpty());
+    assertThat(find("#compare-counts").getText())
+        .contains("only on reference: 1")
+        .contains("same: 0");
+    assertThat(find("#same").getAttribute("open")).isNull();
+    assertThat(find("#only-there").getText()).contains("only-on-reference");
+  }
+
+  private void waitForScanResult() throws InterruptedException {
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (browser.driver.findElements(By.id("scan-last")).isEmpty()
+        && browser.driver.findElements(By.id("scan-error")).isEmpty()) {
+      assertThat(System.currentTimeMillis()).as("a scan result within 60 s").isLessThan(deadline);
+      Thread.sleep(1000);
+      browser.driver.navigate().refresh();
+    }
+  }
+
   private double range() {
     return ((Number)
             browser.script("var s = window.ctopsCharts[0].scales.x; return s.max - s.min;"))
