@@ -100,16 +100,22 @@ final class QuickstartCommand implements Callable<Integer> {
       String url = "http://localhost:" + server.web().port() + "/";
       out.println();
       out.println("CT-Ops is running: " + url);
-      adminAccount(server, dir, out);
+      adminAccount(server, dir, out, context.clock());
       if (!noAgent) {
-        String token = agentToken(server, dir);
+        String token = agentToken(server, dir, context.clock());
         Path ca =
             settings
                 .ingest()
                 .tls()
                 .map(IngestSettings.TlsFiles::certificate)
                 .orElse(settings.database().dataDir().resolve("tls").resolve("server.crt"));
-        parts.add(startAgent(server, token, ca, settings.database().dataDir().resolve("agent")));
+        parts.add(
+            startAgent(
+                server,
+                context.clock(),
+                token,
+                ca,
+                settings.database().dataDir().resolve("agent")));
         out.println(
             "  an agent for this machine reports every " + AGENT_INTERVAL.toSeconds() + " s");
       }
@@ -143,11 +149,10 @@ final class QuickstartCommand implements Callable<Integer> {
   }
 
   /** The first run's administrator; its generated password is printed once and kept 0600. */
-  private static void adminAccount(SingleServer server, Path dir, PrintWriter out)
-      throws IOException {
+  private static void adminAccount(
+      SingleServer server, Path dir, PrintWriter out, java.time.Clock clock) throws IOException {
     Path passwordFile = dir.resolve("admin-password");
-    Users users =
-        new Users(server.database().jdbi(), new PasswordHashing(), java.time.Clock.systemUTC());
+    Users users = new Users(server.database().jdbi(), new PasswordHashing(), clock);
     if (!users.anyExist()) {
       String password = generatePassword();
       Optional<Users.User> created =
@@ -168,15 +173,15 @@ final class QuickstartCommand implements Callable<Integer> {
   }
 
   /** The quickstart agent's auto-approve token, created once and kept 0600 for re-registration. */
-  private static String agentToken(SingleServer server, Path dir) throws IOException {
+  private static String agentToken(SingleServer server, Path dir, java.time.Clock clock)
+      throws IOException {
     Path tokenFile = dir.resolve("agent-token");
-    EnrolmentTokens tokens =
-        new EnrolmentTokens(server.database().jdbi(), java.time.Clock.systemUTC());
+    EnrolmentTokens tokens = new EnrolmentTokens(server.database().jdbi(), clock);
     if (Files.exists(tokenFile)) {
       String token = Files.readString(tokenFile).strip();
       if (tokens
           .findBySecret(token)
-          .map(t -> t.state(java.time.Instant.now()) == EnrolmentTokens.State.ACTIVE)
+          .map(t -> t.state(clock.instant()) == EnrolmentTokens.State.ACTIVE)
           .orElse(false)) {
         return token;
       }
@@ -197,7 +202,7 @@ final class QuickstartCommand implements Callable<Integer> {
   }
 
   private static AutoCloseable startAgent(
-      SingleServer server, String token, Path ca, Path dataDir) {
+      SingleServer server, java.time.Clock clock, String token, Path ca, Path dataDir) {
     AgentConfig config =
         new AgentConfig(
             "localhost",
@@ -210,7 +215,7 @@ final class QuickstartCommand implements Callable<Integer> {
             Duration.ofMinutes(5),
             24,
             Map.of());
-    Agent agent = new Agent(config, java.time.Clock.systemUTC(), BuildInfo.version());
+    Agent agent = new Agent(config, clock, BuildInfo.version());
     CompletableFuture<Agent.Exit> exit =
         CompletableFuture.supplyAsync(
             agent::run, command -> Thread.ofPlatform().name("agent").start(command));

@@ -171,10 +171,6 @@ public record HostListParams(
     }
   }
 
-  public boolean isFiltered() {
-    return !search.isEmpty() || status.isPresent() || os.isPresent();
-  }
-
   public boolean isDefault() {
     return equals(DEFAULT);
   }

@@ -25,9 +25,7 @@ public final class HostViews {
 
   /** A host page's tab, with what that tab shows. */
   public record DetailView(
-      HostDetail host, String tab, boolean canDelete, List<String> ranges, String range) {
-    public static final List<String> RANGES = MetricRanges.NAMES;
-  }
+      HostDetail host, String tab, boolean canDelete, List<String> ranges, String range) {}
 
   /** A status badge, also sent alone over server-sent events when a host changes status. */
   public record Badge(java.util.UUID hostId, String status) {}

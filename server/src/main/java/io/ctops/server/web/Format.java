@@ -22,10 +22,6 @@ public final class Format {
     return instant == null ? "never" : TIMESTAMP.format(instant);
   }
 
-  public static String iso(Instant instant) {
-    return instant == null ? "" : instant.toString();
-  }
-
   /** "12s ago", "5m ago", "3h ago", "2d ago". */
   public static String ago(Instant instant) {
     if (instant == null) {
