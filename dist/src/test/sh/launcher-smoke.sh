@@ -90,7 +90,22 @@ wait_for_log() {
 
 "$ctops" server >"$work/server.log" 2>&1 &
 server_pid=$!
-check "ctops server starts and reports ready" wait_for_log "$work/server.log" "event=server_ready" 90
+server_reports_ready() {
+  wait_for_log "$work/server.log" "event=server_ready" 120 && return 0
+  echo "--- server log (last 40 lines) ---"
+  tail -n 40 "$work/server.log"
+  if kill -0 "$server_pid" 2>/dev/null; then
+    # what the server's threads are doing: the main thread's stack from a thread dump
+    kill -QUIT "$(pgrep -n -P "$server_pid" java || echo "$server_pid")" 2>/dev/null
+    sleep 2
+    echo "--- main thread ---"
+    awk '/^"main"/ {on = 1} on && /^$/ {exit} on' "$work/server.log"
+  else
+    echo "--- the server process has exited ---"
+  fi
+  return 1
+}
+check "ctops server starts and reports ready" server_reports_ready
 
 ingest_answers_health_and_jwks() {
   local health jwks

@@ -156,6 +156,17 @@ public final class VitalsCollector {
   }
 
   public String hostname() {
+    // The kernel's name first: it needs no resolver, which may stall on a machine without DNS.
+    try {
+      String kernelName =
+          java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname"))
+              .strip();
+      if (!kernelName.isEmpty()) {
+        return kernelName;
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // not Linux: ask OSHI
+    }
     String name = os.getNetworkParams().getHostName();
     if (name == null || name.isBlank()) {
       try {

@@ -28,7 +28,45 @@ public final class FleetSoftware {
       String architecture,
       Instant since) {}
 
+  /**
+   * Versions to keep: at least {@code from} and below {@code before} in {@link PackageVersions}
+   * order; an empty bound does not limit.
+   */
+  public record VersionRange(String from, String before) {
+    public static final VersionRange ANY = new VersionRange("", "");
+
+    public VersionRange {
+      from = from == null ? "" : from.strip();
+      before = before == null ? "" : before.strip();
+    }
+
+    public boolean unbounded() {
+      return from.isEmpty() && before.isEmpty();
+    }
+
+    public boolean contains(String version) {
+      return (from.isEmpty() || PackageVersions.compare(version, from) >= 0)
+          && (before.isEmpty() || PackageVersions.compare(version, before) < 0);
+    }
+  }
+
   public List<Holder> hostsWith(UUID orgId, String name) {
+    return hostsWith(orgId, name, VersionRange.ANY);
+  }
+
+  /**
+   * The holders of a package, in host name order, at most {@link #LIMIT}. A version range is
+   * applied to every row of that name before the limit (version order is not SQL's).
+   */
+  public List<Holder> hostsWith(UUID orgId, String name, VersionRange range) {
+    List<Holder> holders = holders(orgId, name, range.unbounded() ? LIMIT : Integer.MAX_VALUE);
+    if (range.unbounded()) {
+      return holders;
+    }
+    return holders.stream().filter(h -> range.contains(h.version())).limit(LIMIT).toList();
+  }
+
+  private List<Holder> holders(UUID orgId, String name, int limit) {
     return jdbi.withHandle(
         handle ->
             handle
@@ -43,7 +81,7 @@ public final class FleetSoftware {
                     """)
                 .bind("org", orgId)
                 .bind("name", name)
-                .bind("limit", LIMIT)
+                .bind("limit", limit)
                 .map(
                     (rs, ctx) ->
                         new Holder(

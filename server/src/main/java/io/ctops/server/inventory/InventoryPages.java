@@ -11,6 +11,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * A host's Inventory tab (H-35): last scan and Rescan (with its progress), stale warning, Show
@@ -43,6 +44,7 @@ public final class InventoryPages {
     routes.post("/hosts/{id}/rescan", this::rescan);
     routes.get("/hosts/{id}/inventory.csv", this::csv);
     routes.get("/api/v1/hosts/{id}/packages", this::api);
+    routes.post("/api/v1/hosts/{id}/rescan", this::rescanApi);
   }
 
   private static boolean canRescan(Principal user) {
@@ -76,7 +78,8 @@ public final class InventoryPages {
     pages.fragment(ctx, "hosts/scan-status.jte", view);
   }
 
-  private void rescan(Context ctx) {
+  /** Queues a scan of the host in the path (or finds the one under way); returns its id. */
+  private UUID queueScan(Context ctx) {
     Principal user = WebAccess.principal(ctx);
     if (!canRescan(user)) {
       throw HttpProblem.forbidden("read-only users cannot start scans");
@@ -85,11 +88,25 @@ public final class InventoryPages {
     if (host.isDeleted()) {
       throw HttpProblem.conflict("the host is deleted");
     }
-    scans.queue(user.orgId(), host.id());
+    return scans.queue(user.orgId(), host.id());
+  }
+
+  /** The JSON API's answer to a rescan: the scan that will run (a new one or the one under way). */
+  public record RescanResponse(UUID hostId, UUID scanId) {}
+
+  private void rescanApi(Context ctx) {
+    UUID scan = queueScan(ctx);
+    ctx.status(202).json(new RescanResponse(UUID.fromString(ctx.pathParam("id")), scan));
+  }
+
+  private void rescan(Context ctx) {
+    queueScan(ctx);
+    InventoryView view = view(ctx);
     if (ctx.header("HX-Request") != null) {
-      pages.fragment(ctx, "hosts/scan-status.jte", view(ctx));
+      pages.fragment(ctx, "hosts/scan-status.jte", view);
     } else {
-      ctx.redirect("/hosts/" + host.id() + "/inventory", io.javalin.http.HttpStatus.SEE_OTHER);
+      ctx.redirect(
+          "/hosts/" + view.host().id() + "/inventory", io.javalin.http.HttpStatus.SEE_OTHER);
     }
   }
 
@@ -106,7 +123,7 @@ public final class InventoryPages {
 
   /** The JSON API's answer for a host's packages. */
   public record PackagesResponse(
-      java.util.UUID hostId,
+      UUID hostId,
       boolean scanUnderWay,
       boolean stale,
       HostInventory.ScanRow lastScan,

@@ -104,26 +104,39 @@ public final class SoftwarePages {
     return name;
   }
 
-  private void software(Context ctx) {
+  private static FleetSoftware.VersionRange range(Context ctx) {
+    FleetSoftware.VersionRange range =
+        new FleetSoftware.VersionRange(
+            ctx.queryParam("version_from"), ctx.queryParam("version_before"));
+    if (range.from().length() > 1024 || range.before().length() > 1024) {
+      throw HttpProblem.badRequest(
+          "version_from and version_before are limited to 1,024 characters");
+    }
+    return range;
+  }
+
+  private SoftwareView search(Context ctx, boolean nameRequired) {
     Principal user = WebAccess.principal(ctx);
     String name = name(ctx);
-    pages.page(
-        ctx,
-        "software.jte",
-        "Software",
-        "software",
-        new SoftwareView(name, name.isEmpty() ? List.of() : fleet.hostsWith(user.orgId(), name)));
+    FleetSoftware.VersionRange range = range(ctx);
+    if (name.isEmpty()) {
+      if (nameRequired) {
+        throw HttpProblem.badRequest("name=<package> is required");
+      }
+      return new SoftwareView(name, range, List.of());
+    }
+    return new SoftwareView(name, range, fleet.hostsWith(user.orgId(), name, range));
+  }
+
+  private void software(Context ctx) {
+    pages.page(ctx, "software.jte", "Software", "software", search(ctx, false));
   }
 
   private void softwareCsv(Context ctx) {
-    Principal user = WebAccess.principal(ctx);
-    String name = name(ctx);
-    if (name.isEmpty()) {
-      throw HttpProblem.badRequest("name=<package> is required");
-    }
+    SoftwareView found = search(ctx, true);
     StringBuilder csv =
         new StringBuilder("\"host\",\"package\",\"version\",\"architecture\",\"since\"\r\n");
-    for (FleetSoftware.Holder h : fleet.hostsWith(user.orgId(), name)) {
+    for (FleetSoftware.Holder h : found.holders()) {
       csv.append(
           PackageCsv.row(
               h.hostname(), h.name(), h.version(), h.architecture(), h.since().toString()));
@@ -134,11 +147,6 @@ public final class SoftwarePages {
   }
 
   private void softwareApi(Context ctx) {
-    Principal user = WebAccess.principal(ctx);
-    String name = name(ctx);
-    if (name.isEmpty()) {
-      throw HttpProblem.badRequest("name=<package> is required");
-    }
-    ctx.json(new SoftwareView(name, fleet.hostsWith(user.orgId(), name)));
+    ctx.json(search(ctx, true));
   }
 }

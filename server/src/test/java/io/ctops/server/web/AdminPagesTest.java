@@ -6,8 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ctops.server.auth.Role;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -274,17 +281,26 @@ class AdminPagesTest {
         .hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
     var paths =
         new com.fasterxml.jackson.databind.ObjectMapper().readTree(document.body()).get("paths");
-    assertThat(paths.get("/api/v1/hosts").has("get")).isTrue();
-    assertThat(paths.get("/api/v1/overview").has("get")).isTrue();
-    assertThat(paths.get("/api/v1/hosts/{id}").has("get")).isTrue();
-    assertThat(paths.get("/api/v1/hosts/{id}").has("delete")).isTrue();
-    assertThat(paths.get("/api/v1/hosts/{id}/metrics").has("get")).isTrue();
-    assertThat(paths.get("/api/v1/agents/pending").has("get")).isTrue();
-    assertThat(paths.get("/api/v1/agents/{id}/approve").has("post")).isTrue();
-    assertThat(paths.get("/api/v1/agents/{id}/revoke").has("post")).isTrue();
-    assertThat(paths.get("/api/v1/tokens").has("get")).isTrue();
-    assertThat(paths.get("/api/v1/tokens").has("post")).isTrue();
-    assertThat(paths.get("/api/v1/tokens/{id}/revoke").has("post")).isTrue();
+    // every API route the web app registers (read from its source) is in the document
+    Pattern route =
+        Pattern.compile("routes\\.(get|post|put|patch|delete)\\(\\s*\"(/api/v1/[^\"]*)\"");
+    List<String> registered = new ArrayList<>();
+    try (Stream<Path> sources = Files.walk(Path.of("src/main/java"))) {
+      for (Path source : sources.filter(f -> f.toString().endsWith(".java")).toList()) {
+        Matcher m = route.matcher(Files.readString(source));
+        while (m.find()) {
+          registered.add(m.group(1) + " " + m.group(2));
+        }
+      }
+    }
+    assertThat(registered)
+        .contains("get /api/v1/hosts", "post /api/v1/tokens", "get /api/v1/software")
+        .hasSizeGreaterThan(15);
+    for (String line : registered) {
+      String[] parts = line.split(" ");
+      assertThat(paths.has(parts[1])).as("%s is documented", parts[1]).isTrue();
+      assertThat(paths.get(parts[1]).has(parts[0])).as("%s is documented", line).isTrue();
+    }
   }
 
   private String status(UUID agent) {

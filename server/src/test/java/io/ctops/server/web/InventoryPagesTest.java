@@ -104,6 +104,10 @@ class InventoryPagesTest {
         "/hosts/" + host + "/rescan", Map.of(), "HX-Request", "true", "X-CSRF-Token", admin.csrf());
     assertThat(web.count("SELECT count(*) FROM software_scans")).isEqualTo(1);
     assertThat(admin.postRaw("/hosts/" + host + "/rescan", Map.of()).statusCode()).isEqualTo(403);
+    HttpResponse<String> viaApi = admin.post("/api/v1/hosts/" + host + "/rescan", Map.of());
+    assertThat(viaApi.statusCode()).isEqualTo(202);
+    assertThat(viaApi.body()).contains("\"host_id\":\"" + host + "\"").contains("\"scan_id\":\"");
+    assertThat(web.count("SELECT count(*) FROM software_scans")).isEqualTo(1);
 
     // once the scan lands, the polling fragment asks for a reload
     UUID id =
@@ -139,6 +143,8 @@ class InventoryPagesTest {
         .contains("pkg-host")
         .doesNotContain("id=\"rescan\"");
     assertThat(viewer.post("/hosts/" + host + "/rescan", Map.of()).statusCode()).isEqualTo(403);
+    assertThat(viewer.post("/api/v1/hosts/" + host + "/rescan", Map.of()).statusCode())
+        .isEqualTo(403);
     assertThat(web.count("SELECT count(*) FROM software_scans")).isZero();
 
     UUID foreign = aHost("foreign").insert(web.jdbi(), web.otherOrg());

@@ -86,6 +86,34 @@ class SoftwarePagesTest {
     assertThat(admin.get("/api/v1/software?name=redis").body())
         .contains("\"hostname\":\"cache-1\"");
     assertThat(admin.get("/api/v1/software").statusCode()).isEqualTo(400);
+    assertThat(admin.get("/software?name=openssl&version_from=" + "9".repeat(1025)).statusCode())
+        .isEqualTo(400);
     assertThat(admin.get("/software?name=" + "x".repeat(1025)).statusCode()).isEqualTo(400);
+  }
+
+  @Test
+  void narrowsTheSearchToAVersionRange() {
+    hostWith("old-1", pkg("openssl", "3.0.9-1"));
+    hostWith("mid-1", pkg("openssl", "3.0.11-1~deb12u2"));
+    hostWith("new-1", pkg("openssl", "3.0.15-1"));
+    hostWith("epoch-1", pkg("openssl", "1:1.1.1w-0"));
+    String page =
+        admin.get("/software?name=openssl&version_from=3.0.10&version_before=3.0.15").body();
+    assertThat(page)
+        .contains("1 host has openssl in the versions asked for")
+        .contains(">mid-1<")
+        .doesNotContain(">old-1<")
+        .doesNotContain(">new-1<")
+        .contains(
+            "href=\"/software.csv?name=openssl&amp;version_from=3.0.10&amp;version_before=3.0.15\"");
+    String below = admin.get("/api/v1/software?name=openssl&version_before=3.0.11").body();
+    assertThat(below)
+        .contains("\"versions\":{\"from\":\"\",\"before\":\"3.0.11\"}")
+        .contains("\"hostname\":\"old-1\"")
+        .doesNotContain("mid-1")
+        .doesNotContain("epoch-1");
+    String csv = admin.get("/software.csv?name=openssl&version_from=1:0").body();
+    assertThat(csv.split("\r\n")).hasSize(2);
+    assertThat(csv).contains("epoch-1");
   }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -80,6 +81,16 @@ public record DevelopmentCertificate(X509CertificateHolder certificate, KeyPair 
   /** The names the certificate is valid for: loopback plus this machine's hostname. */
   public static Set<String> defaultHostnames() {
     Set<String> names = new LinkedHashSet<>(List.of("localhost"));
+    // The kernel's name needs no resolver: on a machine without DNS a lookup can stall for long.
+    try {
+      String kernelName = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+      if (!kernelName.isEmpty()) {
+        names.add(kernelName);
+        return names;
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: ask the resolver below
+    }
     try {
       names.add(InetAddress.getLocalHost().getHostName());
     } catch (UnknownHostException e) {
