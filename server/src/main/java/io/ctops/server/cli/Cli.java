@@ -34,7 +34,7 @@ public final class Cli {
     }
   }
 
-  static CommandLine build(CliContext context) {
+  public static CommandLine build(CliContext context) {
     CommandLine root = new CommandLine(new Root());
     root.addSubcommand("quickstart", new QuickstartCommand(context));
     root.addSubcommand("server", new ServerCommand(context));
@@ -54,6 +54,7 @@ public final class Cli {
     agent.addSubcommand("approve", new AgentCommand.Approve(context));
     agent.addSubcommand("revoke", new AgentCommand.Revoke(context));
     root.addSubcommand("agent", agent);
+    CommandPlugin.addAll(root, context);
     root.setExecutionExceptionHandler(new Failures());
     root.setUsageHelpWidth(100);
     return root;

@@ -11,9 +11,9 @@ import java.util.function.Function;
  * on the same database as the server: {@code DATABASE_URL}, or the data directory's embedded one,
  * whether or not a server is running on it.
  */
-record CliContext(Environment environment, Clock clock) {
+public record CliContext(Environment environment, Clock clock) {
 
-  <T> T withDatabase(String command, Function<Database, T> work) {
+  public <T> T withDatabase(String command, Function<Database, T> work) {
     DatabaseSettings settings = DatabaseSettings.from(environment);
     try (Database database = Database.open(settings, Database.Access.SHARED, command)) {
       return work.apply(database);

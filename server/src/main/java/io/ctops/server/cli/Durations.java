@@ -11,7 +11,7 @@ import picocli.CommandLine.TypeConversionException;
  * Durations as people type them: {@code 90s}, {@code 30m}, {@code 24h}, {@code 7d}, {@code 1d12h},
  * or ISO-8601 ({@code PT24H}).
  */
-final class Durations implements ITypeConverter<Duration> {
+public final class Durations implements ITypeConverter<Duration> {
   private static final Pattern PART = Pattern.compile("(\\d+)([smhdw])");
   private static final Pattern WHOLE = Pattern.compile("(\\d+[smhdw])+");
 
@@ -20,7 +20,7 @@ final class Durations implements ITypeConverter<Duration> {
     return parse(value);
   }
 
-  static Duration parse(String value) {
+  public static Duration parse(String value) {
     String text = value.strip().toLowerCase(java.util.Locale.ROOT);
     Duration duration;
     if (text.startsWith("p")) {

@@ -3,10 +3,10 @@ package io.ctops.server.cli;
 /**
  * A command could not do what was asked, for a reason the user can fix; exits 1 with the message.
  */
-final class UserError extends RuntimeException {
+public final class UserError extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  UserError(String message) {
+  public UserError(String message) {
     super(message);
   }
 }

@@ -68,7 +68,7 @@ public final class RegistrationService {
   private Registration register(Handle handle, RegistrationRequest request) {
     EnrolmentToken token =
         handle
-            .createQuery("SELECT id FROM enrolment_tokens WHERE token_hash = :hash FOR UPDATE")
+            .createQuery("SELECT id FROM enrolment_tokens WHERE token_hash = :hash")
             .bind("hash", EnrolmentTokens.hash(request.token()))
             .mapTo(UUID.class)
             .findOne()
@@ -94,16 +94,6 @@ public final class RegistrationService {
         throw new Rejection(Reason.DUPLICATE_HOST, conflict.describe());
       }
     }
-    int counted =
-        handle
-            .createUpdate(
-                "UPDATE enrolment_tokens SET use_count = use_count + 1"
-                    + " WHERE id = :id AND (max_uses IS NULL OR use_count < max_uses)")
-            .bind("id", token.id())
-            .execute();
-    if (counted == 0) {
-      throw new Rejection(Reason.BAD_TOKEN, tokenProblem(EnrolmentTokens.State.EXHAUSTED, token));
-    }
     String status = token.autoApprove() ? "active" : "pending";
     UUID agentId;
     String reason;
@@ -119,11 +109,40 @@ public final class RegistrationService {
       reason = ADOPTED_REASON;
     }
     AgentHistory.record(handle, agentId, status, reason, clock);
+    countUse(handle, token);
     if (!token.autoApprove()) {
       return new Registration.Pending(
           agentId, "registered; waiting for an administrator to approve");
     }
     return active(handle, agentId, request, "registered and approved");
+  }
+
+  /**
+   * Counts the use on the token, if it can still enrol: re-checked here, atomically, so that a
+   * revocation, expiry or the last allowed use racing with this registration wins. The token's row
+   * is locked only from here to the commit, so registrations with one token (a whole fleet rolling
+   * out) do not queue behind each other; a refusal rolls the new agent back.
+   */
+  private void countUse(Handle handle, EnrolmentToken token) {
+    int counted =
+        handle
+            .createUpdate(
+                "UPDATE enrolment_tokens SET use_count = use_count + 1"
+                    + " WHERE id = :id AND revoked_at IS NULL"
+                    + " AND (expires_at IS NULL OR expires_at > :now)"
+                    + " AND (max_uses IS NULL OR use_count < max_uses)")
+            .bind("id", token.id())
+            .bind("now", java.sql.Timestamp.from(clock.instant()))
+            .execute();
+    if (counted == 0) {
+      EnrolmentToken now = EnrolmentTokens.find(handle, token.id()).orElse(token);
+      EnrolmentTokens.State state = now.state(clock.instant());
+      throw new Rejection(
+          Reason.BAD_TOKEN,
+          tokenProblem(
+              state == EnrolmentTokens.State.ACTIVE ? EnrolmentTokens.State.EXHAUSTED : state,
+              now));
+    }
   }
 
   private Registration reRegister(

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Capacity benchmark: how many agents one box holds. Starts a throw-away single-profile server
+# (`ctops server`: embedded PostgreSQL, ingest, web), registers the largest fleet once with the
+# load tester (`ctops loadtest run`, identities kept in a file so later steps reuse them), lets
+# every host's first software scan run, then measures each fleet size at a 30 s heartbeat interval
+# and, to find the highest heartbeat rate at which p99 stays under 100 ms, a fixed fleet at
+# shorter intervals. The load tester runs on the same machine.
+#
+# For each step it prints: agents, interval, heartbeats acknowledged per second, p50/p99
+# acknowledgement time, failed heartbeats, reconnects, the server JVM's CPU (% of one core) and
+# peak RSS, PostgreSQL's and the load tester's CPU; at the end the database size per 1,000
+# host-days of metrics.
+#
+# Usage: bench/capacity.sh
+# Environment (defaults): BENCH_SIZES ("10000 30000 60000 100000"), BENCH_INTERVAL (30),
+#   BENCH_STEADY (180 s measured per size), BENCH_LARGEST_STEADY (600 s for the largest size),
+#   BENCH_RATE_AGENTS (20000), BENCH_RATE_INTERVALS ("10 5 4 3 2"), BENCH_RATE_STEADY (120 s),
+#   BENCH_WARMUP (300 s after registration, for the first software scans),
+#   BENCH_REGISTER_RATE (150 registrations/s planned), BENCH_LOADTEST_HEAP (4g),
+#   BENCH_SERVER_OPTS (JVM options for the server, e.g. -Xmx2g).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+read -r -a sizes <<<"${BENCH_SIZES:-10000 30000 60000 100000}"
+interval="${BENCH_INTERVAL:-30}"
+steady="${BENCH_STEADY:-180}"
+largest_steady="${BENCH_LARGEST_STEADY:-600}"
+rate_agents="${BENCH_RATE_AGENTS:-20000}"
+read -r -a rate_intervals <<<"${BENCH_RATE_INTERVALS:-10 5 4 3 2}"
+rate_steady="${BENCH_RATE_STEADY:-120}"
+warmup="${BENCH_WARMUP:-300}"
+register_rate="${BENCH_REGISTER_RATE:-150}"
+ctops="$root/dist/target/ct-ops/bin/ctops"
+[ -x "$ctops" ] || (cd "$root" && ./mvnw -q -DskipTests package)
+
+work="$(mktemp -d)"
+server=""
+cleanup() {
+  [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+export CT_OPS_DATA_DIR="$work/server"
+INGEST_GRPC_PORT="$(port)" INGEST_HTTP_PORT="$(port)" WEB_HTTP_PORT="$(port)"
+export INGEST_GRPC_PORT INGEST_HTTP_PORT WEB_HTTP_PORT
+# one address registers the whole fleet: lift the per-address registration limit
+export INGEST_REGISTER_RATE_LIMIT=0
+unset DATABASE_URL INGEST_TLS_CERT INGEST_TLS_KEY
+CT_OPS_JAVA_OPTS="${BENCH_SERVER_OPTS:-}" "$ctops" server >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 480); do grep -q event=server_ready "$work/server.log" && break; sleep 0.25; done
+grep -q event=server_ready "$work/server.log" || { echo "server did not start:"; cat "$work/server.log"; exit 1; }
+token="$("$ctops" token create --auto-approve --name capacity-bench 2>/dev/null)"
+
+largest=0
+for n in "${sizes[@]}" "$rate_agents"; do [ "$n" -gt "$largest" ] && largest="$n"; done
+
+ticks_per_s="$(getconf CLK_TCK)"
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_pids() {
+  local postmaster
+  postmaster="$(head -n 1 "$CT_OPS_DATA_DIR/pg/data/postmaster.pid")"
+  echo "$postmaster $(pgrep -P "$postmaster" | tr '\n' ' ')"
+}
+pg_ticks() { local total=0 p; for p in $(pg_pids); do total=$((total + $(cpu_ticks "$p"))); done; echo "$total"; }
+rss_mib() { awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
+
+# exec: in the background, $! is then the load tester's JVM itself
+loadtest() {
+  CT_OPS_JAVA_OPTS="-Xmx${BENCH_LOADTEST_HEAP:-4g}" exec "$ctops" loadtest run \
+    --address "localhost:$INGEST_GRPC_PORT" --ca-cert "$CT_OPS_DATA_DIR/tls/server.crt" \
+    --token "$token" --identities "$work/identities" --stats-interval 30s "$@"
+}
+
+echo "capacity: registering $largest agents (heartbeat every ${interval}s), then ${warmup}s for their first software scans"
+started="$(date +%s)"
+(loadtest --agents "$largest" --ramp "$((largest / register_rate + 1))s" --duration "${warmup}s" \
+  --heartbeat-interval "${interval}s" >"$work/register.log" 2>&1)
+grep -m1 "steady state after" "$work/register.log" | sed 's/^/capacity: /'
+echo "capacity: registration and warm-up took $(( $(date +%s) - started ))s"
+
+rows=()
+measure() {
+  local agents="$1" every="$2" seconds="$3" log="$work/step-$1-$2.log" json="$work/step-$1-$2.json"
+  # reconnecting agents are spread over at least 30 s (1,000 per second beyond that)
+  local ramp=$(( agents / 1000 > 30 ? agents / 1000 : 30 ))
+  loadtest --agents "$agents" --ramp "${ramp}s" --duration "${seconds}s" \
+    --heartbeat-interval "${every}s" --output-json "$json" >"$log" 2>&1 &
+  local tester=$! waited=0
+  # after a previous step the hosts must reconnect; measure the steady state only
+  until grep -q "steady state after" "$log" 2>/dev/null; do
+    sleep 1
+    waited=$((waited + 1))
+    kill -0 "$tester" 2>/dev/null || break
+  done
+  local t0 s0 p0 l0 peak=0 rss
+  t0="$(date +%s.%N)"; s0="$(cpu_ticks "$server")"; p0="$(pg_ticks)"; l0="$(cpu_ticks "$tester")"
+  local end=$(( $(date +%s) + seconds - 2 ))
+  while [ "$(date +%s)" -lt "$end" ] && kill -0 "$tester" 2>/dev/null; do
+    rss="$(rss_mib "$server")"; [ "$rss" -gt "$peak" ] && peak="$rss"
+    sleep 5
+  done
+  local elapsed s1 p1 l1
+  elapsed="$(echo "$(date +%s.%N) - $t0" | bc -l)"
+  s1="$(cpu_ticks "$server")"; p1="$(pg_ticks)"; l1="$(cpu_ticks "$tester")"
+  wait "$tester" || true
+  [ -s "$json" ] || { echo "step $agents@${every}s failed:"; tail -n 20 "$log"; return 0; }
+  rows+=("$(python3 - "$json" "$every" "$peak" \
+    "$(echo "($s1 - $s0) / $ticks_per_s / $elapsed * 100" | bc -l)" \
+    "$(echo "($p1 - $p0) / $ticks_per_s / $elapsed * 100" | bc -l)" \
+    "$(echo "($l1 - $l0) / $ticks_per_s / $elapsed * 100" | bc -l)" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+every, peak, server, pg, tester = sys.argv[2], sys.argv[3], *map(float, sys.argv[4:7])
+rate = r["heartbeats_per_s"]
+print(f'{r["agents"]:>8,} {every:>5}s {rate:>9,.0f} {r["ack_ms"]["p50"]:>8.1f} {r["ack_ms"]["p99"]:>8.1f}'
+      f' {r["heartbeats_failed"]:>7,} {r["reconnects"]:>7,} {server:>8.0f}% {int(peak):>7,} {pg:>7.0f}% {tester:>7.0f}%')
+PY
+)")
+  printf '%s\n' "${rows[-1]}"
+}
+
+header="  agents  every     hb/s   p50 ms   p99 ms  failed  reconn  server%  rss MiB     pg%  tester%"
+echo
+echo "$header"
+for n in "${sizes[@]}"; do
+  if [ "$n" -eq "${sizes[-1]}" ]; then measure "$n" "$interval" "$largest_steady"; else measure "$n" "$interval" "$steady"; fi
+done
+echo
+echo "highest rate with p99 under 100 ms ($rate_agents agents, shorter intervals):"
+echo "$header"
+for every in "${rate_intervals[@]}"; do
+  measure "$rate_agents" "$every" "$rate_steady"
+  p99="$(awk '{ print $5 }' <<<"${rows[-1]}")"
+  if [ "$(echo "$p99 >= 100" | bc -l)" -eq 1 ]; then break; fi
+done
+
+. "$root/bench/jdk.sh"
+footprint="$("$java" -cp "$root/dist/target/ct-ops/lib/*" -Dlogback.configurationFile=none \
+  io.ctops.loadtest.DatabaseFootprint 2>/dev/null | tail -n 1)"
+echo
+echo "database: $footprint"
+python3 - "$interval" $footprint <<'PY'
+import sys
+interval = int(sys.argv[1])
+f = dict(kv.split("=") for kv in sys.argv[2:])
+rows, size = int(f["metrics_rows"]), int(f["metrics_bytes"])
+if rows:
+    per_row = size / rows
+    per_1000_host_days = per_row * (86400 / interval) * 1000
+    print(f"metrics: {rows:,} samples in {size / 2**20:,.0f} MiB = {per_row:.0f} bytes per sample;"
+          f" {per_1000_host_days / 2**30:.2f} GiB per 1,000 host-days at a {interval} s interval")
+PY
