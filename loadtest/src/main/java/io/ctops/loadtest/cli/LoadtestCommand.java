@@ -215,7 +215,8 @@ public final class LoadtestCommand implements Runnable {
     public Integer call() throws Exception {
       LoadSettings settings = settings();
       LoadTest test = new LoadTest(settings, spec.commandLine().getOut());
-      Thread hook = new Thread(test::requestStop, "loadtest-ctrl-c");
+      Thread hook =
+          new Thread(() -> test.stopAndAwaitSummary(Duration.ofSeconds(30)), "loadtest-ctrl-c");
       Runtime.getRuntime().addShutdownHook(hook);
       LoadTest.Summary summary;
       try {

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,6 +55,7 @@ public final class LoadTest {
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final List<VirtualAgent> agents = new ArrayList<>();
   private final CountDownLatch stopRequested = new CountDownLatch(1);
+  private final CountDownLatch finished = new CountDownLatch(1);
   private final long startedUnix = System.currentTimeMillis() / 1000;
   private long startedNanos;
   private long steadyFromNanos;
@@ -117,13 +119,29 @@ public final class LoadTest {
     }
   }
 
-  /** Asks a running {@link #run()} to stop now and print its summary (Ctrl-C). */
-  public void requestStop() {
+  /**
+   * Asks a running {@link #run()} to stop now and print its summary (Ctrl-C), and waits up to
+   * {@code patience} for that, so the JVM does not exit before the summary is out.
+   */
+  public void stopAndAwaitSummary(Duration patience) {
     stopRequested.countDown();
+    try {
+      finished.await(patience.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
-  /** Runs to the end (or until {@link #requestStop()}) and returns the summary. */
+  /** Runs to the end (or until {@link #stopAndAwaitSummary}) and returns the summary. */
   public Summary run() throws InterruptedException {
+    try {
+      return runToTheEnd();
+    } finally {
+      finished.countDown();
+    }
+  }
+
+  private Summary runToTheEnd() throws InterruptedException {
     SslContext tls = tls();
     for (int i = 0; i < settings.connections(); i++) {
       channels.add(

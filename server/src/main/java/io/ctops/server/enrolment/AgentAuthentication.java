@@ -115,6 +115,29 @@ public final class AgentAuthentication {
                 .findOne());
   }
 
+  /**
+   * Of {@code agentIds}, those that may no longer heartbeat: unknown, without a live host, or in a
+   * status other than active or offline. One query for many agents (the streams an ingest holds are
+   * rechecked every few seconds, and it may hold 100,000 of them).
+   */
+  public java.util.List<UUID> notAllowed(java.util.Collection<UUID> agentIds) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    """
+                    SELECT c.id
+                      FROM unnest(:ids) AS c(id)
+                      LEFT JOIN agents a ON a.id = c.id
+                      LEFT JOIN hosts h ON h.agent_id = a.id
+                     WHERE a.id IS NULL OR h.id IS NULL OR h.deleted_at IS NOT NULL
+                        OR a.status NOT IN ('active', 'offline')
+                    """)
+                .bindArray("ids", UUID.class, agentIds)
+                .mapTo(UUID.class)
+                .list());
+  }
+
   /** Throws the status an agent in this state gets. */
   public static void requireAllowed(AuthenticatedAgent agent) throws StatusException {
     switch (agent.status()) {

@@ -56,6 +56,10 @@ public final class HeartbeatService implements AutoCloseable {
   private final HostVitalsBatcher vitals;
   private final StaleHostSweeper sweeper;
   private final ScanDispatch scanDispatch;
+
+  /** Connected agents checked per query by the recheck. */
+  static final int RECHECK_BATCH = 10_000;
+
   private final Map<UUID, HeartbeatStream> connected = new ConcurrentHashMap<>();
   private final ScheduledExecutorService background;
   private final Counter heartbeats;
@@ -140,20 +144,29 @@ public final class HeartbeatService implements AutoCloseable {
 
   /** Ends the streams of agents that were revoked, un-approved or deleted since they connected. */
   void recheckConnected() {
-    for (Map.Entry<UUID, HeartbeatStream> entry : Map.copyOf(connected).entrySet()) {
-      Optional<AuthenticatedAgent> current = authentication.load(entry.getKey());
-      if (current.isEmpty()) {
-        entry
-            .getValue()
-            .terminate(
-                Status.NOT_FOUND.withDescription("agent " + entry.getKey() + " was deleted"));
-        continue;
+    List<UUID> agents = List.copyOf(connected.keySet());
+    for (int from = 0; from < agents.size(); from += RECHECK_BATCH) {
+      List<UUID> batch = agents.subList(from, Math.min(agents.size(), from + RECHECK_BATCH));
+      for (UUID suspect : authentication.notAllowed(batch)) {
+        HeartbeatStream stream = connected.get(suspect);
+        if (stream != null) {
+          recheck(suspect, stream);
+        }
       }
-      try {
-        AgentAuthentication.requireAllowed(current.get());
-      } catch (StatusException e) {
-        entry.getValue().terminate(e.getStatus());
-      }
+    }
+  }
+
+  /** Ends the stream of an agent that may no longer heartbeat, with the status it deserves. */
+  private void recheck(UUID agentId, HeartbeatStream stream) {
+    Optional<AuthenticatedAgent> current = authentication.load(agentId);
+    if (current.isEmpty()) {
+      stream.terminate(Status.NOT_FOUND.withDescription("agent " + agentId + " was deleted"));
+      return;
+    }
+    try {
+      AgentAuthentication.requireAllowed(current.get());
+    } catch (StatusException e) {
+      stream.terminate(e.getStatus());
     }
   }
 
@@ -210,6 +223,7 @@ public final class HeartbeatService implements AutoCloseable {
   /** Pushes queued scans to the agents connected here. */
   int dispatchScans() {
     return scanDispatch.dispatch(
+        connected.keySet(),
         (agentId, scanId) -> {
           HeartbeatStream stream = connected.get(agentId);
           return stream != null

@@ -31,41 +31,55 @@ public final class ScanDispatch {
   /** A queued scan and the agent it is for. */
   public record Pending(UUID scanId, UUID agentId) {}
 
+  /** Agents looked up per query when dispatching. */
+  static final int DISPATCH_BATCH = 20_000;
+
   /**
-   * Offers each undispatched queued scan to {@code offer} (true when this instance holds the
-   * agent's stream and took it); the taken ones are marked dispatched.
+   * Offers each undispatched queued scan of the {@code connected} agents (those whose streams this
+   * instance holds) to {@code offer} (true when it took it); the taken ones are marked dispatched.
+   * Only connected agents' scans are looked at, so scans of agents that are offline or on another
+   * ingest instance never hold up the ones that can go now.
    */
-  public int dispatch(BiPredicate<UUID, UUID> offer) {
-    List<Pending> pending =
-        jdbi.withHandle(
-            handle ->
-                handle
-                    .createQuery(
-                        """
-                        SELECT s.id, h.agent_id FROM software_scans s
-                          JOIN hosts h ON h.id = s.host_id
-                         WHERE s.status = 'queued' AND s.dispatched_at IS NULL
-                           AND h.agent_id IS NOT NULL
-                         ORDER BY s.queued_at LIMIT 1000
-                        """)
-                    .map(
-                        (rs, ctx) ->
-                            new Pending(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)))
-                    .list());
+  public int dispatch(java.util.Collection<UUID> connected, BiPredicate<UUID, UUID> offer) {
+    List<UUID> agents = List.copyOf(connected);
     int taken = 0;
-    for (Pending p : pending) {
-      if (offer.test(p.agentId(), p.scanId())) {
+    for (int from = 0; from < agents.size(); from += DISPATCH_BATCH) {
+      List<UUID> batch = agents.subList(from, Math.min(agents.size(), from + DISPATCH_BATCH));
+      List<Pending> pending =
+          jdbi.withHandle(
+              handle ->
+                  handle
+                      .createQuery(
+                          """
+                          SELECT s.id, h.agent_id FROM software_scans s
+                            JOIN hosts h ON h.id = s.host_id
+                           WHERE s.status = 'queued' AND s.dispatched_at IS NULL
+                             AND h.agent_id = ANY(:agents)
+                           ORDER BY s.queued_at LIMIT 1000
+                          """)
+                      .bindArray("agents", UUID.class, batch)
+                      .map(
+                          (rs, ctx) ->
+                              new Pending(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)))
+                      .list());
+      List<UUID> dispatched = new java.util.ArrayList<>();
+      for (Pending p : pending) {
+        if (offer.test(p.agentId(), p.scanId())) {
+          dispatched.add(p.scanId());
+        }
+      }
+      if (!dispatched.isEmpty()) {
         jdbi.useHandle(
             handle ->
                 handle
                     .createUpdate(
                         "UPDATE software_scans SET dispatched_at = :now"
-                            + " WHERE id = :id AND dispatched_at IS NULL")
+                            + " WHERE id = ANY(:ids) AND dispatched_at IS NULL")
                     .bind("now", Timestamp.from(clock.instant()))
-                    .bind("id", p.scanId())
+                    .bindArray("ids", UUID.class, dispatched)
                     .execute());
-        taken++;
       }
+      taken += dispatched.size();
     }
     return taken;
   }
