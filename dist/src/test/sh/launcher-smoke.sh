@@ -54,11 +54,11 @@ export INGEST_GRPC_PORT INGEST_HTTP_PORT WEB_HTTP_PORT
 help_lists_commands() {
   local out
   out="$("$ctops" --help)" || return 1
-  for command in server dev-tls token agent; do
+  for command in server dev-tls token agent loadtest; do
     grep -q "^  $command " <<<"$out" || return 1
   done
 }
-check "ctops --help lists server, dev-tls, token and agent" help_lists_commands
+check "ctops --help lists server, dev-tls, token, agent and loadtest" help_lists_commands
 
 finds_jdk_without_java_home() {
   # The machine's default java may be older than 21; the launcher must look further.
@@ -139,6 +139,19 @@ TOML
     && { [ "$status" -eq 0 ] || [ "$status" -eq 143 ]; }
 }
 check "ctops agent run registers, heartbeats and logs structured lines to stdout" agent_connects_and_logs_structured_lines
+
+loadtest_runs_and_cleans_up() {
+  local token
+  token="$("$ctops" token create --auto-approve --name smoke-load 2>/dev/null)" || return 1
+  "$ctops" loadtest run --address "localhost:$INGEST_GRPC_PORT" \
+    --ca-cert "$CT_OPS_DATA_DIR/tls/server.crt" --token "$token" --agents 5 --ramp 1s \
+    --duration 3s --heartbeat-interval 1s --run-id smoke >"$work/load.out" 2>&1 \
+    || { cat "$work/load.out"; return 1; }
+  grep -q "loadtest summary: run smoke" "$work/load.out" \
+    && grep -q "errors            none" "$work/load.out" \
+    && "$ctops" loadtest cleanup --run-id smoke | grep -q "removed 5 hosts of run smoke"
+}
+check "ctops loadtest run drives virtual agents; cleanup removes their hosts" loadtest_runs_and_cleans_up
 
 ingest_alone_requires_tls_and_database() {
   local status=0
