@@ -359,7 +359,6 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  /** The connection, rebuilt when the agent got (or lost) a client certificate. */
   /**
    * A task pushed by the server. Inventory scans run one at a time on their own thread; their
    * result rides on a later heartbeat. Tasks this agent does not know are answered as failed.
@@ -396,6 +395,7 @@ public final class Agent implements AutoCloseable {
         });
   }
 
+  /** The connection, rebuilt when the agent got (or lost) a client certificate. */
   private IngestLink link(AgentIdentity identity) {
     boolean wantMutual = state != null && state.hasClientCertificate();
     if (link == null || link.isMutual() != wantMutual || wantMutual && certificateChanged) {

@@ -52,7 +52,17 @@ public final class RegistrationService {
   public Registration register(RegistrationRequest request) {
     for (int attempt = 0; ; attempt++) {
       try {
-        return jdbi.inTransaction(handle -> register(handle, request));
+        Registration outcome = jdbi.inTransaction(handle -> register(handle, request));
+        // The JWT's RSA signature costs milliseconds of CPU: made after the commit, so the token
+        // row (locked by the use count) is held only for the transaction's own work.
+        if (outcome instanceof Registration.Active active) {
+          return new Registration.Active(
+              active.agentId(),
+              tokens.issue(active.agentId()),
+              active.certificate(),
+              active.message());
+        }
+        return outcome;
       } catch (Rejection rejection) {
         return new Registration.Rejected(rejection.reason, rejection.getMessage());
       } catch (UnableToExecuteStatementException e) {
@@ -182,7 +192,7 @@ public final class RegistrationService {
         throw new Rejection(Reason.INVALID, "csr_der: " + e.getMessage());
       }
     }
-    return new Registration.Active(agentId, tokens.issue(agentId), certificate, message);
+    return new Registration.Active(agentId, null, certificate, message);
   }
 
   private static String tokenProblem(EnrolmentTokens.State state, EnrolmentToken token) {

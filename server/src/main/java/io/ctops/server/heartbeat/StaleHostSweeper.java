@@ -36,8 +36,15 @@ public final class StaleHostSweeper {
                       .createQuery(
                           """
                           UPDATE hosts SET status = 'offline'
-                          WHERE status = 'online'
-                            AND last_seen < now() - make_interval(secs => 2 * heartbeat_interval_seconds)
+                          WHERE id IN (
+                              SELECT id FROM hosts
+                               WHERE status = 'online'
+                                 AND last_seen
+                                     < now() - make_interval(secs => 2 * heartbeat_interval_seconds)
+                                 -- a row locked right now is being written by a heartbeat: it is
+                                 -- not stale, and waiting for it would queue behind the vitals
+                                 -- flush (and it behind us) with 100,000 hosts
+                                 FOR UPDATE SKIP LOCKED)
                           RETURNING agent_id, heartbeat_interval_seconds
                           """)
                       .map((rs, ctx) -> new Stale(rs.getObject(1, UUID.class), rs.getInt(2)))
