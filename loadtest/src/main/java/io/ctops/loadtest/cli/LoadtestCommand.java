@@ -4,6 +4,7 @@ import io.ctops.loadtest.run.Cleanup;
 import io.ctops.loadtest.run.Identities;
 import io.ctops.loadtest.run.LoadSettings;
 import io.ctops.loadtest.run.LoadTest;
+import io.ctops.loadtest.run.RunSummary;
 import io.ctops.server.cli.CliContext;
 import io.ctops.server.cli.CommandPlugin;
 import io.ctops.server.cli.Durations;
@@ -218,7 +219,7 @@ public final class LoadtestCommand implements Runnable {
       Thread hook =
           new Thread(() -> test.stopAndAwaitSummary(Duration.ofSeconds(30)), "loadtest-ctrl-c");
       Runtime.getRuntime().addShutdownHook(hook);
-      LoadTest.Summary summary;
+      RunSummary summary;
       try {
         summary = test.run();
       } catch (LoadTest.Refused e) {

@@ -14,16 +14,12 @@ import io.ctops.protocol.v1.IngestServiceGrpc;
 import io.ctops.protocol.v1.PlatformInfo;
 import io.ctops.protocol.v1.RegisterRequest;
 import io.ctops.protocol.v1.RegisterResponse;
-import io.ctops.protocol.v1.SoftwareInventoryAck;
-import io.ctops.protocol.v1.SoftwareInventoryChunk;
-import io.ctops.protocol.v1.SoftwarePackage;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
-import io.grpc.stub.StreamObserver;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -366,68 +362,16 @@ final class VirtualAgent {
     synchronized (this) {
       headers.put(AUTHORIZATION, "Bearer " + jwt);
     }
-    java.util.concurrent.CompletableFuture<SoftwareInventoryAck> answer =
-        new java.util.concurrent.CompletableFuture<>();
-    StreamObserver<SoftwareInventoryChunk> chunks =
-        IngestServiceGrpc.newStub(channel)
-            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-            .withDeadlineAfter(5, TimeUnit.MINUTES)
-            .submitSoftwareInventory(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(SoftwareInventoryAck ack) {
-                    answer.complete(ack);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    answer.completeExceptionally(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {
-                    answer.complete(null);
-                  }
-                });
-    int total = run.settings().inventoryPackages();
-    int index = 0;
-    for (int from = 0; from == 0 || from < total; from += 500) {
-      int to = Math.min(total, from + 500);
-      SoftwareInventoryChunk.Builder chunk =
-          SoftwareInventoryChunk.newBuilder()
-              .setScanId(task.getTaskId())
-              .setSource("dpkg")
-              .setChunkIndex(index++)
-              .setIsLast(to >= total);
-      for (int p = from; p < to; p++) {
-        chunk.addPackages(
-            SoftwarePackage.newBuilder()
-                .setName("loadtest-package-" + p)
-                .setVersion("1." + (p % 10) + "." + (number % 3))
-                .setArchitecture("amd64")
-                .setPublisher("Load test"));
-      }
-      chunks.onNext(chunk.build());
-      if (total == 0) {
-        break;
-      }
-    }
-    chunks.onCompleted();
-    AgentTaskResult.Builder result =
-        AgentTaskResult.newBuilder().setTaskId(task.getTaskId()).setTaskType(task.getTaskType());
-    try {
-      answer.get(5, TimeUnit.MINUTES);
-      run.stats().inventoriesSent.incrementAndGet();
-      result.setExitCode(0).setResultJson("{\"packages\":" + total + ",\"source\":\"dpkg\"}");
-    } catch (java.util.concurrent.ExecutionException e) {
-      run.stats().error("inventory", e.getCause());
-      result.setExitCode(1).setError(Status.fromThrowable(e.getCause()).toString());
-    } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
-      run.stats().error("inventory: no answer within 5 minutes");
-      result.setExitCode(1).setError("no answer");
-    }
+    AgentTaskResult result =
+        SyntheticInventory.submit(
+            IngestServiceGrpc.newStub(channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers)),
+            task,
+            run.settings().inventoryPackages(),
+            number,
+            run.stats());
     synchronized (this) {
-      results.add(result.build());
+      results.add(result);
     }
   }
 

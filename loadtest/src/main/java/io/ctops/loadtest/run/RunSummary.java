@@ -1,0 +1,141 @@
+package io.ctops.loadtest.run;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** The figures of a finished run. */
+public record RunSummary(
+    LoadSettings settings,
+    double seconds,
+    double steadySeconds,
+    long registrationsActive,
+    long registrationsPending,
+    long registrationsFailed,
+    long heartbeatsSent,
+    long heartbeatsAcknowledged,
+    long heartbeatsFailed,
+    long reconnects,
+    long tasksAnswered,
+    long inventoriesSent,
+    long revoked,
+    long steadyAcknowledged,
+    Map<String, Double> ackMillis,
+    String ackWindow,
+    Map<String, Long> errors,
+    long errorsNotKept) {
+
+  static RunSummary of(LoadSettings settings, LoadStats stats, double seconds, double steady) {
+    LatencyHistogram latencies = stats.steady.count() > 0 ? stats.steady : stats.all;
+    Map<String, Double> ack = new LinkedHashMap<>();
+    ack.put("p50", latencies.percentileMillis(0.50));
+    ack.put("p90", latencies.percentileMillis(0.90));
+    ack.put("p95", latencies.percentileMillis(0.95));
+    ack.put("p99", latencies.percentileMillis(0.99));
+    ack.put("p99.9", latencies.percentileMillis(0.999));
+    ack.put("max", latencies.maxMillis());
+    Map<String, Long> errors = new LinkedHashMap<>();
+    stats.errors().entrySet().stream().limit(20).forEach(e -> errors.put(e.getKey(), e.getValue()));
+    return new RunSummary(
+        settings,
+        seconds,
+        steady,
+        stats.registrationsActive.get(),
+        stats.registrationsPending.get(),
+        stats.registrationsFailed.get(),
+        stats.heartbeatsSent.get(),
+        stats.heartbeatsAcknowledged.get(),
+        stats.heartbeatsFailed.get(),
+        stats.reconnects.get(),
+        stats.tasksAnswered.get(),
+        stats.inventoriesSent.get(),
+        stats.revoked.get(),
+        stats.steady.count(),
+        ack,
+        stats.steady.count() > 0 ? "steady state (all agents registered)" : "whole run",
+        errors,
+        stats.errorsNotKept() + Math.max(0, stats.errors().size() - 20));
+  }
+
+  /** Acknowledged heartbeats per second in the steady state (or over the run, if none). */
+  public double heartbeatsPerSecond() {
+    if (steadySeconds > 0) {
+      return steadyAcknowledged / steadySeconds;
+    }
+    return seconds <= 0 ? 0 : heartbeatsAcknowledged / seconds;
+  }
+
+  void print(PrintWriter out) {
+    out.printf(Locale.ROOT, "%nloadtest summary: run %s%n", settings.runId());
+    out.printf(
+        Locale.ROOT,
+        "  agents            %,d (registered %,d, pending %,d, registration failures %,d)%n",
+        settings.agents(),
+        registrationsActive,
+        registrationsPending,
+        registrationsFailed);
+    out.printf(Locale.ROOT, "  duration          %.0f s (steady %.0f s)%n", seconds, steadySeconds);
+    out.printf(
+        Locale.ROOT,
+        "  heartbeats        sent %,d, acknowledged %,d, failed %,d (%.1f acknowledged/s steady)%n",
+        heartbeatsSent,
+        heartbeatsAcknowledged,
+        heartbeatsFailed,
+        heartbeatsPerSecond());
+    out.printf(
+        Locale.ROOT,
+        "  ack time (ms)     p50 %.1f  p90 %.1f  p95 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  [%s]%n",
+        ackMillis.get("p50"),
+        ackMillis.get("p90"),
+        ackMillis.get("p95"),
+        ackMillis.get("p99"),
+        ackMillis.get("p99.9"),
+        ackMillis.get("max"),
+        ackWindow);
+    out.printf(
+        Locale.ROOT,
+        "  reconnects        %,d; tasks answered %,d (inventories sent %,d); revoked %,d%n",
+        reconnects,
+        tasksAnswered,
+        inventoriesSent,
+        revoked);
+    if (errors.isEmpty()) {
+      out.println("  errors            none");
+    } else {
+      out.println("  errors (distinct, most frequent first):");
+      errors.forEach((kind, count) -> out.printf(Locale.ROOT, "    %,8d × %s%n", count, kind));
+      if (errorsNotKept > 0) {
+        out.printf(Locale.ROOT, "    … and %,d more of other kinds%n", errorsNotKept);
+      }
+    }
+    out.flush();
+  }
+
+  Map<String, Object> asMap() {
+    Map<String, Object> map = new LinkedHashMap<>();
+    map.put("run_id", settings.runId());
+    map.put("address", settings.host() + ":" + settings.port());
+    map.put("agents", settings.agents());
+    map.put("heartbeat_interval_s", settings.heartbeatInterval().toSeconds());
+    map.put("ramp_s", settings.ramp().toSeconds());
+    map.put("duration_s", seconds);
+    map.put("steady_s", steadySeconds);
+    map.put("registrations_active", registrationsActive);
+    map.put("registrations_pending", registrationsPending);
+    map.put("registrations_failed", registrationsFailed);
+    map.put("heartbeats_sent", heartbeatsSent);
+    map.put("heartbeats_acknowledged", heartbeatsAcknowledged);
+    map.put("heartbeats_failed", heartbeatsFailed);
+    map.put("heartbeats_per_s", heartbeatsPerSecond());
+    map.put("ack_ms", ackMillis);
+    map.put("ack_window", ackWindow);
+    map.put("reconnects", reconnects);
+    map.put("tasks_answered", tasksAnswered);
+    map.put("inventories_sent", inventoriesSent);
+    map.put("revoked", revoked);
+    map.put("errors", errors);
+    map.put("errors_not_listed", errorsNotKept);
+    return map;
+  }
+}
