@@ -285,5 +285,6 @@ public final class HeartbeatService implements AutoCloseable {
       stream.terminate(Status.UNAVAILABLE.withDescription("the server is shutting down"));
     }
     vitals.close();
+    hostStatus.close();
   }
 }
