@@ -42,6 +42,20 @@ public final class ScanUpload {
           .setError("no supported package manager on this host (dpkg, rpm, pacman, apk)")
           .build();
     }
+    return send(stub, scanId, scan.get().source(), scan.get().packages());
+  }
+
+  /**
+   * Streams {@code packages} for scan {@code scanId}, at most {@link #CHUNK} per chunk, the last
+   * one marked, and waits for ingest's answer. Also used by the load tester's virtual agents.
+   */
+  public static AgentTaskResult send(
+      IngestServiceGrpc.IngestServiceStub stub,
+      String scanId,
+      String source,
+      List<InstalledPackage> packages) {
+    AgentTaskResult.Builder result =
+        AgentTaskResult.newBuilder().setTaskId(scanId).setTaskType(TASK_TYPE);
     CompletableFuture<SoftwareInventoryAck> answer = new CompletableFuture<>();
     StreamObserver<SoftwareInventoryChunk> chunks =
         stub.withDeadlineAfter(10, TimeUnit.MINUTES)
@@ -63,14 +77,13 @@ public final class ScanUpload {
                         Status.INTERNAL.withDescription("no answer").asRuntimeException());
                   }
                 });
-    List<InstalledPackage> packages = scan.get().packages();
     int index = 0;
     for (int from = 0; from == 0 || from < packages.size(); from += CHUNK) {
       int to = Math.min(packages.size(), from + CHUNK);
       SoftwareInventoryChunk.Builder chunk =
           SoftwareInventoryChunk.newBuilder()
               .setScanId(scanId)
-              .setSource(scan.get().source())
+              .setSource(source)
               .setChunkIndex(index++)
               .setIsLast(to >= packages.size());
       for (InstalledPackage p : packages.subList(from, to)) {
@@ -92,8 +105,7 @@ public final class ScanUpload {
       SoftwareInventoryAck ack = answer.get(10, TimeUnit.MINUTES);
       return result
           .setExitCode(0)
-          .setResultJson(
-              "{\"packages\":" + ack.getReceived() + ",\"source\":\"" + scan.get().source() + "\"}")
+          .setResultJson("{\"packages\":" + ack.getReceived() + ",\"source\":\"" + source + "\"}")
           .build();
     } catch (ExecutionException e) {
       Status status = Status.fromThrowable(e.getCause());
