@@ -72,6 +72,16 @@ public final class Agent implements AutoCloseable {
   private String phase = "";
   private Thread sampler;
   private final Backoff backoff = new Backoff();
+
+  /**
+   * Whether to compact the heap once after a burst of allocation (start-up, a software scan). The
+   * launcher turns it on along with the small serial-collector heap it gives the agent: that
+   * collector returns free heap to the system only at a full collection, which an idle agent may
+   * not do for days. Off in other JVMs (tests, the server), where it would only cost a pause.
+   */
+  private static final boolean COMPACT_AFTER_BURSTS = Boolean.getBoolean("ctops.agent.compactHeap");
+
+  private volatile boolean compactHeap = COMPACT_AFTER_BURSTS;
   private final java.util.Queue<AgentTaskResult> taskResults =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final java.util.concurrent.ExecutorService tasks =
@@ -392,6 +402,7 @@ public final class Agent implements AutoCloseable {
                 result.getError());
           }
           taskResults.add(result);
+          compactHeap = COMPACT_AFTER_BURSTS;
         });
   }
 
@@ -441,6 +452,10 @@ public final class Agent implements AutoCloseable {
         HeartbeatSession current = session;
         if (current != null) {
           current.send(vitals, now);
+          if (compactHeap) {
+            compactHeap = false;
+            System.gc();
+          }
         }
         long interval = config.heartbeatInterval().toMillis();
         long jitter = (long) (interval * 0.1);

@@ -1,10 +1,12 @@
 package io.ctops.agent;
 
 import io.ctops.agent.config.AgentConfig;
+import io.ctops.agent.log.LineLogging;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
@@ -41,8 +43,10 @@ public final class AgentMain {
         default -> fail("unknown option '" + args[i] + "' (see ctops agent run --help)", 2);
       }
     }
-    System.setProperty("ctops.log.level", level);
-    System.setProperty("logback.configurationFile", "logback-agent.xml");
+    if (!List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(level)) {
+      fail("--log-level must be ERROR, WARN, INFO or DEBUG, not '" + level + "'", 2);
+    }
+    LineLogging.install(level);
     AgentConfig loaded;
     try {
       loaded = AgentConfig.load(config, System.getenv());

@@ -1,14 +1,11 @@
 package io.ctops.agent.config;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import io.ctops.agent.text.Toml;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,41 +109,117 @@ public record AgentConfig(
         tags);
   }
 
+  private static final List<String> TABLES = List.of("ingest", "agent", "tags");
+  private static final List<String> INGEST_KEYS = List.of("address", "ca_cert_file");
+  private static final List<String> AGENT_KEYS =
+      List.of(
+          "org_token",
+          "data_dir",
+          "heartbeat_interval_secs",
+          "registration_poll_secs",
+          "duplicate_retry_secs",
+          "buffer_hours");
+  private static final List<String> TAG_KEYS = List.of("key", "value");
+
   private static File read(Path path) {
     if (!Files.isReadable(path)) {
       throw new InvalidConfigException("config file " + path + " cannot be read");
     }
-    TomlMapper mapper =
-        TomlMapper.builder()
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .build();
+    Map<String, Object> document;
     try {
-      return mapper.readValue(path.toFile(), File.class);
-    } catch (UnrecognizedPropertyException e) {
-      throw new InvalidConfigException(
-          path
-              + ": unknown key '"
-              + e.getPropertyName()
-              + "'"
-              + where(e)
-              + "; known: "
-              + e.getKnownPropertyIds());
-    } catch (JsonMappingException e) {
-      throw new InvalidConfigException(path + ": " + e.getOriginalMessage() + where(e));
+      document = Toml.parse(Files.readString(path));
     } catch (IOException e) {
       throw new InvalidConfigException(
-          path + ": not valid TOML (" + e.getMessage().lines().findFirst().orElse("") + ")");
+          "config file " + path + " cannot be read: " + e.getMessage());
+    } catch (Toml.SyntaxException e) {
+      throw new InvalidConfigException(path + ": not valid TOML (" + e.getMessage() + ")");
+    }
+    for (String name : document.keySet()) {
+      if (!TABLES.contains(name)) {
+        throw new InvalidConfigException(path + ": unknown key '" + name + "'; known: " + TABLES);
+      }
+    }
+    Map<String, Object> ingest = table(path, document, "ingest", INGEST_KEYS);
+    Map<String, Object> agent = table(path, document, "agent", AGENT_KEYS);
+    List<TagEntry> tags = null;
+    Object tagTables = document.get("tags");
+    if (tagTables != null) {
+      if (!(tagTables instanceof List<?> entries)) {
+        throw new InvalidConfigException(path + ": tags must be [[tags]] blocks");
+      }
+      tags = new ArrayList<>();
+      for (Object entry : entries) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> tag = (Map<String, Object>) entry;
+        checkKeys(path, "tags", tag, TAG_KEYS);
+        tags.add(
+            new TagEntry(string(path, "tags", tag, "key"), string(path, "tags", tag, "value")));
+      }
+    }
+    return new File(
+        ingest == null
+            ? null
+            : new Ingest(
+                string(path, "ingest", ingest, "address"),
+                string(path, "ingest", ingest, "ca_cert_file")),
+        agent == null
+            ? null
+            : new Agent(
+                string(path, "agent", agent, "org_token"),
+                string(path, "agent", agent, "data_dir"),
+                integer(path, agent, "heartbeat_interval_secs"),
+                integer(path, agent, "registration_poll_secs"),
+                integer(path, agent, "duplicate_retry_secs"),
+                integer(path, agent, "buffer_hours")),
+        tags);
+  }
+
+  private static Map<String, Object> table(
+      Path path, Map<String, Object> document, String name, List<String> known) {
+    Object value = document.get(name);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Map<?, ?>)) {
+      throw new InvalidConfigException(path + ": '" + name + "' must be a [" + name + "] table");
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> table = (Map<String, Object>) value;
+    checkKeys(path, name, table, known);
+    return table;
+  }
+
+  private static void checkKeys(
+      Path path, String table, Map<String, Object> values, List<String> known) {
+    for (String key : values.keySet()) {
+      if (!known.contains(key)) {
+        throw new InvalidConfigException(
+            path + ": unknown key '" + key + "' (at " + table + "." + key + "); known: " + known);
+      }
     }
   }
 
-  private static String where(JsonMappingException e) {
-    String path =
-        e.getPath().stream()
-            .map(r -> r.getFieldName() == null ? "[" + r.getIndex() + "]" : r.getFieldName())
-            .reduce((a, b) -> a + "." + b)
-            .orElse("");
-    return path.isEmpty() ? "" : " (at " + path + ")";
+  private static String string(Path path, String table, Map<String, Object> values, String key) {
+    Object value = values.get(key);
+    if (value != null && !(value instanceof String)) {
+      throw new InvalidConfigException(
+          path + ": [" + table + "] " + key + " must be a string in quotes, got " + value);
+    }
+    return (String) value;
+  }
+
+  private static Integer integer(Path path, Map<String, Object> values, String key) {
+    Object value = values.get(key);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Long number)
+        || number < Integer.MIN_VALUE
+        || number > Integer.MAX_VALUE) {
+      throw new InvalidConfigException(
+          path + ": [agent] " + key + " must be a whole number, got " + value);
+    }
+    return number.intValue();
   }
 
   private static String override(Map<String, String> env, String variable, String fromFile) {

@@ -1,5 +1,6 @@
 package io.ctops.agent.identity;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -11,13 +12,10 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.Signature;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 /**
  * The agent's identity: an Ed25519 key pair created on first run in the data dir ({@code
@@ -64,19 +62,78 @@ public final class AgentIdentity {
     return pem("PUBLIC KEY", keys.getPublic().getEncoded());
   }
 
+  PublicKey publicKey() {
+    return keys.getPublic();
+  }
+
   public PrivateKey privateKey() {
     return keys.getPrivate();
   }
 
-  /** A PKCS#10 request for a client certificate, signed with the agent's key. */
+  /**
+   * A PKCS#10 request (RFC 2986) for a client certificate with the subject {@code CN=<hostname>},
+   * signed with the agent's key. Encoded here in a few lines of DER rather than with a crypto
+   * library: the agent runs on every host and each library's classes cost memory.
+   */
   public byte[] certificateRequest(String hostname) {
+    byte[] commonName =
+        hostname.replaceAll("[,=+<>#;\"\\\\]", "_").getBytes(StandardCharsets.UTF_8);
+    byte[] subject =
+        Der.sequence(Der.set(Der.sequence(Der.COMMON_NAME_OID, Der.tagged(0x0c, commonName))));
+    byte[] noAttributes = {(byte) 0xa0, 0};
+    byte[] info =
+        Der.sequence(Der.INTEGER_ZERO, subject, keys.getPublic().getEncoded(), noAttributes);
     try {
-      return new JcaPKCS10CertificationRequestBuilder(
-              new X500Name("CN=" + hostname.replaceAll("[,=+<>#;\"\\\\]", "_")), keys.getPublic())
-          .build(new JcaContentSignerBuilder("Ed25519").build(keys.getPrivate()))
-          .getEncoded();
-    } catch (IOException | OperatorCreationException e) {
-      throw new IllegalStateException("cannot build a certificate request", e);
+      Signature signer = Signature.getInstance("Ed25519");
+      signer.initSign(keys.getPrivate());
+      signer.update(info);
+      byte[] signature = signer.sign();
+      byte[] bits = new byte[signature.length + 1];
+      System.arraycopy(signature, 0, bits, 1, signature.length);
+      return Der.sequence(info, Der.sequence(Der.ED25519_OID), Der.tagged(0x03, bits));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("cannot sign the certificate request", e);
+    }
+  }
+
+  /** The handful of DER encodings a certificate request needs. */
+  private static final class Der {
+    static final byte[] INTEGER_ZERO = {0x02, 0x01, 0x00};
+    static final byte[] COMMON_NAME_OID = {0x06, 0x03, 0x55, 0x04, 0x03};
+    static final byte[] ED25519_OID = {0x06, 0x03, 0x2b, 0x65, 0x70};
+
+    static byte[] sequence(byte[]... parts) {
+      return tagged(0x30, concat(parts));
+    }
+
+    static byte[] set(byte[]... parts) {
+      return tagged(0x31, concat(parts));
+    }
+
+    static byte[] tagged(int tag, byte[] content) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(content.length + 4);
+      out.write(tag);
+      int length = content.length;
+      if (length < 0x80) {
+        out.write(length);
+      } else if (length < 0x100) {
+        out.write(0x81);
+        out.write(length);
+      } else {
+        out.write(0x82);
+        out.write(length >> 8);
+        out.write(length & 0xff);
+      }
+      out.writeBytes(content);
+      return out.toByteArray();
+    }
+
+    private static byte[] concat(byte[]... parts) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      for (byte[] part : parts) {
+        out.writeBytes(part);
+      }
+      return out.toByteArray();
     }
   }
 

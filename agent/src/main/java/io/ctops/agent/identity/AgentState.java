@@ -1,15 +1,15 @@
 package io.ctops.agent.identity;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import io.ctops.agent.text.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -17,7 +17,6 @@ import java.util.Optional;
  * agent_state.json} (mode 0600, written atomically). Deleting it makes the agent register again
  * with the same key, and get the same agent id back.
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record AgentState(
     String agentId,
     String jwt,
@@ -25,9 +24,6 @@ public record AgentState(
     String caCertPem,
     long clientCertNotAfterUnix,
     long clientCertIssuedUnix) {
-
-  private static final ObjectMapper JSON =
-      new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
 
   /** The file, or why it cannot be used. */
   public sealed interface Loaded {
@@ -44,20 +40,57 @@ public record AgentState(
       return new Loaded.Absent();
     }
     try {
-      AgentState state = JSON.readValue(file.toFile(), AgentState.class);
+      if (!(Json.parse(Files.readString(file)) instanceof Map<?, ?> fields)) {
+        return new Loaded.Unusable(file + " is not valid (not a JSON object)");
+      }
+      AgentState state =
+          new AgentState(
+              text(fields, "agent_id"),
+              text(fields, "jwt"),
+              text(fields, "client_cert_pem"),
+              text(fields, "ca_cert_pem"),
+              number(fields, "client_cert_not_after_unix"),
+              number(fields, "client_cert_issued_unix"));
       if (state.agentId() == null || state.agentId().isBlank()) {
         return new Loaded.Unusable(file + " names no agent");
       }
       return new Loaded.Present(state);
+    } catch (Json.SyntaxException | IllegalArgumentException e) {
+      return new Loaded.Unusable(file + " is not valid (" + e.getMessage() + ")");
     } catch (IOException e) {
-      return new Loaded.Unusable(
-          file + " is not valid (" + e.getMessage().lines().findFirst().orElse("") + ")");
+      return new Loaded.Unusable(file + " cannot be read (" + e.getMessage() + ")");
     }
   }
 
+  private static String text(Map<?, ?> fields, String name) {
+    Object value = fields.get(name);
+    if (value != null && !(value instanceof String)) {
+      throw new IllegalArgumentException(name + " is not a string");
+    }
+    return (String) value;
+  }
+
+  private static long number(Map<?, ?> fields, String name) {
+    Object value = fields.get(name);
+    if (value != null && !(value instanceof Long)) {
+      throw new IllegalArgumentException(name + " is not a whole number");
+    }
+    return value == null ? 0 : (Long) value;
+  }
+
   public void save(Path dataDir) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("agent_id", agentId);
+    fields.put("jwt", jwt);
+    fields.put("client_cert_pem", clientCertPem);
+    fields.put("ca_cert_pem", caCertPem);
+    fields.put("client_cert_not_after_unix", clientCertNotAfterUnix);
+    fields.put("client_cert_issued_unix", clientCertIssuedUnix);
     try {
-      SecureFiles.write(dataDir.resolve("agent_state.json"), JSON.writeValueAsBytes(this), true);
+      SecureFiles.write(
+          dataDir.resolve("agent_state.json"),
+          Json.object(fields).getBytes(StandardCharsets.UTF_8),
+          true);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + dataDir.resolve("agent_state.json"), e);
     }
@@ -81,11 +114,11 @@ public record AgentState(
       return Optional.empty();
     }
     try {
-      JsonNode claims = JSON.readTree(Base64.getUrlDecoder().decode(parts[1]));
-      return claims.has("exp")
-          ? Optional.of(Instant.ofEpochSecond(claims.get("exp").asLong()))
+      String claims = new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8);
+      return Json.parse(claims) instanceof Map<?, ?> fields && fields.get("exp") instanceof Long exp
+          ? Optional.of(Instant.ofEpochSecond(exp))
           : Optional.empty();
-    } catch (IOException | IllegalArgumentException e) {
+    } catch (Json.SyntaxException | IllegalArgumentException e) {
       return Optional.empty();
     }
   }

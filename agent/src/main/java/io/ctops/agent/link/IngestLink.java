@@ -14,7 +14,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
-import java.util.Base64;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -41,10 +43,8 @@ public final class IngestLink implements AutoCloseable {
         tls.trustManager(config.caCertFile().get().toFile());
       }
       if (clientCertificatePem.isPresent()) {
-        tls.keyManager(
-            new ByteArrayInputStream(
-                clientCertificatePem.get().getBytes(StandardCharsets.US_ASCII)),
-            new ByteArrayInputStream(privateKeyPem(key).getBytes(StandardCharsets.US_ASCII)));
+        // The key as an object: Netty's own PEM reading knows RSA, DSA and EC keys, not Ed25519.
+        tls.keyManager(key, certificateChain(clientCertificatePem.get()));
       }
       ManagedChannel channel =
           NettyChannelBuilder.forAddress(config.ingestHost(), config.ingestPort())
@@ -84,10 +84,14 @@ public final class IngestLink implements AutoCloseable {
         .withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
-  private static String privateKeyPem(PrivateKey key) {
-    return "-----BEGIN PRIVATE KEY-----\n"
-        + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded())
-        + "\n-----END PRIVATE KEY-----\n";
+  private static X509Certificate[] certificateChain(String pem) throws IOException {
+    try {
+      return CertificateFactory.getInstance("X.509")
+          .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)))
+          .toArray(X509Certificate[]::new);
+    } catch (CertificateException e) {
+      throw new IOException("the stored client certificate cannot be read", e);
+    }
   }
 
   @Override

@@ -38,8 +38,30 @@ class AgentStateTest {
     assertThat(AgentState.load(dir)).isInstanceOf(AgentState.Loaded.Unusable.class);
     Files.writeString(dir.resolve("agent_state.json"), "{}");
     assertThat(AgentState.load(dir)).isInstanceOf(AgentState.Loaded.Unusable.class);
+    Files.writeString(dir.resolve("agent_state.json"), "{\"agent_id\": 5}");
+    assertThat(AgentState.load(dir))
+        .isEqualTo(
+            new AgentState.Loaded.Unusable(
+                dir.resolve("agent_state.json") + " is not valid (agent_id is not a string)"));
+    Files.writeString(dir.resolve("agent_state.json"), "[1]");
+    assertThat(AgentState.load(dir)).isInstanceOf(AgentState.Loaded.Unusable.class);
     Files.delete(dir.resolve("agent_state.json"));
     assertThat(AgentState.load(dir)).isInstanceOf(AgentState.Loaded.Absent.class);
+  }
+
+  @Test
+  void readsAFileWrittenByAnEarlierVersionIgnoringFieldsItDoesNotKnow() throws Exception {
+    Files.writeString(
+        dir.resolve("agent_state.json"),
+        """
+        {"agent_id":"a-1","jwt":"x.y.z","client_cert_pem":null,"ca_cert_pem":"CA",
+         "client_cert_not_after_unix":1800000000,"client_cert_issued_unix":1700000000,
+         "added_later":{"nested":[1,2]}}""");
+
+    assertThat(AgentState.load(dir))
+        .isEqualTo(
+            new AgentState.Loaded.Present(
+                new AgentState("a-1", "x.y.z", null, "CA", 1_800_000_000L, 1_700_000_000L)));
   }
 
   @Test

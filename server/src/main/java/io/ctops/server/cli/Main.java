@@ -1,5 +1,6 @@
 package io.ctops.server.cli;
 
+import io.ctops.agent.log.LineLogging;
 import io.ctops.server.platform.config.Environment;
 import java.time.Clock;
 import java.util.Set;
@@ -28,9 +29,8 @@ public final class Main {
     boolean longRunning = args.length > 0 && LONG_RUNNING.contains(args[0]);
     boolean agent = args.length > 1 && args[0].equals("agent") && args[1].equals("run");
     if (agent) {
-      // The agent's structured lines on standard output: the same configuration AgentMain uses.
-      System.setProperty("logback.configurationFile", "logback-agent.xml");
-      System.setProperty("ctops.log.level", logLevel(args));
+      // The agent's structured lines on standard output: the same backend AgentMain uses.
+      LineLogging.install(logLevel(args));
     }
     if (System.getProperty("ctops.log.level") == null) {
       System.setProperty("ctops.log.level", longRunning ? "INFO" : "WARN");
