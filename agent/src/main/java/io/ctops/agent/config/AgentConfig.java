@@ -203,9 +203,14 @@ public record AgentConfig(
     Object value = values.get(key);
     if (value != null && !(value instanceof String)) {
       throw new InvalidConfigException(
-          path + ": [" + table + "] " + key + " must be a string in quotes, got " + value);
+          path + ": [" + table + "] " + key + " must be a string in quotes, got " + shown(value));
     }
     return (String) value;
+  }
+
+  /** A value as it was written: strings in quotes. */
+  private static String shown(Object value) {
+    return value instanceof String text ? "\"" + text + "\"" : String.valueOf(value);
   }
 
   private static Integer integer(Path path, Map<String, Object> values, String key) {
@@ -217,7 +222,7 @@ public record AgentConfig(
         || number < Integer.MIN_VALUE
         || number > Integer.MAX_VALUE) {
       throw new InvalidConfigException(
-          path + ": [agent] " + key + " must be a whole number, got " + value);
+          path + ": [agent] " + key + " must be a whole number, got " + shown(value));
     }
     return number.intValue();
   }

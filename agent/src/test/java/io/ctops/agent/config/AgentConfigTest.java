@@ -70,7 +70,26 @@ class AgentConfigTest {
     Path broken = Files.writeString(dir.resolve("broken.toml"), "[ingest\naddress = ");
     Map<String, String> complete = Map.of("CT_OPS_INGEST_ADDRESS", "a:1", "CT_OPS_ORG_TOKEN", "t");
 
+    Path wrongTypes =
+        Files.writeString(
+            dir.resolve("types.toml"),
+            "[ingest]\naddress = 9443\n[agent]\norg_token = \"t\"\nbuffer_hours = \"24\"\n");
+    Path wrongInteger =
+        Files.writeString(
+            dir.resolve("integer.toml"),
+            "[ingest]\naddress = \"a:1\"\n[agent]\norg_token = \"t\"\nbuffer_hours = \"24\"\n");
+    Path unknownTable =
+        Files.writeString(dir.resolve("table.toml"), "[agents]\norg_token = \"t\"\n");
+
     assertProblem(Optional.of(typo), Map.of(), "unknown key 'heartbeat_intervall'");
+    assertProblem(
+        Optional.of(wrongTypes), Map.of(), "[ingest] address must be a string in quotes, got 9443");
+    assertProblem(
+        Optional.of(wrongInteger),
+        Map.of(),
+        "[agent] buffer_hours must be a whole number, got \"24\"");
+    assertProblem(
+        Optional.of(unknownTable), Map.of(), "unknown key 'agents'; known: [ingest, agent, tags]");
     assertProblem(Optional.of(broken), Map.of(), "not valid TOML");
     assertProblem(Optional.of(dir.resolve("missing.toml")), Map.of(), "cannot be read");
     assertProblem(Optional.empty(), Map.of("CT_OPS_ORG_TOKEN", "t"), "[ingest] address is missing");
