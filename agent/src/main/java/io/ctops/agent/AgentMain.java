@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
@@ -43,10 +42,11 @@ public final class AgentMain {
         default -> fail("unknown option '" + args[i] + "' (see ctops agent run --help)", 2);
       }
     }
-    if (!List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(level)) {
-      fail("--log-level must be ERROR, WARN, INFO or DEBUG, not '" + level + "'", 2);
+    try {
+      LineLogging.install(level);
+    } catch (IllegalArgumentException e) {
+      fail(e.getMessage(), 2);
     }
-    LineLogging.install(level);
     AgentConfig loaded;
     try {
       loaded = AgentConfig.load(config, System.getenv());

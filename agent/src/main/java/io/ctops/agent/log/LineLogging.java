@@ -27,9 +27,18 @@ public final class LineLogging implements SLF4JServiceProvider {
   private final MDCAdapter mdc = new NOPMDCAdapter();
   private final ILoggerFactory loggers = LineLogger::new;
 
-  /** Makes this the SLF4J backend of the process; call before the first logger is created. */
+  /**
+   * Makes this the SLF4J backend of the process at the {@code --log-level} given; call before the
+   * first logger is created. An unknown level is refused (IllegalArgumentException, a message for
+   * the user) and changes nothing.
+   */
   public static void install(String level) {
-    threshold = Level.valueOf(level.toUpperCase(Locale.ROOT));
+    try {
+      threshold = Level.valueOf(level.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "--log-level must be ERROR, WARN, INFO or DEBUG, not '" + level + "'");
+    }
     System.setProperty("slf4j.provider", LineLogging.class.getName());
     // SLF4J would otherwise announce on standard error that it uses the provider it was told to.
     System.setProperty("slf4j.internal.verbosity", "WARN");

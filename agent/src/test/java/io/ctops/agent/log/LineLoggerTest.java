@@ -1,6 +1,7 @@
 package io.ctops.agent.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -47,5 +48,14 @@ class LineLoggerTest {
     grpc.info("still hidden");
     assertThat(lines.toString(StandardCharsets.UTF_8)).contains("level=DEBUG msg=\"now shown\"");
     assertThat(lines.toString(StandardCharsets.UTF_8)).doesNotContain("still hidden");
+  }
+
+  @Test
+  void anUnknownLevelIsRefusedAndChangesNothing() {
+    LineLogging.install("WARN");
+    assertThatThrownBy(() -> LineLogging.install("loud"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("--log-level must be ERROR, WARN, INFO or DEBUG, not 'loud'");
+    assertThat(LineLogging.threshold()).isEqualTo(org.slf4j.event.Level.WARN);
   }
 }

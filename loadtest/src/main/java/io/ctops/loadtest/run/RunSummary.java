@@ -26,6 +26,9 @@ public record RunSummary(
     Map<String, Long> errors,
     long errorsNotKept) {
 
+  /** Distinct errors listed; the rest are only counted. */
+  private static final int ERRORS_LISTED = 20;
+
   static RunSummary of(LoadSettings settings, LoadStats stats, double seconds, double steady) {
     LatencyHistogram latencies = stats.steady.count() > 0 ? stats.steady : stats.all;
     Map<String, Double> ack = new LinkedHashMap<>();
@@ -36,7 +39,9 @@ public record RunSummary(
     ack.put("p99.9", latencies.percentileMillis(0.999));
     ack.put("max", latencies.maxMillis());
     Map<String, Long> errors = new LinkedHashMap<>();
-    stats.errors().entrySet().stream().limit(20).forEach(e -> errors.put(e.getKey(), e.getValue()));
+    stats.errors().entrySet().stream()
+        .limit(ERRORS_LISTED)
+        .forEach(e -> errors.put(e.getKey(), e.getValue()));
     return new RunSummary(
         settings,
         seconds,
@@ -55,7 +60,7 @@ public record RunSummary(
         ack,
         stats.steady.count() > 0 ? "steady state (all agents registered)" : "whole run",
         errors,
-        stats.errorsNotKept() + Math.max(0, stats.errors().size() - 20));
+        stats.errorsNotKept() + Math.max(0, stats.errors().size() - ERRORS_LISTED));
   }
 
   /** Acknowledged heartbeats per second in the steady state (or over the run, if none). */

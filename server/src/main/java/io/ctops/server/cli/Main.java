@@ -30,7 +30,12 @@ public final class Main {
     boolean agent = args.length > 1 && args[0].equals("agent") && args[1].equals("run");
     if (agent) {
       // The agent's structured lines on standard output: the same backend AgentMain uses.
-      LineLogging.install(logLevel(args));
+      try {
+        LineLogging.install(logLevel(args));
+      } catch (IllegalArgumentException e) {
+        System.err.println("ctops: " + e.getMessage());
+        System.exit(2);
+      }
     }
     if (System.getProperty("ctops.log.level") == null) {
       System.setProperty("ctops.log.level", longRunning ? "INFO" : "WARN");

@@ -3,6 +3,7 @@ package io.ctops.server.heartbeat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctops.server.platform.database.Database;
+import io.ctops.server.testing.Sql;
 import io.ctops.server.testing.TestPostgres;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -27,7 +28,7 @@ class HostStatusTest {
   }
 
   private long count(String sql) {
-    return database.jdbi().withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
+    return Sql.number(database.jdbi(), sql);
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.ctops.server.inventory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctops.server.platform.database.Database;
+import io.ctops.server.testing.Sql;
 import io.ctops.server.testing.TestPostgres;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -64,13 +65,9 @@ class ScanDispatchTest {
                 });
     assertThat(taken).isEqualTo(1);
     assertThat(offered).containsExactly(connected);
-    long marked =
-        jdbi.withHandle(
-            h ->
-                h.createQuery("SELECT count(*) FROM software_scans WHERE dispatched_at IS NOT NULL")
-                    .mapTo(Long.class)
-                    .one());
-    assertThat(marked).isEqualTo(1);
+    assertThat(
+            Sql.number(jdbi, "SELECT count(*) FROM software_scans WHERE dispatched_at IS NOT NULL"))
+        .isEqualTo(1);
     // nothing connected: nothing offered
     assertThat(new ScanDispatch(jdbi, Clock.systemUTC()).dispatch(List.of(), (a, s) -> true))
         .isZero();
