@@ -170,8 +170,7 @@ public final class HostListBench {
               h.createUpdate(
                       """
                       INSERT INTO hosts (org_id, hostname, display_name, os, os_version, arch,
-                                         ip_addresses, cpu_percent, memory_percent, disk_percent,
-                                         uptime_seconds, last_seen, status, deleted_at)
+                                         ip_addresses, status, deleted_at)
                       SELECT :org,
                              'srv-' || (ARRAY['eu','us','ap','sa'])[1 + n % 4] || '-' || n,
                              CASE WHEN n % 7 = 0 THEN (ARRAY['billing','search','cache','api','batch'])[1 + n % 5]
@@ -180,13 +179,6 @@ public final class HostListBench {
                                     'Alpine','Amazon Linux','SLES'])[1 + (n * 7) % 10],
                              '22.04', 'x86_64',
                              ARRAY[('10.' || (n / 65536) % 256 || '.' || (n / 256) % 256 || '.' || n % 256)::inet],
-                             CASE WHEN n % 50 = 0 THEN NULL ELSE (power(random(), 3) * 100)::real END,
-                             CASE WHEN n % 50 = 0 THEN NULL ELSE (power(random(), 2) * 100)::real END,
-                             CASE WHEN n % 50 = 0 THEN NULL ELSE (power(random(), 2) * 100)::real END,
-                             (random() * 9000000)::bigint,
-                             CASE WHEN n % 100 = 1 THEN NULL
-                                  WHEN n % 100 < 90 THEN now() - make_interval(secs => random() * 60)
-                                  ELSE now() - make_interval(secs => 600 + random() * 86400) END,
                              CASE WHEN n % 100 < 90 THEN 'online' WHEN n % 100 < 97 THEN 'offline'
                                   WHEN n % 100 < 98 THEN 'unknown' WHEN n % 100 < 99 THEN 'pending'
                                   ELSE 'revoked' END,
@@ -196,6 +188,24 @@ public final class HostListBench {
                   .bind("org", org)
                   .bind("hosts", hosts)
                   .execute();
+              // each host's vitals row exists (created with the host); n is the hostname's number
+              h.createUpdate(
+                      """
+                      UPDATE host_vitals v
+                         SET cpu_percent = CASE WHEN n % 50 = 0 THEN NULL ELSE (power(random(), 3) * 100)::real END,
+                             memory_percent = CASE WHEN n % 50 = 0 THEN NULL ELSE (power(random(), 2) * 100)::real END,
+                             disk_percent = CASE WHEN n % 50 = 0 THEN NULL ELSE (power(random(), 2) * 100)::real END,
+                             uptime_seconds = (random() * 9000000)::bigint,
+                             last_seen = CASE WHEN n % 100 = 1 THEN NULL
+                                  WHEN n % 100 < 90 THEN now() - make_interval(secs => random() * 60)
+                                  ELSE now() - make_interval(secs => 600 + random() * 86400) END
+                        FROM (SELECT id, CAST(substring(hostname FROM '[0-9]+$') AS int) AS n
+                                FROM hosts WHERE org_id = :org) numbered
+                       WHERE v.host_id = numbered.id
+                      """)
+                  .bind("org", org)
+                  .execute();
+              h.execute("VACUUM ANALYZE host_vitals");
               h.execute("VACUUM ANALYZE hosts");
             });
   }

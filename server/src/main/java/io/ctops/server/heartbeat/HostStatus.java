@@ -125,10 +125,12 @@ final class HostStatus implements AutoCloseable {
             .mapTo(String.class)
             .findOne();
     handle
-        .createUpdate(
-            "UPDATE hosts SET status = 'online', stream_id = :stream, last_seen = now()"
-                + " WHERE id = :id")
+        .createUpdate("UPDATE hosts SET status = 'online', stream_id = :stream WHERE id = :id")
         .bind("stream", streamId)
+        .bind("id", hostId)
+        .execute();
+    handle
+        .createUpdate("UPDATE host_vitals SET last_seen = now() WHERE host_id = :id")
         .bind("id", hostId)
         .execute();
     handle

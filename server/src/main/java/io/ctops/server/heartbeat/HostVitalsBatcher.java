@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -13,20 +14,24 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A heartbeat touches memory, not the database: each host's latest vitals wait here and are written
- * for all hosts at once every flush interval, with one {@code UPDATE ... FROM unnest(...)}. A host
- * that the sweeper marked offline while its stream stayed open comes back online in the same
- * transaction, with a status-history row; vitals flushed after their stream closed (which clears
- * {@code stream_id}) never bring a host back online. If the database is down the vitals stay and
- * the next flush writes the newest.
+ * every flush interval into {@code host_vitals}, {@link #CHUNK} hosts per {@code UPDATE ... FROM
+ * unnest(...)} and transaction. A host that the sweeper marked offline while its stream stayed open
+ * comes back online in the same transaction, with a status-history row; vitals flushed after their
+ * stream closed (which clears {@code stream_id}) never bring a host back online. If the database is
+ * down the vitals stay and the next flush writes the newest.
  */
 final class HostVitalsBatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HostVitalsBatcher.class);
+
+  /** Hosts written per transaction: a flush after an outage never becomes one huge statement. */
+  static final int CHUNK = 2_000;
 
   private final Jdbi jdbi;
   private final Clock clock;
@@ -72,71 +77,84 @@ final class HostVitalsBatcher implements AutoCloseable {
     }
   }
 
-  /** Writes what has arrived since the last flush. */
+  /** Writes what has arrived since the last flush, in chunks of {@link #CHUNK} hosts. */
   void flush() {
     if (latest.isEmpty()) {
       return;
     }
-    List<HostVitals> batch = new ArrayList<>(latest.values());
+    List<HostVitals> all = new ArrayList<>(latest.values());
+    // Ordered by host so that two writers of the same rows always lock them in the same order.
+    all.sort(Comparator.comparing(HostVitals::hostId));
     long started = System.nanoTime();
-    UUID[] ids = batch.stream().map(HostVitals::hostId).toArray(UUID[]::new);
-    jdbi.useTransaction(
-        handle -> {
-          List<UUID> backOnline =
-              handle
-                  .createQuery(
-                      """
-                      UPDATE hosts SET status = 'online'
-                      WHERE id = ANY(:ids) AND status IN ('offline', 'unknown')
-                        AND stream_id IS NOT NULL
-                        AND deleted_at IS NULL AND agent_id IS NOT NULL
-                      RETURNING agent_id
-                      """)
-                  .bind("ids", ids)
-                  .mapTo(UUID.class)
-                  .list();
-          for (UUID agentId : backOnline) {
-            handle
-                .createUpdate(
-                    "UPDATE agents SET status = 'active' WHERE id = :id AND status = 'offline'")
-                .bind("id", agentId)
-                .execute();
-            AgentHistory.record(handle, agentId, "online", "heartbeat received", clock);
-          }
-          handle
-              .createUpdate(
-                  """
-                  UPDATE hosts h
-                  SET cpu_percent = u.cpu, memory_percent = u.memory, disk_percent = u.disk,
-                      uptime_seconds = u.uptime, last_seen = to_timestamp(u.seen),
-                      heartbeat_interval_seconds = u.interval_seconds,
-                      os_version = coalesce(nullif(u.os_version, ''), h.os_version)
-                  FROM unnest(CAST(:ids AS uuid[]), CAST(:cpu AS real[]), CAST(:memory AS real[]),
-                              CAST(:disk AS real[]), CAST(:uptime AS bigint[]),
-                              CAST(:seen AS float8[]), CAST(:intervals AS int[]),
-                              CAST(:osVersions AS text[]))
-                       AS u(id, cpu, memory, disk, uptime, seen, interval_seconds, os_version)
-                  WHERE h.id = u.id
-                  """)
-              .bind("ids", ids)
-              .bind("cpu", floats(batch, HostVitals::cpuPercent))
-              .bind("memory", floats(batch, HostVitals::memoryPercent))
-              .bind("disk", floats(batch, HostVitals::diskPercent))
-              .bind("uptime", batch.stream().map(HostVitals::uptimeSeconds).toArray(Long[]::new))
-              .bind(
-                  "seen",
-                  batch.stream()
-                      .map(v -> v.seenAt().toEpochMilli() / 1000.0)
-                      .toArray(Double[]::new))
-              .bind(
-                  "intervals",
-                  batch.stream().map(HostVitals::heartbeatIntervalSeconds).toArray(Integer[]::new))
-              .bind("osVersions", batch.stream().map(HostVitals::osVersion).toArray(String[]::new))
-              .execute();
-        });
-    // Drop what was written, unless a newer heartbeat replaced it meanwhile.
-    batch.forEach(vitals -> latest.remove(vitals.hostId(), vitals));
+    for (int from = 0; from < all.size(); from += CHUNK) {
+      List<HostVitals> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
+      jdbi.useTransaction(handle -> write(handle, chunk));
+      // Drop what was written, unless a newer heartbeat replaced it meanwhile.
+      chunk.forEach(vitals -> latest.remove(vitals.hostId(), vitals));
+    }
     flushLatency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+  }
+
+  private void write(Handle handle, List<HostVitals> batch) {
+    UUID[] ids = batch.stream().map(HostVitals::hostId).toArray(UUID[]::new);
+    List<UUID> backOnline =
+        handle
+            .createQuery(
+                """
+                UPDATE hosts SET status = 'online'
+                WHERE id = ANY(:ids) AND status IN ('offline', 'unknown')
+                  AND stream_id IS NOT NULL
+                  AND deleted_at IS NULL AND agent_id IS NOT NULL
+                RETURNING agent_id
+                """)
+            .bind("ids", ids)
+            .mapTo(UUID.class)
+            .list();
+    for (UUID agentId : backOnline) {
+      handle
+          .createUpdate("UPDATE agents SET status = 'active' WHERE id = :id AND status = 'offline'")
+          .bind("id", agentId)
+          .execute();
+      AgentHistory.record(handle, agentId, "online", "heartbeat received", clock);
+    }
+    // The host row itself is written only when the OS version reported actually changed. Rows of
+    // hosts are locked before rows of host_vitals, here and everywhere else.
+    handle
+        .createUpdate(
+            """
+            UPDATE hosts h SET os_version = u.os_version
+            FROM unnest(CAST(:ids AS uuid[]), CAST(:osVersions AS text[])) AS u(id, os_version)
+            WHERE h.id = u.id AND u.os_version <> ''
+              AND h.os_version IS DISTINCT FROM u.os_version
+            """)
+        .bind("ids", ids)
+        .bind("osVersions", batch.stream().map(HostVitals::osVersion).toArray(String[]::new))
+        .execute();
+    handle
+        .createUpdate(
+            """
+            UPDATE host_vitals v
+            SET cpu_percent = u.cpu, memory_percent = u.memory, disk_percent = u.disk,
+                uptime_seconds = u.uptime, last_seen = to_timestamp(u.seen),
+                heartbeat_interval_seconds = u.interval_seconds
+            FROM unnest(CAST(:ids AS uuid[]), CAST(:cpu AS real[]), CAST(:memory AS real[]),
+                        CAST(:disk AS real[]), CAST(:uptime AS bigint[]),
+                        CAST(:seen AS float8[]), CAST(:intervals AS int[]))
+                 AS u(id, cpu, memory, disk, uptime, seen, interval_seconds)
+            WHERE v.host_id = u.id
+            """)
+        .bind("ids", ids)
+        .bind("cpu", floats(batch, HostVitals::cpuPercent))
+        .bind("memory", floats(batch, HostVitals::memoryPercent))
+        .bind("disk", floats(batch, HostVitals::diskPercent))
+        .bind("uptime", batch.stream().map(HostVitals::uptimeSeconds).toArray(Long[]::new))
+        .bind(
+            "seen",
+            batch.stream().map(v -> v.seenAt().toEpochMilli() / 1000.0).toArray(Double[]::new))
+        .bind(
+            "intervals",
+            batch.stream().map(HostVitals::heartbeatIntervalSeconds).toArray(Integer[]::new))
+        .execute();
   }
 
   private static Float[] floats(

@@ -35,17 +35,19 @@ public final class StaleHostSweeper {
                   handle
                       .createQuery(
                           """
-                          UPDATE hosts SET status = 'offline'
-                          WHERE id IN (
-                              SELECT id FROM hosts
-                               WHERE status = 'online'
-                                 AND last_seen
-                                     < now() - make_interval(secs => 2 * heartbeat_interval_seconds)
+                          UPDATE hosts h SET status = 'offline'
+                          FROM (
+                              SELECT v.host_id, v.heartbeat_interval_seconds
+                                FROM host_vitals v JOIN hosts s ON s.id = v.host_id
+                               WHERE s.status = 'online'
+                                 AND v.last_seen
+                                     < now() - make_interval(secs => 2 * v.heartbeat_interval_seconds)
                                  -- a row locked right now is being written by a heartbeat: it is
                                  -- not stale, and waiting for it would queue behind the vitals
                                  -- flush (and it behind us) with 100,000 hosts
-                                 FOR UPDATE SKIP LOCKED)
-                          RETURNING agent_id, heartbeat_interval_seconds
+                                 FOR UPDATE OF v, s SKIP LOCKED) stale
+                          WHERE h.id = stale.host_id
+                          RETURNING h.agent_id, stale.heartbeat_interval_seconds
                           """)
                       .map((rs, ctx) -> new Stale(rs.getObject(1, UUID.class), rs.getInt(2)))
                       .list();

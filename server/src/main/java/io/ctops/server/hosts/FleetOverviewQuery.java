@@ -68,18 +68,19 @@ public final class FleetOverviewQuery {
                   .bind("org", orgId)
                   .map((rs, ctx) -> new Group(rs.getString(1), rs.getString(2), rs.getLong(3)))
                   .list();
-          // hotspots count online hosts only: an offline host's last vitals are not current
-          // each count matches one partial index of hot hosts (V3__web.sql)
+          // hotspots count online hosts only: an offline host's last vitals are not current.
+          // Each count reads the hot end of one vital's index (V5__host_vitals.sql).
           Map<String, Object> hot =
               handle
                   .createQuery(
                       """
-                      SELECT (SELECT count(*) FROM hosts WHERE org_id = :org AND deleted_at IS NULL
-                                 AND status = 'online' AND cpu_percent >= 80) AS cpu,
-                             (SELECT count(*) FROM hosts WHERE org_id = :org AND deleted_at IS NULL
-                                 AND status = 'online' AND memory_percent >= 80) AS memory,
-                             (SELECT count(*) FROM hosts WHERE org_id = :org AND deleted_at IS NULL
-                                 AND status = 'online' AND disk_percent >= 80) AS disk
+                      SELECT count(*) FILTER (WHERE v.cpu_percent >= 80) AS cpu,
+                             count(*) FILTER (WHERE v.memory_percent >= 80) AS memory,
+                             count(*) FILTER (WHERE v.disk_percent >= 80) AS disk
+                        FROM host_vitals v JOIN hosts h ON h.id = v.host_id
+                       WHERE v.org_id = :org AND h.deleted_at IS NULL AND h.status = 'online'
+                         AND (v.cpu_percent >= 80 OR v.memory_percent >= 80
+                              OR v.disk_percent >= 80)
                       """)
                   .bind("org", orgId)
                   .mapToMap()
@@ -88,10 +89,10 @@ public final class FleetOverviewQuery {
               handle
                   .createQuery(
                       """
-                      SELECT count(*) FROM hosts
-                       WHERE org_id = :org AND deleted_at IS NULL
-                         AND status IN ('online', 'offline', 'unknown')
-                         AND (last_seen IS NULL OR last_seen < :staleBefore)
+                      SELECT count(*) FROM hosts h JOIN host_vitals v ON v.host_id = h.id
+                       WHERE h.org_id = :org AND h.deleted_at IS NULL
+                         AND h.status IN ('online', 'offline', 'unknown')
+                         AND (v.last_seen IS NULL OR v.last_seen < :staleBefore)
                       """)
                   .bind("org", orgId)
                   .bind("staleBefore", java.sql.Timestamp.from(clock.instant().minus(STALE_AFTER)))

@@ -64,10 +64,10 @@ public record HostListParams(
   public enum Sort {
     HOSTNAME("hostname", "lower(h.hostname)"),
     OS("os", "h.os"),
-    CPU("cpu", "h.cpu_percent"),
-    MEMORY("memory", "h.memory_percent"),
-    DISK("disk", "h.disk_percent"),
-    LAST_SEEN("last_seen", "h.last_seen"),
+    CPU("cpu", "v.cpu_percent"),
+    MEMORY("memory", "v.memory_percent"),
+    DISK("disk", "v.disk_percent"),
+    LAST_SEEN("last_seen", "v.last_seen"),
     STATUS(
         "status",
         "CASE h.status WHEN 'online' THEN 0 WHEN 'offline' THEN 1 WHEN 'unknown' THEN 2"

@@ -38,6 +38,10 @@ public final class HostListQuery {
     }
   }
 
+  /** Hosts with their vitals; joining on the org too lets a vital's index lead with the org. */
+  private static final String WITH_VITALS =
+      " FROM hosts h JOIN host_vitals v ON v.host_id = h.id AND v.org_id = h.org_id";
+
   private static final String WHERE =
       """
        WHERE h.org_id = :org
@@ -71,9 +75,10 @@ public final class HostListQuery {
                               + ") ids)"
                               + """
                                SELECT h.id, h.hostname, h.display_name, h.os, h.os_version,
-                                      CAST(h.ip_addresses AS text[]) AS ips, h.cpu_percent,
-                                      h.memory_percent, h.disk_percent, h.last_seen, h.status
+                                      CAST(h.ip_addresses AS text[]) AS ips, v.cpu_percent,
+                                      v.memory_percent, v.disk_percent, v.last_seen, h.status
                                  FROM page JOIN hosts h ON h.id = page.id
+                                 JOIN host_vitals v ON v.host_id = h.id
                                 ORDER BY page.n
                               """),
                       orgId,
@@ -89,29 +94,37 @@ public final class HostListQuery {
   }
 
   /**
-   * The ids of one page, in order. Every order has a matching index (V3__web.sql). A vital sorted
-   * descending with NULLs last reads its ascending index backwards for the hosts that have the
-   * value, then the hosts without it.
+   * The ids of one page, in order. Every order has a matching index (V3__web.sql, the vitals' in
+   * V5__host_vitals.sql). A vital sorted descending with NULLs last reads its ascending index
+   * backwards for the hosts that have the value, then the hosts without it.
    */
   static String pageIds(HostListParams params) {
     String dir = params.descending() ? "DESC" : "ASC";
     HostListParams.Sort sort = params.sort();
     return switch (sort) {
-      case HOSTNAME -> select("lower(h.hostname) " + dir + ", h.id " + dir);
-      case STATUS -> select(sort.sql + " " + dir + ", lower(h.hostname) " + dir + ", h.id " + dir);
-      case OS -> select("h.os " + dir + " NULLS LAST, lower(h.hostname) " + dir + ", h.id " + dir);
+      case HOSTNAME -> select(" FROM hosts h", "lower(h.hostname) " + dir + ", h.id " + dir);
+      case STATUS ->
+          select(
+              " FROM hosts h",
+              sort.sql + " " + dir + ", lower(h.hostname) " + dir + ", h.id " + dir);
+      case OS ->
+          select(
+              " FROM hosts h",
+              "h.os " + dir + " NULLS LAST, lower(h.hostname) " + dir + ", h.id " + dir);
       case CPU, MEMORY, DISK, LAST_SEEN ->
           params.descending()
               ? "SELECT u.id FROM ((SELECT h.id, 0 AS part, "
                   + sort.sql
-                  + " AS sort_key FROM hosts h"
+                  + " AS sort_key"
+                  + WITH_VITALS
                   + WHERE
                   + " AND "
                   + sort.sql
                   + " IS NOT NULL ORDER BY "
                   + sort.sql
                   + " DESC, h.id DESC LIMIT :window)"
-                  + " UNION ALL (SELECT h.id, 1 AS part, NULL AS sort_key FROM hosts h"
+                  + " UNION ALL (SELECT h.id, 1 AS part, NULL AS sort_key"
+                  + WITH_VITALS
                   + WHERE
                   + " AND "
                   + sort.sql
@@ -119,16 +132,12 @@ public final class HostListQuery {
                   + sort.sql
                   + " DESC, h.id DESC LIMIT :window)) u"
                   + " ORDER BY u.part, u.sort_key DESC, u.id DESC LIMIT :limit OFFSET :offset"
-              : select(sort.sql + " ASC NULLS LAST, h.id ASC");
+              : select(WITH_VITALS, sort.sql + " ASC NULLS LAST, h.id ASC");
     };
   }
 
-  private static String select(String order) {
-    return "SELECT h.id FROM hosts h"
-        + WHERE
-        + " ORDER BY "
-        + order
-        + " LIMIT :limit OFFSET :offset";
+  private static String select(String from, String order) {
+    return "SELECT h.id" + from + WHERE + " ORDER BY " + order + " LIMIT :limit OFFSET :offset";
   }
 
   private static Query bind(Query query, UUID orgId, HostListParams params) {

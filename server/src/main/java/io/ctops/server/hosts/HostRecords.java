@@ -31,11 +31,12 @@ public final class HostRecords {
                     """
                     SELECT h.id, h.org_id, h.hostname, h.display_name,
                            CAST(h.ip_addresses AS text[]) AS ips, h.os, h.os_version, h.arch,
-                           h.first_seen, h.last_seen, h.status, h.cpu_percent, h.memory_percent,
-                           h.disk_percent, h.uptime_seconds, h.heartbeat_interval_seconds,
+                           h.first_seen, v.last_seen, h.status, v.cpu_percent, v.memory_percent,
+                           v.disk_percent, v.uptime_seconds, v.heartbeat_interval_seconds,
                            a.id AS agent_id, a.version, a.status AS agent_status, a.approved_at,
                            h.deleted_at
-                      FROM hosts h LEFT JOIN agents a ON a.id = h.agent_id
+                      FROM hosts h JOIN host_vitals v ON v.host_id = h.id
+                      LEFT JOIN agents a ON a.id = h.agent_id
                      WHERE h.id = :id AND h.org_id = :org
                     """)
                 .bind("id", hostId)

@@ -35,13 +35,13 @@ class HostVitalsBatcherTest {
       assertThat(
               Sql.string(
                   database.jdbi(),
-                  "SELECT status || ' ' || cpu_percent FROM hosts WHERE hostname = 'swept'"))
+                  "SELECT status || ' ' || cpu_percent FROM hosts JOIN host_vitals ON host_id = id WHERE hostname = 'swept'"))
           .as("the sweeper marked it offline but its stream is open: back online, newest vitals")
           .isEqualTo("online 20");
       assertThat(
               Sql.string(
                   database.jdbi(),
-                  "SELECT status || ' ' || cpu_percent FROM hosts WHERE hostname = 'closed'"))
+                  "SELECT status || ' ' || cpu_percent FROM hosts JOIN host_vitals ON host_id = id WHERE hostname = 'closed'"))
           .as("its stream closed before the flush: vitals written, still offline")
           .isEqualTo("offline 30");
       assertThat(
@@ -49,6 +49,53 @@ class HostVitalsBatcherTest {
                   database.jdbi(),
                   "SELECT count(*) FROM agent_status_history WHERE reason = 'heartbeat received'"))
           .isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aLargeFlushIsWrittenInChunksAndLeavesTheHostRowsAlone() {
+    try (Database database = Database.connect(TestPostgres.migratedDatabase(), "test", List.of());
+        HostVitalsBatcher batcher =
+            new HostVitalsBatcher(
+                database.jdbi(),
+                Clock.systemUTC(),
+                Duration.ofHours(1),
+                new SimpleMeterRegistry())) {
+      int hosts = HostVitalsBatcher.CHUNK * 2 + 17;
+      List<UUID> ids =
+          database
+              .jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery(
+                              "INSERT INTO hosts (org_id, hostname, os_version, status)"
+                                  + " SELECT o.id, 'bulk-' || n, 'Debian 12', 'online'"
+                                  + " FROM organisations o, generate_series(1, :n) AS n"
+                                  + " RETURNING id")
+                          .bind("n", hosts)
+                          .mapTo(UUID.class)
+                          .list());
+      String rowVersions = "SELECT string_agg(xmin::text, ',' ORDER BY id) FROM hosts";
+      String before = Sql.string(database.jdbi(), rowVersions);
+
+      ids.forEach(id -> batcher.offer(vitals(id, 42)));
+      batcher.flush();
+
+      assertThat(
+              Sql.number(
+                  database.jdbi(),
+                  "SELECT count(*) FROM host_vitals WHERE cpu_percent = 42 AND last_seen IS NOT NULL"))
+          .isEqualTo(hosts);
+      assertThat(Sql.string(database.jdbi(), rowVersions))
+          .as("same OS version: no host row was rewritten")
+          .isEqualTo(before);
+
+      batcher.offer(new HostVitals(ids.get(0), 1, 2, 3, 4, "Debian 13", 30, Instant.now()));
+      batcher.flush();
+      assertThat(
+              Sql.string(
+                  database.jdbi(), "SELECT os_version FROM hosts WHERE id = '" + ids.get(0) + "'"))
+          .isEqualTo("Debian 13");
     }
   }
 

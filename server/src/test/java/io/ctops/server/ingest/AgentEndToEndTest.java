@@ -45,7 +45,7 @@ class AgentEndToEndTest {
         .until(() -> ingest.count("SELECT count(*) FROM host_metrics") >= 2);
     assertThat(
             ingest.string(
-                "SELECT (cpu_percent IS NOT NULL AND memory_percent > 0 AND disk_percent > 0 AND uptime_seconds > 0)::text FROM hosts"))
+                "SELECT (cpu_percent IS NOT NULL AND memory_percent > 0 AND disk_percent > 0 AND uptime_seconds > 0)::text FROM host_vitals"))
         .isEqualTo("true");
     assertThat(ingest.string("SELECT os FROM hosts")).isEqualTo("linux");
     assertThat(Files.exists(dir.resolve("data/agent_key.pem"))).isTrue();

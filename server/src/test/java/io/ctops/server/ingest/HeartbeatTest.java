@@ -58,7 +58,7 @@ class HeartbeatTest {
               () ->
                   assertThat(
                           ingest.string(
-                              "SELECT status || ' ' || cpu_percent || ' ' || memory_percent || ' ' || disk_percent || ' ' || uptime_seconds FROM hosts"))
+                              "SELECT status || ' ' || cpu_percent || ' ' || memory_percent || ' ' || disk_percent || ' ' || uptime_seconds FROM hosts JOIN host_vitals ON host_id = id"))
                       .isEqualTo("online 12.5 40 70 1000"));
       assertThat(ingest.string("SELECT status FROM agents")).isEqualTo("active");
       // Closing right after a heartbeat leaves its vitals waiting for the next flush.
@@ -258,7 +258,9 @@ class HeartbeatTest {
           .atMost(Duration.ofSeconds(5))
           .until(
               () ->
-                  ingest.string("SELECT heartbeat_interval_seconds::text FROM hosts").equals("1"));
+                  ingest
+                      .string("SELECT heartbeat_interval_seconds::text FROM host_vitals")
+                      .equals("1"));
 
       await()
           .atMost(Duration.ofSeconds(10))

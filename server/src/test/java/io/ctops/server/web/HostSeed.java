@@ -85,29 +85,38 @@ public final class HostSeed {
                     .mapTo(UUID.class)
                     .one();
           }
-          return h.createQuery(
+          UUID host =
+              h.createQuery(
+                      """
+                      INSERT INTO hosts (org_id, agent_id, hostname, display_name, os,
+                                         ip_addresses, status, deleted_at)
+                      VALUES (:org, :agent, :hostname, :display, :os, CAST(:ips AS inet[]),
+                              :status, :deleted)
+                      RETURNING id
+                      """)
+                  .bind("org", org)
+                  .bind("agent", agent)
+                  .bind("hostname", hostname)
+                  .bind("display", displayName)
+                  .bind("os", os)
+                  .bind("ips", ips)
+                  .bind("status", status)
+                  .bind("deleted", deleted ? Timestamp.from(Instant.now()) : null)
+                  .mapTo(UUID.class)
+                  .one();
+          h.createUpdate(
                   """
-                  INSERT INTO hosts (org_id, agent_id, hostname, display_name, os, ip_addresses,
-                                     cpu_percent, memory_percent, disk_percent, status, last_seen,
-                                     deleted_at)
-                  VALUES (:org, :agent, :hostname, :display, :os, CAST(:ips AS inet[]), :cpu, :memory,
-                          :disk, :status, :lastSeen, :deleted)
-                  RETURNING id
+                  UPDATE host_vitals SET cpu_percent = :cpu, memory_percent = :memory,
+                                         disk_percent = :disk, last_seen = :lastSeen
+                   WHERE host_id = :host
                   """)
-              .bind("org", org)
-              .bind("agent", agent)
-              .bind("hostname", hostname)
-              .bind("display", displayName)
-              .bind("os", os)
-              .bind("ips", ips)
               .bind("cpu", cpu)
               .bind("memory", memory)
               .bind("disk", disk)
-              .bind("status", status)
               .bind("lastSeen", lastSeen == null ? null : Timestamp.from(lastSeen))
-              .bind("deleted", deleted ? Timestamp.from(Instant.now()) : null)
-              .mapTo(UUID.class)
-              .one();
+              .bind("host", host)
+              .execute();
+          return host;
         });
   }
 }

@@ -1,0 +1,64 @@
+-- A host's live vitals move out of hosts into a narrow table of their own.
+--
+-- Every heartbeat rewrites a host's vitals. While they lived in hosts, each of those updates
+-- rewrote the whole row and, because the host list's sort and hotspot indexes cover the vitals,
+-- added entries to all 21 of hosts' indexes, three trigram GIN indexes and the GIN index on IP
+-- addresses among them: at 65,000 agents one flush of vitals took minutes. Here an update touches
+-- a row of about 90 bytes and five B-tree indexes (the key and one sort index per vital), and
+-- hosts is only written when something about the host itself changes (status, names, addresses).
+CREATE TABLE host_vitals (
+    host_id                     uuid PRIMARY KEY REFERENCES hosts (id) ON DELETE CASCADE,
+    -- a copy of hosts.org_id (which never changes), so the sort indexes can lead with it
+    org_id                      uuid NOT NULL,
+    cpu_percent                 real CHECK (cpu_percent BETWEEN 0 AND 100),
+    memory_percent              real CHECK (memory_percent BETWEEN 0 AND 100),
+    disk_percent                real CHECK (disk_percent BETWEEN 0 AND 100),
+    uptime_seconds              bigint CHECK (uptime_seconds >= 0),
+    heartbeat_interval_seconds  integer NOT NULL DEFAULT 30 CHECK (heartbeat_interval_seconds > 0),
+    last_seen                   timestamptz
+);
+
+-- Every host has its vitals row from the moment it exists (empty until its first heartbeat), so
+-- readers join, and the host list can walk a vital's index in order and look each host up.
+CREATE FUNCTION host_vitals_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO host_vitals (host_id, org_id) VALUES (NEW.id, NEW.org_id);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER hosts_vitals_row AFTER INSERT ON hosts
+    FOR EACH ROW EXECUTE FUNCTION host_vitals_row();
+
+-- Hosts that registered before this migration keep what they last reported. (The trigger is
+-- created first, but only fires for new rows.)
+INSERT INTO host_vitals (host_id, org_id, cpu_percent, memory_percent, disk_percent,
+                         uptime_seconds, heartbeat_interval_seconds, last_seen)
+SELECT id, org_id, cpu_percent, memory_percent, disk_percent, uptime_seconds,
+       heartbeat_interval_seconds, last_seen
+  FROM hosts;
+
+-- The host list's order by a vital (HostListQuery): ascending, NULLs last; the descending order
+-- reads it backwards. Deleted hosts keep their row (the list of deleted hosts can be sorted too);
+-- the join to hosts filters them.
+CREATE INDEX host_vitals_org_cpu_idx ON host_vitals (org_id, cpu_percent, host_id);
+CREATE INDEX host_vitals_org_memory_idx ON host_vitals (org_id, memory_percent, host_id);
+CREATE INDEX host_vitals_org_disk_idx ON host_vitals (org_id, disk_percent, host_id);
+CREATE INDEX host_vitals_org_last_seen_idx ON host_vitals (org_id, last_seen, host_id);
+
+-- What hosts no longer needs: the vitals, their sort and hotspot indexes, and the index the
+-- stale-host sweeper read (it now reads host_vitals, which is small enough to scan).
+DROP INDEX hosts_org_cpu_idx;
+DROP INDEX hosts_org_memory_idx;
+DROP INDEX hosts_org_disk_idx;
+DROP INDEX hosts_org_last_seen_idx;
+DROP INDEX hosts_org_cpu_hot_idx;
+DROP INDEX hosts_org_memory_hot_idx;
+DROP INDEX hosts_org_disk_hot_idx;
+DROP INDEX hosts_online_last_seen_idx;
+ALTER TABLE hosts
+    DROP COLUMN cpu_percent,
+    DROP COLUMN memory_percent,
+    DROP COLUMN disk_percent,
+    DROP COLUMN uptime_seconds,
+    DROP COLUMN heartbeat_interval_seconds,
+    DROP COLUMN last_seen;
