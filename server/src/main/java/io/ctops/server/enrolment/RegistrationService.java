@@ -119,12 +119,15 @@ public final class RegistrationService {
       reason = ADOPTED_REASON;
     }
     AgentHistory.record(handle, agentId, status, reason, clock);
+    Registration outcome =
+        token.autoApprove()
+            ? active(handle, agentId, request, "registered and approved")
+            : new Registration.Pending(
+                agentId, "registered; waiting for an administrator to approve");
+    // Last, so that the token's row is locked only for this statement and the commit: with one
+    // token rolling out a whole fleet, every registration queues on that row.
     countUse(handle, token);
-    if (!token.autoApprove()) {
-      return new Registration.Pending(
-          agentId, "registered; waiting for an administrator to approve");
-    }
-    return active(handle, agentId, request, "registered and approved");
+    return outcome;
   }
 
   /**
