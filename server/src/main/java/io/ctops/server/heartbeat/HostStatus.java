@@ -22,13 +22,14 @@ import org.slf4j.LoggerFactory;
  * <p>Transitions are written by one thread, in arrival order, many per transaction: when a whole
  * fleet reconnects at once (an ingest restart), tens of thousands of streams open within seconds,
  * and one transaction each on the gRPC threads emptied the connection pool, so streams were refused
- * and their reconnects fed the storm. A batch that fails is retried one transition at a time, so
- * one bad row does not lose the others; a transition that still fails is logged, and the stale-host
- * sweep corrects the host.
+ * and their reconnects fed the storm. A batch is at most 100 transitions: its locks on the hosts'
+ * rows are held until it commits, which under load is a few statements' round trips per host. A
+ * batch that fails is retried one transition at a time, so one bad row does not lose the others; a
+ * transition that still fails is logged, and the stale-host sweep corrects the host.
  */
 final class HostStatus implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HostStatus.class);
-  private static final int BATCH = 1_000;
+  private static final int BATCH = 100;
 
   private final Jdbi jdbi;
   private final Clock clock;
@@ -120,7 +121,8 @@ final class HostStatus implements AutoCloseable {
       Handle handle, UUID agentId, UUID hostId, UUID streamId, String agentVersion) {
     Optional<String> before =
         handle
-            .createQuery("SELECT status FROM hosts WHERE id = :id FOR UPDATE")
+            // NO KEY: rows that only reference the host (its packages, scans) can still be added
+            .createQuery("SELECT status FROM hosts WHERE id = :id FOR NO KEY UPDATE")
             .bind("id", hostId)
             .mapTo(String.class)
             .findOne();
@@ -129,8 +131,13 @@ final class HostStatus implements AutoCloseable {
         .bind("stream", streamId)
         .bind("id", hostId)
         .execute();
+    // Seen now, so the sweeper does not take it for stale before its first vitals are written. If
+    // the vitals flush holds the row, it is writing a newer time anyway: never wait for it (this
+    // runs for many hosts per transaction, the flush for many hosts too, in another order).
     handle
-        .createUpdate("UPDATE host_vitals SET last_seen = now() WHERE host_id = :id")
+        .createUpdate(
+            "UPDATE host_vitals SET last_seen = now() WHERE host_id = (SELECT host_id FROM"
+                + " host_vitals WHERE host_id = :id FOR NO KEY UPDATE SKIP LOCKED)")
         .bind("id", hostId)
         .execute();
     handle

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -97,35 +98,52 @@ final class HostVitalsBatcher implements AutoCloseable {
 
   private void write(Handle handle, List<HostVitals> batch) {
     UUID[] ids = batch.stream().map(HostVitals::hostId).toArray(UUID[]::new);
+    // The flush never waits for a host's row: one locked right now is changing status (its stream
+    // opening or closing, the sweeper) in a transaction that may wait for rows this one holds. A
+    // host skipped here comes back online, or gets its new OS version, with its next heartbeat.
     List<UUID> backOnline =
         handle
             .createQuery(
                 """
                 UPDATE hosts SET status = 'online'
-                WHERE id = ANY(:ids) AND status IN ('offline', 'unknown')
-                  AND stream_id IS NOT NULL
-                  AND deleted_at IS NULL AND agent_id IS NOT NULL
+                WHERE id IN (
+                    SELECT id FROM hosts
+                     WHERE id = ANY(:ids) AND status IN ('offline', 'unknown')
+                       AND stream_id IS NOT NULL
+                       AND deleted_at IS NULL AND agent_id IS NOT NULL
+                     ORDER BY id
+                       FOR NO KEY UPDATE SKIP LOCKED)
                 RETURNING agent_id
                 """)
             .bind("ids", ids)
             .mapTo(UUID.class)
             .list();
-    for (UUID agentId : backOnline) {
+    if (!backOnline.isEmpty()) {
       handle
-          .createUpdate("UPDATE agents SET status = 'active' WHERE id = :id AND status = 'offline'")
-          .bind("id", agentId)
+          .createUpdate(
+              "UPDATE agents SET status = 'active' WHERE id = ANY(:ids) AND status = 'offline'")
+          .bind("ids", backOnline.toArray(UUID[]::new))
           .execute();
-      AgentHistory.record(handle, agentId, "online", "heartbeat received", clock);
+      AgentHistory.recordAll(
+          handle,
+          backOnline,
+          "online",
+          Collections.nCopies(backOnline.size(), "heartbeat received"),
+          clock);
     }
-    // The host row itself is written only when the OS version reported actually changed. Rows of
-    // hosts are locked before rows of host_vitals, here and everywhere else.
+    // The host row itself is written only when the OS version reported actually changed.
     handle
         .createUpdate(
             """
-            UPDATE hosts h SET os_version = u.os_version
-            FROM unnest(CAST(:ids AS uuid[]), CAST(:osVersions AS text[])) AS u(id, os_version)
-            WHERE h.id = u.id AND u.os_version <> ''
-              AND h.os_version IS DISTINCT FROM u.os_version
+            UPDATE hosts h SET os_version = changed.os_version
+            FROM (SELECT s.id, u.os_version
+                    FROM unnest(CAST(:ids AS uuid[]), CAST(:osVersions AS text[]))
+                         AS u(id, os_version)
+                    JOIN hosts s ON s.id = u.id
+                   WHERE u.os_version <> '' AND s.os_version IS DISTINCT FROM u.os_version
+                   ORDER BY s.id
+                     FOR NO KEY UPDATE OF s SKIP LOCKED) changed
+            WHERE h.id = changed.id
             """)
         .bind("ids", ids)
         .bind("osVersions", batch.stream().map(HostVitals::osVersion).toArray(String[]::new))

@@ -26,52 +26,68 @@ public final class StaleHostSweeper {
 
   private record Stale(UUID agentId, int intervalSeconds) {}
 
+  /** Hosts marked offline per transaction, so that their rows are not held for long. */
+  static final int BATCH = 1_000;
+
   /** Returns how many hosts went offline. */
   public int sweep() {
-    List<Stale> stale =
-        jdbi.inTransaction(
-            handle -> {
-              List<Stale> rows =
-                  handle
-                      .createQuery(
-                          """
-                          UPDATE hosts h SET status = 'offline'
-                          FROM (
-                              SELECT v.host_id, v.heartbeat_interval_seconds
-                                FROM host_vitals v JOIN hosts s ON s.id = v.host_id
-                               WHERE s.status = 'online'
-                                 AND v.last_seen
-                                     < now() - make_interval(secs => 2 * v.heartbeat_interval_seconds)
-                                 -- a row locked right now is being written by a heartbeat: it is
-                                 -- not stale, and waiting for it would queue behind the vitals
-                                 -- flush (and it behind us) with 100,000 hosts
-                                 FOR UPDATE OF v, s SKIP LOCKED) stale
-                          WHERE h.id = stale.host_id
-                          RETURNING h.agent_id, stale.heartbeat_interval_seconds
-                          """)
-                      .map((rs, ctx) -> new Stale(rs.getObject(1, UUID.class), rs.getInt(2)))
-                      .list();
-              for (Stale row : rows) {
-                if (row.agentId() == null) {
-                  continue;
-                }
-                handle
-                    .createUpdate(
-                        "UPDATE agents SET status = 'offline' WHERE id = :id AND status = 'active'")
-                    .bind("id", row.agentId())
-                    .execute();
-                AgentHistory.record(
-                    handle,
-                    row.agentId(),
-                    "offline",
-                    "no heartbeat within 2x the interval (" + 2 * row.intervalSeconds() + " s)",
-                    clock);
-              }
-              return rows;
-            });
-    if (!stale.isEmpty()) {
-      log.info("event=hosts_marked_offline count={}", stale.size());
+    int total = 0;
+    int marked;
+    do {
+      marked = sweepBatch();
+      total += marked;
+    } while (marked == BATCH);
+    if (total > 0) {
+      log.info("event=hosts_marked_offline count={}", total);
     }
-    return stale.size();
+    return total;
+  }
+
+  private int sweepBatch() {
+    return jdbi.inTransaction(
+        handle -> {
+          List<Stale> rows =
+              handle
+                  .createQuery(
+                      """
+                      UPDATE hosts h SET status = 'offline'
+                      FROM (
+                          SELECT v.host_id, v.heartbeat_interval_seconds
+                            FROM host_vitals v JOIN hosts s ON s.id = v.host_id
+                           WHERE s.status = 'online'
+                             AND v.last_seen
+                                 < now() - make_interval(secs => 2 * v.heartbeat_interval_seconds)
+                           LIMIT :batch
+                             -- a row locked right now is being written by a heartbeat or a
+                             -- stream's transition: it is not stale, and waiting for it would
+                             -- queue behind the vitals flush (and it behind us)
+                             FOR NO KEY UPDATE OF v, s SKIP LOCKED) stale
+                      WHERE h.id = stale.host_id
+                      RETURNING h.agent_id, stale.heartbeat_interval_seconds
+                      """)
+                  .bind("batch", BATCH)
+                  .map((rs, ctx) -> new Stale(rs.getObject(1, UUID.class), rs.getInt(2)))
+                  .list();
+          List<Stale> withAgent = rows.stream().filter(row -> row.agentId() != null).toList();
+          List<UUID> agents = withAgent.stream().map(Stale::agentId).toList();
+          handle
+              .createUpdate(
+                  "UPDATE agents SET status = 'offline' WHERE id = ANY(:ids) AND status = 'active'")
+              .bind("ids", agents.toArray(UUID[]::new))
+              .execute();
+          AgentHistory.recordAll(
+              handle,
+              agents,
+              "offline",
+              withAgent.stream()
+                  .map(
+                      row ->
+                          "no heartbeat within 2x the interval ("
+                              + 2 * row.intervalSeconds()
+                              + " s)")
+                  .toList(),
+              clock);
+          return rows.size();
+        });
   }
 }

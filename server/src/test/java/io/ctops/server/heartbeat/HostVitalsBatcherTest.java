@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class HostVitalsBatcherTest {
@@ -96,6 +98,37 @@ class HostVitalsBatcherTest {
               Sql.string(
                   database.jdbi(), "SELECT os_version FROM hosts WHERE id = '" + ids.get(0) + "'"))
           .isEqualTo("Debian 13");
+    }
+  }
+
+  @Test
+  void aFlushDoesNotWaitForAHostRowThatAStatusChangeHolds() throws Exception {
+    try (Database database = Database.connect(TestPostgres.migratedDatabase(), "test", List.of());
+        HostVitalsBatcher batcher =
+            new HostVitalsBatcher(
+                database.jdbi(),
+                Clock.systemUTC(),
+                Duration.ofHours(1),
+                new SimpleMeterRegistry())) {
+      UUID busy = host(database, "busy", true);
+      String state =
+          "SELECT status || ' ' || cpu_percent FROM hosts JOIN host_vitals ON host_id = id";
+      database
+          .jdbi()
+          .useTransaction(
+              statusWriter -> {
+                // a stream's transition holding the host's row until it commits
+                statusWriter.execute("SELECT 1 FROM hosts FOR NO KEY UPDATE");
+                batcher.offer(vitals(busy, 10));
+                // another thread, so another connection (Jdbi reuses this thread's handle)
+                CompletableFuture.runAsync(batcher::flush).get(10, TimeUnit.SECONDS);
+                assertThat(Sql.string(database.jdbi(), state))
+                    .as("vitals written without waiting; the status change is left to its owner")
+                    .isEqualTo("offline 10");
+              });
+      batcher.offer(vitals(busy, 11));
+      batcher.flush();
+      assertThat(Sql.string(database.jdbi(), state)).isEqualTo("online 11");
     }
   }
 
