@@ -3,8 +3,10 @@ package io.ctops.server.heartbeat;
 import io.ctops.server.enrolment.AgentHistory;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -22,14 +24,15 @@ import org.slf4j.LoggerFactory;
  * <p>Transitions are written by one thread, in arrival order, many per transaction: when a whole
  * fleet reconnects at once (an ingest restart), tens of thousands of streams open within seconds,
  * and one transaction each on the gRPC threads emptied the connection pool, so streams were refused
- * and their reconnects fed the storm. A batch is at most 100 transitions: its locks on the hosts'
- * rows are held until it commits, which under load is a few statements' round trips per host. A
- * batch that fails is retried one transition at a time, so one bad row does not lose the others; a
- * transition that still fails is logged, and the stale-host sweep corrects the host.
+ * and their reconnects fed the storm. A batch is written with a few statements per kind of
+ * transition, not per host, so its locks on the hosts' rows are held briefly (with statements per
+ * host, they once kept the vitals flush waiting for over a minute at 60,000 agents). A batch that
+ * fails is retried one transition at a time, so one bad row does not lose the others; a transition
+ * that still fails is logged, and the stale-host sweep corrects the host.
  */
 final class HostStatus implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HostStatus.class);
-  private static final int BATCH = 100;
+  private static final int BATCH = 1_000;
 
   private final Jdbi jdbi;
   private final Clock clock;
@@ -37,7 +40,9 @@ final class HostStatus implements AutoCloseable {
   private final Thread writer;
   private volatile boolean running = true;
 
-  private sealed interface Transition {}
+  private sealed interface Transition {
+    UUID hostId();
+  }
 
   private record Opened(UUID agentId, UUID hostId, UUID streamId, String agentVersion)
       implements Transition {}
@@ -92,7 +97,7 @@ final class HostStatus implements AutoCloseable {
 
   private void write(List<Transition> batch) {
     try {
-      jdbi.useTransaction(handle -> batch.forEach(t -> apply(handle, t)));
+      jdbi.useTransaction(handle -> applyInOrder(handle, batch));
     } catch (org.jdbi.v3.core.ConnectionException databaseDown) {
       // Nothing to retry against; the stale-host sweep sets things right once it is back.
       log.warn(
@@ -102,7 +107,7 @@ final class HostStatus implements AutoCloseable {
     } catch (RuntimeException batchFailed) {
       for (Transition t : batch) {
         try {
-          jdbi.useTransaction(handle -> apply(handle, t));
+          jdbi.useTransaction(handle -> apply(handle, List.of(t)));
         } catch (RuntimeException e) {
           log.warn("event=host_status_not_recorded transition={} error={}", t, e.toString());
         }
@@ -110,66 +115,126 @@ final class HostStatus implements AutoCloseable {
     }
   }
 
-  private void apply(Handle handle, Transition transition) {
-    switch (transition) {
-      case Opened o -> opened(handle, o.agentId(), o.hostId(), o.streamId(), o.agentVersion());
-      case Closed c -> closed(handle, c.agentId(), c.hostId(), c.streamId(), c.reason());
+  /**
+   * Applies the batch as runs of transitions of distinct hosts: within a run their order does not
+   * matter, so each run takes a few statements however long it is; a host's second transition
+   * starts the next run.
+   */
+  private void applyInOrder(Handle handle, List<Transition> batch) {
+    List<Transition> run = new ArrayList<>();
+    Set<UUID> hosts = new HashSet<>();
+    for (Transition transition : batch) {
+      if (!hosts.add(transition.hostId())) {
+        apply(handle, run);
+        run.clear();
+        hosts.clear();
+        hosts.add(transition.hostId());
+      }
+      run.add(transition);
+    }
+    apply(handle, run);
+  }
+
+  /** Transitions of distinct hosts. */
+  private void apply(Handle handle, List<Transition> run) {
+    List<Opened> opened = new ArrayList<>();
+    List<Closed> closed = new ArrayList<>();
+    for (Transition transition : run) {
+      switch (transition) {
+        case Opened o -> opened.add(o);
+        case Closed c -> closed.add(c);
+      }
+    }
+    if (!opened.isEmpty()) {
+      opened(handle, opened);
+    }
+    if (!closed.isEmpty()) {
+      closed(handle, closed);
     }
   }
 
-  private void opened(
-      Handle handle, UUID agentId, UUID hostId, UUID streamId, String agentVersion) {
-    Optional<String> before =
-        handle
-            // NO KEY: rows that only reference the host (its packages, scans) can still be added
-            .createQuery("SELECT status FROM hosts WHERE id = :id FOR NO KEY UPDATE")
-            .bind("id", hostId)
-            .mapTo(String.class)
-            .findOne();
-    handle
-        .createUpdate("UPDATE hosts SET status = 'online', stream_id = :stream WHERE id = :id")
-        .bind("stream", streamId)
-        .bind("id", hostId)
-        .execute();
-    // Seen now, so the sweeper does not take it for stale before its first vitals are written. If
-    // the vitals flush holds the row, it is writing a newer time anyway: never wait for it (this
-    // runs for many hosts per transaction, the flush for many hosts too, in another order).
+  private void opened(Handle handle, List<Opened> opened) {
+    UUID[] hostIds = opened.stream().map(Opened::hostId).toArray(UUID[]::new);
+    Set<UUID> wereOnline =
+        new HashSet<>(
+            handle
+                // all of them locked, in id order as by every writer that waits for host rows; NO
+                // KEY: rows that only reference a host (its packages, scans) can still be added
+                .createQuery(
+                    "SELECT id FROM (SELECT id, status FROM hosts WHERE id = ANY(:ids) ORDER BY id"
+                        + " FOR NO KEY UPDATE) locked WHERE status = 'online'")
+                .bind("ids", hostIds)
+                .mapTo(UUID.class)
+                .list());
     handle
         .createUpdate(
-            "UPDATE host_vitals SET last_seen = now() WHERE host_id = (SELECT host_id FROM"
-                + " host_vitals WHERE host_id = :id FOR NO KEY UPDATE SKIP LOCKED)")
-        .bind("id", hostId)
+            "UPDATE hosts h SET status = 'online', stream_id = u.stream"
+                + " FROM unnest(CAST(:ids AS uuid[]), CAST(:streams AS uuid[])) AS u(id, stream)"
+                + " WHERE h.id = u.id")
+        .bind("ids", hostIds)
+        .bind("streams", opened.stream().map(Opened::streamId).toArray(UUID[]::new))
+        .execute();
+    // Seen now, so the sweeper does not take them for stale before their first vitals are written.
+    // A row the vitals flush holds is getting a newer time anyway: never wait for it.
+    handle
+        .createUpdate(
+            "UPDATE host_vitals SET last_seen = now() WHERE host_id IN (SELECT host_id FROM"
+                + " host_vitals WHERE host_id = ANY(:ids) FOR NO KEY UPDATE SKIP LOCKED)")
+        .bind("ids", hostIds)
         .execute();
     handle
         .createUpdate(
-            "UPDATE agents SET status = 'active',"
-                + " version = coalesce(nullif(:version, ''), version), updated_at = now()"
-                + " WHERE id = :id AND status IN ('active', 'offline')")
-        .bind("version", agentVersion)
-        .bind("id", agentId)
+            "UPDATE agents a SET status = 'active',"
+                + " version = coalesce(nullif(u.version, ''), a.version), updated_at = now()"
+                + " FROM unnest(CAST(:ids AS uuid[]), CAST(:versions AS text[])) AS u(id, version)"
+                + " WHERE a.id = u.id AND a.status IN ('active', 'offline')")
+        .bind("ids", opened.stream().map(Opened::agentId).toArray(UUID[]::new))
+        .bind("versions", opened.stream().map(Opened::agentVersion).toArray(String[]::new))
         .execute();
-    if (!before.equals(Optional.of("online"))) {
-      AgentHistory.record(handle, agentId, "online", "heartbeat stream opened", clock);
-    }
+    List<UUID> cameOnline =
+        opened.stream().filter(o -> !wereOnline.contains(o.hostId())).map(Opened::agentId).toList();
+    AgentHistory.recordAll(
+        handle,
+        cameOnline,
+        "online",
+        Collections.nCopies(cameOnline.size(), "heartbeat stream opened"),
+        clock);
   }
 
-  private void closed(Handle handle, UUID agentId, UUID hostId, UUID streamId, String reason) {
-    int changed =
-        handle
-            .createUpdate(
-                "UPDATE hosts SET status = 'offline', stream_id = NULL"
-                    + " WHERE id = :id AND stream_id = :stream AND status = 'online'")
-            .bind("id", hostId)
-            .bind("stream", streamId)
-            .execute();
-    if (changed > 0) {
-      handle
-          .createUpdate(
-              "UPDATE agents SET status = 'offline', updated_at = now()"
-                  + " WHERE id = :id AND status = 'active'")
-          .bind("id", agentId)
-          .execute();
-      AgentHistory.record(handle, agentId, "offline", reason, clock);
+  /** Marks hosts offline only while the closing stream still owns them. */
+  private void closed(Handle handle, List<Closed> closed) {
+    Set<UUID> wentOffline =
+        new HashSet<>(
+            handle
+                .createQuery(
+                    """
+                    UPDATE hosts h SET status = 'offline', stream_id = NULL
+                     WHERE h.id IN (
+                         SELECT s.id
+                           FROM hosts s
+                           JOIN unnest(CAST(:ids AS uuid[]), CAST(:streams AS uuid[]))
+                                AS u(id, stream) ON s.id = u.id AND s.stream_id = u.stream
+                          WHERE s.status = 'online'
+                          ORDER BY s.id
+                            FOR NO KEY UPDATE OF s)
+                    RETURNING h.id
+                    """)
+                .bind("ids", closed.stream().map(Closed::hostId).toArray(UUID[]::new))
+                .bind("streams", closed.stream().map(Closed::streamId).toArray(UUID[]::new))
+                .mapTo(UUID.class)
+                .list());
+    List<Closed> changed = closed.stream().filter(c -> wentOffline.contains(c.hostId())).toList();
+    if (changed.isEmpty()) {
+      return;
     }
+    List<UUID> agents = changed.stream().map(Closed::agentId).toList();
+    handle
+        .createUpdate(
+            "UPDATE agents SET status = 'offline', updated_at = now()"
+                + " WHERE id = ANY(:ids) AND status = 'active'")
+        .bind("ids", agents.toArray(UUID[]::new))
+        .execute();
+    AgentHistory.recordAll(
+        handle, agents, "offline", changed.stream().map(Closed::reason).toList(), clock);
   }
 }

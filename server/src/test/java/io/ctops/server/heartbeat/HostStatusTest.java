@@ -70,6 +70,12 @@ class HostStatusTest {
       status.streamOpened(first.agent(), first.host(), UUID.randomUUID(), "1.0");
     }
     assertThat(count("SELECT count(*) FROM hosts WHERE status = 'online'")).isEqualTo(1000);
+    assertThat(
+            count("SELECT count(*) FROM host_vitals WHERE last_seen > now() - interval '1 minute'"))
+        .as("seen when the stream opened, before any vitals")
+        .isEqualTo(1000);
+    assertThat(count("SELECT count(*) FROM agents WHERE status = 'active' AND version = '1.0'"))
+        .isEqualTo(1000);
     assertThat(count("SELECT count(*) FROM agent_status_history WHERE status = 'online'"))
         .isEqualTo(1001);
     assertThat(count("SELECT count(*) FROM agent_status_history WHERE status = 'offline'"))
