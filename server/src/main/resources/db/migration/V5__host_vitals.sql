@@ -62,3 +62,16 @@ ALTER TABLE hosts
     DROP COLUMN uptime_seconds,
     DROP COLUMN heartbeat_interval_seconds,
     DROP COLUMN last_seen;
+
+-- A token's uses, counted without one hot row. Every registration used to add one to
+-- enrolment_tokens.use_count and so held the token's row until its commit was on disk: a fleet
+-- rolling out with one token registered one agent per WAL flush (~100 per second here). A token
+-- without a use limit now counts into one of 16 rows chosen at random; its use count is
+-- use_count plus their sum. A token with a limit still counts on its own row, atomically with
+-- the check, so the limit holds exactly.
+CREATE TABLE enrolment_token_uses (
+    token_id  uuid NOT NULL REFERENCES enrolment_tokens (id) ON DELETE CASCADE,
+    slot      smallint NOT NULL CHECK (slot BETWEEN 0 AND 15),
+    uses      integer NOT NULL CHECK (uses > 0),
+    PRIMARY KEY (token_id, slot)
+);

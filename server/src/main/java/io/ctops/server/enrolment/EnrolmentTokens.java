@@ -209,7 +209,10 @@ public final class EnrolmentTokens {
   private static final String SELECT =
       """
       SELECT t.id, t.org_id, o.name AS org_name, t.name, t.token_hint, t.auto_approve,
-             t.expires_at, t.max_uses, t.use_count, t.revoked_at, t.created_at
+             t.expires_at, t.max_uses,
+             t.use_count + coalesce((SELECT sum(u.uses) FROM enrolment_token_uses u
+                                      WHERE u.token_id = t.id), 0) AS use_count,
+             t.revoked_at, t.created_at
       FROM enrolment_tokens t
       JOIN organisations o ON o.id = t.org_id
       """;

@@ -130,31 +130,61 @@ public final class RegistrationService {
     return outcome;
   }
 
+  /** Rows a token without a use limit counts its uses into (V5__host_vitals.sql). */
+  private static final int USE_SLOTS = 16;
+
   /**
-   * Counts the use on the token, if it can still enrol: re-checked here, atomically, so that a
-   * revocation, expiry or the last allowed use racing with this registration wins. The token's row
-   * is locked only from here to the commit, so registrations with one token (a whole fleet rolling
-   * out) do not queue behind each other; a refusal rolls the new agent back.
+   * Counts the use on the token, if it can still enrol: re-checked here, at the end of the
+   * transaction, so that a revocation, expiry or the last allowed use racing with this registration
+   * wins, and a refusal rolls the new agent back. A token with a use limit is counted on its own
+   * row, atomically with the check. A token without one is only share-locked (a revocation waits
+   * for registrations under way, and they for it) and counted into one of {@link #USE_SLOTS} rows,
+   * so registrations with one token (a whole fleet rolling out) do not queue on one row.
    */
   private void countUse(Handle handle, EnrolmentToken token) {
-    int counted =
+    java.sql.Timestamp now = java.sql.Timestamp.from(clock.instant());
+    int counted;
+    if (token.maxUses().isPresent()) {
+      counted =
+          handle
+              .createUpdate(
+                  "UPDATE enrolment_tokens SET use_count = use_count + 1"
+                      + " WHERE id = :id AND revoked_at IS NULL"
+                      + " AND (expires_at IS NULL OR expires_at > :now)"
+                      + " AND (max_uses IS NULL OR use_count < max_uses)")
+              .bind("id", token.id())
+              .bind("now", now)
+              .execute();
+    } else {
+      counted =
+          handle
+              .createQuery(
+                  "SELECT count(*) FROM (SELECT id FROM enrolment_tokens"
+                      + " WHERE id = :id AND revoked_at IS NULL"
+                      + " AND (expires_at IS NULL OR expires_at > :now) FOR SHARE) usable")
+              .bind("id", token.id())
+              .bind("now", now)
+              .mapTo(Integer.class)
+              .one();
+      if (counted > 0) {
         handle
             .createUpdate(
-                "UPDATE enrolment_tokens SET use_count = use_count + 1"
-                    + " WHERE id = :id AND revoked_at IS NULL"
-                    + " AND (expires_at IS NULL OR expires_at > :now)"
-                    + " AND (max_uses IS NULL OR use_count < max_uses)")
+                "INSERT INTO enrolment_token_uses (token_id, slot, uses) VALUES (:id, :slot, 1)"
+                    + " ON CONFLICT (token_id, slot)"
+                    + " DO UPDATE SET uses = enrolment_token_uses.uses + 1")
             .bind("id", token.id())
-            .bind("now", java.sql.Timestamp.from(clock.instant()))
+            .bind("slot", java.util.concurrent.ThreadLocalRandom.current().nextInt(USE_SLOTS))
             .execute();
+      }
+    }
     if (counted == 0) {
-      EnrolmentToken now = EnrolmentTokens.find(handle, token.id()).orElse(token);
-      EnrolmentTokens.State state = now.state(clock.instant());
+      EnrolmentToken current = EnrolmentTokens.find(handle, token.id()).orElse(token);
+      EnrolmentTokens.State state = current.state(clock.instant());
       throw new Rejection(
           Reason.BAD_TOKEN,
           tokenProblem(
               state == EnrolmentTokens.State.ACTIVE ? EnrolmentTokens.State.EXHAUSTED : state,
-              now));
+              current));
     }
   }
 

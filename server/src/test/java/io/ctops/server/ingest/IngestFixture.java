@@ -282,6 +282,13 @@ public final class IngestFixture implements AutoCloseable {
     return blocking().register(agent.request(token(true)).build());
   }
 
+  /** The highest use count of any token, as the token list shows it. */
+  long tokenUses() {
+    return count(
+        "SELECT max(t.use_count + coalesce((SELECT sum(u.uses) FROM enrolment_token_uses u"
+            + " WHERE u.token_id = t.id), 0)) FROM enrolment_tokens t");
+  }
+
   long count(String sql) {
     return jdbi().withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
   }

@@ -120,7 +120,7 @@ class MutualTlsTest {
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
-    assertThat(ingest.count("SELECT max(use_count) FROM enrolment_tokens")).isEqualTo(1);
+    assertThat(ingest.tokenUses()).isEqualTo(1);
   }
 
   /** A well-formed client certificate for the agent's own key, from a CA the server never saw. */

@@ -2,6 +2,7 @@ package io.ctops.server.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.JWKSet;
@@ -80,7 +81,7 @@ class RegisterTest {
             Duration.between(Instant.now(), jwt.getJWTClaimsSet().getExpirationTime().toInstant()))
         .isBetween(Duration.ofHours(23), Duration.ofHours(24));
     assertThat(ingest.string("SELECT status FROM hosts")).isEqualTo("unknown");
-    assertThat(ingest.string("SELECT use_count::text FROM enrolment_tokens")).isEqualTo("1");
+    assertThat(ingest.tokenUses()).isEqualTo(1);
   }
 
   @Test
@@ -113,7 +114,7 @@ class RegisterTest {
     assertThat(second.getAgentId()).isEqualTo(first.getAgentId());
     assertThat(second.getStatus()).isEqualTo("active");
     assertThat(ingest.count("SELECT count(*) FROM hosts")).isEqualTo(1);
-    assertThat(ingest.count("SELECT use_count FROM enrolment_tokens")).isEqualTo(1);
+    assertThat(ingest.tokenUses()).isEqualTo(1);
   }
 
   @Test
@@ -149,7 +150,7 @@ class RegisterTest {
 
     assertThat(ingest.count("SELECT count(*) FROM agents")).isEqualTo(agentsBefore);
     assertThat(ingest.count("SELECT count(*) FROM hosts WHERE hostname = 'web-02'")).isZero();
-    assertThat(ingest.count("SELECT max(use_count) FROM enrolment_tokens")).isEqualTo(1);
+    assertThat(ingest.tokenUses()).isEqualTo(1);
   }
 
   @Test
@@ -196,7 +197,7 @@ class RegisterTest {
         withIps(agent.request(token), tooManyIps), Status.Code.INVALID_ARGUMENT, "at most 64");
 
     assertThat(ingest.count("SELECT count(*) FROM agents")).isZero();
-    assertThat(ingest.count("SELECT use_count FROM enrolment_tokens")).isZero();
+    assertThat(ingest.tokenUses()).isZero();
   }
 
   @Test
@@ -303,7 +304,64 @@ class RegisterTest {
 
     assertThat(outcomes).containsExactlyInAnyOrder(Status.Code.OK, Status.Code.UNAUTHENTICATED);
     assertThat(ingest.count("SELECT count(*) FROM agents")).isEqualTo(1);
-    assertThat(ingest.count("SELECT use_count FROM enrolment_tokens")).isEqualTo(1);
+    assertThat(ingest.tokenUses()).isEqualTo(1);
+  }
+
+  @Test
+  void agentsRegisteringAtOnceWithOneUnlimitedTokenAreAllCounted() {
+    String token = ingest.token(true);
+    int agents = 24;
+    List<CompletableFuture<RegisterResponse>> registrations = new ArrayList<>();
+    for (int i = 0; i < agents; i++) {
+      TestAgent agent = new TestAgent("fleet-" + i, "10.3.0." + i);
+      registrations.add(
+          CompletableFuture.supplyAsync(
+              () -> ingest.blocking().register(agent.request(token).build())));
+    }
+
+    registrations.forEach(
+        registration -> assertThat(registration.join().getStatus()).isEqualTo("active"));
+
+    assertThat(ingest.tokenUses()).isEqualTo(agents);
+    assertThat(ingest.count("SELECT use_count FROM enrolment_tokens"))
+        .as("counted beside the token's row, not on it")
+        .isZero();
+  }
+
+  @Test
+  void aRevocationThatLocksTheTokenFirstWinsOverARegistrationUnderWay() throws Exception {
+    String token = ingest.token(true);
+    TestAgent agent = new TestAgent("late-01", "10.4.0.1");
+    CompletableFuture<Status.Code> registration;
+    try (var revoking = ingest.jdbi().open()) {
+      revoking.begin();
+      revoking.execute("UPDATE enrolment_tokens SET revoked_at = now()");
+      registration =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  ingest.blocking().register(agent.request(token).build());
+                  return Status.Code.OK;
+                } catch (StatusRuntimeException e) {
+                  return e.getStatus().getCode();
+                }
+              });
+      // the registration has done its work and waits for the token's row
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  ingest.count(
+                          "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                      > 0);
+      revoking.commit();
+    }
+
+    assertThat(registration.get(10, java.util.concurrent.TimeUnit.SECONDS))
+        .isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(ingest.count("SELECT count(*) FROM agents")).isZero();
+    assertThat(ingest.count("SELECT count(*) FROM hosts")).isZero();
+    assertThat(ingest.tokenUses()).isZero();
   }
 
   @Test
