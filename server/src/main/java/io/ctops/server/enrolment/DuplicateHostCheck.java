@@ -41,14 +41,16 @@ public final class DuplicateHostCheck {
             SELECT h.id, h.hostname, h.status, a.status AS agent_status,
                    lower(h.hostname) = lower(:hostname) AS same_hostname
             FROM hosts h
-            JOIN host_vitals v ON v.host_id = h.id
             LEFT JOIN agents a ON a.id = h.agent_id
             WHERE h.org_id = :org
               AND h.deleted_at IS NULL
               AND h.id IS DISTINCT FROM :self
               AND (lower(h.hostname) = lower(:hostname)
                    OR h.ip_addresses && CAST(:ips AS inet[]))
-            ORDER BY same_hostname DESC, v.last_seen DESC NULLS LAST
+            ORDER BY same_hostname DESC,
+                     -- looked up per match: a join let the planner scan every host's vitals
+                     (SELECT v.last_seen FROM host_vitals v WHERE v.host_id = h.id)
+                         DESC NULLS LAST
             """)
         .bind("org", orgId)
         .bind("self", excludingHostId)

@@ -80,7 +80,7 @@ public final class HeartbeatService implements AutoCloseable {
     this.options = options;
     this.hostStatus = new HostStatus(jdbi, clock);
     this.vitals = new HostVitalsBatcher(jdbi, clock, options.vitalsFlushInterval(), registry);
-    this.sweeper = new StaleHostSweeper(jdbi, clock);
+    this.sweeper = new StaleHostSweeper(jdbi, clock, vitals::writtenThrough);
     this.scanDispatch = new ScanDispatch(jdbi, clock);
     this.heartbeats =
         Counter.builder("ctops_heartbeats_received_total")

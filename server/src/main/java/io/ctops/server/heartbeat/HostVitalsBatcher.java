@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -39,12 +40,14 @@ final class HostVitalsBatcher implements AutoCloseable {
   private final Map<UUID, HostVitals> latest = new ConcurrentHashMap<>();
   private final ScheduledExecutorService flusher;
   private final Timer flushLatency;
+  private volatile Instant writtenThrough;
   private long failingSinceMillis;
   private long lastWarningMillis;
 
   HostVitalsBatcher(Jdbi jdbi, Clock clock, Duration interval, MeterRegistry registry) {
     this.jdbi = jdbi;
     this.clock = clock;
+    this.writtenThrough = clock.instant();
     this.flushLatency =
         Timer.builder("ctops_host_vitals_flush_seconds")
             .description("Time to write one batch of host vitals")
@@ -80,7 +83,9 @@ final class HostVitalsBatcher implements AutoCloseable {
 
   /** Writes what has arrived since the last flush, in chunks of {@link #CHUNK} hosts. */
   void flush() {
+    Instant cycle = clock.instant();
     if (latest.isEmpty()) {
+      writtenThrough = cycle;
       return;
     }
     List<HostVitals> all = new ArrayList<>(latest.values());
@@ -93,7 +98,17 @@ final class HostVitalsBatcher implements AutoCloseable {
       // Drop what was written, unless a newer heartbeat replaced it meanwhile.
       chunk.forEach(vitals -> latest.remove(vitals.hostId(), vitals));
     }
+    writtenThrough = cycle;
     flushLatency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * Every heartbeat this instance received before this time is in the database: the start of the
+   * last flush that wrote everything. Behind by the flush's own time when writes lag (a
+   * registration storm, a database under load, a database down).
+   */
+  Instant writtenThrough() {
+    return writtenThrough;
   }
 
   private void write(Handle handle, List<HostVitals> batch) {

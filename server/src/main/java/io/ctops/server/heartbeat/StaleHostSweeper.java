@@ -1,9 +1,12 @@
 package io.ctops.server.heartbeat;
 
 import io.ctops.server.enrolment.AgentHistory;
+import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,10 +21,19 @@ public final class StaleHostSweeper {
 
   private final Jdbi jdbi;
   private final Clock clock;
+  private final Supplier<Instant> writtenThrough;
 
-  public StaleHostSweeper(Jdbi jdbi, Clock clock) {
+  /**
+   * {@code writtenThrough}: the time before which every heartbeat this instance received is in the
+   * database. A host counts as quiet from then, not from now: while the vitals flush lags, its
+   * heartbeats are still on their way to {@code last_seen}, and marking it offline would only make
+   * the flush bring it back (a history row and two host updates each, which made the lag worse: at
+   * 70,000 agents one sweep marked 53,000 live hosts offline).
+   */
+  public StaleHostSweeper(Jdbi jdbi, Clock clock, Supplier<Instant> writtenThrough) {
     this.jdbi = jdbi;
     this.clock = clock;
+    this.writtenThrough = writtenThrough;
   }
 
   private record Stale(UUID agentId, int intervalSeconds) {}
@@ -56,7 +68,8 @@ public final class StaleHostSweeper {
                             FROM host_vitals v JOIN hosts s ON s.id = v.host_id
                            WHERE s.status = 'online'
                              AND v.last_seen
-                                 < now() - make_interval(secs => 2 * v.heartbeat_interval_seconds)
+                                 < least(now(), CAST(:writtenThrough AS timestamptz))
+                                   - make_interval(secs => 2 * v.heartbeat_interval_seconds)
                            LIMIT :batch
                              -- a row locked right now is being written by a heartbeat or a
                              -- stream's transition: it is not stale, and waiting for it would
@@ -66,6 +79,7 @@ public final class StaleHostSweeper {
                       RETURNING h.agent_id, stale.heartbeat_interval_seconds
                       """)
                   .bind("batch", BATCH)
+                  .bind("writtenThrough", Timestamp.from(writtenThrough.get()))
                   .map((rs, ctx) -> new Stale(rs.getObject(1, UUID.class), rs.getInt(2)))
                   .list();
           List<Stale> withAgent = rows.stream().filter(row -> row.agentId() != null).toList();

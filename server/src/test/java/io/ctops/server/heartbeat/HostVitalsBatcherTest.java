@@ -81,7 +81,11 @@ class HostVitalsBatcherTest {
       String before = Sql.string(database.jdbi(), rowVersions);
 
       ids.forEach(id -> batcher.offer(vitals(id, 42)));
+      Instant beforeFlush = Instant.now();
       batcher.flush();
+      assertThat(batcher.writtenThrough())
+          .as("everything received before the flush began is written")
+          .isAfterOrEqualTo(beforeFlush);
 
       assertThat(
               Sql.number(

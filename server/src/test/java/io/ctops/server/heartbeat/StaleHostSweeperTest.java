@@ -6,6 +6,8 @@ import io.ctops.server.platform.database.Database;
 import io.ctops.server.testing.Sql;
 import io.ctops.server.testing.TestPostgres;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +46,7 @@ class StaleHostSweeperTest {
             h.execute("UPDATE hosts SET status = 'offline' WHERE hostname = 'h-key-3'");
           });
 
-      int marked = new StaleHostSweeper(jdbi, Clock.systemUTC()).sweep();
+      int marked = new StaleHostSweeper(jdbi, Clock.systemUTC(), Instant::now).sweep();
 
       assertThat(marked).isEqualTo(stale);
       assertThat(Sql.number(jdbi, "SELECT count(*) FROM hosts WHERE status = 'offline'"))
@@ -63,9 +65,31 @@ class StaleHostSweeperTest {
                   "SELECT count(*) FROM agent_status_history WHERE status = 'offline'"
                       + " AND reason = 'no heartbeat within 2x the interval (60 s)'"))
           .isEqualTo(stale);
-      assertThat(new StaleHostSweeper(jdbi, Clock.systemUTC()).sweep())
+      assertThat(new StaleHostSweeper(jdbi, Clock.systemUTC(), Instant::now).sweep())
           .as("each host flips once")
           .isZero();
+    }
+  }
+
+  @Test
+  void whileTheVitalsFlushLagsHostsAreJudgedFromWhatItHasWritten() {
+    try (Database database = Database.connect(TestPostgres.migratedDatabase(), "test", List.of())) {
+      var jdbi = database.jdbi();
+      jdbi.useHandle(
+          h -> {
+            h.execute(
+                "INSERT INTO hosts (org_id, hostname, status)"
+                    + " SELECT id, 'live', 'online' FROM organisations");
+            // its heartbeats of the last 61 s are still waiting to be written
+            h.execute("UPDATE host_vitals SET last_seen = now() - interval '61 seconds'");
+          });
+      Instant lagging = Instant.now().minus(Duration.ofSeconds(45));
+
+      assertThat(new StaleHostSweeper(jdbi, Clock.systemUTC(), () -> lagging).sweep()).isZero();
+      assertThat(Sql.string(jdbi, "SELECT status FROM hosts")).isEqualTo("online");
+      assertThat(new StaleHostSweeper(jdbi, Clock.systemUTC(), Instant::now).sweep())
+          .as("the same host once everything received is written")
+          .isEqualTo(1);
     }
   }
 
@@ -80,7 +104,7 @@ class StaleHostSweeperTest {
                     + " SELECT id, 'busy', 'online' FROM organisations");
             h.execute("UPDATE host_vitals SET last_seen = now() - interval '1 hour'");
           });
-      StaleHostSweeper sweeper = new StaleHostSweeper(jdbi, Clock.systemUTC());
+      StaleHostSweeper sweeper = new StaleHostSweeper(jdbi, Clock.systemUTC(), Instant::now);
       jdbi.useTransaction(
           writer -> {
             // a vitals flush holding the row
