@@ -45,6 +45,11 @@ CREATE INDEX host_vitals_org_memory_idx ON host_vitals (org_id, memory_percent, 
 CREATE INDEX host_vitals_org_disk_idx ON host_vitals (org_id, disk_percent, host_id);
 CREATE INDEX host_vitals_org_last_seen_idx ON host_vitals (org_id, last_seen, host_id);
 
+-- When the stream that owns the host opened: until its first vitals are written, the stale-host
+-- sweeper counts from here (written with the status, so opening a stream never waits for the
+-- vitals flush's row locks).
+ALTER TABLE hosts ADD COLUMN stream_opened_at timestamptz;
+
 -- What hosts no longer needs: the vitals, their sort and hotspot indexes, and the index the
 -- stale-host sweeper read (it now reads host_vitals, which is small enough to scan).
 DROP INDEX hosts_org_cpu_idx;

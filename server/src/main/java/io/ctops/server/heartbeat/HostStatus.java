@@ -168,19 +168,11 @@ final class HostStatus implements AutoCloseable {
                 .list());
     handle
         .createUpdate(
-            "UPDATE hosts h SET status = 'online', stream_id = u.stream"
+            "UPDATE hosts h SET status = 'online', stream_id = u.stream, stream_opened_at = now()"
                 + " FROM unnest(CAST(:ids AS uuid[]), CAST(:streams AS uuid[])) AS u(id, stream)"
                 + " WHERE h.id = u.id")
         .bind("ids", hostIds)
         .bind("streams", opened.stream().map(Opened::streamId).toArray(UUID[]::new))
-        .execute();
-    // Seen now, so the sweeper does not take them for stale before their first vitals are written.
-    // A row the vitals flush holds is getting a newer time anyway: never wait for it.
-    handle
-        .createUpdate(
-            "UPDATE host_vitals SET last_seen = now() WHERE host_id IN (SELECT host_id FROM"
-                + " host_vitals WHERE host_id = ANY(:ids) FOR NO KEY UPDATE SKIP LOCKED)")
-        .bind("ids", hostIds)
         .execute();
     handle
         .createUpdate(

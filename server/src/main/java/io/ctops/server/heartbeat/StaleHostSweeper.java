@@ -67,7 +67,8 @@ public final class StaleHostSweeper {
                           SELECT v.host_id, v.heartbeat_interval_seconds
                             FROM host_vitals v JOIN hosts s ON s.id = v.host_id
                            WHERE s.status = 'online'
-                             AND v.last_seen
+                             -- quiet since its last heartbeat, or since its stream opened
+                             AND greatest(v.last_seen, s.stream_opened_at)
                                  < least(now(), CAST(:writtenThrough AS timestamptz))
                                    - make_interval(secs => 2 * v.heartbeat_interval_seconds)
                            LIMIT :batch

@@ -71,8 +71,9 @@ class HostStatusTest {
     }
     assertThat(count("SELECT count(*) FROM hosts WHERE status = 'online'")).isEqualTo(1000);
     assertThat(
-            count("SELECT count(*) FROM host_vitals WHERE last_seen > now() - interval '1 minute'"))
-        .as("seen when the stream opened, before any vitals")
+            count(
+                "SELECT count(*) FROM hosts WHERE stream_opened_at > now() - interval '1 minute'"))
+        .as("the sweeper counts from the stream's opening until the first vitals")
         .isEqualTo(1000);
     assertThat(count("SELECT count(*) FROM agents WHERE status = 'active' AND version = '1.0'"))
         .isEqualTo(1000);

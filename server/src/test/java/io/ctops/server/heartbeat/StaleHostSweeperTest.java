@@ -27,7 +27,7 @@ class StaleHostSweeperTest {
                 "INSERT INTO agents (org_id, public_key, status)"
                     + " SELECT o.id, 'key-' || n, 'active'"
                     + " FROM organisations o, generate_series(1, ?) AS n",
-                stale + 3);
+                stale + 4);
             h.execute(
                 "INSERT INTO hosts (org_id, agent_id, hostname, status)"
                     + " SELECT a.org_id, a.id, 'h-' || a.public_key, 'online' FROM agents a");
@@ -42,6 +42,8 @@ class StaleHostSweeperTest {
             h.execute(
                 "UPDATE host_vitals SET heartbeat_interval_seconds = 60 WHERE host_id IN"
                     + " (SELECT id FROM hosts WHERE hostname = 'h-key-2')");
+            // quiet, but its stream opened just now: its first vitals are on their way
+            h.execute("UPDATE hosts SET stream_opened_at = now() WHERE hostname = 'h-key-4'");
             // already offline
             h.execute("UPDATE hosts SET status = 'offline' WHERE hostname = 'h-key-3'");
           });
@@ -56,7 +58,7 @@ class StaleHostSweeperTest {
                   jdbi,
                   "SELECT string_agg(hostname, ',' ORDER BY hostname) FROM hosts"
                       + " WHERE status = 'online'"))
-          .isEqualTo("h-key-1,h-key-2");
+          .isEqualTo("h-key-1,h-key-2,h-key-4");
       assertThat(Sql.number(jdbi, "SELECT count(*) FROM agents WHERE status = 'offline'"))
           .isEqualTo(stale);
       assertThat(
