@@ -51,8 +51,8 @@ public final class FleetOverviewQuery {
 
   /**
    * Three small reads instead of one pass over every row: counts by status and OS from an
-   * index-only scan, then the hotspots and the stale hosts through the vitals' and last-seen
-   * indexes, which touch only the hosts that qualify.
+   * index-only scan, then the hotspots and the stale hosts through the vitals' partial and
+   * last-seen indexes, which touch only the hosts that qualify.
    */
   FleetOverview compute(UUID orgId) {
     return jdbi.inTransaction(
@@ -69,18 +69,17 @@ public final class FleetOverviewQuery {
                   .map((rs, ctx) -> new Group(rs.getString(1), rs.getString(2), rs.getLong(3)))
                   .list();
           // hotspots count online hosts only: an offline host's last vitals are not current.
-          // Each count reads the hot end of one vital's index (V5__host_vitals.sql).
+          // Each count matches one partial index of hot hosts (V5__host_vitals.sql).
           Map<String, Object> hot =
               handle
                   .createQuery(
                       """
-                      SELECT count(*) FILTER (WHERE v.cpu_percent >= 80) AS cpu,
-                             count(*) FILTER (WHERE v.memory_percent >= 80) AS memory,
-                             count(*) FILTER (WHERE v.disk_percent >= 80) AS disk
-                        FROM host_vitals v JOIN hosts h ON h.id = v.host_id
-                       WHERE v.org_id = :org AND h.deleted_at IS NULL AND h.status = 'online'
-                         AND (v.cpu_percent >= 80 OR v.memory_percent >= 80
-                              OR v.disk_percent >= 80)
+                      SELECT (SELECT count(*) FROM host_vitals WHERE org_id = :org
+                                 AND host_status = 'online' AND cpu_percent >= 80) AS cpu,
+                             (SELECT count(*) FROM host_vitals WHERE org_id = :org
+                                 AND host_status = 'online' AND memory_percent >= 80) AS memory,
+                             (SELECT count(*) FROM host_vitals WHERE org_id = :org
+                                 AND host_status = 'online' AND disk_percent >= 80) AS disk
                       """)
                   .bind("org", orgId)
                   .mapToMap()
@@ -89,10 +88,10 @@ public final class FleetOverviewQuery {
               handle
                   .createQuery(
                       """
-                      SELECT count(*) FROM hosts h JOIN host_vitals v ON v.host_id = h.id
-                       WHERE h.org_id = :org AND h.deleted_at IS NULL
-                         AND h.status IN ('online', 'offline', 'unknown')
-                         AND (v.last_seen IS NULL OR v.last_seen < :staleBefore)
+                      SELECT count(*) FROM host_vitals
+                       WHERE org_id = :org
+                         AND host_status IN ('online', 'offline', 'unknown')
+                         AND (last_seen IS NULL OR last_seen < :staleBefore)
                       """)
                   .bind("org", orgId)
                   .bind("staleBefore", java.sql.Timestamp.from(clock.instant().minus(STALE_AFTER)))

@@ -146,6 +146,22 @@ class HostListTest {
     assertThat(overview.operatingSystems())
         .extracting(FleetOverview.OsShare::os, FleetOverview.OsShare::hosts)
         .containsExactly(tuple("Debian", 2L), tuple("Ubuntu", 2L));
+
+    // the hot host goes offline and the stale one comes back: counts follow the status
+    web.jdbi()
+        .useHandle(
+            h -> {
+              h.execute("UPDATE hosts SET status = 'offline' WHERE hostname = 'on-hot'");
+              h.execute("UPDATE hosts SET status = 'online' WHERE hostname = 'off-stale'");
+              h.execute("UPDATE hosts SET deleted_at = now() WHERE hostname = 'on-cool'");
+            });
+    FleetOverview after = new FleetOverviewQuery(web.jdbi(), Clock.systemUTC()).overview(org);
+    assertThat(after.total()).isEqualTo(3);
+    assertThat(after.cpuHot()).as("off-stale is online again, with 99 %").isEqualTo(1);
+    assertThat(after.stale()).isEqualTo(1);
+    web.jdbi().useHandle(h -> h.execute("UPDATE hosts SET status = 'offline'"));
+    FleetOverview allOffline = new FleetOverviewQuery(web.jdbi(), Clock.systemUTC()).overview(org);
+    assertThat(allOffline.cpuHot() + allOffline.memoryHot() + allOffline.diskHot()).isZero();
   }
 
   @Test
