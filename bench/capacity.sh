@@ -64,7 +64,14 @@ pg_pids() {
   postmaster="$(head -n 1 "$CT_OPS_DATA_DIR/pg/data/postmaster.pid")"
   echo "$postmaster $(pgrep -P "$postmaster" | tr '\n' ' ')"
 }
-pg_ticks() { local total=0 p; for p in $(pg_pids); do total=$((total + $(cpu_ticks "$p"))); done; echo "$total"; }
+# live processes' own time, plus what the postmaster collected from backends that have exited
+reaped_ticks() { awk '{ print $16 + $17 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pg_ticks() {
+  local total=0 p postmaster
+  postmaster="$(head -n 1 "$CT_OPS_DATA_DIR/pg/data/postmaster.pid")"
+  for p in $(pg_pids); do total=$((total + $(cpu_ticks "$p"))); done
+  echo "$((total + $(reaped_ticks "$postmaster")))"
+}
 rss_mib() { awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 
 # exec: in the background, $! is then the load tester's JVM itself
