@@ -13,127 +13,121 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class HostVitalsBatcherTest {
+  private Database database;
+  private HostVitalsBatcher batcher;
+
+  @BeforeEach
+  void open() {
+    database = Database.connect(TestPostgres.migratedDatabase(), "test", List.of());
+    batcher =
+        new HostVitalsBatcher(
+            database.jdbi(), Clock.systemUTC(), Duration.ofHours(1), new SimpleMeterRegistry());
+  }
+
+  @AfterEach
+  void close() {
+    batcher.close();
+    database.close();
+  }
 
   @Test
   void writesTheLatestVitalsAndRevivesOnlyHostsWhoseStreamIsStillOpen() {
-    try (Database database = Database.connect(TestPostgres.migratedDatabase(), "test", List.of());
-        HostVitalsBatcher batcher =
-            new HostVitalsBatcher(
+    UUID swept = host(database, "swept", true);
+    UUID closed = host(database, "closed", false);
+
+    batcher.offer(vitals(swept, 10));
+    batcher.offer(vitals(swept, 20));
+    batcher.offer(vitals(closed, 30));
+    batcher.flush();
+
+    assertThat(
+            Sql.string(
                 database.jdbi(),
-                Clock.systemUTC(),
-                Duration.ofHours(1),
-                new SimpleMeterRegistry())) {
-      UUID swept = host(database, "swept", true);
-      UUID closed = host(database, "closed", false);
-
-      batcher.offer(vitals(swept, 10));
-      batcher.offer(vitals(swept, 20));
-      batcher.offer(vitals(closed, 30));
-      batcher.flush();
-
-      assertThat(
-              Sql.string(
-                  database.jdbi(),
-                  "SELECT status || ' ' || cpu_percent FROM hosts JOIN host_vitals ON host_id = id WHERE hostname = 'swept'"))
-          .as("the sweeper marked it offline but its stream is open: back online, newest vitals")
-          .isEqualTo("online 20");
-      assertThat(
-              Sql.string(
-                  database.jdbi(),
-                  "SELECT status || ' ' || cpu_percent FROM hosts JOIN host_vitals ON host_id = id WHERE hostname = 'closed'"))
-          .as("its stream closed before the flush: vitals written, still offline")
-          .isEqualTo("offline 30");
-      assertThat(
-              Sql.number(
-                  database.jdbi(),
-                  "SELECT count(*) FROM agent_status_history WHERE reason = 'heartbeat received'"))
-          .isEqualTo(1);
-    }
+                "SELECT status || ' ' || cpu_percent FROM hosts JOIN host_vitals ON host_id = id WHERE hostname = 'swept'"))
+        .as("the sweeper marked it offline but its stream is open: back online, newest vitals")
+        .isEqualTo("online 20");
+    assertThat(
+            Sql.string(
+                database.jdbi(),
+                "SELECT status || ' ' || cpu_percent FROM hosts JOIN host_vitals ON host_id = id WHERE hostname = 'closed'"))
+        .as("its stream closed before the flush: vitals written, still offline")
+        .isEqualTo("offline 30");
+    assertThat(
+            Sql.number(
+                database.jdbi(),
+                "SELECT count(*) FROM agent_status_history WHERE reason = 'heartbeat received'"))
+        .isEqualTo(1);
   }
 
   @Test
   void aLargeFlushIsWrittenInChunksAndLeavesTheHostRowsAlone() {
-    try (Database database = Database.connect(TestPostgres.migratedDatabase(), "test", List.of());
-        HostVitalsBatcher batcher =
-            new HostVitalsBatcher(
+    int hosts = HostVitalsBatcher.CHUNK * 2 + 17;
+    List<UUID> ids =
+        database
+            .jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "INSERT INTO hosts (org_id, hostname, os_version, status)"
+                                + " SELECT o.id, 'bulk-' || n, 'Debian 12', 'online'"
+                                + " FROM organisations o, generate_series(1, :n) AS n"
+                                + " RETURNING id")
+                        .bind("n", hosts)
+                        .mapTo(UUID.class)
+                        .list());
+    String rowVersions = "SELECT string_agg(xmin::text, ',' ORDER BY id) FROM hosts";
+    String before = Sql.string(database.jdbi(), rowVersions);
+
+    ids.forEach(id -> batcher.offer(vitals(id, 42)));
+    Instant beforeFlush = Instant.now();
+    batcher.flush();
+    assertThat(batcher.writtenThrough())
+        .as("everything received before the flush began is written")
+        .isAfterOrEqualTo(beforeFlush);
+
+    assertThat(
+            Sql.number(
                 database.jdbi(),
-                Clock.systemUTC(),
-                Duration.ofHours(1),
-                new SimpleMeterRegistry())) {
-      int hosts = HostVitalsBatcher.CHUNK * 2 + 17;
-      List<UUID> ids =
-          database
-              .jdbi()
-              .withHandle(
-                  h ->
-                      h.createQuery(
-                              "INSERT INTO hosts (org_id, hostname, os_version, status)"
-                                  + " SELECT o.id, 'bulk-' || n, 'Debian 12', 'online'"
-                                  + " FROM organisations o, generate_series(1, :n) AS n"
-                                  + " RETURNING id")
-                          .bind("n", hosts)
-                          .mapTo(UUID.class)
-                          .list());
-      String rowVersions = "SELECT string_agg(xmin::text, ',' ORDER BY id) FROM hosts";
-      String before = Sql.string(database.jdbi(), rowVersions);
+                "SELECT count(*) FROM host_vitals WHERE cpu_percent = 42 AND last_seen IS NOT NULL"))
+        .isEqualTo(hosts);
+    assertThat(Sql.string(database.jdbi(), rowVersions))
+        .as("same OS version: no host row was rewritten")
+        .isEqualTo(before);
 
-      ids.forEach(id -> batcher.offer(vitals(id, 42)));
-      Instant beforeFlush = Instant.now();
-      batcher.flush();
-      assertThat(batcher.writtenThrough())
-          .as("everything received before the flush began is written")
-          .isAfterOrEqualTo(beforeFlush);
-
-      assertThat(
-              Sql.number(
-                  database.jdbi(),
-                  "SELECT count(*) FROM host_vitals WHERE cpu_percent = 42 AND last_seen IS NOT NULL"))
-          .isEqualTo(hosts);
-      assertThat(Sql.string(database.jdbi(), rowVersions))
-          .as("same OS version: no host row was rewritten")
-          .isEqualTo(before);
-
-      batcher.offer(new HostVitals(ids.get(0), 1, 2, 3, 4, "Debian 13", 30, Instant.now()));
-      batcher.flush();
-      assertThat(
-              Sql.string(
-                  database.jdbi(), "SELECT os_version FROM hosts WHERE id = '" + ids.get(0) + "'"))
-          .isEqualTo("Debian 13");
-    }
+    batcher.offer(new HostVitals(ids.get(0), 1, 2, 3, 4, "Debian 13", 30, Instant.now()));
+    batcher.flush();
+    assertThat(
+            Sql.string(
+                database.jdbi(), "SELECT os_version FROM hosts WHERE id = '" + ids.get(0) + "'"))
+        .isEqualTo("Debian 13");
   }
 
   @Test
   void aFlushDoesNotWaitForAHostRowThatAStatusChangeHolds() throws Exception {
-    try (Database database = Database.connect(TestPostgres.migratedDatabase(), "test", List.of());
-        HostVitalsBatcher batcher =
-            new HostVitalsBatcher(
-                database.jdbi(),
-                Clock.systemUTC(),
-                Duration.ofHours(1),
-                new SimpleMeterRegistry())) {
-      UUID busy = host(database, "busy", true);
-      String state =
-          "SELECT status || ' ' || cpu_percent FROM hosts JOIN host_vitals ON host_id = id";
-      database
-          .jdbi()
-          .useTransaction(
-              statusWriter -> {
-                // a stream's transition holding the host's row until it commits
-                statusWriter.execute("SELECT 1 FROM hosts FOR NO KEY UPDATE");
-                batcher.offer(vitals(busy, 10));
-                // another thread, so another connection (Jdbi reuses this thread's handle)
-                CompletableFuture.runAsync(batcher::flush).get(10, TimeUnit.SECONDS);
-                assertThat(Sql.string(database.jdbi(), state))
-                    .as("vitals written without waiting; the status change is left to its owner")
-                    .isEqualTo("offline 10");
-              });
-      batcher.offer(vitals(busy, 11));
-      batcher.flush();
-      assertThat(Sql.string(database.jdbi(), state)).isEqualTo("online 11");
-    }
+    UUID busy = host(database, "busy", true);
+    String state =
+        "SELECT status || ' ' || cpu_percent FROM hosts JOIN host_vitals ON host_id = id";
+    database
+        .jdbi()
+        .useTransaction(
+            statusWriter -> {
+              // a stream's transition holding the host's row until it commits
+              statusWriter.execute("SELECT 1 FROM hosts FOR NO KEY UPDATE");
+              batcher.offer(vitals(busy, 10));
+              // another thread, so another connection (Jdbi reuses this thread's handle)
+              CompletableFuture.runAsync(batcher::flush).get(10, TimeUnit.SECONDS);
+              assertThat(Sql.string(database.jdbi(), state))
+                  .as("vitals written without waiting; the status change is left to its owner")
+                  .isEqualTo("offline 10");
+            });
+    batcher.offer(vitals(busy, 11));
+    batcher.flush();
+    assertThat(Sql.string(database.jdbi(), state)).isEqualTo("online 11");
   }
 
   private static UUID host(Database database, String hostname, boolean streamOpen) {
