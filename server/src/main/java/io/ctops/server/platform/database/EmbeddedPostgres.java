@@ -1,7 +1,9 @@
 package io.ctops.server.platform.database;
 
+import com.sun.management.OperatingSystemMXBean;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -89,6 +91,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
         initialise(installation, root, dataDir, durability);
       }
       requireSameMajorVersion(installation, dataDir);
+      if (durability == Durability.DURABLE) {
+        writeTuning(dataDir, totalMemoryBytes());
+      }
       Optional<Integer> running = runningPort(root);
       if (running.isPresent()) {
         log.info("event=embedded_db_attached data_dir={} port={}", dataDir, running.get());
@@ -223,6 +228,57 @@ public final class EmbeddedPostgres implements AutoCloseable {
         StandardCharsets.UTF_8,
         StandardOpenOption.APPEND);
     Files.move(scratch, dataDir);
+  }
+
+  /** The file, beside {@code postgresql.conf}, with the settings we size from this machine. */
+  static final String TUNING_FILE = "ctops-tuning.conf";
+
+  /**
+   * Writes the settings sized from this machine into {@link #TUNING_FILE} and includes it from
+   * {@code postgresql.conf} (once), so clusters created by earlier versions get them on their next
+   * start too. {@code ALTER SYSTEM} still overrides them: PostgreSQL reads its auto file last.
+   *
+   * <p>Heartbeats rewrite every host's vitals row at a steady rate. With the defaults (128 MB of
+   * buffers, 1 GB of WAL between checkpoints) a fleet of 100,000 hosts forced a checkpoint every
+   * ~30 s, each rewriting full pages of the same hot tables into the WAL, and acknowledgement times
+   * went from tens of milliseconds to seconds during them.
+   */
+  static void writeTuning(Path dataDir, long totalMemoryBytes) throws IOException {
+    Files.writeString(
+        dataDir.resolve(TUNING_FILE), tuning(totalMemoryBytes), StandardCharsets.UTF_8);
+    Path conf = dataDir.resolve("postgresql.conf");
+    String include = "include_if_exists = '" + TUNING_FILE + "'";
+    if (!Files.readString(conf, StandardCharsets.UTF_8).contains(include)) {
+      Files.writeString(
+          conf,
+          "\n# Sized by CT-Ops from this machine at every start (override with ALTER SYSTEM).\n"
+              + include
+              + "\n",
+          StandardCharsets.UTF_8,
+          StandardOpenOption.APPEND);
+    }
+  }
+
+  /** The tuning for a machine with this much memory: an eighth of it for buffers, 128 MB–2 GB. */
+  static String tuning(long totalMemoryBytes) {
+    long mebibyte = 1024L * 1024;
+    long buffers = Math.clamp(totalMemoryBytes / 8 / mebibyte, 128, 2048);
+    return String.format(
+        """
+        # Written by CT-Ops at every start; edits here are lost. Override with ALTER SYSTEM.
+        shared_buffers = %dMB
+        max_wal_size = 4GB
+        min_wal_size = 256MB
+        checkpoint_timeout = 15min
+        """,
+        buffers);
+  }
+
+  private static long totalMemoryBytes() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
+      return os.getTotalMemorySize();
+    }
+    return 0;
   }
 
   private static void requireSameMajorVersion(Path installation, Path dataDir) throws IOException {

@@ -86,6 +86,52 @@ class EmbeddedDatabaseTest {
     }
   }
 
+  @Test
+  void sizesTheClusterForHeartbeatWritesAtEveryStartAndKeepsAlterSystemOverrides()
+      throws Exception {
+    DatabaseSettings settings = settings();
+    Path conf = dataDir.resolve("pg/data/postgresql.conf");
+    try (Database server = Database.open(settings, Database.Access.EXCLUSIVE, "server")) {
+      assertThat(Sql.string(server.jdbi(), "SHOW max_wal_size")).isEqualTo("4GB");
+      assertThat(Sql.string(server.jdbi(), "SHOW checkpoint_timeout")).isEqualTo("15min");
+      assertThat(
+              Sql.number(
+                      server.jdbi(),
+                      "SELECT setting::bigint FROM pg_settings" + " WHERE name = 'shared_buffers'")
+                  * 8
+                  / 1024)
+          .as("shared_buffers in MB")
+          .isBetween(128L, 2048L);
+      server.jdbi().useHandle(h -> h.execute("ALTER SYSTEM SET max_wal_size = '2GB'"));
+    }
+    // A cluster made by an earlier version (no include line, no tuning file) gets it at start.
+    Files.writeString(
+        conf, Files.readString(conf).replace("include_if_exists = 'ctops-tuning.conf'", ""));
+    Files.delete(dataDir.resolve("pg/data/ctops-tuning.conf"));
+
+    try (Database again = Database.open(settings, Database.Access.EXCLUSIVE, "server")) {
+      assertThat(Sql.string(again.jdbi(), "SHOW checkpoint_timeout")).isEqualTo("15min");
+      assertThat(Sql.string(again.jdbi(), "SHOW max_wal_size"))
+          .as("ALTER SYSTEM wins")
+          .isEqualTo("2GB");
+    }
+    try (Database third = Database.open(settings, Database.Access.EXCLUSIVE, "server")) {
+      assertThat(Sql.string(third.jdbi(), "SHOW checkpoint_timeout")).isEqualTo("15min");
+      assertThat(Files.readString(conf).split("include_if_exists = 'ctops-tuning.conf'"))
+          .as("the include is added once")
+          .hasSize(2);
+    }
+  }
+
+  @Test
+  void buffersAreAnEighthOfMemoryWithinLimits() {
+    long gib = 1024L * 1024 * 1024;
+    assertThat(EmbeddedPostgres.tuning(512L * 1024 * 1024)).contains("shared_buffers = 128MB");
+    assertThat(EmbeddedPostgres.tuning(8 * gib)).contains("shared_buffers = 1024MB");
+    assertThat(EmbeddedPostgres.tuning(64 * gib)).contains("shared_buffers = 2048MB");
+    assertThat(EmbeddedPostgres.tuning(0)).contains("shared_buffers = 128MB");
+  }
+
   private DatabaseSettings settings() {
     return new DatabaseSettings(dataDir, Optional.empty(), TestPostgres.RUNTIME_DIR);
   }
