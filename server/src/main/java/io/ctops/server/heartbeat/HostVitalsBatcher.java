@@ -113,9 +113,10 @@ final class HostVitalsBatcher implements AutoCloseable {
 
   private void write(Handle handle, List<HostVitals> batch) {
     UUID[] ids = batch.stream().map(HostVitals::hostId).toArray(UUID[]::new);
-    // The flush never waits for a host's row: one locked right now is changing status (its stream
-    // opening or closing, the sweeper) in a transaction that may wait for rows this one holds. A
-    // host skipped here comes back online, or gets its new OS version, with its next heartbeat.
+    // The flush never waits for a host's rows: one locked right now is changing status (its stream
+    // opening or closing, the sweeper; their triggers also write the vitals row) in a transaction
+    // that may wait for rows this one holds. A host skipped here comes back online, or gets its new
+    // OS version and vitals, with its next heartbeat.
     List<UUID> backOnline =
         handle
             .createQuery(
@@ -166,6 +167,10 @@ final class HostVitalsBatcher implements AutoCloseable {
     handle
         .createUpdate(
             """
+            WITH free AS (
+                SELECT host_id FROM host_vitals WHERE host_id = ANY(:ids)
+                 ORDER BY host_id
+                   FOR NO KEY UPDATE SKIP LOCKED)
             UPDATE host_vitals v
             SET cpu_percent = u.cpu, memory_percent = u.memory, disk_percent = u.disk,
                 uptime_seconds = u.uptime, last_seen = to_timestamp(u.seen),
@@ -174,6 +179,7 @@ final class HostVitalsBatcher implements AutoCloseable {
                         CAST(:disk AS real[]), CAST(:uptime AS bigint[]),
                         CAST(:seen AS float8[]), CAST(:intervals AS int[]))
                  AS u(id, cpu, memory, disk, uptime, seen, interval_seconds)
+            JOIN free f ON f.host_id = u.id
             WHERE v.host_id = u.id
             """)
         .bind("ids", ids)

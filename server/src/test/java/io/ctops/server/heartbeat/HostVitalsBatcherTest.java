@@ -130,6 +130,30 @@ class HostVitalsBatcherTest {
     assertThat(Sql.string(database.jdbi(), state)).isEqualTo("online 11");
   }
 
+  @Test
+  void aFlushDoesNotWaitForAVitalsRowThatAStatusChangeHolds() throws Exception {
+    UUID busy = host(database, "busy", true);
+    UUID free = host(database, "free", true);
+    String cpu = "SELECT coalesce(cpu_percent::text, 'none') FROM host_vitals WHERE host_id = '%s'";
+    database
+        .jdbi()
+        .useTransaction(
+            statusWriter -> {
+              // a stream opening: its trigger copies the status into the vitals row and holds it
+              statusWriter.execute("UPDATE hosts SET status = 'online' WHERE id = ?", busy);
+              batcher.offer(vitals(busy, 10));
+              batcher.offer(vitals(free, 20));
+              CompletableFuture.runAsync(batcher::flush).get(10, TimeUnit.SECONDS);
+              assertThat(Sql.string(database.jdbi(), cpu.formatted(free))).isEqualTo("20");
+              assertThat(Sql.string(database.jdbi(), cpu.formatted(busy)))
+                  .as("skipped, not waited for")
+                  .isEqualTo("none");
+            });
+    batcher.offer(vitals(busy, 11));
+    batcher.flush();
+    assertThat(Sql.string(database.jdbi(), cpu.formatted(busy))).isEqualTo("11");
+  }
+
   private static UUID host(Database database, String hostname, boolean streamOpen) {
     return database
         .jdbi()
