@@ -223,7 +223,7 @@ public final class HeartbeatService implements AutoCloseable {
   /** Pushes queued scans to the agents connected here. */
   int dispatchScans() {
     return scanDispatch.dispatch(
-        connected.keySet(),
+        connected::containsKey,
         (agentId, scanId) -> {
           HeartbeatStream stream = connected.get(agentId);
           return stream != null

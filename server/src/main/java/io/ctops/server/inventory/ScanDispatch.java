@@ -3,9 +3,11 @@ package io.ctops.server.inventory;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -28,60 +30,97 @@ public final class ScanDispatch {
     this.clock = clock;
   }
 
-  /** A queued scan and the agent it is for. */
-  public record Pending(UUID scanId, UUID agentId) {}
+  /** Queued scans read per query when dispatching. */
+  static final int PAGE = 5_000;
 
-  /** Agents looked up per query when dispatching. */
-  static final int DISPATCH_BATCH = 20_000;
+  /** Queued scans looked at per dispatch run at most; the next run goes on from there. */
+  static final int READ_PER_RUN = 20_000;
+
+  /** Where the last run stopped reading the queue: (queued_at, id) of its last row. */
+  private Timestamp afterQueuedAt;
+
+  private UUID afterId;
 
   /**
-   * Offers each undispatched queued scan of the {@code connected} agents (those whose streams this
+   * Offers each undispatched queued scan of a {@code connected} agent (one whose stream this
    * instance holds) to {@code offer} (true when it took it); the taken ones are marked dispatched.
-   * Only connected agents' scans are looked at, so scans of agents that are offline or on another
-   * ingest instance never hold up the ones that can go now.
+   * The queue is read oldest first and the connected check is made here, so a quiet queue costs one
+   * index probe however many agents are connected. Scans of agents that are offline or on another
+   * ingest instance never hold up the ones that can go now: a run reads at most {@link
+   * #READ_PER_RUN} of them and the next run carries on after the last one read, wrapping round.
    */
-  public int dispatch(java.util.Collection<UUID> connected, BiPredicate<UUID, UUID> offer) {
-    List<UUID> agents = List.copyOf(connected);
+  public synchronized int dispatch(Predicate<UUID> connected, BiPredicate<UUID, UUID> offer) {
     int taken = 0;
-    for (int from = 0; from < agents.size(); from += DISPATCH_BATCH) {
-      List<UUID> batch = agents.subList(from, Math.min(agents.size(), from + DISPATCH_BATCH));
-      List<Pending> pending =
-          jdbi.withHandle(
-              handle ->
-                  handle
-                      .createQuery(
-                          """
-                          SELECT s.id, h.agent_id FROM software_scans s
-                            JOIN hosts h ON h.id = s.host_id
-                           WHERE s.status = 'queued' AND s.dispatched_at IS NULL
-                             AND h.agent_id = ANY(:agents)
-                           ORDER BY s.queued_at LIMIT 1000
-                          """)
-                      .bindArray("agents", UUID.class, batch)
-                      .map(
-                          (rs, ctx) ->
-                              new Pending(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)))
-                      .list());
-      List<UUID> dispatched = new java.util.ArrayList<>();
-      for (Pending p : pending) {
-        if (offer.test(p.agentId(), p.scanId())) {
-          dispatched.add(p.scanId());
+    int read = 0;
+    while (read < READ_PER_RUN) {
+      List<Queued> page = page(afterQueuedAt, afterId);
+      read += page.size();
+      List<UUID> dispatched = new ArrayList<>();
+      for (Queued queued : page) {
+        if (connected.test(queued.agentId()) && offer.test(queued.agentId(), queued.scanId())) {
+          dispatched.add(queued.scanId());
         }
       }
-      if (!dispatched.isEmpty()) {
-        jdbi.useHandle(
-            handle ->
-                handle
-                    .createUpdate(
-                        "UPDATE software_scans SET dispatched_at = :now"
-                            + " WHERE id = ANY(:ids) AND dispatched_at IS NULL")
-                    .bind("now", Timestamp.from(clock.instant()))
-                    .bindArray("ids", UUID.class, dispatched)
-                    .execute());
-      }
+      markDispatched(dispatched);
       taken += dispatched.size();
+      if (page.size() < PAGE) {
+        // the end of the queue: the next run starts from its oldest scan again
+        afterQueuedAt = null;
+        afterId = null;
+        break;
+      }
+      afterQueuedAt = page.getLast().queuedAt();
+      afterId = page.getLast().scanId();
     }
     return taken;
+  }
+
+  private record Queued(UUID scanId, Timestamp queuedAt, UUID agentId) {}
+
+  private List<Queued> page(Timestamp queuedAt, UUID id) {
+    String after = queuedAt == null ? "" : "AND (s.queued_at, s.id) > (:queuedAt, :id)";
+    return jdbi.withHandle(
+        handle -> {
+          var query =
+              handle
+                  .createQuery(
+                      """
+                      SELECT s.id, s.queued_at, h.agent_id FROM software_scans s
+                        JOIN hosts h ON h.id = s.host_id
+                       WHERE s.status = 'queued' AND s.dispatched_at IS NULL
+                         AND h.agent_id IS NOT NULL %s
+                       ORDER BY s.queued_at, s.id
+                       LIMIT :page
+                      """
+                          .formatted(after))
+                  .bind("page", PAGE);
+          if (queuedAt != null) {
+            query.bind("queuedAt", queuedAt).bind("id", id);
+          }
+          return query
+              .map(
+                  (rs, ctx) ->
+                      new Queued(
+                          rs.getObject(1, UUID.class),
+                          rs.getTimestamp(2),
+                          rs.getObject(3, UUID.class)))
+              .list();
+        });
+  }
+
+  private void markDispatched(List<UUID> scans) {
+    if (scans.isEmpty()) {
+      return;
+    }
+    jdbi.useHandle(
+        handle ->
+            handle
+                .createUpdate(
+                    "UPDATE software_scans SET dispatched_at = :now"
+                        + " WHERE id = ANY(:ids) AND dispatched_at IS NULL")
+                .bind("now", Timestamp.from(clock.instant()))
+                .bindArray("ids", UUID.class, scans)
+                .execute());
   }
 
   /** Queues the scans that are due and fails the stale ones; returns how many were queued. */
