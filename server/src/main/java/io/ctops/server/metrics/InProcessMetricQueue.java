@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * batches. The writer takes everything that has arrived (after a short linger, at most {@code
  * maxBatch} samples), so batches grow with load and stay small and quick when the fleet is quiet.
  * While PostgreSQL is down the writer retries the same batch with backoff; nothing is acknowledged
- * meanwhile, and a full queue refuses new samples (the agents keep them) instead of dropping any.
+ * meanwhile, and a full queue refuses new samples (the agents keep them) instead of dropping any. A
+ * committed batch is acknowledged on a thread of its own (the streams answer their agents there),
+ * so the writer goes on to the next batch at once.
  */
 public final class InProcessMetricQueue implements MetricQueue {
   private static final Logger log = LoggerFactory.getLogger(InProcessMetricQueue.class);
@@ -34,6 +38,9 @@ public final class InProcessMetricQueue implements MetricQueue {
   private final int maxBatch;
   private final Duration linger;
   private final Thread thread;
+  private final ExecutorService acknowledger =
+      Executors.newSingleThreadExecutor(
+          runnable -> Thread.ofPlatform().name("metric-acks").daemon().unstarted(runnable));
   private final Timer writeLatency;
   private final DistributionSummary batchSize;
   private final Counter writeFailures;
@@ -109,7 +116,8 @@ public final class InProcessMetricQueue implements MetricQueue {
         writeLatency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         batchSize.record(samples.size());
         depth.addAndGet(-samples.size());
-        batch.forEach(pending -> pending.durable().complete(null));
+        List<Pending> committed = List.copyOf(batch);
+        acknowledger.execute(() -> committed.forEach(pending -> pending.durable().complete(null)));
         batch.clear();
         backoff = Duration.ofMillis(100);
       } catch (InterruptedException e) {
@@ -175,6 +183,12 @@ public final class InProcessMetricQueue implements MetricQueue {
     }
     if (thread.isAlive()) {
       thread.interrupt();
+    }
+    acknowledger.shutdown();
+    try {
+      acknowledger.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -9,7 +9,9 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
 
@@ -38,13 +40,17 @@ final class MetricWriter {
                 + " (LIKE host_metrics INCLUDING DEFAULTS) ON COMMIT DELETE ROWS");
         long oldest = oldestPartitionStart(statement);
         StringBuilder rows = new StringBuilder(samples.size() * 96);
+        // A batch holds a few distinct seconds: each is formatted once, not once per sample.
+        Map<Long, String> timestamps = new HashMap<>();
         for (MetricSample sample : samples) {
           if (sample.timestampUnix() < oldest) {
             continue;
           }
           rows.append(sample.hostId())
               .append('\t')
-              .append(Instant.ofEpochSecond(sample.timestampUnix()))
+              .append(
+                  timestamps.computeIfAbsent(
+                      sample.timestampUnix(), second -> Instant.ofEpochSecond(second).toString()))
               .append('\t')
               .append(sample.cpuPercent())
               .append('\t')
