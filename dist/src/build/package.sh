@@ -68,6 +68,7 @@ mkdir -p "$bundle/lib"
 link "$bundle/runtime" "$agent_modules" --generate-cds-archive >/dev/null
 cp "$dist"/lib/ct-ops-agent-*.jar "$bundle/lib/"
 cp "$src/main/lib/agent-jvm.options" "$dist/lib/"
+cp "$src/main/lib/server-jvm.options" "$dist/lib/"
 cp "$src/main/lib/agent-jvm.options" "$bundle/lib/"
 IFS=':' read -r -a agent_jars < <(sed "s|LIB/||g" "$dist/lib/agent.classpath") || true
 for jar in "${agent_jars[@]}"; do
