@@ -66,6 +66,21 @@ finds_jdk_without_java_home() {
 }
 check "finds a JDK >= 21 with JAVA_HOME unset" finds_jdk_without_java_home
 
+flag() { awk -v name="$1" '$2 == name { print $4; exit }'; }
+server_roles_get_their_jvm_options() {
+  local flags
+  flags="$(CT_OPS_JAVA_OPTS=-XX:+PrintFlagsFinal "$ctops" server --help 2>&1)" || return 1
+  [ "$(flag UseZGC <<<"$flags")" = "true" ] \
+    && [ "$(flag MaxHeapSize <<<"$flags")" -le $((2048 * 1024 * 1024)) ] || return 1
+  # CT_OPS_JAVA_OPTS comes last and wins; the agent keeps its own small options
+  flags="$(CT_OPS_JAVA_OPTS="-Xmx3g -XX:+PrintFlagsFinal" "$ctops" web --help 2>&1)" || return 1
+  [ "$(flag MaxHeapSize <<<"$flags")" = "$((3 * 1024 * 1024 * 1024))" ] || return 1
+  flags="$(CT_OPS_JAVA_OPTS=-XX:+PrintFlagsFinal "$ctops" agent run --help 2>&1)" || return 1
+  [ "$(flag UseSerialGC <<<"$flags")" = "true" ] && [ "$(flag UseZGC <<<"$flags")" = "false" ]
+}
+check "server roles run with lib/server-jvm.options and a capped heap; CT_OPS_JAVA_OPTS wins" \
+  server_roles_get_their_jvm_options
+
 token_create_prints_only_the_token() {
   local token
   token="$("$ctops" token create --auto-approve --name smoke 2>"$work/create.err")" || return 1
