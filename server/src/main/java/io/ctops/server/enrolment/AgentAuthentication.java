@@ -5,6 +5,8 @@ import io.ctops.server.platform.jwt.AgentTokens;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.security.cert.X509Certificate;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
@@ -113,6 +115,26 @@ public final class AgentAuthentication {
                       }
                     })
                 .findOne());
+  }
+
+  /**
+   * Agents revoked, or whose host was deleted, at or after {@code since}: what a recheck must act
+   * on at once, whatever part of the connected agents it looks at in full. Two small index reads.
+   */
+  public java.util.List<UUID> disallowedSince(Instant since) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    """
+                    SELECT id FROM agents WHERE status = 'revoked' AND updated_at >= :since
+                    UNION
+                    SELECT agent_id FROM hosts
+                     WHERE deleted_at >= :since AND agent_id IS NOT NULL
+                    """)
+                .bind("since", Timestamp.from(since))
+                .mapTo(UUID.class)
+                .list());
   }
 
   /**

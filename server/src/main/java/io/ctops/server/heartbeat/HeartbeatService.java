@@ -17,9 +17,12 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -59,6 +62,12 @@ public final class HeartbeatService implements AutoCloseable {
 
   /** Connected agents checked per query by the recheck. */
   static final int RECHECK_BATCH = 10_000;
+
+  /** A recheck looks at every connected agent in full at least once in this many runs. */
+  static final int RECHECK_ROUNDS = 6;
+
+  private final RecheckRotation rotation = new RecheckRotation(RECHECK_BATCH, RECHECK_ROUNDS);
+  private Instant lastRecheck;
 
   private final Map<UUID, HeartbeatStream> connected = new ConcurrentHashMap<>();
   private final ScheduledExecutorService background;
@@ -142,18 +151,31 @@ public final class HeartbeatService implements AutoCloseable {
     }
   }
 
-  /** Ends the streams of agents that were revoked, un-approved or deleted since they connected. */
+  /**
+   * Ends the streams of agents that were revoked, un-approved or deleted since they connected.
+   * Revocations and host deletions since the last run are acted on at once; besides, each run looks
+   * at a share of the connected agents in full (all of them up to {@link #RECHECK_BATCH}, a {@link
+   * #RECHECK_ROUNDS}-th of a larger fleet), which catches every other way out.
+   */
   void recheckConnected() {
-    List<UUID> agents = List.copyOf(connected.keySet());
+    Instant started = clock.instant();
+    Set<UUID> suspects = new HashSet<>();
+    if (lastRecheck != null) {
+      // with a margin for clocks and for transactions that committed while the last run read
+      suspects.addAll(authentication.disallowedSince(lastRecheck.minus(options.recheckEvery())));
+    }
+    List<UUID> agents = rotation.next(List.copyOf(connected.keySet()));
     for (int from = 0; from < agents.size(); from += RECHECK_BATCH) {
       List<UUID> batch = agents.subList(from, Math.min(agents.size(), from + RECHECK_BATCH));
-      for (UUID suspect : authentication.notAllowed(batch)) {
-        HeartbeatStream stream = connected.get(suspect);
-        if (stream != null) {
-          recheck(suspect, stream);
-        }
+      suspects.addAll(authentication.notAllowed(batch));
+    }
+    for (UUID suspect : suspects) {
+      HeartbeatStream stream = connected.get(suspect);
+      if (stream != null) {
+        recheck(suspect, stream);
       }
     }
+    lastRecheck = started;
   }
 
   /** Ends the stream of an agent that may no longer heartbeat, with the status it deserves. */

@@ -10,6 +10,7 @@ import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
 import io.ctops.protocol.v1.RegisterResponse;
 import io.ctops.server.enrolment.AgentApprovals;
+import io.ctops.server.enrolment.AgentAuthentication;
 import io.ctops.server.platform.jwt.AgentTokens;
 import io.grpc.Status;
 import java.time.Clock;
@@ -226,6 +227,28 @@ class HeartbeatTest {
     Status deletedEnd = deletedStream.awaitEnd(Duration.ofSeconds(30));
     assertThat(revokedEnd.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
     assertThat(deletedEnd.getCode()).isEqualTo(Status.Code.NOT_FOUND);
+  }
+
+  @Test
+  void theRecheckIsToldOfRevocationsAndDeletionsSinceItLastLooked() {
+    Instant before = Instant.now().minusSeconds(1);
+    UUID revoked = agentId(ingest.registerActive(new TestAgent("since-01", "10.0.2.1")));
+    UUID deleted = agentId(ingest.registerActive(new TestAgent("since-02", "10.0.2.2")));
+    ingest.registerActive(new TestAgent("since-03", "10.0.2.3"));
+    new AgentApprovals(ingest.jdbi(), Clock.systemUTC()).revoke(revoked, "test");
+    ingest
+        .jdbi()
+        .useHandle(
+            h -> h.execute("UPDATE hosts SET deleted_at = now() WHERE agent_id = ?", deleted));
+
+    // tokens are not needed to read the database
+    var authentication = new AgentAuthentication(ingest.jdbi(), null);
+    assertThat(authentication.disallowedSince(before)).containsExactlyInAnyOrder(revoked, deleted);
+    assertThat(authentication.disallowedSince(Instant.now().plusSeconds(5))).isEmpty();
+  }
+
+  private static UUID agentId(RegisterResponse registered) {
+    return UUID.fromString(registered.getAgentId());
   }
 
   @Test
