@@ -116,36 +116,46 @@ final class HostVitalsBatcher implements AutoCloseable {
     // The flush never waits for a host's rows: one locked right now is changing status (its stream
     // opening or closing, the sweeper; their triggers also write the vitals row) in a transaction
     // that may wait for rows this one holds. A host skipped here comes back online, or gets its new
-    // OS version and vitals, with its next heartbeat.
-    List<UUID> backOnline =
+    // OS version and vitals, with its next heartbeat. The vitals rows come first, and tell (from
+    // the status copied there) which few hosts may need to come back online.
+    List<UUID> offline =
         handle
             .createQuery(
                 """
-                UPDATE hosts SET status = 'online'
-                WHERE id IN (
-                    SELECT id FROM hosts
-                     WHERE id = ANY(:ids) AND status IN ('offline', 'unknown')
-                       AND stream_id IS NOT NULL
-                       AND deleted_at IS NULL AND agent_id IS NOT NULL
-                     ORDER BY id
-                       FOR NO KEY UPDATE SKIP LOCKED)
-                RETURNING agent_id
+                WITH free AS (
+                    SELECT host_id FROM host_vitals WHERE host_id = ANY(:ids)
+                     ORDER BY host_id
+                       FOR NO KEY UPDATE SKIP LOCKED),
+                written AS (
+                    UPDATE host_vitals v
+                    SET cpu_percent = u.cpu, memory_percent = u.memory, disk_percent = u.disk,
+                        uptime_seconds = u.uptime, last_seen = to_timestamp(u.seen),
+                        heartbeat_interval_seconds = u.interval_seconds
+                    FROM unnest(CAST(:ids AS uuid[]), CAST(:cpu AS real[]),
+                                CAST(:memory AS real[]), CAST(:disk AS real[]),
+                                CAST(:uptime AS bigint[]), CAST(:seen AS float8[]),
+                                CAST(:intervals AS int[]))
+                         AS u(id, cpu, memory, disk, uptime, seen, interval_seconds)
+                    JOIN free f ON f.host_id = u.id
+                    WHERE v.host_id = u.id
+                    RETURNING v.host_id, v.host_status)
+                SELECT host_id FROM written WHERE host_status IN ('offline', 'unknown')
                 """)
             .bind("ids", ids)
+            .bind("cpu", floats(batch, HostVitals::cpuPercent))
+            .bind("memory", floats(batch, HostVitals::memoryPercent))
+            .bind("disk", floats(batch, HostVitals::diskPercent))
+            .bind("uptime", batch.stream().map(HostVitals::uptimeSeconds).toArray(Long[]::new))
+            .bind(
+                "seen",
+                batch.stream().map(v -> v.seenAt().toEpochMilli() / 1000.0).toArray(Double[]::new))
+            .bind(
+                "intervals",
+                batch.stream().map(HostVitals::heartbeatIntervalSeconds).toArray(Integer[]::new))
             .mapTo(UUID.class)
             .list();
-    if (!backOnline.isEmpty()) {
-      handle
-          .createUpdate(
-              "UPDATE agents SET status = 'active' WHERE id = ANY(:ids) AND status = 'offline'")
-          .bind("ids", backOnline.toArray(UUID[]::new))
-          .execute();
-      AgentHistory.recordAll(
-          handle,
-          backOnline,
-          "online",
-          Collections.nCopies(backOnline.size(), "heartbeat received"),
-          clock);
+    if (!offline.isEmpty()) {
+      backOnline(handle, offline);
     }
     // The host row itself is written only when the OS version reported actually changed.
     handle
@@ -164,36 +174,37 @@ final class HostVitalsBatcher implements AutoCloseable {
         .bind("ids", ids)
         .bind("osVersions", batch.stream().map(HostVitals::osVersion).toArray(String[]::new))
         .execute();
+  }
+
+  /** Hosts the sweeper marked offline while their stream stayed open come back online. */
+  private void backOnline(Handle handle, List<UUID> hosts) {
+    List<UUID> agents =
+        handle
+            .createQuery(
+                """
+                UPDATE hosts SET status = 'online'
+                WHERE id IN (
+                    SELECT id FROM hosts
+                     WHERE id = ANY(:ids) AND status IN ('offline', 'unknown')
+                       AND stream_id IS NOT NULL
+                       AND deleted_at IS NULL AND agent_id IS NOT NULL
+                     ORDER BY id
+                       FOR NO KEY UPDATE SKIP LOCKED)
+                RETURNING agent_id
+                """)
+            .bind("ids", hosts.toArray(UUID[]::new))
+            .mapTo(UUID.class)
+            .list();
+    if (agents.isEmpty()) {
+      return;
+    }
     handle
         .createUpdate(
-            """
-            WITH free AS (
-                SELECT host_id FROM host_vitals WHERE host_id = ANY(:ids)
-                 ORDER BY host_id
-                   FOR NO KEY UPDATE SKIP LOCKED)
-            UPDATE host_vitals v
-            SET cpu_percent = u.cpu, memory_percent = u.memory, disk_percent = u.disk,
-                uptime_seconds = u.uptime, last_seen = to_timestamp(u.seen),
-                heartbeat_interval_seconds = u.interval_seconds
-            FROM unnest(CAST(:ids AS uuid[]), CAST(:cpu AS real[]), CAST(:memory AS real[]),
-                        CAST(:disk AS real[]), CAST(:uptime AS bigint[]),
-                        CAST(:seen AS float8[]), CAST(:intervals AS int[]))
-                 AS u(id, cpu, memory, disk, uptime, seen, interval_seconds)
-            JOIN free f ON f.host_id = u.id
-            WHERE v.host_id = u.id
-            """)
-        .bind("ids", ids)
-        .bind("cpu", floats(batch, HostVitals::cpuPercent))
-        .bind("memory", floats(batch, HostVitals::memoryPercent))
-        .bind("disk", floats(batch, HostVitals::diskPercent))
-        .bind("uptime", batch.stream().map(HostVitals::uptimeSeconds).toArray(Long[]::new))
-        .bind(
-            "seen",
-            batch.stream().map(v -> v.seenAt().toEpochMilli() / 1000.0).toArray(Double[]::new))
-        .bind(
-            "intervals",
-            batch.stream().map(HostVitals::heartbeatIntervalSeconds).toArray(Integer[]::new))
+            "UPDATE agents SET status = 'active' WHERE id = ANY(:ids) AND status = 'offline'")
+        .bind("ids", agents.toArray(UUID[]::new))
         .execute();
+    AgentHistory.recordAll(
+        handle, agents, "online", Collections.nCopies(agents.size(), "heartbeat received"), clock);
   }
 
   private static Float[] floats(
