@@ -67,6 +67,12 @@ public final class StaleHostSweeper {
                           SELECT v.host_id, v.heartbeat_interval_seconds
                             FROM host_vitals v JOIN hosts s ON s.id = v.host_id
                            WHERE s.status = 'online'
+                             -- the narrow vitals rows first: only the quiet ones join hosts
+                             AND v.host_status = 'online'
+                             AND (v.last_seen IS NULL
+                                  OR v.last_seen
+                                     < least(now(), CAST(:writtenThrough AS timestamptz))
+                                       - make_interval(secs => 2 * v.heartbeat_interval_seconds))
                              -- quiet since its last heartbeat, or since its stream opened
                              AND greatest(v.last_seen, s.stream_opened_at)
                                  < least(now(), CAST(:writtenThrough AS timestamptz))
