@@ -18,10 +18,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The single-box queue: samples wait in memory and one writer thread commits them to PostgreSQL in
- * batches. The writer takes everything that has arrived (after a short linger, at most {@code
- * maxBatch} samples), so batches grow with load and stay small and quick when the fleet is quiet.
- * While PostgreSQL is down the writer retries the same batch with backoff; nothing is acknowledged
+ * The single-box queue: samples wait in memory and {@link #WRITERS} writer threads commit them to
+ * PostgreSQL in batches (while one waits for its commit to reach the disk, the other writes). The
+ * writer takes everything that has arrived (after a short linger, at most {@code maxBatch}
+ * samples), so batches grow with load and stay small and quick when the fleet is quiet. While
+ * PostgreSQL is down the writer retries the same batch with backoff; nothing is acknowledged
  * meanwhile, and a full queue refuses new samples (the agents keep them) instead of dropping any. A
  * committed batch is acknowledged on a thread of its own (the streams answer their agents there),
  * so the writer goes on to the next batch at once.
@@ -37,7 +38,11 @@ public final class InProcessMetricQueue implements MetricQueue {
   private final int capacity;
   private final int maxBatch;
   private final Duration linger;
-  private final Thread thread;
+
+  /** Writer threads, each with its own connection and batch. */
+  static final int WRITERS = 2;
+
+  private final List<Thread> writers = new ArrayList<>();
   private final ExecutorService acknowledger =
       Executors.newSingleThreadExecutor(
           runnable -> Thread.ofPlatform().name("metric-acks").daemon().unstarted(runnable));
@@ -66,7 +71,9 @@ public final class InProcessMetricQueue implements MetricQueue {
             .description("Batches that failed to commit and were retried")
             .register(registry);
     registry.gauge("ctops_metrics_queue_depth", depth);
-    this.thread = Thread.ofPlatform().name("metric-writer").daemon().start(this::run);
+    for (int i = 1; i <= WRITERS; i++) {
+      writers.add(Thread.ofPlatform().name("metric-writer-" + i).daemon().start(this::run));
+    }
   }
 
   @Override
@@ -177,13 +184,13 @@ public final class InProcessMetricQueue implements MetricQueue {
   public void close() {
     running = false;
     try {
-      thread.join(Duration.ofSeconds(10));
+      for (Thread writer : writers) {
+        writer.join(Duration.ofSeconds(10));
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (thread.isAlive()) {
-      thread.interrupt();
-    }
+    writers.stream().filter(Thread::isAlive).forEach(Thread::interrupt);
     acknowledger.shutdown();
     try {
       acknowledger.awaitTermination(5, TimeUnit.SECONDS);
