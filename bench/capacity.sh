@@ -17,7 +17,8 @@
 #   BENCH_RATE_AGENTS (20000), BENCH_RATE_INTERVALS ("10 5 4 3 2"), BENCH_RATE_STEADY (120 s),
 #   BENCH_WARMUP (300 s after registration, for the first software scans),
 #   BENCH_REGISTER_RATE (150 registrations/s planned), BENCH_LOADTEST_HEAP (4g),
-#   BENCH_SERVER_OPTS (JVM options for the server, e.g. -Xmx2g).
+#   BENCH_SERVER_OPTS (JVM options for the server, e.g. -Xmx2g), BENCH_LOG_DIR (target/capacity-logs:
+#   where the load tester's per-step summaries and the server's and PostgreSQL's logs are kept).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,8 +36,12 @@ ctops="$root/dist/target/ct-ops/bin/ctops"
 
 work="$(mktemp -d)"
 server=""
+logs="${BENCH_LOG_DIR:-$root/target/capacity-logs}"
 cleanup() {
   [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  # the load tester's summaries (p90/p95/p99.9 of each step) and the server's and database's logs
+  mkdir -p "$logs" && cp "$work"/*.log "$work"/*.json "$logs"/ 2>/dev/null || true
+  cp "$work/server/pg/postgres.log" "$logs/postgres.log" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
