@@ -211,21 +211,19 @@ public final class HeartbeatService implements AutoCloseable {
     }
   }
 
-  HeartbeatResponse.Builder responseFor(String agentVersion, String platform) {
+  /** The answer for an agent of this version on this platform ({@code os} empty: unknown). */
+  HeartbeatResponse.Builder responseFor(String agentVersion, String os, String arch) {
     String latest = options.latestAgentVersion();
     HeartbeatResponse.Builder response =
         HeartbeatResponse.newBuilder().setOk(true).setLatestVersion(latest);
     if (!agentVersion.isEmpty() && AgentVersions.isOlder(agentVersion, latest)) {
-      String[] osArch = platform.split("/", 2);
       response
           .setUpdateAvailable(true)
           .setDownloadUrl(
               options.downloadBaseUrl()
                   + "/api/agent/download?version="
                   + encode(latest)
-                  + (osArch.length == 2
-                      ? "&os=" + encode(osArch[0]) + "&arch=" + encode(osArch[1])
-                      : ""));
+                  + (os.isEmpty() ? "" : "&os=" + encode(os) + "&arch=" + encode(arch)));
     }
     return response;
   }

@@ -204,7 +204,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
       }
       HeartbeatResponse base = answer;
       if (base == null) {
-        base = service.responseFor(agentVersion, os.isEmpty() ? "" : os + "/" + arch).build();
+        base = service.responseFor(agentVersion, os, arch).build();
         answer = base;
       }
       HeartbeatResponse.Builder response = base.toBuilder();

@@ -65,18 +65,18 @@ public final class StaleHostSweeper {
                       UPDATE hosts h SET status = 'offline'
                       FROM (
                           SELECT v.host_id, v.heartbeat_interval_seconds
-                            FROM host_vitals v JOIN hosts s ON s.id = v.host_id
+                            FROM host_vitals v
+                           CROSS JOIN LATERAL (
+                                 SELECT least(now(), CAST(:writtenThrough AS timestamptz))
+                                        - make_interval(secs => 2 * v.heartbeat_interval_seconds)
+                                        AS before) quiet
+                            JOIN hosts s ON s.id = v.host_id
                            WHERE s.status = 'online'
                              -- the narrow vitals rows first: only the quiet ones join hosts
                              AND v.host_status = 'online'
-                             AND (v.last_seen IS NULL
-                                  OR v.last_seen
-                                     < least(now(), CAST(:writtenThrough AS timestamptz))
-                                       - make_interval(secs => 2 * v.heartbeat_interval_seconds))
+                             AND (v.last_seen IS NULL OR v.last_seen < quiet.before)
                              -- quiet since its last heartbeat, or since its stream opened
-                             AND greatest(v.last_seen, s.stream_opened_at)
-                                 < least(now(), CAST(:writtenThrough AS timestamptz))
-                                   - make_interval(secs => 2 * v.heartbeat_interval_seconds)
+                             AND greatest(v.last_seen, s.stream_opened_at) < quiet.before
                            LIMIT :batch
                              -- a row locked right now is being written by a heartbeat or a
                              -- stream's transition: it is not stale, and waiting for it would

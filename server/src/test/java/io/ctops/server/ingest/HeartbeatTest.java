@@ -335,6 +335,12 @@ class HeartbeatTest {
       assertThat(response.getDownloadUrl())
           .startsWith("http://localhost:3000/api/agent/download?version=")
           .contains("&os=linux&arch=amd64");
+
+      // the agent updated itself and says so on the same stream: no more update offered
+      HeartbeatResponse updated =
+          stream.send(vitals(1, 1, 1).setAgentVersion(response.getLatestVersion()).build()).next();
+      assertThat(updated.getUpdateAvailable()).isFalse();
+      assertThat(updated.getDownloadUrl()).isEmpty();
     }
   }
 
