@@ -73,8 +73,18 @@ class QuickstartTest {
             () ->
                 !run.process().isAlive()
                     || run.output().stream().anyMatch(l -> l.contains("Ctrl-C")));
-    assertThat(run.process().isAlive()).as("quickstart is running: %s", run.output()).isTrue();
+    assertThat(run.process().isAlive())
+        .as(() -> "quickstart is running: " + run.output() + "\n--- its log ---\n" + logOf(run))
+        .isTrue();
     return System.currentTimeMillis() - run.startMillis();
+  }
+
+  private static String logOf(Run run) {
+    try {
+      return Files.readString(run.log());
+    } catch (IOException e) {
+      return "(unreadable: " + e + ")";
+    }
   }
 
   private static void stop(Run run) throws Exception {
