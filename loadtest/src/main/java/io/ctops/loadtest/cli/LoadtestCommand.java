@@ -125,7 +125,8 @@ public final class LoadtestCommand implements Runnable {
         paramLabel = "DURATION",
         converter = DurationOrZero.class,
         description =
-            "How long to run after the ramp; 0 runs until Ctrl-C (default: ${DEFAULT-VALUE}).")
+            "How long to measure once every agent is registered and connected; 0 runs until"
+                + " Ctrl-C (default: ${DEFAULT-VALUE}).")
     Duration duration;
 
     @Option(

@@ -197,13 +197,19 @@ public final class LoadTest {
   }
 
   /**
-   * Waits until every agent is registered (or refused) and has had one heartbeat interval to
-   * connect, and the ramp is over: from then on the figures are the steady state. If registrations
-   * stop progressing for two minutes after the ramp, the steady state begins without the rest.
+   * Waits for the steady state: the ramp is over, every agent is registered (or refused), every
+   * registered agent has a stream the server has answered, and one heartbeat interval has passed
+   * since the last of them connected (the server works off the connection storm: each opening
+   * stream writes the host's status). From then on the figures are the steady state; the summary
+   * also gives the whole run's. If registrations stop progressing for two minutes after the ramp,
+   * or streams are still missing two intervals (at least two minutes) after the last registration,
+   * the steady state begins without the rest.
    */
   private void waitForSteadyState(long rampEnd) throws InterruptedException {
     long interval = settings.heartbeatInterval().toNanos();
+    long patience = Math.max(TimeUnit.MINUTES.toNanos(2), 2 * interval);
     long allRegisteredAt = 0;
+    long connectedAt = 0;
     long lastSettled = -1;
     long lastProgressAt = System.nanoTime();
     while (stopRequested.getCount() > 0) {
@@ -217,17 +223,26 @@ public final class LoadTest {
       if (allRegisteredAt == 0 && settled >= settings.agents()) {
         allRegisteredAt = now;
       }
-      boolean ready = allRegisteredAt != 0 && now >= Math.max(rampEnd, allRegisteredAt + interval);
-      boolean stuck = now >= rampEnd && now - lastProgressAt > TimeUnit.MINUTES.toNanos(2);
+      if (allRegisteredAt != 0
+          && connectedAt == 0
+          && stats.openStreams.get() >= stats.registrationsActive.get()) {
+        connectedAt = now;
+      }
+      boolean ready = connectedAt != 0 && now >= Math.max(rampEnd, connectedAt + interval);
+      boolean stuck =
+          now >= rampEnd
+              && (now - lastProgressAt > TimeUnit.MINUTES.toNanos(2)
+                  || (allRegisteredAt != 0 && now - allRegisteredAt > patience));
       if (ready || stuck) {
         steadyFromNanos = now;
         stats.rampFinished();
         out.printf(
             Locale.ROOT,
-            "loadtest: steady state after %.0fs: %,d of %,d agents registered%s%n",
+            "loadtest: steady state after %.0fs: %,d of %,d agents registered, %,d streams open%s%n",
             (now - startedNanos) / 1e9,
             stats.registrationsActive.get(),
             settings.agents(),
+            stats.openStreams.get(),
             settings.duration().isZero()
                 ? "; measuring until Ctrl-C"
                 : "; measuring for " + settings.duration().toSeconds() + "s");

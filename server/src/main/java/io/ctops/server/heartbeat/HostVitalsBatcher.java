@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -27,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * unnest(...)} and transaction. A host that the sweeper marked offline while its stream stayed open
  * comes back online in the same transaction, with a status-history row; vitals flushed after their
  * stream closed (which clears {@code stream_id}) never bring a host back online. If the database is
- * down the vitals stay and the next flush writes the newest.
+ * down the vitals stay and the next flush writes the newest. The OS version a host reports is
+ * compared with {@code hosts} only until it is known to be stored there: a heartbeat that repeats
+ * it costs no read of {@code hosts}.
  */
 final class HostVitalsBatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HostVitalsBatcher.class);
@@ -38,6 +41,10 @@ final class HostVitalsBatcher implements AutoCloseable {
   private final Jdbi jdbi;
   private final Clock clock;
   private final Map<UUID, HostVitals> latest = new ConcurrentHashMap<>();
+
+  /** Connected hosts' OS version as stored in {@code hosts}, once a flush saw or wrote it. */
+  private final Map<UUID, String> osVersionStored = new ConcurrentHashMap<>();
+
   private final ScheduledExecutorService flusher;
   private final Timer flushLatency;
   private volatile Instant writtenThrough;
@@ -61,6 +68,11 @@ final class HostVitalsBatcher implements AutoCloseable {
 
   void offer(HostVitals vitals) {
     latest.put(vitals.hostId(), vitals);
+  }
+
+  /** The host's stream closed: its OS version is compared with {@code hosts} again next time. */
+  void forget(UUID hostId) {
+    osVersionStored.remove(hostId);
   }
 
   private void flushQuietly() {
@@ -94,7 +106,8 @@ final class HostVitalsBatcher implements AutoCloseable {
     long started = System.nanoTime();
     for (int from = 0; from < all.size(); from += CHUNK) {
       List<HostVitals> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
-      jdbi.useTransaction(handle -> write(handle, chunk));
+      Map<UUID, String> stored = jdbi.inTransaction(handle -> write(handle, chunk));
+      osVersionStored.putAll(stored);
       // Drop what was written, unless a newer heartbeat replaced it meanwhile.
       chunk.forEach(vitals -> latest.remove(vitals.hostId(), vitals));
     }
@@ -111,7 +124,8 @@ final class HostVitalsBatcher implements AutoCloseable {
     return writtenThrough;
   }
 
-  private void write(Handle handle, List<HostVitals> batch) {
+  /** Writes the batch; returns the OS versions now known to be stored, by host. */
+  private Map<UUID, String> write(Handle handle, List<HostVitals> batch) {
     UUID[] ids = batch.stream().map(HostVitals::hostId).toArray(UUID[]::new);
     // The flush never waits for a host's rows: one locked right now is changing status (its stream
     // opening or closing, the sweeper; their triggers also write the vitals row) in a transaction
@@ -157,23 +171,57 @@ final class HostVitalsBatcher implements AutoCloseable {
     if (!offline.isEmpty()) {
       backOnline(handle, offline);
     }
-    // The host row itself is written only when the OS version reported actually changed.
-    handle
-        .createUpdate(
-            """
-            UPDATE hosts h SET os_version = changed.os_version
-            FROM (SELECT s.id, u.os_version
-                    FROM unnest(CAST(:ids AS uuid[]), CAST(:osVersions AS text[]))
-                         AS u(id, os_version)
-                    JOIN hosts s ON s.id = u.id
-                   WHERE u.os_version <> '' AND s.os_version IS DISTINCT FROM u.os_version
-                   ORDER BY s.id
-                     FOR NO KEY UPDATE OF s SKIP LOCKED) changed
-            WHERE h.id = changed.id
-            """)
-        .bind("ids", ids)
-        .bind("osVersions", batch.stream().map(HostVitals::osVersion).toArray(String[]::new))
-        .execute();
+    return storeOsVersions(handle, batch);
+  }
+
+  /**
+   * The host row itself is written only when the OS version reported actually changed, and read
+   * only for versions not yet known to be stored. Returns the versions found stored or written; a
+   * host whose row is locked right now is left for its next heartbeat.
+   */
+  private Map<UUID, String> storeOsVersions(Handle handle, List<HostVitals> batch) {
+    List<HostVitals> unknown =
+        batch.stream()
+            .filter(
+                v ->
+                    !v.osVersion().isEmpty()
+                        && !v.osVersion().equals(osVersionStored.get(v.hostId())))
+            .toList();
+    if (unknown.isEmpty()) {
+      return Map.of();
+    }
+    Map<UUID, String> reported = new HashMap<>();
+    unknown.forEach(v -> reported.put(v.hostId(), v.osVersion()));
+    // The outer SELECT sees the rows as they were before the UPDATE (one snapshot): the hosts that
+    // already had the version, plus those the UPDATE wrote.
+    List<UUID> stored =
+        handle
+            .createQuery(
+                """
+                WITH reported AS (
+                    SELECT * FROM unnest(CAST(:ids AS uuid[]), CAST(:osVersions AS text[]))
+                                  AS u(id, os_version)),
+                changed AS (
+                    UPDATE hosts h SET os_version = c.os_version
+                    FROM (SELECT s.id, r.os_version
+                            FROM reported r JOIN hosts s ON s.id = r.id
+                           WHERE s.os_version IS DISTINCT FROM r.os_version
+                           ORDER BY s.id
+                             FOR NO KEY UPDATE OF s SKIP LOCKED) c
+                    WHERE h.id = c.id
+                    RETURNING h.id)
+                SELECT s.id FROM reported r JOIN hosts s ON s.id = r.id
+                 WHERE s.os_version = r.os_version
+                UNION ALL
+                SELECT id FROM changed
+                """)
+            .bind("ids", unknown.stream().map(HostVitals::hostId).toArray(UUID[]::new))
+            .bind("osVersions", unknown.stream().map(HostVitals::osVersion).toArray(String[]::new))
+            .mapTo(UUID.class)
+            .list();
+    Map<UUID, String> known = new HashMap<>();
+    stored.forEach(id -> known.put(id, reported.get(id)));
+    return known;
   }
 
   /** Hosts the sweeper marked offline while their stream stayed open come back online. */

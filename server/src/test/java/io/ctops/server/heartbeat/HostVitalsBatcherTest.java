@@ -108,6 +108,54 @@ class HostVitalsBatcherTest {
   }
 
   @Test
+  void anOsVersionKnownToBeStoredIsNotComparedAgainUntilTheStreamCloses() {
+    UUID host = host(database, "steady", true);
+    String osVersion = "SELECT os_version FROM hosts WHERE id = '" + host + "'";
+    batcher.offer(new HostVitals(host, 1, 2, 3, 4, "Debian 12", 30, Instant.now()));
+    batcher.flush();
+    assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("Debian 12");
+
+    // changed behind the batcher's back: the same report is not compared with hosts again ...
+    database.jdbi().useHandle(h -> h.execute("UPDATE hosts SET os_version = 'elsewhere'"));
+    batcher.offer(new HostVitals(host, 5, 6, 7, 8, "Debian 12", 30, Instant.now()));
+    batcher.flush();
+    assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("elsewhere");
+    assertThat(
+            Sql.number(database.jdbi(), "SELECT count(*) FROM host_vitals WHERE cpu_percent = 5"))
+        .as("the vitals themselves are written")
+        .isEqualTo(1);
+
+    // ... a new version is, and once the stream closed the same one is compared again
+    batcher.offer(new HostVitals(host, 5, 6, 7, 8, "Debian 13", 30, Instant.now()));
+    batcher.flush();
+    assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("Debian 13");
+    database.jdbi().useHandle(h -> h.execute("UPDATE hosts SET os_version = 'elsewhere'"));
+    batcher.forget(host);
+    batcher.offer(new HostVitals(host, 5, 6, 7, 8, "Debian 13", 30, Instant.now()));
+    batcher.flush();
+    assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("Debian 13");
+  }
+
+  @Test
+  void anOsVersionNotWrittenBecauseTheHostRowWasBusyIsWrittenWithTheNextHeartbeat()
+      throws Exception {
+    UUID host = host(database, "busy-os", true);
+    String osVersion = "SELECT os_version FROM hosts WHERE id = '" + host + "'";
+    database
+        .jdbi()
+        .useTransaction(
+            statusWriter -> {
+              statusWriter.execute("SELECT 1 FROM hosts FOR NO KEY UPDATE");
+              batcher.offer(new HostVitals(host, 1, 2, 3, 4, "Debian 14", 30, Instant.now()));
+              CompletableFuture.runAsync(batcher::flush).get(10, TimeUnit.SECONDS);
+            });
+    assertThat(Sql.string(database.jdbi(), osVersion)).isNotEqualTo("Debian 14");
+    batcher.offer(new HostVitals(host, 1, 2, 3, 4, "Debian 14", 30, Instant.now()));
+    batcher.flush();
+    assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("Debian 14");
+  }
+
+  @Test
   void aFlushDoesNotWaitForAHostRowThatAStatusChangeHolds() throws Exception {
     UUID busy = host(database, "busy", true);
     String state =
