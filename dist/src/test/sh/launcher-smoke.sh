@@ -81,6 +81,12 @@ server_roles_get_their_jvm_options() {
 check "server roles run with lib/server-jvm.options and a capped heap; CT_OPS_JAVA_OPTS wins" \
   server_roles_get_their_jvm_options
 
+load_tester_runs_without_leak_detection() {
+  CT_OPS_JAVA_OPTS=-XshowSettings:properties "$ctops" loadtest --help 2>&1 \
+    | grep -q 'io.grpc.netty.shaded.io.netty.leakDetection.level = disabled'
+}
+check "the load tester runs without netty's leak detector" load_tester_runs_without_leak_detection
+
 token_create_prints_only_the_token() {
   local token
   token="$("$ctops" token create --auto-approve --name smoke 2>"$work/create.err")" || return 1

@@ -250,13 +250,19 @@ final class VirtualAgent {
           .setOsVersion("Load test 1.0")
           .setNetRxBytesPerSec(random.nextLong(1_000, 1_000_000))
           .setNetTxBytesPerSec(random.nextLong(1_000, 1_000_000));
-      request
-          .addAllTaskProgress(progress)
-          .addAllTaskResults(results)
-          .addAllQueryResults(queryResults);
-      progress.clear();
-      results.clear();
-      queryResults.clear();
+      // (most heartbeats carry none of these: an empty addAll would still copy the builder's list)
+      if (!progress.isEmpty()) {
+        request.addAllTaskProgress(progress);
+        progress.clear();
+      }
+      if (!results.isEmpty()) {
+        request.addAllTaskResults(results);
+        results.clear();
+      }
+      if (!queryResults.isEmpty()) {
+        request.addAllQueryResults(queryResults);
+        queryResults.clear();
+      }
       for (CheckDefinition check : checks.values()) {
         long ranAt = checkRanAt.getOrDefault(check.getCheckId(), 0L);
         if (now - ranAt >= Math.max(1, check.getIntervalSeconds())) {

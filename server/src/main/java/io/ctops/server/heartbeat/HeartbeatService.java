@@ -142,7 +142,6 @@ public final class HeartbeatService implements AutoCloseable {
       return;
     }
     connected.remove(agent.agentId(), stream);
-    vitals.forget(agent.hostId());
     try {
       hostStatus.streamClosed(agent.agentId(), agent.hostId(), streamId, reason);
     } catch (RuntimeException e) {

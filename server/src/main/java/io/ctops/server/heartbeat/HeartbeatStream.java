@@ -46,6 +46,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
   private boolean opened;
   private volatile String agentVersion = "";
   private volatile String os = "";
+  private final HostVitals.StoredOsVersion osStored = new HostVitals.StoredOsVersion();
   private volatile String arch = "";
   // What every answer carries for this agent's version and platform, built when they change.
   private volatile HeartbeatResponse answer;
@@ -125,7 +126,8 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
                 request.getUptimeSeconds(),
                 request.getOsVersion(),
                 intervalSeconds,
-                now));
+                now,
+                osStored));
     List<MetricSample> samples = samples(request, timestamp);
     List<Long> timestamps = samples.stream().map(MetricSample::timestampUnix).toList();
     synchronized (lock) {

@@ -9,9 +9,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -28,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * unnest(...)} and transaction. A host that the sweeper marked offline while its stream stayed open
  * comes back online in the same transaction, with a status-history row; vitals flushed after their
  * stream closed (which clears {@code stream_id}) never bring a host back online. If the database is
- * down the vitals stay and the next flush writes the newest. The OS version a host reports is
+ * down the vitals stay and the next flush writes the newest. The OS version a stream reports is
  * compared with {@code hosts} only until it is known to be stored there: a heartbeat that repeats
  * it costs no read of {@code hosts}.
  */
@@ -41,9 +42,6 @@ final class HostVitalsBatcher implements AutoCloseable {
   private final Jdbi jdbi;
   private final Clock clock;
   private final Map<UUID, HostVitals> latest = new ConcurrentHashMap<>();
-
-  /** Connected hosts' OS version as stored in {@code hosts}, once a flush saw or wrote it. */
-  private final Map<UUID, String> osVersionStored = new ConcurrentHashMap<>();
 
   private final ScheduledExecutorService flusher;
   private final Timer flushLatency;
@@ -68,11 +66,6 @@ final class HostVitalsBatcher implements AutoCloseable {
 
   void offer(HostVitals vitals) {
     latest.put(vitals.hostId(), vitals);
-  }
-
-  /** The host's stream closed: its OS version is compared with {@code hosts} again next time. */
-  void forget(UUID hostId) {
-    osVersionStored.remove(hostId);
   }
 
   private void flushQuietly() {
@@ -106,8 +99,9 @@ final class HostVitalsBatcher implements AutoCloseable {
     long started = System.nanoTime();
     for (int from = 0; from < all.size(); from += CHUNK) {
       List<HostVitals> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
-      Map<UUID, String> stored = jdbi.inTransaction(handle -> write(handle, chunk));
-      osVersionStored.putAll(stored);
+      List<HostVitals> osStored = jdbi.inTransaction(handle -> write(handle, chunk));
+      // known only once committed
+      osStored.forEach(vitals -> vitals.osStored().set(vitals.osVersion()));
       // Drop what was written, unless a newer heartbeat replaced it meanwhile.
       chunk.forEach(vitals -> latest.remove(vitals.hostId(), vitals));
     }
@@ -124,8 +118,8 @@ final class HostVitalsBatcher implements AutoCloseable {
     return writtenThrough;
   }
 
-  /** Writes the batch; returns the OS versions now known to be stored, by host. */
-  private Map<UUID, String> write(Handle handle, List<HostVitals> batch) {
+  /** Writes the batch; returns the vitals whose OS version is now known to be stored. */
+  private List<HostVitals> write(Handle handle, List<HostVitals> batch) {
     UUID[] ids = batch.stream().map(HostVitals::hostId).toArray(UUID[]::new);
     // The flush never waits for a host's rows: one locked right now is changing status (its stream
     // opening or closing, the sweeper; their triggers also write the vitals row) in a transaction
@@ -176,22 +170,17 @@ final class HostVitalsBatcher implements AutoCloseable {
 
   /**
    * The host row itself is written only when the OS version reported actually changed, and read
-   * only for versions not yet known to be stored. Returns the versions found stored or written; a
-   * host whose row is locked right now is left for its next heartbeat.
+   * only for versions its stream does not know to be stored. Returns the vitals whose version was
+   * found stored or written; a host whose row is locked right now is left for its next heartbeat.
    */
-  private Map<UUID, String> storeOsVersions(Handle handle, List<HostVitals> batch) {
+  private List<HostVitals> storeOsVersions(Handle handle, List<HostVitals> batch) {
     List<HostVitals> unknown =
         batch.stream()
-            .filter(
-                v ->
-                    !v.osVersion().isEmpty()
-                        && !v.osVersion().equals(osVersionStored.get(v.hostId())))
+            .filter(v -> !v.osVersion().isEmpty() && !v.osStored().is(v.osVersion()))
             .toList();
     if (unknown.isEmpty()) {
-      return Map.of();
+      return List.of();
     }
-    Map<UUID, String> reported = new HashMap<>();
-    unknown.forEach(v -> reported.put(v.hostId(), v.osVersion()));
     // The outer SELECT sees the rows as they were before the UPDATE (one snapshot): the hosts that
     // already had the version, plus those the UPDATE wrote.
     List<UUID> stored =
@@ -219,9 +208,8 @@ final class HostVitalsBatcher implements AutoCloseable {
             .bind("osVersions", unknown.stream().map(HostVitals::osVersion).toArray(String[]::new))
             .mapTo(UUID.class)
             .list();
-    Map<UUID, String> known = new HashMap<>();
-    stored.forEach(id -> known.put(id, reported.get(id)));
-    return known;
+    Set<UUID> found = new HashSet<>(stored);
+    return unknown.stream().filter(v -> found.contains(v.hostId())).toList();
   }
 
   /** Hosts the sweeper marked offline while their stream stayed open come back online. */

@@ -108,16 +108,18 @@ class HostVitalsBatcherTest {
   }
 
   @Test
-  void anOsVersionKnownToBeStoredIsNotComparedAgainUntilTheStreamCloses() {
+  void anOsVersionKnownToBeStoredIsNotComparedAgainOnTheSameStream() {
     UUID host = host(database, "steady", true);
     String osVersion = "SELECT os_version FROM hosts WHERE id = '" + host + "'";
-    batcher.offer(new HostVitals(host, 1, 2, 3, 4, "Debian 12", 30, Instant.now()));
+    HostVitals.StoredOsVersion stream = new HostVitals.StoredOsVersion();
+    Instant now = Instant.now();
+    batcher.offer(new HostVitals(host, 1, 2, 3, 4, "Debian 12", 30, now, stream));
     batcher.flush();
     assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("Debian 12");
 
-    // changed behind the batcher's back: the same report is not compared with hosts again ...
+    // changed behind the batcher's back: the same report on the same stream is not compared ...
     database.jdbi().useHandle(h -> h.execute("UPDATE hosts SET os_version = 'elsewhere'"));
-    batcher.offer(new HostVitals(host, 5, 6, 7, 8, "Debian 12", 30, Instant.now()));
+    batcher.offer(new HostVitals(host, 5, 6, 7, 8, "Debian 12", 30, now, stream));
     batcher.flush();
     assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("elsewhere");
     assertThat(
@@ -125,13 +127,13 @@ class HostVitalsBatcherTest {
         .as("the vitals themselves are written")
         .isEqualTo(1);
 
-    // ... a new version is, and once the stream closed the same one is compared again
-    batcher.offer(new HostVitals(host, 5, 6, 7, 8, "Debian 13", 30, Instant.now()));
+    // ... a new version is, and a new stream compares the same one again
+    batcher.offer(new HostVitals(host, 5, 6, 7, 8, "Debian 13", 30, now, stream));
     batcher.flush();
     assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("Debian 13");
     database.jdbi().useHandle(h -> h.execute("UPDATE hosts SET os_version = 'elsewhere'"));
-    batcher.forget(host);
-    batcher.offer(new HostVitals(host, 5, 6, 7, 8, "Debian 13", 30, Instant.now()));
+    batcher.offer(
+        new HostVitals(host, 5, 6, 7, 8, "Debian 13", 30, now, new HostVitals.StoredOsVersion()));
     batcher.flush();
     assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("Debian 13");
   }
@@ -141,16 +143,18 @@ class HostVitalsBatcherTest {
       throws Exception {
     UUID host = host(database, "busy-os", true);
     String osVersion = "SELECT os_version FROM hosts WHERE id = '" + host + "'";
+    HostVitals.StoredOsVersion stream = new HostVitals.StoredOsVersion();
     database
         .jdbi()
         .useTransaction(
             statusWriter -> {
               statusWriter.execute("SELECT 1 FROM hosts FOR NO KEY UPDATE");
-              batcher.offer(new HostVitals(host, 1, 2, 3, 4, "Debian 14", 30, Instant.now()));
+              batcher.offer(
+                  new HostVitals(host, 1, 2, 3, 4, "Debian 14", 30, Instant.now(), stream));
               CompletableFuture.runAsync(batcher::flush).get(10, TimeUnit.SECONDS);
             });
     assertThat(Sql.string(database.jdbi(), osVersion)).isNotEqualTo("Debian 14");
-    batcher.offer(new HostVitals(host, 1, 2, 3, 4, "Debian 14", 30, Instant.now()));
+    batcher.offer(new HostVitals(host, 1, 2, 3, 4, "Debian 14", 30, Instant.now(), stream));
     batcher.flush();
     assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("Debian 14");
   }
