@@ -46,8 +46,9 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
   private boolean opened;
   private volatile String agentVersion = "";
   private volatile String os = "";
-  private final HostVitals.StoredOsVersion osStored = new HostVitals.StoredOsVersion();
   private volatile String arch = "";
+  // What the vitals flush found or wrote as this host's OS version.
+  private final HostVitals.StoredOsVersion osStored = new HostVitals.StoredOsVersion();
   // What every answer carries for this agent's version and platform, built when they change.
   private volatile HeartbeatResponse answer;
 

@@ -42,7 +42,6 @@ final class HostVitalsBatcher implements AutoCloseable {
   private final Jdbi jdbi;
   private final Clock clock;
   private final Map<UUID, HostVitals> latest = new ConcurrentHashMap<>();
-
   private final ScheduledExecutorService flusher;
   private final Timer flushLatency;
   private volatile Instant writtenThrough;
