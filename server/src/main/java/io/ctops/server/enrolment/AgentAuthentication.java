@@ -7,6 +7,8 @@ import io.grpc.StatusException;
 import java.security.cert.X509Certificate;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
@@ -121,7 +123,7 @@ public final class AgentAuthentication {
    * Agents revoked, or whose host was deleted, at or after {@code since}: what a recheck must act
    * on at once, whatever part of the connected agents it looks at in full. Two small index reads.
    */
-  public java.util.List<UUID> disallowedSince(Instant since) {
+  public List<UUID> disallowedSince(Instant since) {
     return jdbi.withHandle(
         handle ->
             handle
@@ -142,7 +144,7 @@ public final class AgentAuthentication {
    * status other than active or offline. One query for many agents (the streams an ingest holds are
    * rechecked every few seconds, and it may hold 100,000 of them).
    */
-  public java.util.List<UUID> notAllowed(java.util.Collection<UUID> agentIds) {
+  public List<UUID> notAllowed(Collection<UUID> agentIds) {
     return jdbi.withHandle(
         handle ->
             handle

@@ -18,28 +18,6 @@ record HostVitals(
     Instant seenAt,
     StoredOsVersion osStored) {
 
-  /** Vitals of a stream of their own (nothing known yet about the host row). */
-  HostVitals(
-      UUID hostId,
-      float cpuPercent,
-      float memoryPercent,
-      float diskPercent,
-      long uptimeSeconds,
-      String osVersion,
-      int heartbeatIntervalSeconds,
-      Instant seenAt) {
-    this(
-        hostId,
-        cpuPercent,
-        memoryPercent,
-        diskPercent,
-        uptimeSeconds,
-        osVersion,
-        heartbeatIntervalSeconds,
-        seenAt,
-        new StoredOsVersion());
-  }
-
   /**
    * One stream's knowledge of its host's OS version in {@code hosts}: set by the vitals flush once
    * it found or wrote the version reported, so repeating it costs no read of {@code hosts}. A new

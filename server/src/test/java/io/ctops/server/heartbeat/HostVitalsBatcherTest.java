@@ -99,7 +99,8 @@ class HostVitalsBatcherTest {
         .as("same OS version: no host row was rewritten")
         .isEqualTo(before);
 
-    batcher.offer(new HostVitals(ids.get(0), 1, 2, 3, 4, "Debian 13", 30, Instant.now()));
+    batcher.offer(
+        new HostVitals(ids.get(0), 1, 2, 3, 4, "Debian 13", 30, Instant.now(), newStream()));
     batcher.flush();
     assertThat(
             Sql.string(
@@ -111,7 +112,7 @@ class HostVitalsBatcherTest {
   void anOsVersionKnownToBeStoredIsNotComparedAgainOnTheSameStream() {
     UUID host = host(database, "steady", true);
     String osVersion = "SELECT os_version FROM hosts WHERE id = '" + host + "'";
-    HostVitals.StoredOsVersion stream = new HostVitals.StoredOsVersion();
+    HostVitals.StoredOsVersion stream = newStream();
     Instant now = Instant.now();
     batcher.offer(new HostVitals(host, 1, 2, 3, 4, "Debian 12", 30, now, stream));
     batcher.flush();
@@ -132,8 +133,7 @@ class HostVitalsBatcherTest {
     batcher.flush();
     assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("Debian 13");
     database.jdbi().useHandle(h -> h.execute("UPDATE hosts SET os_version = 'elsewhere'"));
-    batcher.offer(
-        new HostVitals(host, 5, 6, 7, 8, "Debian 13", 30, now, new HostVitals.StoredOsVersion()));
+    batcher.offer(new HostVitals(host, 5, 6, 7, 8, "Debian 13", 30, now, newStream()));
     batcher.flush();
     assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("Debian 13");
   }
@@ -143,7 +143,7 @@ class HostVitalsBatcherTest {
       throws Exception {
     UUID host = host(database, "busy-os", true);
     String osVersion = "SELECT os_version FROM hosts WHERE id = '" + host + "'";
-    HostVitals.StoredOsVersion stream = new HostVitals.StoredOsVersion();
+    HostVitals.StoredOsVersion stream = newStream();
     database
         .jdbi()
         .useTransaction(
@@ -229,6 +229,11 @@ class HostVitalsBatcherTest {
   }
 
   private static HostVitals vitals(UUID host, float cpu) {
-    return new HostVitals(host, cpu, 50, 60, 100, "Debian 12", 30, Instant.now());
+    return new HostVitals(host, cpu, 50, 60, 100, "Debian 12", 30, Instant.now(), newStream());
+  }
+
+  /** What a newly opened stream knows of its host's OS version: nothing. */
+  private static HostVitals.StoredOsVersion newStream() {
+    return new HostVitals.StoredOsVersion();
   }
 }
