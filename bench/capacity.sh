@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Capacity benchmark: how many agents one box holds. Starts a throw-away single-profile server
 # (`ctops server`: embedded PostgreSQL, ingest, web), registers the largest fleet once with the
-# load tester (`ctops loadtest run`, identities kept in a file so later steps reuse them), lets
-# every host's first software scan run, then measures each fleet size at a 30 s heartbeat interval
+# load tester (`ctops loadtest run`, identities kept in a file so later steps reuse them), waits
+# until every host's first software scan is stored (and says how long that took), then measures each fleet size at a 30 s heartbeat interval
 # and, to find the highest heartbeat rate at which p99 stays under 100 ms, a fixed fleet at
 # shorter intervals. The load tester runs on the same machine.
 #
@@ -15,7 +15,9 @@
 # Environment (defaults): BENCH_SIZES ("10000 30000 60000 100000"), BENCH_INTERVAL (30),
 #   BENCH_STEADY (180 s measured per size), BENCH_LARGEST_STEADY (600 s for the largest size),
 #   BENCH_RATE_AGENTS (20000), BENCH_RATE_INTERVALS ("10 5 4 3 2"), BENCH_RATE_STEADY (120 s),
-#   BENCH_WARMUP (300 s after registration, for the first software scans),
+#   BENCH_WARMUP (3600 s after registration at most, for the first software scans: the warm-up
+#   ends as soon as every host's first inventory is stored), BENCH_INVENTORY_CONCURRENCY (16
+#   inventories sent at once), BENCH_INVENTORY_PACKAGES (100 per inventory),
 #   BENCH_REGISTER_RATE (150 registrations/s planned), BENCH_LOADTEST_HEAP (4g),
 #   BENCH_SERVER_OPTS (JVM options for the server, e.g. -Xmx2g), BENCH_LOG_DIR (target/capacity-logs:
 #   where the load tester's per-step summaries and the server's and PostgreSQL's logs are kept).
@@ -29,7 +31,8 @@ largest_steady="${BENCH_LARGEST_STEADY:-600}"
 rate_agents="${BENCH_RATE_AGENTS:-20000}"
 read -r -a rate_intervals <<<"${BENCH_RATE_INTERVALS:-10 5 4 3 2}"
 rate_steady="${BENCH_RATE_STEADY:-120}"
-warmup="${BENCH_WARMUP:-300}"
+warmup="${BENCH_WARMUP:-3600}"
+inventory_concurrency="${BENCH_INVENTORY_CONCURRENCY:-16}"
 register_rate="${BENCH_REGISTER_RATE:-150}"
 ctops="$root/dist/target/ct-ops/bin/ctops"
 [ -x "$ctops" ] || (cd "$root" && ./mvnw -q -DskipTests package)
@@ -79,19 +82,44 @@ pg_ticks() {
 }
 rss_mib() { awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 
+# The first line (its elapsed seconds) where every agent's first inventory is sent and none waits.
+scans_done() {
+  awk -v n="$largest" '/ scans sent=/ { split($0, a, "scans sent="); split(a[2], b, /[ =]/);
+    if (b[1] + 0 >= n && b[3] + 0 == 0) { print seconds($0); exit } }
+    function seconds(line) { sub(/s\].*/, "", line); sub(/^\[ */, "", line); return line }' "$1" 2>/dev/null
+}
+
 # exec: in the background, $! is then the load tester's JVM itself
 loadtest() {
   CT_OPS_JAVA_OPTS="-Xmx${BENCH_LOADTEST_HEAP:-4g}" exec "$ctops" loadtest run \
     --address "localhost:$INGEST_GRPC_PORT" --ca-cert "$CT_OPS_DATA_DIR/tls/server.crt" \
-    --token "$token" --identities "$work/identities" --stats-interval 30s "$@"
+    --token "$token" --identities "$work/identities" --stats-interval 30s \
+    --inventory-packages "${BENCH_INVENTORY_PACKAGES:-100}" "$@"
 }
 
-echo "capacity: registering $largest agents (heartbeat every ${interval}s), then ${warmup}s for their first software scans"
+echo "capacity: registering $largest agents (heartbeat every ${interval}s) and waiting for their first software scans (at most ${warmup}s)"
 started="$(date +%s)"
-(loadtest --agents "$largest" --ramp "$((largest / register_rate + 1))s" --duration "${warmup}s" \
-  --heartbeat-interval "${interval}s" >"$work/register.log" 2>&1)
-grep -m1 "steady state after" "$work/register.log" | sed 's/^/capacity: /'
-echo "capacity: registration and warm-up took $(( $(date +%s) - started ))s"
+loadtest --agents "$largest" --ramp "$((largest / register_rate + 1))s" --duration "${warmup}s" \
+  --heartbeat-interval "${interval}s" --inventory-concurrency "$inventory_concurrency" \
+  >"$work/register.log" 2>&1 &
+tester=$!
+# the measured steps are a heartbeat steady state: every host's first scan is stored before them
+until [ -n "$(scans_done "$work/register.log")" ] || ! kill -0 "$tester" 2>/dev/null; do sleep 5; done
+kill -TERM "$tester" 2>/dev/null || true
+wait "$tester" || true
+registered="$(awk -v n="$largest" '/registrations active=/ { split($0, a, "active="); split(a[2], b, " ");
+  if (b[1] + 0 >= n) { sub(/s\].*/, ""); sub(/^\[ */, ""); print; exit } }' "$work/register.log")"
+scanned="$(scans_done "$work/register.log")"
+first_scan="$(awk '/ scans sent=[1-9]/ { sub(/s\].*/, ""); sub(/^\[ */, ""); print; exit }' "$work/register.log")"
+if [ -n "$scanned" ]; then
+  echo "capacity: first software scans: $largest inventories of ${BENCH_INVENTORY_PACKAGES:-100} packages, the first" \
+    "by ${first_scan}s, the last by ${scanned}s after the start (all registered by ${registered:-?}s):" \
+    "$(echo "$largest / ($scanned - $first_scan + 30)" | bc) inventories/s or more"
+else
+  echo "capacity: WARNING: first software scans not finished within ${warmup}s:" \
+    "$(grep -o 'scans sent=[0-9]* waiting=[0-9]*' "$work/register.log" | tail -n 1)"
+fi
+echo "capacity: registration and first scans took $(( $(date +%s) - started ))s"
 
 rows=()
 measure() {

@@ -200,6 +200,14 @@ public final class LoadtestCommand implements Runnable {
     int inventoryPackages;
 
     @Option(
+        names = "--inventory-concurrency",
+        defaultValue = "16",
+        paramLabel = "N",
+        description =
+            "Inventories sent at the same time, at most; the others wait their turn (default: ${DEFAULT-VALUE}).")
+    int inventoryConcurrency;
+
+    @Option(
         names = "--identities",
         paramLabel = "FILE",
         description =
@@ -269,6 +277,10 @@ public final class LoadtestCommand implements Runnable {
       if (inventoryPackages < 0 || inventoryPackages > 100_000) {
         throw new UserError("--inventory-packages must be between 0 and 100,000");
       }
+      if (inventoryConcurrency < 1 || inventoryConcurrency > 256) {
+        throw new UserError(
+            "--inventory-concurrency must be between 1 and 256, got " + inventoryConcurrency);
+      }
       if (caCert != null && skipVerify) {
         throw new UserError("--ca-cert and --tls-skip-verify exclude each other");
       }
@@ -329,6 +341,7 @@ public final class LoadtestCommand implements Runnable {
           Optional.ofNullable(outputJson),
           statsInterval,
           inventoryPackages,
+          inventoryConcurrency,
           Optional.ofNullable(identities));
     }
   }

@@ -10,6 +10,7 @@ import java.util.Optional;
  * @param duration how long the run lasts after the ramp; zero runs until Ctrl-C
  * @param inventoryPackages packages in the synthetic inventory a virtual agent submits when the
  *     server asks it for a software scan
+ * @param inventoryConcurrency inventories sent at the same time, at most (the others wait)
  * @param identities a file of identities to reuse and keep (see {@link Identities})
  */
 public record LoadSettings(
@@ -30,6 +31,7 @@ public record LoadSettings(
     Optional<Path> outputJson,
     Duration statsInterval,
     int inventoryPackages,
+    int inventoryConcurrency,
     Optional<Path> identities) {
 
   /** The hostname of virtual agent {@code n}: {@code <prefix>-<run-id>-<n>}. */

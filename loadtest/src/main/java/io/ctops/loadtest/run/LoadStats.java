@@ -23,6 +23,10 @@ final class LoadStats {
   final AtomicLong reconnects = new AtomicLong();
   final AtomicLong tasksAnswered = new AtomicLong();
   final AtomicLong inventoriesSent = new AtomicLong();
+
+  /** Scans the server asked for whose inventory is not yet sent (queued or being sent). */
+  final AtomicLong scansWaiting = new AtomicLong();
+
   final AtomicLong revoked = new AtomicLong();
 
   /** Every acknowledgement of the run. */

@@ -69,7 +69,8 @@ public final class LoadTest {
     this.registrations =
         Executors.newFixedThreadPool(
             settings.registrationConcurrency(), daemon("loadtest-register"));
-    this.tasks = Executors.newFixedThreadPool(4, daemon("loadtest-task"));
+    this.tasks =
+        Executors.newFixedThreadPool(settings.inventoryConcurrency(), daemon("loadtest-task"));
   }
 
   private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -353,7 +354,8 @@ public final class LoadTest {
       out.printf(
           Locale.ROOT,
           "[%5.0fs] registrations active=%d pending=%d failed=%d | streams=%d |"
-              + " heartbeats sent=%d acked=%d failed=%d | ack p95=%.1fms | reconnects=%d%n",
+              + " heartbeats sent=%d acked=%d failed=%d | ack p95=%.1fms | reconnects=%d |"
+              + " scans sent=%d waiting=%d%n",
           elapsed,
           stats.registrationsActive.get(),
           stats.registrationsPending.get(),
@@ -363,7 +365,9 @@ public final class LoadTest {
           stats.heartbeatsAcknowledged.get(),
           stats.heartbeatsFailed.get(),
           recent.percentileMillis(0.95),
-          stats.reconnects.get());
+          stats.reconnects.get(),
+          stats.inventoriesSent.get(),
+          stats.scansWaiting.get());
       for (String error : stats.recentErrors(3)) {
         out.println("         error: " + error);
       }

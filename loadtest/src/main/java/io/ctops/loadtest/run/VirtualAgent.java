@@ -343,7 +343,16 @@ final class VirtualAgent {
   private void task(AgentTask task) {
     run.stats().tasksAnswered.incrementAndGet();
     if (task.getTaskType().equals(LoadTest.SCAN_TASK)) {
-      LoadTest.onPool(run.tasks(), () -> submitInventory(task));
+      run.stats().scansWaiting.incrementAndGet();
+      LoadTest.onPool(
+          run.tasks(),
+          () -> {
+            try {
+              submitInventory(task);
+            } finally {
+              run.stats().scansWaiting.decrementAndGet();
+            }
+          });
       return;
     }
     synchronized (this) {

@@ -186,10 +186,13 @@ class LoadtestCommandTest {
             "--duration", "5s",
             "--heartbeat-interval", "1s",
             "--inventory-packages", "7",
+            "--inventory-concurrency", "2",
+            "--stats-interval", "1s",
             "--identities", identities.toString());
     assertThat(second.exitCode()).as(second.out() + second.err()).isZero();
     assertThat(second.out())
         .contains("reusing 25 identities")
+        .containsPattern("\\| scans sent=[1-9][0-9]* waiting=0\\n")
         .contains("loadtest summary: run first");
     assertThat(count("SELECT count(*) FROM agents")).isEqualTo(agentsBefore);
     assertThat(
@@ -293,6 +296,10 @@ class LoadtestCommandTest {
       {
         new String[] {"--address", address, "--token", "t", "--metrics-jitter", "2"},
         "--metrics-jitter must be between 0 and 1"
+      },
+      {
+        new String[] {"--address", address, "--token", "t", "--inventory-concurrency", "0"},
+        "--inventory-concurrency must be between 1 and 256, got 0"
       },
       {
         new String[] {"--address", address, "--token", "t", "--run-id", "Bad_Id"},
