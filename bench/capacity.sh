@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Capacity benchmark: how many agents one box holds. Starts a throw-away single-profile server
 # (`ctops server`: embedded PostgreSQL, ingest, web), registers the largest fleet once with the
-# load tester (`ctops loadtest run`, identities kept in a file so later steps reuse them), waits
-# until every host's first software scan is stored (and says how long that took), then measures each fleet size at a 30 s heartbeat interval
-# and, to find the highest heartbeat rate at which p99 stays under 100 ms, a fixed fleet at
-# shorter intervals. The load tester runs on the same machine.
+# load tester (`ctops loadtest run`, identities kept in a file so later steps reuse them) and
+# measures it in that run once every host's first software scan is stored (the scans get their own
+# line), then each smaller fleet size at a 30 s heartbeat interval and, to find the highest
+# heartbeat rate at which p99 stays under 100 ms, a fixed fleet at shorter intervals; each of those
+# steps restarts the load tester, so its agents reconnect at once and the step measures from one
+# interval after the last stream is open. The load tester runs on the same machine.
 #
 # For each step it prints: agents, interval, heartbeats acknowledged per second, p50/p99
 # acknowledgement time, failed heartbeats, reconnects, the server JVM's CPU (% of one core) and
@@ -15,8 +17,8 @@
 # Environment (defaults): BENCH_SIZES ("10000 30000 60000 100000"), BENCH_INTERVAL (30),
 #   BENCH_STEADY (180 s measured per size), BENCH_LARGEST_STEADY (600 s for the largest size),
 #   BENCH_RATE_AGENTS (20000), BENCH_RATE_INTERVALS ("10 5 4 3 2"), BENCH_RATE_STEADY (120 s),
-#   BENCH_WARMUP (3600 s after registration at most, for the first software scans: the warm-up
-#   ends as soon as every host's first inventory is stored), BENCH_INVENTORY_CONCURRENCY (16
+#   BENCH_WARMUP (3600 s: the longest wait for registration and the first software scans; after
+#   it the largest fleet's step is stopped), BENCH_INVENTORY_CONCURRENCY (16
 #   inventories sent at once), BENCH_INVENTORY_PACKAGES (100 per inventory),
 #   BENCH_REGISTER_RATE (150 registrations/s planned), BENCH_LOADTEST_HEAP (4g),
 #   BENCH_SERVER_OPTS (JVM options for the server, e.g. -Xmx2g), BENCH_LOG_DIR (target/capacity-logs:
@@ -97,43 +99,26 @@ loadtest() {
     --inventory-packages "${BENCH_INVENTORY_PACKAGES:-100}" "$@"
 }
 
-echo "capacity: registering $largest agents (heartbeat every ${interval}s) and waiting for their first software scans (at most ${warmup}s)"
-started="$(date +%s)"
-loadtest --agents "$largest" --ramp "$((largest / register_rate + 1))s" --duration "${warmup}s" \
-  --heartbeat-interval "${interval}s" --inventory-concurrency "$inventory_concurrency" \
-  >"$work/register.log" 2>&1 &
-tester=$!
-# the measured steps are a heartbeat steady state: every host's first scan is stored before them
-until [ -n "$(scans_done "$work/register.log")" ] || ! kill -0 "$tester" 2>/dev/null; do sleep 5; done
-kill -TERM "$tester" 2>/dev/null || true
-wait "$tester" || true
-registered="$(awk -v n="$largest" '/registrations active=/ { split($0, a, "active="); split(a[2], b, " ");
-  if (b[1] + 0 >= n) { sub(/s\].*/, ""); sub(/^\[ */, ""); print; exit } }' "$work/register.log")"
-scanned="$(scans_done "$work/register.log")"
-first_scan="$(awk '/ scans sent=[1-9]/ { sub(/s\].*/, ""); sub(/^\[ */, ""); print; exit }' "$work/register.log")"
-if [ -n "$scanned" ]; then
-  echo "capacity: first software scans: $largest inventories of ${BENCH_INVENTORY_PACKAGES:-100} packages, the first" \
-    "by ${first_scan}s, the last by ${scanned}s after the start (all registered by ${registered:-?}s):" \
-    "$(echo "$largest / ($scanned - $first_scan + 30)" | bc) inventories/s or more"
-else
-  echo "capacity: WARNING: first software scans not finished within ${warmup}s:" \
-    "$(grep -o 'scans sent=[0-9]* waiting=[0-9]*' "$work/register.log" | tail -n 1)"
-fi
-echo "capacity: registration and first scans took $(( $(date +%s) - started ))s"
-
 rows=()
+# measure AGENTS EVERY SECONDS [load tester flags]: one step, its row in the table
 measure() {
   local agents="$1" every="$2" seconds="$3" log="$work/step-$1-$2.log" json="$work/step-$1-$2.json"
+  shift 3
   # reconnecting agents are spread over at least 30 s (1,000 per second beyond that)
-  local ramp=$(( agents / 1000 > 30 ? agents / 1000 : 30 ))
+  local ramp="${step_ramp:-$(( agents / 1000 > 30 ? agents / 1000 : 30 ))}"
   loadtest --agents "$agents" --ramp "${ramp}s" --duration "${seconds}s" \
-    --heartbeat-interval "${every}s" --output-json "$json" >"$log" 2>&1 &
+    --heartbeat-interval "${every}s" --output-json "$json" "$@" >"$log" 2>&1 &
   local tester=$! waited=0
-  # after a previous step the hosts must reconnect; measure the steady state only
+  # measure the steady state only (after a previous step the hosts must reconnect first)
   until grep -q "steady state after" "$log" 2>/dev/null; do
     sleep 1
     waited=$((waited + 1))
     kill -0 "$tester" 2>/dev/null || break
+    if [ "$waited" -gt "$patience" ]; then
+      echo "capacity: step $agents@${every}s: no steady state after ${patience}s; stopping it"
+      kill -TERM "$tester" 2>/dev/null || true
+      break
+    fi
   done
   local t0 s0 p0 l0 peak=0 rss
   t0="$(date +%s.%N)"; s0="$(cpu_ticks "$server")"; p0="$(pg_ticks)"; l0="$(cpu_ticks "$tester")"
@@ -163,9 +148,21 @@ PY
 }
 
 header="  agents  every     hb/s   p50 ms   p99 ms  failed  reconn  server%  rss MiB     pg%  tester%"
+# The largest fleet is measured in the run that registers it, once every host's first software
+# scan is stored (no scan asked for in 2 minutes): a heartbeat steady state without the storm of
+# all agents reconnecting at once that every later step begins with.
+largest_seconds="$steady"
+for n in "${sizes[@]}"; do [ "$n" -eq "$largest" ] && largest_seconds="$largest_steady"; done
+echo "capacity: registering $largest agents (heartbeat every ${interval}s); measuring them once" \
+  "their first software scans are stored"
+patience="$warmup"
 echo
 echo "$header"
+step_ramp="$((largest / register_rate + 1))" measure "$largest" "$interval" "$largest_seconds" \
+  --settle-scans 2m --inventory-concurrency "$inventory_concurrency"
+patience=3600
 for n in "${sizes[@]}"; do
+  [ "$n" -eq "$largest" ] && continue
   if [ "$n" -eq "${sizes[-1]}" ]; then measure "$n" "$interval" "$largest_steady"; else measure "$n" "$interval" "$steady"; fi
 done
 echo
@@ -176,6 +173,22 @@ for every in "${rate_intervals[@]}"; do
   p99="$(awk '{ print $5 }' <<<"${rows[-1]}")"
   if [ "$(echo "$p99 >= 100" | bc -l)" -eq 1 ]; then break; fi
 done
+
+# the fleet's first software scans, from the live lines of the run that registered it
+register_log="$work/step-$largest-$interval.log"
+registered="$(awk -v n="$largest" '/registrations active=/ { split($0, a, "active="); split(a[2], b, " ");
+  if (b[1] + 0 >= n) { sub(/s\].*/, ""); sub(/^\[ */, ""); print; exit } }' "$register_log")"
+scanned="$(scans_done "$register_log")"
+first_scan="$(awk '/ scans sent=[1-9]/ { sub(/s\].*/, ""); sub(/^\[ */, ""); print; exit }' "$register_log")"
+echo
+if [ -n "$scanned" ] && [ -n "$first_scan" ]; then
+  echo "first software scans: $largest inventories of ${BENCH_INVENTORY_PACKAGES:-100} packages, the first" \
+    "by ${first_scan}s, the last by ${scanned}s after the start (all registered by ${registered:-?}s):" \
+    "$(echo "$largest / ($scanned - $first_scan + 30)" | bc) inventories/s or more"
+else
+  echo "first software scans: not all stored:" \
+    "$(grep -o 'scans sent=[0-9]* waiting=[0-9]*' "$register_log" | tail -n 1)"
+fi
 
 . "$root/bench/jdk.sh"
 footprint="$("$java" -cp "$root/dist/target/ct-ops/lib/*" -Dlogback.configurationFile=none \

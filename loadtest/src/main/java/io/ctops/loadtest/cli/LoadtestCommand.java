@@ -208,6 +208,16 @@ public final class LoadtestCommand implements Runnable {
     int inventoryConcurrency;
 
     @Option(
+        names = "--settle-scans",
+        paramLabel = "DURATION",
+        converter = Durations.class,
+        description =
+            "The steady state also waits until no software scan has been asked for or waiting for"
+                + " DURATION (e.g. 2m: ingest queues scans every minute and hands them out with the"
+                + " next heartbeat), so a new fleet's first inventories are not measured.")
+    Duration settleScans;
+
+    @Option(
         names = "--identities",
         paramLabel = "FILE",
         description =
@@ -342,6 +352,7 @@ public final class LoadtestCommand implements Runnable {
           statsInterval,
           inventoryPackages,
           inventoryConcurrency,
+          Optional.ofNullable(settleScans),
           Optional.ofNullable(identities));
     }
   }

@@ -11,6 +11,8 @@ import java.util.Optional;
  * @param inventoryPackages packages in the synthetic inventory a virtual agent submits when the
  *     server asks it for a software scan
  * @param inventoryConcurrency inventories sent at the same time, at most (the others wait)
+ * @param settleScans when present, the steady state also waits until no software scan has been
+ *     asked for or waiting for this long (a new fleet's first inventories are not measured)
  * @param identities a file of identities to reuse and keep (see {@link Identities})
  */
 public record LoadSettings(
@@ -32,6 +34,7 @@ public record LoadSettings(
     Duration statsInterval,
     int inventoryPackages,
     int inventoryConcurrency,
+    Optional<Duration> settleScans,
     Optional<Path> identities) {
 
   /** The hostname of virtual agent {@code n}: {@code <prefix>-<run-id>-<n>}. */

@@ -27,6 +27,9 @@ final class LoadStats {
   /** Scans the server asked for whose inventory is not yet sent (queued or being sent). */
   final AtomicLong scansWaiting = new AtomicLong();
 
+  /** When the server last asked for a scan ({@link System#nanoTime()}); 0 before the first. */
+  volatile long lastScanAskedNanos;
+
   final AtomicLong revoked = new AtomicLong();
 
   /** Every acknowledgement of the run. */

@@ -59,6 +59,9 @@ public final class LoadTest {
   private long startedNanos;
   private long steadyFromNanos;
 
+  /** Since when no scan was waiting and none was asked for (--settle-scans); 0 while not. */
+  private long quietSince;
+
   public LoadTest(LoadSettings settings, PrintWriter out) {
     this.settings = settings;
     this.out = out;
@@ -202,9 +205,11 @@ public final class LoadTest {
    * registered agent has a stream the server has answered, and one heartbeat interval has passed
    * since the last of them connected (the server works off the connection storm: each opening
    * stream writes the host's status). From then on the figures are the steady state; the summary
-   * also gives the whole run's. If registrations stop progressing for two minutes after the ramp,
-   * or streams are still missing two intervals (at least two minutes) after the last registration,
-   * the steady state begins without the rest.
+   * also gives the whole run's. With {@code --settle-scans} it also waits until no software scan
+   * has been asked for or waiting for that long, so a new fleet's first inventories are not in it
+   * (for as long as scans keep coming). If registrations stop progressing for two minutes after the
+   * ramp, or streams are still missing two intervals (at least two minutes) after the last
+   * registration, the steady state begins without the rest.
    */
   private void waitForSteadyState(long rampEnd) throws InterruptedException {
     long interval = settings.heartbeatInterval().toNanos();
@@ -229,21 +234,33 @@ public final class LoadTest {
           && stats.openStreams.get() >= stats.registrationsActive.get()) {
         connectedAt = now;
       }
-      boolean ready = connectedAt != 0 && now >= Math.max(rampEnd, connectedAt + interval);
+      boolean ready =
+          connectedAt != 0
+              && now >= Math.max(rampEnd, connectedAt + interval)
+              && settings.settleScans().map(quiet -> scansSettled(now, quiet)).orElse(true);
       boolean stuck =
           now >= rampEnd
-              && (now - lastProgressAt > TimeUnit.MINUTES.toNanos(2)
-                  || (allRegisteredAt != 0 && now - allRegisteredAt > patience));
+              && ((allRegisteredAt == 0 && now - lastProgressAt > TimeUnit.MINUTES.toNanos(2))
+                  || (allRegisteredAt != 0
+                      && connectedAt == 0
+                      && now - allRegisteredAt > patience));
       if (ready || stuck) {
         steadyFromNanos = now;
         stats.rampFinished();
         out.printf(
             Locale.ROOT,
-            "loadtest: steady state after %.0fs: %,d of %,d agents registered, %,d streams open%s%n",
+            "loadtest: steady state after %.0fs: %,d of %,d agents registered, %,d streams open%s%s%n",
             (now - startedNanos) / 1e9,
             stats.registrationsActive.get(),
             settings.agents(),
             stats.openStreams.get(),
+            ready && settings.settleScans().isPresent()
+                ? String.format(
+                    Locale.ROOT,
+                    ", %,d inventories sent, no scan asked for in %ds",
+                    stats.inventoriesSent.get(),
+                    settings.settleScans().get().toSeconds())
+                : "",
             settings.duration().isZero()
                 ? "; measuring until Ctrl-C"
                 : "; measuring for " + settings.duration().toSeconds() + "s");
@@ -252,6 +269,18 @@ public final class LoadTest {
       }
       stopRequested.await(250, TimeUnit.MILLISECONDS);
     }
+  }
+
+  private boolean scansSettled(long now, Duration quiet) {
+    if (stats.scansWaiting.get() > 0) {
+      quietSince = 0;
+      return false;
+    }
+    long asked = stats.lastScanAskedNanos;
+    if (quietSince == 0 || (asked != 0 && asked - quietSince > 0)) {
+      quietSince = now;
+    }
+    return now - quietSince >= quiet.toNanos();
   }
 
   private Map<Integer, Identities.Identity> knownIdentities() {

@@ -343,6 +343,7 @@ final class VirtualAgent {
   private void task(AgentTask task) {
     run.stats().tasksAnswered.incrementAndGet();
     if (task.getTaskType().equals(LoadTest.SCAN_TASK)) {
+      run.stats().lastScanAskedNanos = System.nanoTime();
       run.stats().scansWaiting.incrementAndGet();
       LoadTest.onPool(
           run.tasks(),

@@ -187,12 +187,15 @@ class LoadtestCommandTest {
             "--heartbeat-interval", "1s",
             "--inventory-packages", "7",
             "--inventory-concurrency", "2",
+            "--settle-scans", "3s",
             "--stats-interval", "1s",
             "--identities", identities.toString());
     assertThat(second.exitCode()).as(second.out() + second.err()).isZero();
     assertThat(second.out())
         .contains("reusing 25 identities")
         .containsPattern("\\| scans sent=[1-9][0-9]* waiting=0\\n")
+        // the steady state began only after the scan's inventory was in
+        .containsPattern("streams open, [1-9][0-9]* inventories sent, no scan asked for in 3s;")
         .contains("loadtest summary: run first");
     assertThat(count("SELECT count(*) FROM agents")).isEqualTo(agentsBefore);
     assertThat(
@@ -300,6 +303,10 @@ class LoadtestCommandTest {
       {
         new String[] {"--address", address, "--token", "t", "--inventory-concurrency", "0"},
         "--inventory-concurrency must be between 1 and 256, got 0"
+      },
+      {
+        new String[] {"--address", address, "--token", "t", "--settle-scans", "0s"},
+        "'--settle-scans': the duration must be positive"
       },
       {
         new String[] {"--address", address, "--token", "t", "--run-id", "Bad_Id"},
