@@ -84,11 +84,16 @@ pg_ticks() {
 }
 rss_mib() { awk '/VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
 
-# The first line (its elapsed seconds) where every agent's first inventory is sent and none waits.
-scans_done() {
-  awk -v n="$largest" '/ scans sent=/ { split($0, a, "scans sent="); split(a[2], b, /[ =]/);
-    if (b[1] + 0 >= n && b[3] + 0 == 0) { print seconds($0); exit } }
-    function seconds(line) { sub(/s\].*/, "", line); sub(/^\[ */, "", line); return line }' "$1" 2>/dev/null
+# first_at LOG EVENT: the elapsed seconds of the load tester's first live line in LOG showing EVENT:
+# registered (every agent registered), scanning (an inventory sent) or scanned (every agent's
+# inventory sent and none waiting)
+first_at() {
+  awk -v n="$largest" -v event="$2" '
+    function count(key) { return match($0, key "=[0-9]+") ? substr($0, RSTART + length(key) + 1, RLENGTH - length(key) - 1) + 0 : -1 }
+    /^\[ *[0-9]+s\]/ && ((event == "registered" && count("registrations active") >= n) ||
+                        (event == "scanning" && count("scans sent") > 0) ||
+                        (event == "scanned" && count("scans sent") >= n && count("waiting") == 0)) {
+      sub(/s\].*/, ""); sub(/^\[ */, ""); print; exit }' "$1" 2>/dev/null
 }
 
 # exec: in the background, $! is then the load tester's JVM itself
@@ -176,10 +181,9 @@ done
 
 # the fleet's first software scans, from the live lines of the run that registered it
 register_log="$work/step-$largest-$interval.log"
-registered="$(awk -v n="$largest" '/registrations active=/ { split($0, a, "active="); split(a[2], b, " ");
-  if (b[1] + 0 >= n) { sub(/s\].*/, ""); sub(/^\[ */, ""); print; exit } }' "$register_log")"
-scanned="$(scans_done "$register_log")"
-first_scan="$(awk '/ scans sent=[1-9]/ { sub(/s\].*/, ""); sub(/^\[ */, ""); print; exit }' "$register_log")"
+registered="$(first_at "$register_log" registered)"
+scanned="$(first_at "$register_log" scanned)"
+first_scan="$(first_at "$register_log" scanning)"
 echo
 if [ -n "$scanned" ] && [ -n "$first_scan" ]; then
   echo "first software scans: $largest inventories of ${BENCH_INVENTORY_PACKAGES:-100} packages, the first" \

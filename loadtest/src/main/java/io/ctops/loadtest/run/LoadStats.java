@@ -27,8 +27,11 @@ final class LoadStats {
   /** Scans the server asked for whose inventory is not yet sent (queued or being sent). */
   final AtomicLong scansWaiting = new AtomicLong();
 
-  /** When the server last asked for a scan ({@link System#nanoTime()}); 0 before the first. */
-  volatile long lastScanAskedNanos;
+  /**
+   * When the server last asked for a scan or an inventory was last finished ({@link
+   * System#nanoTime()}); 0 before the first.
+   */
+  volatile long lastScanActivityNanos;
 
   final AtomicLong revoked = new AtomicLong();
 

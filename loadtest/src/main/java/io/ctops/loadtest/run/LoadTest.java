@@ -59,9 +59,6 @@ public final class LoadTest {
   private long startedNanos;
   private long steadyFromNanos;
 
-  /** Since when no scan was waiting and none was asked for (--settle-scans); 0 while not. */
-  private long quietSince;
-
   public LoadTest(LoadSettings settings, PrintWriter out) {
     this.settings = settings;
     this.out = out;
@@ -237,7 +234,8 @@ public final class LoadTest {
       boolean ready =
           connectedAt != 0
               && now >= Math.max(rampEnd, connectedAt + interval)
-              && settings.settleScans().map(quiet -> scansSettled(now, quiet)).orElse(true);
+              && (settings.settleScans().isEmpty()
+                  || scansSettled(now, connectedAt, settings.settleScans().get()));
       boolean stuck =
           now >= rampEnd
               && ((allRegisteredAt == 0 && now - lastProgressAt > TimeUnit.MINUTES.toNanos(2))
@@ -271,15 +269,17 @@ public final class LoadTest {
     }
   }
 
-  private boolean scansSettled(long now, Duration quiet) {
+  /**
+   * No scan waits for its inventory, and none was asked for or finished for {@code quiet}, counted
+   * from {@code connectedAt} at the earliest (the server asks for a new fleet's scans only a little
+   * after its streams opened).
+   */
+  private boolean scansSettled(long now, long connectedAt, Duration quiet) {
     if (stats.scansWaiting.get() > 0) {
-      quietSince = 0;
       return false;
     }
-    long asked = stats.lastScanAskedNanos;
-    if (quietSince == 0 || (asked != 0 && asked - quietSince > 0)) {
-      quietSince = now;
-    }
+    long last = stats.lastScanActivityNanos;
+    long quietSince = last != 0 && last - connectedAt > 0 ? last : connectedAt;
     return now - quietSince >= quiet.toNanos();
   }
 

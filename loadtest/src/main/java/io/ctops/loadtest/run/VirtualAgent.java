@@ -343,7 +343,7 @@ final class VirtualAgent {
   private void task(AgentTask task) {
     run.stats().tasksAnswered.incrementAndGet();
     if (task.getTaskType().equals(LoadTest.SCAN_TASK)) {
-      run.stats().lastScanAskedNanos = System.nanoTime();
+      run.stats().lastScanActivityNanos = System.nanoTime();
       run.stats().scansWaiting.incrementAndGet();
       LoadTest.onPool(
           run.tasks(),
@@ -351,6 +351,7 @@ final class VirtualAgent {
             try {
               submitInventory(task);
             } finally {
+              run.stats().lastScanActivityNanos = System.nanoTime();
               run.stats().scansWaiting.decrementAndGet();
             }
           });
