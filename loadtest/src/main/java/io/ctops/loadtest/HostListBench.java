@@ -1,6 +1,6 @@
 package io.ctops.loadtest;
 
-import io.ctops.server.accounts.Users;
+import io.ctops.server.auth.Users;
 import io.ctops.server.auth.ApiKeys;
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Role;
@@ -8,7 +8,7 @@ import io.ctops.server.auth.Sessions;
 import io.ctops.server.platform.config.DatabaseSettings;
 import io.ctops.server.platform.config.WebSettings;
 import io.ctops.server.platform.database.Database;
-import io.ctops.server.web.WebRole;
+import io.ctops.server.roles.WebRole;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ctops.server.SingleServer;
-import io.ctops.server.accounts.Users;
+import io.ctops.server.roles.SingleServer;
+import io.ctops.server.auth.Users;
 import io.ctops.server.auth.ApiKeys;
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Role;

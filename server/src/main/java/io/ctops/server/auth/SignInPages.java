@@ -1,9 +1,7 @@
 package io.ctops.server.auth;
 
-import io.ctops.server.accounts.Users;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
-import io.ctops.server.web.WebAccess;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;

@@ -1,10 +1,10 @@
 package io.ctops.server.cli;
 
-import io.ctops.server.ingest.IngestRole;
 import io.ctops.server.metrics.PartitionMaintenance;
 import io.ctops.server.platform.config.ServerSettings;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.platform.lifecycle.Parts;
+import io.ctops.server.roles.IngestRole;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.Callable;

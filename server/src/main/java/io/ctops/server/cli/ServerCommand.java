@@ -1,7 +1,7 @@
 package io.ctops.server.cli;
 
-import io.ctops.server.SingleServer;
 import io.ctops.server.platform.config.ServerSettings;
+import io.ctops.server.roles.SingleServer;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 

@@ -4,7 +4,7 @@ import io.ctops.server.enrolment.AgentDownloads;
 import io.ctops.server.platform.config.ServerSettings;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.platform.lifecycle.Parts;
-import io.ctops.server.web.WebRole;
+import io.ctops.server.roles.WebRole;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 

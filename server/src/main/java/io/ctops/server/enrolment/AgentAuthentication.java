@@ -1,6 +1,6 @@
 package io.ctops.server.enrolment;
 
-import io.ctops.server.certificates.AgentCertificateAuthority;
+import io.ctops.server.agentca.AgentCertificateAuthority;
 import io.ctops.server.platform.jwt.AgentTokens;
 import io.grpc.Status;
 import io.grpc.StatusException;

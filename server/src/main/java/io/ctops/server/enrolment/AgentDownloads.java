@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.apache.commons.compress.archivers.zip.ZipFile;
@@ -35,23 +34,6 @@ public final class AgentDownloads {
 
   public static AgentDownloads none(String baseUrl) {
     return new AgentDownloads(Optional.empty(), Optional.empty(), baseUrl);
-  }
-
-  /**
-   * The bundle shipped with this installation: {@code $CT_OPS_HOME/agent/ct-ops-agent-*.zip}, as
-   * the launcher and the server tarball lay it out.
-   */
-  public static Optional<Path> shippedBundle(Optional<Path> home) {
-    if (home.isEmpty() || !Files.isDirectory(home.get().resolve("agent"))) {
-      return Optional.empty();
-    }
-    try (Stream<Path> files = Files.list(home.get().resolve("agent"))) {
-      return files
-          .filter(f -> f.getFileName().toString().matches("ct-ops-agent-.*\\.zip"))
-          .findFirst();
-    } catch (IOException e) {
-      return Optional.empty();
-    }
   }
 
   public void routes(RoutesConfig routes) {

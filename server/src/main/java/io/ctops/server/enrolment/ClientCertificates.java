@@ -1,6 +1,6 @@
 package io.ctops.server.enrolment;
 
-import io.ctops.server.certificates.AgentCertificateAuthority.IssuedCertificate;
+import io.ctops.server.agentca.AgentCertificateAuthority.IssuedCertificate;
 import java.sql.Timestamp;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;

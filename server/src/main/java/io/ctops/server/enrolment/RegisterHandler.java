@@ -2,7 +2,7 @@ package io.ctops.server.enrolment;
 
 import io.ctops.protocol.v1.RegisterRequest;
 import io.ctops.protocol.v1.RegisterResponse;
-import io.ctops.server.certificates.AgentCertificateAuthority;
+import io.ctops.server.agentca.AgentCertificateAuthority;
 import io.ctops.server.platform.grpc.CallIdentity;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;

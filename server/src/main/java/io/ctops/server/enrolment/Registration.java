@@ -1,6 +1,6 @@
 package io.ctops.server.enrolment;
 
-import io.ctops.server.certificates.AgentCertificateAuthority.IssuedCertificate;
+import io.ctops.server.agentca.AgentCertificateAuthority.IssuedCertificate;
 import java.util.Optional;
 import java.util.UUID;
 

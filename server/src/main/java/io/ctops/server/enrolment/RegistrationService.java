@@ -1,7 +1,7 @@
 package io.ctops.server.enrolment;
 
-import io.ctops.server.certificates.AgentCertificateAuthority;
-import io.ctops.server.certificates.AgentCertificateAuthority.IssuedCertificate;
+import io.ctops.server.agentca.AgentCertificateAuthority;
+import io.ctops.server.agentca.AgentCertificateAuthority.IssuedCertificate;
 import io.ctops.server.enrolment.EnrolmentTokens.EnrolmentToken;
 import io.ctops.server.enrolment.Registration.Reason;
 import io.ctops.server.platform.jwt.AgentTokens;

@@ -1,10 +1,10 @@
 package io.ctops.server.enrolment;
 
 import io.ctops.server.auth.Principal;
-import io.ctops.server.hosts.HostPages;
+import io.ctops.server.auth.WebAccess;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
-import io.ctops.server.web.WebAccess;
+import io.ctops.server.web.UuidParam;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
@@ -167,7 +167,7 @@ public final class TokenPages {
 
   private void revoke(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
-    UUID id = HostPages.uuid(ctx.pathParam("id"), "token");
+    UUID id = UuidParam.parse(ctx.pathParam("id"), "token");
     EnrolmentTokens.EnrolmentToken token =
         tokens
             .find(id)

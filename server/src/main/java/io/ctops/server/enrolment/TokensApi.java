@@ -2,9 +2,9 @@ package io.ctops.server.enrolment;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.ctops.server.auth.Principal;
-import io.ctops.server.hosts.HostPages;
+import io.ctops.server.auth.WebAccess;
 import io.ctops.server.web.HttpProblem;
-import io.ctops.server.web.WebAccess;
+import io.ctops.server.web.UuidParam;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
@@ -93,7 +93,7 @@ public final class TokensApi {
 
   private void revoke(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
-    UUID id = HostPages.uuid(ctx.pathParam("id"), "token");
+    UUID id = UuidParam.parse(ctx.pathParam("id"), "token");
     tokens
         .find(id)
         .filter(t -> t.orgId().equals(user.orgId()))

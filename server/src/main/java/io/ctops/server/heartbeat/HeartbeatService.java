@@ -2,7 +2,7 @@ package io.ctops.server.heartbeat;
 
 import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
-import io.ctops.server.certificates.AgentCertificateAuthority;
+import io.ctops.server.agentca.AgentCertificateAuthority;
 import io.ctops.server.enrolment.AgentAuthentication;
 import io.ctops.server.enrolment.AgentAuthentication.AuthenticatedAgent;
 import io.ctops.server.enrolment.ClientCertificates;

@@ -1,10 +1,10 @@
 package io.ctops.server.hosts;
 
 import io.ctops.server.auth.Principal;
+import io.ctops.server.auth.WebAccess;
 import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
-import io.ctops.server.web.WebAccess;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.UUID;
@@ -169,13 +169,5 @@ public final class HostPages {
       return;
     }
     ctx.redirect(location, io.javalin.http.HttpStatus.SEE_OTHER);
-  }
-
-  public static UUID uuid(String text, String what) {
-    try {
-      return UUID.fromString(text);
-    } catch (IllegalArgumentException e) {
-      throw HttpProblem.notFound("no such " + what);
-    }
   }
 }

@@ -1,6 +1,7 @@
 package io.ctops.server.hosts;
 
 import io.ctops.server.enrolment.AgentApprovals;
+import io.ctops.server.web.UuidParam;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.Optional;
@@ -70,7 +71,7 @@ public final class HostRecords {
 
   /** The host named by a path, if it is one of the organisation's; otherwise 404. */
   public HostDetail requireInOrg(UUID orgId, String pathId) {
-    return find(orgId, HostPages.uuid(pathId, "host"))
+    return find(orgId, UuidParam.parse(pathId, "host"))
         .orElseThrow(
             () -> io.ctops.server.web.HttpProblem.notFound("no such host in this organisation"));
   }

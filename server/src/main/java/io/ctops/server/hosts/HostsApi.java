@@ -1,10 +1,10 @@
 package io.ctops.server.hosts;
 
 import io.ctops.server.auth.Principal;
+import io.ctops.server.auth.WebAccess;
 import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.metrics.MetricSeriesQuery;
 import io.ctops.server.web.HttpProblem;
-import io.ctops.server.web.WebAccess;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;

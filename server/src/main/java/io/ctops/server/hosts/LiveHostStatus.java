@@ -1,9 +1,9 @@
 package io.ctops.server.hosts;
 
 import io.ctops.server.auth.Principal;
+import io.ctops.server.auth.WebAccess;
 import io.ctops.server.enrolment.AgentHistory;
 import io.ctops.server.web.Pages;
-import io.ctops.server.web.WebAccess;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.sse.SseClient;
 import java.sql.Connection;

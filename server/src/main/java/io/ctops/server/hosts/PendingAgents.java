@@ -1,5 +1,6 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.web.UuidParam;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
@@ -57,7 +58,7 @@ public final class PendingAgents {
 
   /** The agent named by a path, if it is one of the organisation's; otherwise 404. */
   public UUID requireInOrg(UUID orgId, String pathId) {
-    UUID agentId = HostPages.uuid(pathId, "agent");
+    UUID agentId = UuidParam.parse(pathId, "agent");
     if (!belongsTo(orgId, agentId)) {
       throw io.ctops.server.web.HttpProblem.notFound("no such agent in this organisation");
     }

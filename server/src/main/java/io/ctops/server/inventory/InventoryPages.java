@@ -2,11 +2,11 @@ package io.ctops.server.inventory;
 
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.Role;
+import io.ctops.server.auth.WebAccess;
 import io.ctops.server.hosts.HostDetail;
 import io.ctops.server.hosts.HostRecords;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
-import io.ctops.server.web.WebAccess;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;

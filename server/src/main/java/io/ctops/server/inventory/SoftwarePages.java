@@ -1,13 +1,13 @@
 package io.ctops.server.inventory;
 
 import io.ctops.server.auth.Principal;
+import io.ctops.server.auth.WebAccess;
 import io.ctops.server.hosts.HostDetail;
 import io.ctops.server.hosts.HostListParams;
 import io.ctops.server.hosts.HostListQuery;
 import io.ctops.server.hosts.HostRecords;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
-import io.ctops.server.web.WebAccess;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.List;

@@ -2,10 +2,10 @@ package io.ctops.server.orgs;
 
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.Role;
-import io.ctops.server.hosts.HostPages;
+import io.ctops.server.auth.WebAccess;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
-import io.ctops.server.web.WebAccess;
+import io.ctops.server.web.UuidParam;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -74,7 +74,8 @@ public final class OrgPages {
 
   private void switchTo(Context ctx) {
     superAdmin(ctx);
-    UUID org = HostPages.uuid(Optional.ofNullable(ctx.formParam("org")).orElse(""), "organisation");
+    UUID org =
+        UuidParam.parse(Optional.ofNullable(ctx.formParam("org")).orElse(""), "organisation");
     if (organisations.find(org).isEmpty()) {
       throw HttpProblem.notFound("no such organisation");
     }

@@ -2,7 +2,7 @@ package io.ctops.server.web;
 
 /**
  * An expected refusal of a web or API request: the status and the message the user reads. Thrown by
- * handlers, turned into a page or a JSON error in one place ({@link WebRole}).
+ * handlers, turned into a page or a JSON error in one place (the web role).
  */
 public final class HttpProblem extends RuntimeException {
   private final int status;

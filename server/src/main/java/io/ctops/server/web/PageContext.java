@@ -1,9 +1,7 @@
 package io.ctops.server.web;
 
-import io.ctops.server.auth.Principal;
-
 /** What every page's layout needs: its title, the signed-in user and the CSRF token for forms. */
-public record PageContext(String title, Principal user, String csrfToken, String nav) {
+public record PageContext(String title, PageUser user, String csrfToken, String nav) {
 
   public boolean signedIn() {
     return user != null;

@@ -3,10 +3,10 @@ package io.ctops.server.web;
 import gg.jte.ContentType;
 import gg.jte.TemplateEngine;
 import gg.jte.output.StringOutput;
-import io.ctops.server.auth.Principal;
 import io.javalin.http.Context;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Renders the JTE templates (compiled into the jar at build time; HTML output is escaped unless a
@@ -14,11 +14,22 @@ import java.util.Map;
  */
 public final class Pages {
   private final TemplateEngine engine = TemplateEngine.createPrecompiled(ContentType.Html);
+  private final Function<Context, PageUser> signedIn;
+  private final Function<Context, String> anonymousCsrf;
+
+  /**
+   * {@code signedIn} names the request's user (null: nobody signed in); {@code anonymousCsrf} gives
+   * the token for the forms of signed-out pages (sign-in, set-up).
+   */
+  public Pages(Function<Context, PageUser> signedIn, Function<Context, String> anonymousCsrf) {
+    this.signedIn = signedIn;
+    this.anonymousCsrf = anonymousCsrf;
+  }
 
   /** A whole page within the layout; {@code model} may be null for pages that need none. */
   public void page(Context ctx, String template, String title, String nav, Object model) {
-    Principal user = WebAccess.principalOrNull(ctx);
-    String csrf = user != null ? user.csrfToken() : WebAccess.preSessionCsrf(ctx);
+    PageUser user = signedIn.apply(ctx);
+    String csrf = user != null ? user.csrfToken() : anonymousCsrf.apply(ctx);
     Map<String, Object> params = new HashMap<>();
     params.put("page", new PageContext(title, user, csrf, nav));
     params.put("model", model);
@@ -27,7 +38,7 @@ public final class Pages {
 
   /** A fragment for htmx: no layout, just the part that is swapped in. */
   public void fragment(Context ctx, String template, Object model) {
-    Principal user = WebAccess.principalOrNull(ctx);
+    PageUser user = signedIn.apply(ctx);
     Map<String, Object> params = new HashMap<>();
     params.put("page", new PageContext("", user, user == null ? "" : user.csrfToken(), ""));
     params.put("model", model);

@@ -10,6 +10,7 @@ import io.ctops.server.platform.config.IngestSettings;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.platform.pki.DevelopmentCertificate;
 import io.ctops.server.platform.pki.Pem;
+import io.ctops.server.roles.IngestRole;
 import io.ctops.server.testing.TestPostgres;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;

@@ -1,10 +1,11 @@
 package io.ctops.server.web;
 
-import io.ctops.server.accounts.Users;
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Role;
+import io.ctops.server.auth.Users;
 import io.ctops.server.platform.config.WebSettings;
 import io.ctops.server.platform.database.Database;
+import io.ctops.server.roles.WebRole;
 import io.ctops.server.testing.TestPostgres;
 import java.time.Clock;
 import java.time.Duration;

@@ -4,6 +4,7 @@ import static io.ctops.server.web.HostSeed.aHost;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctops.server.auth.Role;
+import io.ctops.server.roles.WebRole;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;

@@ -1,7 +1,11 @@
 package io.ctops.server.platform.config;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * The web app's settings: its port, optional TLS for browsers, how long an idle session lasts and
@@ -13,7 +17,7 @@ public record WebSettings(
     Optional<IngestSettings.TlsFiles> tls,
     Duration sessionIdle,
     String agentIngestAddress,
-    Optional<java.nio.file.Path> agentBundle) {
+    Optional<Path> agentBundle) {
 
   public static final String LISTEN_ADDRESS = "WEB_LISTEN_ADDRESS";
   public static final String HTTP_PORT = "WEB_HTTP_PORT";
@@ -40,16 +44,31 @@ public record WebSettings(
       throw new ConfigException(
           AGENT_INGEST_ADDRESS, "must be host:port, got \"" + agentAddress + "\"");
     }
-    Optional<java.nio.file.Path> bundle = env.readableFile(AGENT_BUNDLE);
+    Optional<Path> bundle = env.readableFile(AGENT_BUNDLE);
     if (bundle.isEmpty()) {
-      bundle =
-          io.ctops.server.enrolment.AgentDownloads.shippedBundle(
-              env.text(HOME).map(java.nio.file.Path::of));
+      bundle = shippedBundle(env.text(HOME).map(Path::of));
     }
     return new WebSettings(listen, port, tls, Duration.ofMinutes(idle), agentAddress, bundle);
   }
 
   public boolean isTls() {
     return tls.isPresent();
+  }
+
+  /**
+   * The bundle shipped with this installation: {@code $CT_OPS_HOME/agent/ct-ops-agent-*.zip}, as
+   * the launcher and the server tarball lay it out.
+   */
+  static Optional<Path> shippedBundle(Optional<Path> home) {
+    if (home.isEmpty() || !Files.isDirectory(home.get().resolve("agent"))) {
+      return Optional.empty();
+    }
+    try (Stream<Path> files = Files.list(home.get().resolve("agent"))) {
+      return files
+          .filter(f -> f.getFileName().toString().matches("ct-ops-agent-.*\\.zip"))
+          .findFirst();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
   }
 }

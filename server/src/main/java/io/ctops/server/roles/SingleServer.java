@@ -1,14 +1,12 @@
-package io.ctops.server;
+package io.ctops.server.roles;
 
 import io.ctops.server.enrolment.AgentDownloads;
-import io.ctops.server.ingest.IngestRole;
 import io.ctops.server.metrics.PartitionMaintenance;
 import io.ctops.server.platform.config.IngestSettings;
 import io.ctops.server.platform.config.ServerSettings;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.platform.lifecycle.Parts;
 import io.ctops.server.platform.pki.DevelopmentCertificate;
-import io.ctops.server.web.WebRole;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;

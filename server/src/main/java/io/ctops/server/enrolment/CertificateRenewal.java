@@ -1,10 +1,9 @@
-package io.ctops.server.certificates;
+package io.ctops.server.enrolment;
 
 import io.ctops.protocol.v1.RenewCertificateRequest;
 import io.ctops.protocol.v1.RenewCertificateResponse;
-import io.ctops.server.enrolment.AgentAuthentication;
+import io.ctops.server.agentca.AgentCertificateAuthority;
 import io.ctops.server.enrolment.AgentAuthentication.AuthenticatedAgent;
-import io.ctops.server.enrolment.ClientCertificates;
 import io.ctops.server.platform.grpc.CallIdentity;
 import io.grpc.Status;
 import io.grpc.StatusException;

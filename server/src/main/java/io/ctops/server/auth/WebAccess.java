@@ -1,16 +1,14 @@
-package io.ctops.server.web;
+package io.ctops.server.auth;
 
-import io.ctops.server.accounts.Users;
-import io.ctops.server.auth.ApiKeys;
-import io.ctops.server.auth.Principal;
-import io.ctops.server.auth.SecretTokens;
-import io.ctops.server.auth.Sessions;
+import io.ctops.server.web.HttpProblem;
+import io.ctops.server.web.PageUser;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.HandlerType;
 import io.javalin.http.SameSite;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Who is calling and whether they may: resolves the session cookie or the API key, sends a browser
@@ -49,7 +47,7 @@ public final class WebAccess {
         || path.equals("/favicon.ico");
   }
 
-  static boolean isApi(Context ctx) {
+  public static boolean isApi(Context ctx) {
     return ctx.path().startsWith("/api/");
   }
 
@@ -115,6 +113,20 @@ public final class WebAccess {
     return ctx.attribute(PRINCIPAL);
   }
 
+  /** The request's user as pages show them; null when nobody is signed in. */
+  public static PageUser pageUser(Context ctx) {
+    Principal who = principalOrNull(ctx);
+    return who == null
+        ? null
+        : new PageUser(
+            who.shownName(),
+            who.role().label(),
+            who.orgName(),
+            who.isAdmin(),
+            who.role() == Role.SUPER_ADMIN,
+            who.csrfToken());
+  }
+
   public static Principal requireAdmin(Context ctx) {
     Principal principal = principal(ctx);
     if (!principal.isAdmin()) {
@@ -127,7 +139,7 @@ public final class WebAccess {
    * Sign-in and set-up forms are posted before any session exists; a random cookie echoed in the
    * form (double submit) keeps another site from posting them in the user's browser.
    */
-  static String preSessionCsrf(Context ctx) {
+  public static String preSessionCsrf(Context ctx) {
     String existing = ctx.cookie(PRE_SESSION_COOKIE);
     if (existing != null && existing.length() >= 20 && existing.length() <= 100) {
       return existing;
@@ -145,13 +157,13 @@ public final class WebAccess {
     }
   }
 
-  public void startSession(Context ctx, java.util.UUID userId) {
+  public void startSession(Context ctx, UUID userId) {
     String secret = sessions.start(userId);
     ctx.cookie(
         new Cookie(SESSION_COOKIE, secret, "/", -1, secureCookies, true, null, SameSite.LAX));
   }
 
-  public void actInOrganisation(Context ctx, java.util.UUID orgId) {
+  public void actInOrganisation(Context ctx, UUID orgId) {
     sessions.actIn(ctx.cookie(SESSION_COOKIE), orgId);
   }
 

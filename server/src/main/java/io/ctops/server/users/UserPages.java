@@ -1,13 +1,14 @@
-package io.ctops.server.accounts;
+package io.ctops.server.users;
 
 import io.ctops.server.auth.ApiKeys;
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.Role;
-import io.ctops.server.hosts.HostPages;
+import io.ctops.server.auth.Users;
+import io.ctops.server.auth.WebAccess;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
-import io.ctops.server.web.WebAccess;
+import io.ctops.server.web.UuidParam;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -19,14 +20,14 @@ import java.util.UUID;
  * The users page (admins: list, add, change role, remove) and each user's profile page (password,
  * personal API keys).
  */
-public final class AccountPages {
+public final class UserPages {
   private final Pages pages;
   private final Users users;
   private final ApiKeys apiKeys;
   private final PasswordHashing passwords;
   private final io.ctops.server.orgs.Organisations organisations;
 
-  public AccountPages(
+  public UserPages(
       Pages pages,
       Users users,
       ApiKeys apiKeys,
@@ -146,14 +147,14 @@ public final class AccountPages {
 
   private void changeRole(Context ctx) {
     Principal admin = WebAccess.requireAdmin(ctx);
-    UUID id = HostPages.uuid(ctx.pathParam("id"), "user");
+    UUID id = UuidParam.parse(ctx.pathParam("id"), "user");
     Role role = role(admin, ctx.formParam("role"));
     outcome(ctx, users.changeRole(admin.orgId(), id, role), "Role changed");
   }
 
   private void remove(Context ctx) {
     Principal admin = WebAccess.requireAdmin(ctx);
-    UUID id = HostPages.uuid(ctx.pathParam("id"), "user");
+    UUID id = UuidParam.parse(ctx.pathParam("id"), "user");
     outcome(ctx, users.remove(admin.orgId(), id), "User removed");
   }
 
@@ -219,7 +220,7 @@ public final class AccountPages {
 
   private void revokeKey(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    UUID id = HostPages.uuid(ctx.pathParam("id"), "API key");
+    UUID id = UuidParam.parse(ctx.pathParam("id"), "API key");
     if (!apiKeys.revoke(user.userId(), id)) {
       throw HttpProblem.notFound("no such live API key of yours");
     }

@@ -1,4 +1,4 @@
-package io.ctops.server.web;
+package io.ctops.server.roles;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import io.ctops.server.accounts.AccountPages;
-import io.ctops.server.accounts.Users;
 import io.ctops.server.auth.ApiKeys;
 import io.ctops.server.auth.LoginThrottle;
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Sessions;
 import io.ctops.server.auth.SignInPages;
+import io.ctops.server.auth.Users;
+import io.ctops.server.auth.WebAccess;
 import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.enrolment.AgentDownloads;
 import io.ctops.server.enrolment.EnrolmentTokens;
@@ -37,6 +37,9 @@ import io.ctops.server.platform.config.WebSettings;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.platform.http.WebServer;
 import io.ctops.server.platform.lifecycle.Parts;
+import io.ctops.server.users.UserPages;
+import io.ctops.server.web.HttpProblem;
+import io.ctops.server.web.Pages;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
 import java.io.IOException;
@@ -84,7 +87,7 @@ public final class WebRole implements AutoCloseable {
       Sessions sessions = new Sessions(jdbi, clock, settings.sessionIdle());
       ApiKeys apiKeys = new ApiKeys(jdbi, clock);
       WebAccess access = new WebAccess(sessions, apiKeys, users, settings.isTls());
-      Pages pages = new Pages();
+      Pages pages = new Pages(WebAccess::pageUser, WebAccess::preSessionCsrf);
 
       AgentApprovals approvals = new AgentApprovals(jdbi, clock);
       HostListQuery hostList = new HostListQuery(jdbi);
@@ -103,8 +106,8 @@ public final class WebRole implements AutoCloseable {
       TokenPages tokenPages =
           new TokenPages(pages, tokens, settings.agentIngestAddress(), downloads, clock);
       TokensApi tokensApi = new TokensApi(tokens, tokenPages, settings.agentIngestAddress(), clock);
-      AccountPages accountPages =
-          new AccountPages(pages, users, apiKeys, passwords, new Organisations(jdbi));
+      UserPages accountPages =
+          new UserPages(pages, users, apiKeys, passwords, new Organisations(jdbi));
       OrgPages orgPages = new OrgPages(pages, new Organisations(jdbi), access);
       InventoryPages inventoryPages =
           new InventoryPages(pages, records, new HostInventory(jdbi, clock), clock);

@@ -1,8 +1,8 @@
-package io.ctops.server.ingest;
+package io.ctops.server.roles;
 
-import io.ctops.server.certificates.AgentCertificateAuthority;
-import io.ctops.server.certificates.CertificateRenewal;
+import io.ctops.server.agentca.AgentCertificateAuthority;
 import io.ctops.server.enrolment.AgentAuthentication;
+import io.ctops.server.enrolment.CertificateRenewal;
 import io.ctops.server.enrolment.RegisterHandler;
 import io.ctops.server.enrolment.RegisterRateLimiter;
 import io.ctops.server.enrolment.RegistrationService;

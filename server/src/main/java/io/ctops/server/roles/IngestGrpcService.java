@@ -1,4 +1,4 @@
-package io.ctops.server.ingest;
+package io.ctops.server.roles;
 
 import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
@@ -11,7 +11,7 @@ import io.ctops.protocol.v1.SoftwareInventoryAck;
 import io.ctops.protocol.v1.SoftwareInventoryChunk;
 import io.ctops.protocol.v1.TerminalAgentMessage;
 import io.ctops.protocol.v1.TerminalServerMessage;
-import io.ctops.server.certificates.CertificateRenewal;
+import io.ctops.server.enrolment.CertificateRenewal;
 import io.ctops.server.enrolment.RegisterHandler;
 import io.ctops.server.heartbeat.HeartbeatService;
 import io.ctops.server.inventory.InventoryUploads;

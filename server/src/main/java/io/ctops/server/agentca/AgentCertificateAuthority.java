@@ -1,4 +1,4 @@
-package io.ctops.server.certificates;
+package io.ctops.server.agentca;
 
 import io.ctops.server.platform.config.ConfigException;
 import io.ctops.server.platform.pki.Pem;

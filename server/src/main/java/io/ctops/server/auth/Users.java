@@ -1,7 +1,5 @@
-package io.ctops.server.accounts;
+package io.ctops.server.auth;
 
-import io.ctops.server.auth.PasswordHashing;
-import io.ctops.server.auth.Role;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
