@@ -1,5 +1,6 @@
 package io.ctops.server.heartbeat;
 
+import io.ctops.protocol.v1.AgentTask;
 import io.ctops.protocol.v1.BufferedSample;
 import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
@@ -9,6 +10,7 @@ import io.ctops.server.platform.grpc.CallIdentity;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
+import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,21 +31,23 @@ import org.slf4j.LoggerFactory;
 final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
   private static final Logger log = LoggerFactory.getLogger(HeartbeatStream.class);
 
-  private final HeartbeatService service;
+  private final ConnectedAgents.StreamParts parts;
+  private final ConnectedAgents registry;
   private final StreamObserver<HeartbeatResponse> responses;
   private final UUID streamId = UUID.randomUUID();
   private final Optional<String> bearer = CallIdentity.bearerToken();
-  private final Optional<java.security.cert.X509Certificate> certificate =
-      CallIdentity.clientCertificate();
+  private final Optional<X509Certificate> certificate = CallIdentity.clientCertificate();
   private final AckWindow window = new AckWindow();
   private final Object lock = new Object();
   private AuthenticatedAgent agent;
-  private io.ctops.protocol.v1.AgentTask pendingTask;
+  private AgentTask pendingTask;
+  private final List<String> pendingCancels = new ArrayList<>();
+  private boolean answeredOnce;
   private long lastHeartbeatMillis = -1;
   private int intervalSeconds = 30;
   private HeartbeatResponse.Builder firstResponseExtras;
   private boolean closed;
-  private boolean opened;
+  private volatile boolean opened;
   private volatile String agentVersion = "";
   private volatile String os = "";
   private volatile String arch = "";
@@ -52,8 +56,12 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
   // What every answer carries for this agent's version and platform, built when they change.
   private volatile HeartbeatResponse answer;
 
-  HeartbeatStream(HeartbeatService service, StreamObserver<HeartbeatResponse> responses) {
-    this.service = service;
+  HeartbeatStream(
+      ConnectedAgents.StreamParts parts,
+      ConnectedAgents registry,
+      StreamObserver<HeartbeatResponse> responses) {
+    this.parts = parts;
+    this.registry = registry;
     this.responses = responses;
   }
 
@@ -66,7 +74,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
     if (isClosed()) {
       return;
     }
-    Instant now = service.clock().instant();
+    Instant now = parts.clock().instant();
     boolean first = agent == null;
     try {
       if (first) {
@@ -81,7 +89,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
       HeartbeatValidation.check(request, now);
       if (first) {
         // Only a valid first heartbeat brings the host online: a refused stream writes nothing.
-        service.opened(this, agent, streamId, request.getAgentVersion());
+        registry.opened(this, agent, streamId, request.getAgentVersion());
         opened = true;
       }
     } catch (StatusException e) {
@@ -93,9 +101,11 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
           Status.UNAVAILABLE.withDescription("the server cannot serve this stream right now"));
       return;
     }
-    service.heartbeatReceived();
-    for (var result : request.getTaskResultsList()) {
-      service.taskResult(agent, result);
+    registry.heartbeatReceived();
+    if (request.getTaskProgressCount() > 0 || request.getTaskResultsCount() > 0) {
+      parts
+          .tasks()
+          .received(agent.hostId(), request.getTaskProgressList(), request.getTaskResultsList());
     }
     // Fields of this long-lived object change only when the agent's report does: fewer pointers
     // from old objects to new ones for the collector to scan at each pause.
@@ -116,7 +126,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
     lastHeartbeatMillis = now.toEpochMilli();
     long timestamp =
         request.getTimestampUnix() > 0 ? request.getTimestampUnix() : now.getEpochSecond();
-    service
+    parts
         .vitals()
         .offer(
             new HostVitals(
@@ -137,7 +147,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
     // Settle the window first, then answer: the answer carries the new watermark. The answer
     // also goes out after ackWait without one, so a stalled database never stalls the stream.
     CompletableFuture<Void> settled =
-        service
+        parts
             .queue()
             .publish(samples)
             .handle(
@@ -150,7 +160,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
     CompletableFuture<Void> answer = new CompletableFuture<>();
     settled.thenRun(() -> answer.complete(null));
     answer
-        .completeOnTimeout(null, service.ackWait().toMillis(), TimeUnit.MILLISECONDS)
+        .completeOnTimeout(null, parts.ackWait().toMillis(), TimeUnit.MILLISECONDS)
         .thenRun(this::respond);
   }
 
@@ -185,17 +195,45 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
         bearer.or(() -> looksLikeJwt(field) ? Optional.of(field) : Optional.empty());
     Optional<String> claimed =
         field.isEmpty() || looksLikeJwt(field) ? Optional.empty() : Optional.of(field);
-    agent = service.authentication().authenticate(jwt, claimed, certificate);
-    firstResponseExtras = service.pendingCertificate(agent);
+    agent = parts.authentication().authenticate(jwt, claimed, certificate);
+    firstResponseExtras = parts.answers().pendingCertificate(agent);
   }
 
-  /** A task for the agent, sent with the next answer (one at a time). */
-  boolean offer(io.ctops.protocol.v1.AgentTask task) {
+  /** Whether a task offered now would go out: the stream is open and carries none yet. */
+  boolean canTakeTask() {
+    synchronized (lock) {
+      return opened && !closed && pendingTask == null;
+    }
+  }
+
+  /**
+   * A task for the agent (one at a time). Once the stream has answered, it goes out at once on an
+   * answer of its own (an answer's acknowledgement is a watermark, so an extra one is harmless);
+   * before that it rides on the first answer.
+   */
+  boolean offer(AgentTask task) {
     synchronized (lock) {
       if (closed || pendingTask != null) {
         return false;
       }
       pendingTask = task;
+      if (answeredOnce) {
+        respond();
+      }
+      return true;
+    }
+  }
+
+  /** Tells the agent to stop a task, at once on an answer of its own like {@link #offer}. */
+  boolean cancel(String taskId) {
+    synchronized (lock) {
+      if (closed || !opened) {
+        return false;
+      }
+      pendingCancels.add(taskId);
+      if (answeredOnce) {
+        respond();
+      }
       return true;
     }
   }
@@ -207,13 +245,17 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
       }
       HeartbeatResponse base = answer;
       if (base == null) {
-        base = service.responseFor(agentVersion, os, arch).build();
+        base = parts.answers().responseFor(agentVersion, os, arch).build();
         answer = base;
       }
       HeartbeatResponse.Builder response = base.toBuilder();
       if (pendingTask != null) {
         response.setPendingTask(pendingTask);
         pendingTask = null;
+      }
+      if (!pendingCancels.isEmpty()) {
+        response.addAllCancelTaskIds(pendingCancels);
+        pendingCancels.clear();
       }
       if (firstResponseExtras != null) {
         response.mergeFrom(firstResponseExtras.build());
@@ -222,6 +264,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
       response.setAckedThroughUnix(window.watermark());
       try {
         responses.onNext(response.build());
+        answeredOnce = true;
       } catch (RuntimeException e) {
         // The call was cancelled under us; onError will follow.
         log.debug("event=heartbeat_response_failed stream_id={} error={}", streamId, e.toString());
@@ -248,7 +291,8 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
         streamId,
         status.getCode(),
         status.getDescription());
-    service.closed(
+    undelivered();
+    registry.closed(
         this, opened ? agent : null, streamId, "stream ended: " + status.getDescription());
   }
 
@@ -260,7 +304,8 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
       }
       closed = true;
     }
-    service.closed(
+    undelivered();
+    registry.closed(
         this,
         opened ? agent : null,
         streamId,
@@ -280,7 +325,24 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
         // nothing to tell
       }
     }
-    service.closed(this, opened ? agent : null, streamId, "heartbeat stream closed by the agent");
+    undelivered();
+    registry.closed(this, opened ? agent : null, streamId, "heartbeat stream closed by the agent");
+  }
+
+  /** A task this closed stream never sent goes back to the queue for the agent's next stream. */
+  private void undelivered() {
+    AgentTask unsent;
+    synchronized (lock) {
+      unsent = pendingTask;
+      pendingTask = null;
+    }
+    if (unsent != null) {
+      try {
+        parts.tasks().undelivered(UUID.fromString(unsent.getTaskId()));
+      } catch (IllegalArgumentException e) {
+        // not a task id of ours
+      }
+    }
   }
 
   private boolean isClosed() {

@@ -30,14 +30,14 @@ import org.slf4j.LoggerFactory;
  * fails is retried one transition at a time, so one bad row does not lose the others; a transition
  * that still fails is logged, and the stale-host sweep corrects the host.
  */
-final class HostStatus implements AutoCloseable {
+public final class HostStatus implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HostStatus.class);
   private static final int BATCH = 1_000;
 
   private final Jdbi jdbi;
   private final Clock clock;
   private final BlockingQueue<Transition> pending = new LinkedBlockingQueue<>();
-  private final Thread writer;
+  private Thread writer;
   private volatile boolean running = true;
 
   private sealed interface Transition {
@@ -50,10 +50,15 @@ final class HostStatus implements AutoCloseable {
   private record Closed(UUID agentId, UUID hostId, UUID streamId, String reason)
       implements Transition {}
 
-  HostStatus(Jdbi jdbi, Clock clock) {
+  public HostStatus(Jdbi jdbi, Clock clock) {
     this.jdbi = jdbi;
     this.clock = clock;
-    this.writer = Thread.ofPlatform().name("host-status-writer").daemon().start(this::writeLoop);
+  }
+
+  /** Starts the thread that writes status changes; returns this. */
+  public HostStatus start() {
+    writer = Thread.ofPlatform().name("host-status-writer").daemon().start(this::writeLoop);
+    return this;
   }
 
   void streamOpened(UUID agentId, UUID hostId, UUID streamId, String agentVersion) {
@@ -68,6 +73,9 @@ final class HostStatus implements AutoCloseable {
   @Override
   public void close() {
     running = false;
+    if (writer == null) {
+      return;
+    }
     try {
       writer.join(10_000);
     } catch (InterruptedException e) {

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * compared with {@code hosts} only until it is known to be stored there: a heartbeat that repeats
  * it costs no read of {@code hosts}.
  */
-final class HostVitalsBatcher implements AutoCloseable {
+public final class HostVitalsBatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HostVitalsBatcher.class);
 
   /** Hosts written per transaction: a flush after an outage never becomes one huge statement. */
@@ -42,25 +42,32 @@ final class HostVitalsBatcher implements AutoCloseable {
   private final Jdbi jdbi;
   private final Clock clock;
   private final Map<UUID, HostVitals> latest = new ConcurrentHashMap<>();
-  private final ScheduledExecutorService flusher;
+  private final Duration interval;
+  private ScheduledExecutorService flusher;
   private final Timer flushLatency;
   private volatile Instant writtenThrough;
   private long failingSinceMillis;
   private long lastWarningMillis;
 
-  HostVitalsBatcher(Jdbi jdbi, Clock clock, Duration interval, MeterRegistry registry) {
+  public HostVitalsBatcher(Jdbi jdbi, Clock clock, Duration interval, MeterRegistry registry) {
     this.jdbi = jdbi;
     this.clock = clock;
+    this.interval = interval;
     this.writtenThrough = clock.instant();
     this.flushLatency =
         Timer.builder("ctops_host_vitals_flush_seconds")
             .description("Time to write one batch of host vitals")
             .register(registry);
-    this.flusher =
+  }
+
+  /** Starts flushing every interval; returns this. */
+  public HostVitalsBatcher start() {
+    flusher =
         Executors.newSingleThreadScheduledExecutor(
             runnable -> Thread.ofPlatform().name("vitals-flusher").daemon().unstarted(runnable));
     long millis = interval.toMillis();
     flusher.scheduleWithFixedDelay(this::flushQuietly, millis, millis, TimeUnit.MILLISECONDS);
+    return this;
   }
 
   void offer(HostVitals vitals) {
@@ -113,7 +120,7 @@ final class HostVitalsBatcher implements AutoCloseable {
    * last flush that wrote everything. Behind by the flush's own time when writes lag (a
    * registration storm, a database under load, a database down).
    */
-  Instant writtenThrough() {
+  public Instant writtenThrough() {
     return writtenThrough;
   }
 
@@ -249,9 +256,11 @@ final class HostVitalsBatcher implements AutoCloseable {
 
   @Override
   public void close() {
-    flusher.shutdown();
     try {
-      flusher.awaitTermination(5, TimeUnit.SECONDS);
+      if (flusher != null) {
+        flusher.shutdown();
+        flusher.awaitTermination(5, TimeUnit.SECONDS);
+      }
       flush();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -5,6 +5,7 @@ import io.ctops.server.auth.Role;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.hosts.HostDetail;
 import io.ctops.server.hosts.HostRecords;
+import io.ctops.server.tasks.Requester;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
 import io.javalin.config.RoutesConfig;
@@ -88,7 +89,7 @@ public final class InventoryPages {
     if (host.isDeleted()) {
       throw HttpProblem.conflict("the host is deleted");
     }
-    return scans.queue(user.orgId(), host.id());
+    return scans.queue(user.orgId(), host.id(), Requester.of(user));
   }
 
   /** The JSON API's answer to a rescan: the scan that will run (a new one or the one under way). */

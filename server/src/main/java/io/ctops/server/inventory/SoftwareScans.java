@@ -1,6 +1,10 @@
 package io.ctops.server.inventory;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.ctops.agent.inventory.InstalledPackage;
+import io.ctops.server.tasks.Requester;
+import io.ctops.server.tasks.TaskQueue;
+import io.ctops.server.tasks.TaskType;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -8,7 +12,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -18,11 +21,11 @@ import org.jdbi.v3.core.Jdbi;
 import org.postgresql.PGConnection;
 
 /**
- * Software scans of hosts and the package records they produce. A scan is queued (at most one under
- * way per host), runs while its chunks arrive, and is applied in one transaction when the last
- * chunk is in: packages seen are upserted (first_seen kept, last_seen and a comeback's removed_at
- * updated), packages of the host not in the scan are marked removed. A failed scan changes no
- * package.
+ * Software scans of hosts and the package records they produce. A scan is queued as a task (at most
+ * one under way per host; see {@link SoftwareScanTask}), runs while its chunks arrive, and is
+ * applied in one transaction when the last chunk is in: packages seen are upserted (first_seen
+ * kept, last_seen and a comeback's removed_at updated), packages of the host not in the scan are
+ * marked removed. A failed scan changes no package.
  */
 public final class SoftwareScans {
   private final Jdbi jdbi;
@@ -36,33 +39,48 @@ public final class SoftwareScans {
   /** A scan as the upload sees it. */
   public record Scan(UUID id, UUID orgId, UUID hostId, String status) {}
 
-  /** Queues a scan for the host unless one is already queued or running; returns the scan's id. */
+  /** Queues a scan the server itself decided on (no operator asked); see the other overload. */
   public UUID queue(UUID orgId, UUID hostId) {
+    return queue(orgId, hostId, Requester.system("software scan"));
+  }
+
+  /**
+   * Queues a scan of the host as a task unless one is already queued or running; returns the id of
+   * the scan (and of its task).
+   */
+  public UUID queue(UUID orgId, UUID hostId, Requester requester) {
     return jdbi.inTransaction(
         handle -> {
-          Optional<UUID> active =
-              handle
-                  .createQuery(
-                      "SELECT id FROM software_scans WHERE host_id = :host"
-                          + " AND status IN ('queued', 'running')")
-                  .bind("host", hostId)
-                  .mapTo(UUID.class)
-                  .findOne();
+          Optional<UUID> active = active(handle, hostId);
           if (active.isPresent()) {
             return active.get();
           }
-          return handle
-              .createQuery(
-                  "INSERT INTO software_scans (org_id, host_id, status, queued_at)"
-                      + " VALUES (:org, :host, 'queued', :now)"
-                      + " ON CONFLICT (host_id) WHERE status IN ('queued', 'running')"
-                      + " DO UPDATE SET status = software_scans.status RETURNING id")
-              .bind("org", orgId)
-              .bind("host", hostId)
-              .bind("now", Timestamp.from(clock.instant()))
-              .mapTo(UUID.class)
-              .one();
+          TaskQueue.NewTask task =
+              new TaskQueue.NewTask(
+                  UUID.randomUUID(),
+                  orgId,
+                  hostId,
+                  SoftwareScanTask.TYPE,
+                  JsonNodeFactory.instance.objectNode(),
+                  requester,
+                  clock.instant());
+          try {
+            return SoftwareScanTask.TYPE.request(handle, task);
+          } catch (TaskType.Refused e) {
+            // another transaction queued one since we looked
+            return active(handle, hostId).orElseThrow();
+          }
         });
+  }
+
+  private static Optional<UUID> active(Handle handle, UUID hostId) {
+    return handle
+        .createQuery(
+            "SELECT id FROM software_scans WHERE host_id = :host"
+                + " AND status IN ('queued', 'running')")
+        .bind("host", hostId)
+        .mapTo(UUID.class)
+        .findOne();
   }
 
   public Optional<Scan> find(UUID scanId) {
@@ -108,22 +126,6 @@ public final class SoftwareScans {
                 .bind("reason", reason.length() > 1000 ? reason.substring(0, 1000) : reason)
                 .bind("now", Timestamp.from(clock.instant()))
                 .bind("id", scanId)
-                .execute());
-  }
-
-  /** Fails scans under way for longer than {@code timeout}; returns how many. */
-  public int failStale(Duration timeout) {
-    Instant before = clock.instant().minus(timeout);
-    return jdbi.withHandle(
-        handle ->
-            handle
-                .createUpdate(
-                    "UPDATE software_scans SET status = 'failed', finished_at = :now,"
-                        + " error = 'timed out waiting for the agent''s chunks'"
-                        + " WHERE status IN ('queued', 'running')"
-                        + " AND coalesce(started_at, queued_at) < :before")
-                .bind("now", Timestamp.from(clock.instant()))
-                .bind("before", Timestamp.from(before))
                 .execute());
   }
 

@@ -13,7 +13,7 @@ import io.ctops.protocol.v1.TerminalAgentMessage;
 import io.ctops.protocol.v1.TerminalServerMessage;
 import io.ctops.server.enrolment.CertificateRenewal;
 import io.ctops.server.enrolment.RegisterHandler;
-import io.ctops.server.heartbeat.HeartbeatService;
+import io.ctops.server.heartbeat.ConnectedAgents;
 import io.ctops.server.inventory.InventoryUploads;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -21,17 +21,17 @@ import io.grpc.stub.StreamObserver;
 /** The {@code agent.v1.IngestService} endpoint: each RPC is handed to its feature. */
 final class IngestGrpcService extends IngestServiceGrpc.IngestServiceImplBase {
   private final RegisterHandler registration;
-  private final HeartbeatService heartbeats;
+  private final ConnectedAgents agents;
   private final CertificateRenewal renewal;
   private final InventoryUploads inventory;
 
   IngestGrpcService(
       RegisterHandler registration,
-      HeartbeatService heartbeats,
+      ConnectedAgents agents,
       CertificateRenewal renewal,
       InventoryUploads inventory) {
     this.registration = registration;
-    this.heartbeats = heartbeats;
+    this.agents = agents;
     this.renewal = renewal;
     this.inventory = inventory;
   }
@@ -43,7 +43,7 @@ final class IngestGrpcService extends IngestServiceGrpc.IngestServiceImplBase {
 
   @Override
   public StreamObserver<HeartbeatRequest> heartbeat(StreamObserver<HeartbeatResponse> responses) {
-    return heartbeats.open(responses);
+    return agents.open(responses);
   }
 
   @Override

@@ -6,7 +6,12 @@ import io.ctops.server.enrolment.CertificateRenewal;
 import io.ctops.server.enrolment.RegisterHandler;
 import io.ctops.server.enrolment.RegisterRateLimiter;
 import io.ctops.server.enrolment.RegistrationService;
-import io.ctops.server.heartbeat.HeartbeatService;
+import io.ctops.server.heartbeat.ConnectedAgents;
+import io.ctops.server.heartbeat.HeartbeatAnswers;
+import io.ctops.server.heartbeat.HostStatus;
+import io.ctops.server.heartbeat.HostVitalsBatcher;
+import io.ctops.server.heartbeat.StaleHostSweeper;
+import io.ctops.server.inventory.DueScans;
 import io.ctops.server.inventory.InventoryUploads;
 import io.ctops.server.inventory.SoftwareScans;
 import io.ctops.server.metrics.InProcessMetricQueue;
@@ -19,6 +24,11 @@ import io.ctops.server.platform.http.OpsHttpServer;
 import io.ctops.server.platform.http.OpsHttpServer.Response;
 import io.ctops.server.platform.jwt.AgentTokens;
 import io.ctops.server.platform.lifecycle.Parts;
+import io.ctops.server.platform.lifecycle.PeriodicJob;
+import io.ctops.server.tasks.TaskDispatch;
+import io.ctops.server.tasks.TaskReports;
+import io.ctops.server.tasks.TaskTimeouts;
+import io.ctops.server.tasks.TaskTypes;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -72,6 +82,18 @@ public final class IngestRole implements AutoCloseable {
       PrometheusMeterRegistry registry,
       Clock clock,
       Tuning tuning) {
+    return start(settings, tls, database, registry, clock, tuning, TaskTypesOfThisRelease.all());
+  }
+
+  /** With the task types given (tests add types of their own to the standard ones). */
+  public static IngestRole start(
+      IngestSettings settings,
+      IngestSettings.TlsFiles tls,
+      Database database,
+      PrometheusMeterRegistry registry,
+      Clock clock,
+      Tuning tuning,
+      TaskTypes taskTypes) {
     Parts parts = new Parts();
     try {
       AgentTokens tokens =
@@ -83,21 +105,6 @@ public final class IngestRole implements AutoCloseable {
           new InProcessMetricQueue(
               database.dataSource(), registry, 500_000, 20_000, tuning.metricLinger());
       AgentAuthentication authentication = new AgentAuthentication(database.jdbi(), tokens);
-      HeartbeatService heartbeats =
-          new HeartbeatService(
-              database.jdbi(),
-              authentication,
-              authority,
-              queue,
-              clock,
-              registry,
-              new HeartbeatService.Options(
-                  tuning.vitalsFlushInterval(),
-                  tuning.ackWait(),
-                  tuning.recheckEvery(),
-                  tuning.sweepEvery(),
-                  BuildInfo.version(),
-                  settings.agentDownloadBaseUrl()));
       RegisterHandler registration =
           new RegisterHandler(
               new RegistrationService(database.jdbi(), tokens, authority, clock),
@@ -107,9 +114,46 @@ public final class IngestRole implements AutoCloseable {
               registry);
       CertificateRenewal renewal =
           new CertificateRenewal(database.jdbi(), authentication, authority);
-      // Closed in reverse: stop taking calls, end the streams, then drain the queue.
+      // Closed in reverse: stop taking calls, stop the jobs, end the streams, write what they
+      // left (task reports, status changes, vitals), then drain the metric queue.
       parts.add(queue);
-      parts.add(heartbeats);
+      HostStatus hostStatus = parts.add(new HostStatus(database.jdbi(), clock).start());
+      HostVitalsBatcher vitals =
+          parts.add(
+              new HostVitalsBatcher(database.jdbi(), clock, tuning.vitalsFlushInterval(), registry)
+                  .start());
+      TaskReports taskReports =
+          parts.add(new TaskReports(database.jdbi(), taskTypes, clock, registry));
+      HeartbeatAnswers answers =
+          new HeartbeatAnswers(
+              database.jdbi(), authority, BuildInfo.version(), settings.agentDownloadBaseUrl());
+      ConnectedAgents agents =
+          parts.add(
+              new ConnectedAgents(
+                  new ConnectedAgents.StreamParts(
+                      clock, authentication, vitals, queue, answers, taskReports, tuning.ackWait()),
+                  hostStatus,
+                  tuning.recheckEvery(),
+                  registry));
+      StaleHostSweeper sweeper =
+          new StaleHostSweeper(database.jdbi(), clock, vitals::writtenThrough);
+      TaskDispatch dispatch = new TaskDispatch(database.jdbi(), agents, clock);
+      TaskTimeouts timeouts = new TaskTimeouts(database.jdbi(), taskTypes, clock);
+      DueScans dueScans = new DueScans(database.jdbi(), clock);
+      Duration dispatchEvery = Duration.ofMillis(Math.min(2_000, tuning.recheckEvery().toMillis()));
+      parts.add(
+          new PeriodicJob("agents-recheck", tuning.recheckEvery(), agents::recheckConnected)
+              .start());
+      parts.add(new PeriodicJob("stale-host-sweep", tuning.sweepEvery(), sweeper::sweep).start());
+      parts.add(new PeriodicJob("task-dispatch", dispatchEvery, dispatch::run).start());
+      parts.add(new PeriodicJob("task-timeouts", tuning.sweepEvery(), timeouts::sweep).start());
+      parts.add(
+          new PeriodicJob(
+                  "due-scans",
+                  Duration.ofMillis(Math.min(60_000, tuning.sweepEvery().toMillis() * 4)),
+                  Duration.ofMinutes(1),
+                  dueScans::sweep)
+              .start());
       TlsGrpcServer grpc =
           TlsGrpcServer.start(
               new TlsGrpcServer.Options(
@@ -122,7 +166,7 @@ public final class IngestRole implements AutoCloseable {
               List.of(
                   new IngestGrpcService(
                       registration,
-                      heartbeats,
+                      agents,
                       renewal,
                       new InventoryUploads(
                           authentication, new SoftwareScans(database.jdbi(), clock)))));

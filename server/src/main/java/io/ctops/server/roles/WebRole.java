@@ -19,6 +19,7 @@ import io.ctops.server.enrolment.EnrolmentTokens;
 import io.ctops.server.enrolment.TokenPages;
 import io.ctops.server.enrolment.TokensApi;
 import io.ctops.server.hosts.FleetOverviewQuery;
+import io.ctops.server.hosts.HostDetail;
 import io.ctops.server.hosts.HostListQuery;
 import io.ctops.server.hosts.HostPages;
 import io.ctops.server.hosts.HostRecords;
@@ -37,6 +38,10 @@ import io.ctops.server.platform.config.WebSettings;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.platform.http.WebServer;
 import io.ctops.server.platform.lifecycle.Parts;
+import io.ctops.server.platform.lifecycle.PeriodicJob;
+import io.ctops.server.tasks.TaskQueue;
+import io.ctops.server.tasks.TaskTypes;
+import io.ctops.server.tasks.TasksApi;
 import io.ctops.server.users.UserPages;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
@@ -46,10 +51,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,6 +117,18 @@ public final class WebRole implements AutoCloseable {
       SoftwarePages softwarePages =
           new SoftwarePages(
               pages, records, hostList, new PackageDiff(jdbi), new FleetSoftware(jdbi));
+      TaskTypes taskTypes = TaskTypesOfThisRelease.all();
+      TasksApi tasksApi =
+          new TasksApi(
+              new TaskQueue(jdbi, taskTypes, clock),
+              taskTypes,
+              (org, pathId) -> {
+                HostDetail host = records.requireInOrg(org, pathId);
+                if (host.isDeleted()) {
+                  throw HttpProblem.conflict("the host is deleted");
+                }
+                return host.id();
+              });
       byte[] openApi = resource("/web/openapi.json");
 
       WebServer server;
@@ -158,6 +173,7 @@ public final class WebRole implements AutoCloseable {
                       tokenPages.routes(config.routes);
                       downloads.routes(config.routes);
                       tokensApi.routes(config.routes);
+                      tasksApi.routes(config.routes);
                       accountPages.routes(config.routes);
                       orgPages.routes(config.routes);
                     }));
@@ -167,24 +183,18 @@ public final class WebRole implements AutoCloseable {
       }
       // closed before the server: the browsers' streams end while the server can still end them
       parts.add(live);
-      ScheduledExecutorService housekeeping =
-          Executors.newSingleThreadScheduledExecutor(
-              Thread.ofPlatform().daemon().name("web-housekeeping").factory());
-      parts.add((AutoCloseable) housekeeping::shutdownNow);
-      housekeeping.scheduleWithFixedDelay(
-          () -> {
-            try {
-              int purged = sessions.purgeExpired();
-              if (purged > 0) {
-                log.info("event=sessions_purged count={}", purged);
-              }
-            } catch (RuntimeException e) {
-              log.warn("event=session_purge_failed error=\"{}\"", e.getMessage());
-            }
-          },
-          1,
-          60,
-          TimeUnit.MINUTES);
+      parts.add(
+          new PeriodicJob(
+                  "session-purge",
+                  Duration.ofMinutes(1),
+                  Duration.ofHours(1),
+                  () -> {
+                    int purged = sessions.purgeExpired();
+                    if (purged > 0) {
+                      log.info("event=sessions_purged count={}", purged);
+                    }
+                  })
+              .start());
       log.info(
           "event=web_ready url={}://localhost:{}/ tls={}",
           settings.isTls() ? "https" : "http",

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.ctops.agent.Agent;
 import io.ctops.server.enrolment.AgentApprovals;
+import io.ctops.server.inventory.DueScans;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -261,7 +262,7 @@ class AgentEndToEndTest {
           .contains("no supported package manager");
     }
     // the sweep queues nothing for a host scanned within its organisation's interval
-    assertThat(new io.ctops.server.inventory.ScanDispatch(ingest.jdbi(), Clock.systemUTC()).sweep())
+    assertThat(new DueScans(ingest.jdbi(), Clock.systemUTC()).sweep())
         .isEqualTo(hasPackageManager ? 0 : 1);
   }
 

@@ -7,6 +7,8 @@ import io.ctops.protocol.v1.SoftwareInventoryAck;
 import io.ctops.protocol.v1.SoftwareInventoryChunk;
 import io.ctops.protocol.v1.SoftwarePackage;
 import io.ctops.server.inventory.SoftwareScans;
+import io.ctops.server.roles.TaskTypesOfThisRelease;
+import io.ctops.server.tasks.TaskTimeouts;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
@@ -235,9 +237,11 @@ class InventoryUploadTest {
   void aScanWhoseChunksStopArrivingFailsAndChangesNothing() {
     UUID scan = scans.queue(orgId, hostId);
     assertThat(
-            new SoftwareScans(
-                    ingest.jdbi(), Clock.offset(Clock.systemUTC(), Duration.ofMinutes(31)))
-                .failStale(Duration.ofMinutes(30)))
+            new TaskTimeouts(
+                    ingest.jdbi(),
+                    TaskTypesOfThisRelease.all(),
+                    Clock.offset(Clock.systemUTC(), Duration.ofMinutes(31)))
+                .sweep())
         .isEqualTo(1);
     assertThat(ingest.string("SELECT status FROM software_scans WHERE id = '" + scan + "'"))
         .isEqualTo("failed");

@@ -1,0 +1,246 @@
+package io.ctops.server.tasks;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The task table as operators use it: queue a task, read one or a host's recent ones, cancel.
+ * Ending a task runs its type's {@link TaskType#ended} in the same transaction, so a type's own
+ * records never disagree with the task.
+ */
+public final class TaskQueue {
+  private final Jdbi jdbi;
+  private final TaskTypes types;
+  private final Clock clock;
+
+  public TaskQueue(Jdbi jdbi, TaskTypes types, Clock clock) {
+    this.jdbi = jdbi;
+    this.types = types;
+    this.clock = clock;
+  }
+
+  /** A task to queue; {@code id} is chosen by the caller so a type's own row can share it. */
+  public record NewTask(
+      UUID id,
+      UUID orgId,
+      UUID hostId,
+      TaskType type,
+      JsonNode parameters,
+      Requester requester,
+      Instant queuedAt) {}
+
+  /** Inserts one queued task in the caller's transaction. */
+  public static UUID insert(Handle handle, NewTask task) {
+    handle
+        .createUpdate(
+            """
+            INSERT INTO tasks (id, org_id, host_id, type, parameters, requested_by,
+                               requested_by_user, requester_name, timeout_seconds, queued_at)
+            VALUES (:id, :org, :host, :type, CAST(:parameters AS jsonb), :kind, :user, :name,
+                    :timeout, :now)
+            """)
+        .bind("id", task.id())
+        .bind("org", task.orgId())
+        .bind("host", task.hostId())
+        .bind("type", task.type().name())
+        .bind("parameters", task.parameters().toString())
+        .bind("kind", task.requester().kind().dbName())
+        .bind("user", task.requester().userId().orElse(null))
+        .bind("name", task.requester().name())
+        .bind("timeout", (int) task.type().timeout().toSeconds())
+        .bind("now", Timestamp.from(task.queuedAt()))
+        .execute();
+    return task.id();
+  }
+
+  /**
+   * Inserts many queued tasks of one type with the same parameters in one statement (the system's
+   * scheduled work over a fleet): {@code ids}, {@code orgs} and {@code hosts} are parallel lists.
+   */
+  public static int insertAll(
+      Handle handle,
+      TaskType type,
+      JsonNode parameters,
+      Requester requester,
+      Instant now,
+      List<UUID> ids,
+      List<UUID> orgs,
+      List<UUID> hosts) {
+    if (ids.isEmpty()) {
+      return 0;
+    }
+    return handle
+        .createUpdate(
+            """
+            INSERT INTO tasks (id, org_id, host_id, type, parameters, requested_by,
+                               requested_by_user, requester_name, timeout_seconds, queued_at)
+            SELECT t.id, t.org, t.host, :type, CAST(:parameters AS jsonb), :kind, :user, :name,
+                   :timeout, :now
+              FROM unnest(:ids, :orgs, :hosts) AS t (id, org, host)
+            """)
+        .bind("type", type.name())
+        .bind("parameters", parameters.toString())
+        .bind("kind", requester.kind().dbName())
+        .bind("user", requester.userId().orElse(null))
+        .bind("name", requester.name())
+        .bind("timeout", (int) type.timeout().toSeconds())
+        .bind("now", Timestamp.from(now))
+        .bindArray("ids", UUID.class, ids)
+        .bindArray("orgs", UUID.class, orgs)
+        .bindArray("hosts", UUID.class, hosts)
+        .execute();
+  }
+
+  /** Queues a task through its type (which may refuse); returns its id. */
+  public UUID request(
+      UUID orgId, UUID hostId, TaskType type, JsonNode parameters, Requester requester)
+      throws TaskType.Refused {
+    NewTask task =
+        new NewTask(UUID.randomUUID(), orgId, hostId, type, parameters, requester, clock.instant());
+    return jdbi.inTransaction(handle -> type.request(handle, task));
+  }
+
+  static final String COLUMNS =
+      """
+      id, host_id, type, parameters::text, requested_by, requester_name, state, output,
+      output_truncated, exit_code, result::text, error, queued_at, dispatched_at, started_at,
+      finished_at
+      """;
+
+  public Optional<Task> find(UUID orgId, UUID taskId) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery("SELECT " + COLUMNS + " FROM tasks WHERE id = :id AND org_id = :org")
+                .bind("id", taskId)
+                .bind("org", orgId)
+                .map((rs, ctx) -> task(rs))
+                .findOne());
+  }
+
+  /** The host's newest tasks first. */
+  public List<Task> forHost(UUID orgId, UUID hostId, int limit) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    "SELECT "
+                        + COLUMNS
+                        + " FROM tasks WHERE host_id = :host AND org_id = :org"
+                        + " ORDER BY queued_at DESC, id LIMIT :limit")
+                .bind("host", hostId)
+                .bind("org", orgId)
+                .bind("limit", limit)
+                .map((rs, ctx) -> task(rs))
+                .list());
+  }
+
+  /** The outcome of a cancellation. */
+  public sealed interface Cancellation {
+    /** The task was under way and is now cancelled; its agent is told to stop. */
+    record Cancelled(Task task) implements Cancellation {}
+
+    /** The task had already ended. */
+    record AlreadyFinished(Task task) implements Cancellation {}
+
+    /** No such task in the organisation. */
+    record Unknown() implements Cancellation {}
+  }
+
+  /** Cancels a task that has not ended; the agent holding it is told by its ingest instance. */
+  public Cancellation cancel(UUID orgId, UUID taskId, Requester requester) {
+    Instant now = clock.instant();
+    return jdbi.inTransaction(
+        handle -> {
+          Optional<String> type =
+              handle
+                  .createQuery(
+                      """
+                      UPDATE tasks SET state = 'cancelled', finished_at = :now,
+                             error = 'cancelled by ' || :name
+                       WHERE id = :id AND org_id = :org
+                         AND state IN ('queued', 'dispatched', 'running')
+                      RETURNING type
+                      """)
+                  .bind("now", Timestamp.from(now))
+                  .bind("name", requester.name())
+                  .bind("id", taskId)
+                  .bind("org", orgId)
+                  .mapTo(String.class)
+                  .findOne();
+          Optional<Task> task =
+              handle
+                  .createQuery("SELECT " + COLUMNS + " FROM tasks WHERE id = :id AND org_id = :org")
+                  .bind("id", taskId)
+                  .bind("org", orgId)
+                  .map((rs, ctx) -> task(rs))
+                  .findOne();
+          if (task.isEmpty()) {
+            return new Cancellation.Unknown();
+          }
+          if (type.isEmpty()) {
+            return new Cancellation.AlreadyFinished(task.get());
+          }
+          types
+              .require(type.get())
+              .ended(
+                  handle,
+                  List.of(
+                      new TaskType.EndedTask(
+                          taskId, task.get().hostId(), TaskState.CANCELLED, task.get().error())));
+          return new Cancellation.Cancelled(task.get());
+        });
+  }
+
+  static Task task(ResultSet rs) throws SQLException {
+    return new Task(
+        rs.getObject(1, UUID.class),
+        rs.getObject(2, UUID.class),
+        rs.getString(3),
+        rs.getString(4),
+        rs.getString(5),
+        rs.getString(6),
+        rs.getString(7),
+        rs.getString(8),
+        rs.getBoolean(9),
+        (Integer) rs.getObject(10),
+        rs.getString(11),
+        rs.getString(12),
+        instant(rs.getTimestamp(13)),
+        instant(rs.getTimestamp(14)),
+        instant(rs.getTimestamp(15)),
+        instant(rs.getTimestamp(16)));
+  }
+
+  private static Instant instant(Timestamp timestamp) {
+    return timestamp == null ? null : timestamp.toInstant();
+  }
+
+  /** Groups ended tasks by type and hands each group to its type. */
+  static void ended(Handle handle, TaskTypes types, List<TypedEnd> ended) {
+    List<String> seen = new ArrayList<>();
+    for (TypedEnd end : ended) {
+      if (!seen.contains(end.type())) {
+        seen.add(end.type());
+      }
+    }
+    for (String type : seen) {
+      List<TaskType.EndedTask> group =
+          ended.stream().filter(e -> e.type().equals(type)).map(TypedEnd::task).toList();
+      types.find(type).ifPresent(t -> t.ended(handle, group));
+    }
+  }
+
+  /** An ended task with its type's name. */
+  record TypedEnd(String type, TaskType.EndedTask task) {}
+}

@@ -1,0 +1,33 @@
+package io.ctops.server.tasks;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The task types this server knows, by name; the role registers them. */
+public final class TaskTypes {
+  private final Map<String, TaskType> byName = new LinkedHashMap<>();
+
+  public TaskTypes(List<TaskType> types) {
+    for (TaskType type : types) {
+      if (byName.putIfAbsent(type.name(), type) != null) {
+        throw new IllegalArgumentException("two task types named " + type.name());
+      }
+    }
+  }
+
+  public Optional<TaskType> find(String name) {
+    return Optional.ofNullable(byName.get(name));
+  }
+
+  /** The type of a task already in the table (a type that is no longer known fails loudly). */
+  TaskType require(String name) {
+    return find(name)
+        .orElseThrow(() -> new IllegalStateException("no task type " + name + " is registered"));
+  }
+
+  public List<String> names() {
+    return List.copyOf(byName.keySet());
+  }
+}
