@@ -56,7 +56,7 @@ class HostStatusTest {
                             new Pair(rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)))
                     .list());
     List<UUID> streams = new ArrayList<>();
-    try (HostStatus status = new HostStatus(jdbi, Clock.systemUTC())) {
+    try (HostStatus status = new HostStatus(jdbi, Clock.systemUTC()).start()) {
       // an agent that does not exist: its history row breaks the batch it lands in
       status.streamOpened(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID(), "1.0");
       for (Pair p : pairs) {
