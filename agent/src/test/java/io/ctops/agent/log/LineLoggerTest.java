@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
+import org.slf4j.event.Level;
 
 class LineLoggerTest {
   private final ByteArrayOutputStream lines = new ByteArrayOutputStream();
@@ -56,6 +57,6 @@ class LineLoggerTest {
     assertThatThrownBy(() -> LineLogging.install("loud"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("--log-level must be ERROR, WARN, INFO or DEBUG, not 'loud'");
-    assertThat(LineLogging.threshold()).isEqualTo(org.slf4j.event.Level.WARN);
+    assertThat(LineLogging.threshold()).isEqualTo(Level.WARN);
   }
 }
