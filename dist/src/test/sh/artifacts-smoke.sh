@@ -83,8 +83,8 @@ TOML
 nojava "$bundle/bin/ct-ops-agent" --config "$work/agent.toml" >"$work/agent.log" 2>&1 &
 agent=$!
 pids+=("$agent")
-for _ in $(seq 1 120); do grep -q 'connected; heartbeating' "$work/agent.log" && break; sleep 0.25; done
-check "the bundled agent connects and heartbeats" grep -q 'connected; heartbeating' "$work/agent.log" \
+for _ in $(seq 1 120); do grep -q 'event=connected ' "$work/agent.log" && break; sleep 0.25; done
+check "the bundled agent connects and heartbeats" grep -q 'event=connected ' "$work/agent.log" \
   || tail -n 20 "$work/agent.log"
 check "the agent runs on the bundle's runtime" test "$(readlink -f "/proc/$agent/exe")" = "$(readlink -f "$bundle/runtime/bin/java")"
 

@@ -152,7 +152,7 @@ heartbeat_interval_secs = 2
 TOML
   env -u CT_OPS_DATA_DIR "$ctops" agent run --config "$work/agent.toml" >"$work/agent.out" 2>"$work/agent.err" &
   agent_pid=$!
-  wait_for_log "$work/agent.out" 'level=INFO msg="connected; heartbeating"' 60 || { kill "$agent_pid"; cat "$work/agent.out" "$work/agent.err"; return 1; }
+  wait_for_log "$work/agent.out" 'level=INFO event=connected ' 60 || { kill "$agent_pid"; cat "$work/agent.out" "$work/agent.err"; return 1; }
   kill -TERM "$agent_pid"
   wait "$agent_pid" || status=$?
   [ -s "$work/agent/agent_key.pem" ] && [ "$(stat -c %a "$work/agent/agent_key.pem")" = "600" ] \

@@ -1,28 +1,19 @@
 package io.ctops.agent;
 
-import com.google.protobuf.ByteString;
 import io.ctops.agent.buffer.SampleBuffer;
 import io.ctops.agent.collect.VitalsCollector;
-import io.ctops.agent.collect.VitalsCollector.Vitals;
 import io.ctops.agent.config.AgentConfig;
 import io.ctops.agent.identity.AgentIdentity;
 import io.ctops.agent.identity.AgentState;
-import io.ctops.agent.inventory.PackageInventory;
-import io.ctops.agent.inventory.ScanUpload;
+import io.ctops.agent.identity.CertificateRenewal;
 import io.ctops.agent.link.IngestLink;
-import io.ctops.protocol.v1.AgentInfo;
+import io.ctops.agent.tasks.TaskOutbox;
+import io.ctops.agent.tasks.TaskRunner;
+import io.ctops.agent.tasks.TaskTypes;
 import io.ctops.protocol.v1.AgentTask;
-import io.ctops.protocol.v1.AgentTaskResult;
 import io.ctops.protocol.v1.HeartbeatResponse;
-import io.ctops.protocol.v1.IngestServiceGrpc;
-import io.ctops.protocol.v1.PlatformInfo;
-import io.ctops.protocol.v1.RegisterRequest;
-import io.ctops.protocol.v1.RegisterResponse;
-import io.ctops.protocol.v1.RenewCertificateRequest;
-import io.ctops.protocol.v1.RenewCertificateResponse;
-import io.ctops.protocol.v1.Tag;
+import io.ctops.protocol.v1.IngestServiceGrpc.IngestServiceStub;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -31,19 +22,28 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The agent ({@code ctops agent run}): registers with its token and key, waits for approval, then
- * keeps one heartbeat stream open, sampling every interval (±10 % jitter) into an on-disk buffer
- * that the stream drains as the server acknowledges. Reconnects with backoff; each change of state
- * is logged once.
+ * keeps one heartbeat stream open while the {@link Sampler} samples into an on-disk buffer that the
+ * stream drains as the server acknowledges. Tasks the server pushes run on the {@link TaskRunner};
+ * their progress and results go out on an extra heartbeat within a second. Reconnects with backoff;
+ * each change of state is logged once.
  */
 public final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("agent");
+
+  /**
+   * How long queued task news wait for more to join them before an extra heartbeat carries them.
+   */
+  static final Duration TASK_UPDATE_DELAY = Duration.ofMillis(200);
+
+  /** How often waiting task news are offered again while there is no stream to carry them. */
+  private static final Duration TASK_UPDATE_RETRY = Duration.ofSeconds(1);
 
   /** Why {@link #run()} returned: its process exit code. */
   public enum Exit {
@@ -58,21 +58,6 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  private final AgentConfig config;
-  private final Clock clock;
-  private final String version;
-  private final CountDownLatch stopped = new CountDownLatch(1);
-  private final CountDownLatch stopSignal = new CountDownLatch(1);
-  private volatile boolean running = true;
-  private volatile HeartbeatSession session;
-  private volatile Vitals lastVitals;
-  private volatile long lastSampleUnix;
-  private AgentState state;
-  private IngestLink link;
-  private String phase = "";
-  private Thread sampler;
-  private final Backoff backoff = new Backoff();
-
   /**
    * Whether to compact the heap once after a burst of allocation (start-up, a software scan). The
    * launcher turns it on along with the small serial-collector heap it gives the agent: that
@@ -81,17 +66,38 @@ public final class Agent implements AutoCloseable {
    */
   private static final boolean COMPACT_AFTER_BURSTS = Boolean.getBoolean("ctops.agent.compactHeap");
 
+  private final AgentConfig config;
+  private final Clock clock;
+  private final String version;
+  private final TaskOutbox outbox = new TaskOutbox();
+  private final TaskRunner tasks;
+  private final Backoff backoff = new Backoff();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final CountDownLatch stopSignal = new CountDownLatch(1);
+  private volatile boolean running = true;
+  private volatile HeartbeatSession session;
+  private volatile IngestServiceStub ingest;
   private volatile boolean compactHeap = COMPACT_AFTER_BURSTS;
-  private final java.util.Queue<AgentTaskResult> taskResults =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
-  private final java.util.concurrent.ExecutorService tasks =
-      java.util.concurrent.Executors.newSingleThreadExecutor(
-          runnable -> Thread.ofPlatform().name("agent-task").daemon().unstarted(runnable));
+  private volatile boolean certificateChanged;
+  private volatile AgentState state;
+  private CertificateRenewal renewal;
+  private IngestLink link;
+  private String phase = "";
+  private Sampler sampler;
 
+  /** The agent as it runs on hosts: the standard task types. */
   public Agent(AgentConfig config, Clock clock, String version) {
+    this(config, clock, version, TaskTypes.standard());
+  }
+
+  /** An agent that runs {@code types} (tests add their own task types). */
+  public Agent(AgentConfig config, Clock clock, String version, TaskTypes types) {
     this.config = config;
     this.clock = clock;
     this.version = version;
+    this.tasks =
+        new TaskRunner(
+            types, outbox, clock, () -> ingest, () -> compactHeap = COMPACT_AFTER_BURSTS);
   }
 
   public Exit run() {
@@ -106,18 +112,30 @@ public final class Agent implements AutoCloseable {
     SampleBuffer buffer =
         SampleBuffer.open(config.dataDir().resolve("samples.bin"), config.bufferCapacity());
     VitalsCollector collector = new VitalsCollector();
+    Registration registration = new Registration(config, identity, collector, version, clock);
+    renewal = new CertificateRenewal(identity, config.dataDir(), clock);
     state = loadState();
-    sampler = Thread.ofPlatform().name("sampler").daemon().start(() -> sample(collector, buffer));
+    sampler = new Sampler(collector, buffer, clock, config.heartbeatInterval(), this::sampled);
+    sampler.start();
+    tasks.start();
+    Thread taskUpdates =
+        Thread.ofPlatform().name("task-updates").daemon().start(this::sendTaskUpdates);
     try {
       while (running) {
         if (state == null || !state.hasUsableJwt(clock.instant())) {
-          Optional<Exit> exit = register(identity, collector);
+          Optional<Exit> exit = register(registration, identity);
           if (exit.isPresent()) {
             return exit.get();
           }
           continue;
         }
-        renewIfDue(identity);
+        renewal
+            .renewIfDue(state, () -> link(identity).authenticatedBlocking(state.jwt()))
+            .ifPresent(
+                renewed -> {
+                  state = renewed;
+                  certificateChanged = true;
+                });
         Status end = heartbeat(identity, buffer, collector);
         if (!running) {
           break;
@@ -127,7 +145,9 @@ public final class Agent implements AutoCloseable {
       return Exit.STOPPED;
     } finally {
       running = false;
-      sampler.interrupt();
+      sampler.stop();
+      taskUpdates.interrupt();
+      tasks.close();
       if (link != null) {
         link.close();
       }
@@ -141,138 +161,85 @@ public final class Agent implements AutoCloseable {
       case AgentState.Loaded.Absent absent -> null;
       case AgentState.Loaded.Unusable unusable -> {
         log.error(
-            "msg=\"state file unusable; registering again\" reason=\"{}\"", unusable.reason());
+            "event=state_file_unusable reason=\"{}\" action=\"registering again\"",
+            unusable.reason());
         yield null;
       }
     };
   }
 
   /** Register (or poll while pending). Empty: go on; present: stop the agent with that exit. */
-  private Optional<Exit> register(AgentIdentity identity, VitalsCollector collector) {
-    RegisterRequest.Builder request =
-        RegisterRequest.newBuilder()
-            .setOrgToken(config.orgToken())
-            .setPublicKey(identity.publicKeyPem())
-            .setPlatformInfo(
-                PlatformInfo.newBuilder()
-                    .setOs(collector.osName())
-                    .setArch(collector.arch())
-                    .setOsVersion(collector.osVersion())
-                    .addAllIpAddresses(collector.ipAddresses()))
-            .setAgentInfo(
-                AgentInfo.newBuilder()
-                    .setHostname(collector.hostname())
-                    .setVersion(version)
-                    .setAgentId(state == null ? "" : state.agentId()))
-            .setCsrDer(ByteString.copyFrom(identity.certificateRequest(collector.hostname())));
-    config
-        .tags()
-        .forEach((key, value) -> request.addTags(Tag.newBuilder().setKey(key).setValue(value)));
-    RegisterResponse response;
-    try {
-      response = link(identity).blocking().register(request.build());
-    } catch (StatusRuntimeException e) {
-      Status.Code code = e.getStatus().getCode();
-      if (code == Status.Code.UNAUTHENTICATED) {
-        log.error(
-            "msg=\"enrolment token rejected; fix org_token\" reason=\"{}\"",
-            e.getStatus().getDescription());
-        return Optional.of(Exit.TOKEN_REJECTED);
-      }
-      if (code == Status.Code.ALREADY_EXISTS) {
-        enter(
-            "duplicate",
-            "msg=\"the server refuses this host as a duplicate; an operator must delete the existing host\" reason=\""
-                + e.getStatus().getDescription()
-                + "\"");
-        pause(config.duplicateRetry());
-        return Optional.empty();
-      }
-      enter(
-          "unreachable",
-          "msg=\"cannot register; retrying\" status="
-              + code
-              + " reason=\""
-              + e.getStatus().getDescription()
-              + "\"");
-      pause(backoff.next());
-      return Optional.empty();
-    }
-    switch (response.getStatus()) {
-      case "active" -> {
-        state = new AgentState(response.getAgentId(), response.getJwtToken(), null, null, 0, 0);
-        if (!response.getClientCertPem().isEmpty()) {
-          state =
-              state.withCertificate(
-                  response.getClientCertPem(),
-                  response.getAgentCaCertPem(),
-                  response.getClientCertNotAfterUnix(),
-                  clock.instant());
-        }
+  private Optional<Exit> register(Registration registration, AgentIdentity identity) {
+    String knownAgentId = state == null ? "" : state.agentId();
+    switch (registration.register(link(identity).blocking(), knownAgentId)) {
+      case RegistrationOutcome.Registered registered -> {
+        state = registered.state();
         state.save(config.dataDir());
         certificateChanged = true;
         enter(
             "registered",
-            "msg=\"registered\" agent_id="
-                + response.getAgentId()
-                + " mtls="
-                + state.hasClientCertificate());
-        return Optional.empty();
+            "event=registered agent_id={} mtls={}",
+            state.agentId(),
+            state.hasClientCertificate());
       }
-      case "pending" -> {
+      case RegistrationOutcome.Pending pending -> {
         enter(
             "pending",
-            "msg=\"waiting for an administrator to approve this agent\" agent_id="
-                + response.getAgentId());
+            "event=awaiting_approval agent_id={}"
+                + " reason=\"waiting for an administrator to approve this agent\"",
+            pending.agentId());
         pause(config.registrationPoll());
-        return Optional.empty();
       }
-      case "revoked" -> {
+      case RegistrationOutcome.Duplicate duplicate -> {
+        enter(
+            "duplicate",
+            "event=duplicate_host reason=\"{}\""
+                + " action=\"an operator must delete the existing host\"",
+            duplicate.reason());
+        pause(config.duplicateRetry());
+      }
+      case RegistrationOutcome.Unreachable unreachable -> {
+        enter(
+            "unreachable",
+            "event=registration_failed status={} reason=\"{}\" action=\"retrying\"",
+            unreachable.status(),
+            unreachable.reason());
+        pause(backoff.next());
+      }
+      case RegistrationOutcome.TokenRejected rejected -> {
+        log.error("event=token_rejected reason=\"{}\" action=\"fix org_token\"", rejected.reason());
+        return Optional.of(Exit.TOKEN_REJECTED);
+      }
+      case RegistrationOutcome.Revoked revoked -> {
         log.error(
-            "msg=\"this agent has been revoked; exiting\" agent_id={}", response.getAgentId());
+            "event=revoked agent_id={} reason=\"this agent has been revoked; exiting\"",
+            revoked.agentId());
         return Optional.of(Exit.REVOKED);
       }
-      default -> {
-        log.warn("msg=\"unexpected registration status\" status={}", response.getStatus());
-        pause(backoff.next());
-        return Optional.empty();
-      }
     }
+    return Optional.empty();
   }
 
   /** Runs one heartbeat stream until it ends; returns how it ended. */
   private Status heartbeat(AgentIdentity identity, SampleBuffer buffer, VitalsCollector collector) {
-    IngestServiceGrpc.IngestServiceStub stub = link(identity).authenticated(state.jwt());
+    IngestServiceStub stub = link(identity).authenticated(state.jwt());
+    ingest = stub;
     HeartbeatSession current =
         new HeartbeatSession(
             stub,
             buffer,
-            version,
-            collector.osName(),
-            collector.osVersion(),
-            collector.arch(),
-            () -> {
-              backoff.reset();
-              enter(
-                  "connected",
-                  "msg=\"connected; heartbeating\" agent_id="
-                      + state.agentId()
-                      + " mtls="
-                      + link.isMutual());
-            },
-            this::certificateArrived,
-            task -> taskArrived(task, stub),
-            taskResults);
+            new HeartbeatSession.AgentFacts(
+                version, collector.osName(), collector.osVersion(), collector.arch()),
+            outbox,
+            new Pushes());
     session = current;
-    if (lastVitals != null) {
-      current.send(lastVitals, lastSampleUnix);
-    }
+    sampler.latest().ifPresent(latest -> current.send(latest.vitals(), latest.timestampUnix()));
     try {
       return current.ended().get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Status.CANCELLED;
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       return Status.fromThrowable(e.getCause());
     } finally {
       session = null;
@@ -280,21 +247,34 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  private void certificateArrived(HeartbeatResponse response) {
-    synchronized (this) {
-      state =
-          state.withCertificate(
-              response.getPendingClientCertPem(),
-              response.getAgentCaCertPem(),
-              response.getPendingClientCertNotAfterUnix(),
-              clock.instant());
-      state.save(config.dataDir());
-      certificateChanged = true;
+  /** What the server pushes on the heartbeat stream (on a gRPC thread). */
+  private final class Pushes implements HeartbeatSession.Listener {
+    @Override
+    public void answered() {
+      backoff.reset();
+      enter("connected", "event=connected agent_id={} mtls={}", state.agentId(), link.isMutual());
     }
-    log.info("msg=\"client certificate received; reconnecting with mTLS\"");
-    HeartbeatSession current = session;
-    if (current != null) {
-      current.ended().complete(Status.OK.withDescription("certificate"));
+
+    @Override
+    public void certificateArrived(HeartbeatResponse response) {
+      synchronized (Agent.this) {
+        state = renewal.received(state, response);
+        certificateChanged = true;
+      }
+      HeartbeatSession current = session;
+      if (current != null) {
+        current.ended().complete(Status.OK.withDescription("certificate"));
+      }
+    }
+
+    @Override
+    public void taskArrived(AgentTask task) {
+      tasks.arrived(task);
+    }
+
+    @Override
+    public void taskCancelled(String taskId) {
+      tasks.cancel(taskId);
     }
   }
 
@@ -304,106 +284,30 @@ public final class Agent implements AutoCloseable {
         // a client certificate arrived: reconnect now, presenting it
       }
       case UNAUTHENTICATED -> {
-        enter(
-            "reauthenticating",
-            "msg=\"the server no longer accepts our JWT; registering again\" reason=\""
-                + end.getDescription()
-                + "\"");
+        // the server no longer accepts our JWT: register again for a new one
+        enter("reauthenticating", "event=jwt_rejected reason=\"{}\"", end.getDescription());
         state = state.withJwt(null);
       }
       case NOT_FOUND -> {
-        enter(
-            "deleted",
-            "msg=\"the server deleted this agent; registering again\" reason=\""
-                + end.getDescription()
-                + "\"");
+        // the server deleted this agent: forget it and register afresh
+        enter("deleted", "event=agent_deleted reason=\"{}\"", end.getDescription());
         AgentState.delete(config.dataDir());
         state = null;
       }
       case PERMISSION_DENIED -> {
-        enter(
-            "denied",
-            "msg=\"the server denied this agent; asking for its status\" reason=\""
-                + end.getDescription()
-                + "\"");
+        // ask the server for this agent's status (pending, revoked) by registering
+        enter("denied", "event=agent_denied reason=\"{}\"", end.getDescription());
         state = state.withJwt(null);
       }
       default -> {
         enter(
             "disconnected",
-            "msg=\"disconnected; reconnecting with backoff\" status="
-                + end.getCode()
-                + " reason=\""
-                + end.getDescription()
-                + "\"");
+            "event=disconnected status={} reason=\"{}\"",
+            end.getCode(),
+            end.getDescription());
         pause(backoff.next());
       }
     }
-  }
-
-  private void renewIfDue(AgentIdentity identity) {
-    if (!state.certificateNeedsRenewal(clock.instant())) {
-      return;
-    }
-    try {
-      RenewCertificateResponse renewed =
-          link(identity)
-              .authenticatedBlocking(state.jwt())
-              .renewCertificate(
-                  RenewCertificateRequest.newBuilder()
-                      .setAgentId(state.agentId())
-                      .setCsrDer(ByteString.copyFrom(identity.certificateRequest(state.agentId())))
-                      .build());
-      state =
-          state.withCertificate(
-              renewed.getClientCertPem(),
-              renewed.getAgentCaCertPem(),
-              renewed.getClientCertNotAfterUnix(),
-              clock.instant());
-      state.save(config.dataDir());
-      certificateChanged = true;
-      log.info(
-          "msg=\"client certificate renewed\" not_after={}", renewed.getClientCertNotAfterUnix());
-    } catch (StatusRuntimeException e) {
-      log.warn("msg=\"certificate renewal failed; will retry\" status={}", e.getStatus().getCode());
-    }
-  }
-
-  /**
-   * A task pushed by the server. Inventory scans run one at a time on their own thread; their
-   * result rides on a later heartbeat. Tasks this agent does not know are answered as failed.
-   */
-  private void taskArrived(AgentTask task, IngestServiceGrpc.IngestServiceStub stub) {
-    if (!task.getTaskType().equals(ScanUpload.TASK_TYPE)) {
-      taskResults.add(
-          AgentTaskResult.newBuilder()
-              .setTaskId(task.getTaskId())
-              .setTaskType(task.getTaskType())
-              .setExitCode(1)
-              .setError("this agent does not run " + task.getTaskType() + " tasks")
-              .build());
-      return;
-    }
-    tasks.execute(
-        () -> {
-          log.info("msg=\"software inventory scan started\" scan_id={}", task.getTaskId());
-          AgentTaskResult result =
-              ScanUpload.run(
-                  stub, task.getTaskId(), new PackageInventory(java.nio.file.Path.of("/")));
-          if (result.getExitCode() == 0) {
-            log.info(
-                "msg=\"software inventory scan sent\" scan_id={} result={}",
-                task.getTaskId(),
-                result.getResultJson());
-          } else {
-            log.warn(
-                "msg=\"software inventory scan failed\" scan_id={} error=\"{}\"",
-                task.getTaskId(),
-                result.getError());
-          }
-          taskResults.add(result);
-          compactHeap = COMPACT_AFTER_BURSTS;
-        });
   }
 
   /** The connection, rebuilt when the agent got (or lost) a client certificate. */
@@ -423,62 +327,50 @@ public final class Agent implements AutoCloseable {
     return link;
   }
 
-  private volatile boolean certificateChanged;
-
-  private void sample(VitalsCollector collector, SampleBuffer buffer) {
-    long dropped = 0;
-    while (running) {
-      try {
-        Vitals vitals = collector.sample();
-        long now = clock.instant().getEpochSecond();
-        if (now <= lastSampleUnix) {
-          now = lastSampleUnix + 1;
-        }
-        buffer.add(
-            new SampleBuffer.Sample(
-                now,
-                vitals.cpuPercent(),
-                vitals.memoryPercent(),
-                vitals.diskPercent(),
-                vitals.rxBytesPerSecond(),
-                vitals.txBytesPerSecond()));
-        if (buffer.dropped() > dropped) {
-          log.warn(
-              "msg=\"sample buffer full; dropped the oldest\" dropped_total={}", buffer.dropped());
-          dropped = buffer.dropped();
-        }
-        lastVitals = vitals;
-        lastSampleUnix = now;
-        HeartbeatSession current = session;
-        if (current != null) {
-          current.send(vitals, now);
-          if (compactHeap) {
-            compactHeap = false;
-            System.gc();
-          }
-        }
-        long interval = config.heartbeatInterval().toMillis();
-        long jitter = (long) (interval * 0.1);
-        Thread.sleep(interval - jitter + ThreadLocalRandom.current().nextLong(2 * jitter + 1));
-      } catch (InterruptedException e) {
-        return;
-      } catch (RuntimeException e) {
-        log.warn("msg=\"sampling failed\" error=\"{}\"", e.toString());
-        try {
-          Thread.sleep(config.heartbeatInterval().toMillis());
-        } catch (InterruptedException interrupted) {
-          return;
-        }
+  /** Each new sample goes out as the regular heartbeat. */
+  private void sampled(Sampler.Latest latest) {
+    HeartbeatSession current = session;
+    if (current != null) {
+      current.send(latest.vitals(), latest.timestampUnix());
+      if (compactHeap) {
+        compactHeap = false;
+        System.gc();
       }
     }
   }
 
-  private void enter(String newPhase, String message) {
+  /**
+   * The {@code task-updates} thread: task progress and results go out on an extra heartbeat soon
+   * after they are queued rather than at the next interval (30 s by default). Without a stream they
+   * wait; the next stream's first heartbeat carries them.
+   */
+  private void sendTaskUpdates() {
+    try {
+      while (running) {
+        outbox.awaitUpdates();
+        Thread.sleep(TASK_UPDATE_DELAY.toMillis());
+        HeartbeatSession current = session;
+        Optional<Sampler.Latest> latest = sampler.latest();
+        boolean sent =
+            current != null
+                && latest.isPresent()
+                && current.sendTaskUpdates(latest.get().vitals(), latest.get().timestampUnix());
+        if (!sent) {
+          Thread.sleep(TASK_UPDATE_RETRY.toMillis());
+        }
+      }
+    } catch (InterruptedException stopping) {
+      // the agent is stopping
+    }
+  }
+
+  /** Logs at INFO when the agent enters a new phase, at DEBUG while it stays in it. */
+  private synchronized void enter(String newPhase, String pattern, Object... fields) {
     if (!newPhase.equals(phase)) {
       phase = newPhase;
-      log.info(message);
+      log.info(pattern, fields);
     } else {
-      log.debug(message);
+      log.debug(pattern, fields);
     }
   }
 
@@ -496,7 +388,7 @@ public final class Agent implements AutoCloseable {
   public void close() {
     running = false;
     stopSignal.countDown();
-    tasks.shutdownNow();
+    tasks.close();
     HeartbeatSession current = session;
     if (current != null) {
       current.close();

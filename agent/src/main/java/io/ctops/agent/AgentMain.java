@@ -13,9 +13,16 @@ import java.util.Properties;
 /**
  * {@code ctops agent run} as the launcher starts it on a host: a small entry point on the agent's
  * own classpath (no server libraries), so the agent stays small. Exit codes: 0 stopped, 1 bad
- * configuration, 2 token rejected, 3 agent revoked.
+ * configuration, 2 token rejected, 3 agent revoked, 64 bad command line (EX_USAGE). The service
+ * unit does not restart the agent after 2, 3 or 64: each needs an operator.
  */
 public final class AgentMain {
+  /** A bad command line: sysexits.h's EX_USAGE, apart from the codes {@link Agent.Exit} uses. */
+  static final int USAGE_ERROR = 64;
+
+  /** A configuration file or environment variable that cannot be used. */
+  static final int BAD_CONFIGURATION = 1;
+
   private AgentMain() {}
 
   public static void main(String[] args) {
@@ -36,22 +43,28 @@ public final class AgentMain {
                 --log-level LEVEL  ERROR, WARN, INFO (default) or DEBUG
               Environment overrides: CT_OPS_INGEST_ADDRESS, CT_OPS_INGEST_CA_CERT,
               CT_OPS_ORG_TOKEN, CT_OPS_DATA_DIR.
-              Exit codes: 0 stopped, 1 bad configuration, 2 token rejected, 3 agent revoked.""");
+              Exit codes:
+                0   stopped
+                1   bad configuration (the message names the setting)
+                2   enrolment token rejected: fix org_token
+                3   agent revoked by an administrator
+                64  bad command line (unknown option, missing value, unknown log level)""");
           System.exit(0);
         }
-        default -> fail("unknown option '" + args[i] + "' (see ctops agent run --help)", 2);
+        default ->
+            fail("unknown option '" + args[i] + "' (see ctops agent run --help)", USAGE_ERROR);
       }
     }
     try {
       LineLogging.install(level);
     } catch (IllegalArgumentException e) {
-      fail(e.getMessage(), 2);
+      fail(e.getMessage(), USAGE_ERROR);
     }
     AgentConfig loaded;
     try {
       loaded = AgentConfig.load(config, System.getenv());
     } catch (AgentConfig.InvalidConfigException e) {
-      fail(e.getMessage(), 1);
+      fail(e.getMessage(), BAD_CONFIGURATION);
       return;
     }
     Agent agent = new Agent(loaded, Clock.systemUTC(), version());
@@ -74,7 +87,7 @@ public final class AgentMain {
 
   private static String value(String[] args, int index) {
     if (index >= args.length) {
-      fail(args[index - 1] + " needs a value", 2);
+      fail(args[index - 1] + " needs a value", USAGE_ERROR);
     }
     return args[index];
   }

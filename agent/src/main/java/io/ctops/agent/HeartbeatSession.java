@@ -2,67 +2,70 @@ package io.ctops.agent;
 
 import io.ctops.agent.buffer.SampleBuffer;
 import io.ctops.agent.collect.VitalsCollector.Vitals;
+import io.ctops.agent.tasks.TaskOutbox;
+import io.ctops.protocol.v1.AgentTask;
 import io.ctops.protocol.v1.BufferedSample;
 import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
-import io.ctops.protocol.v1.IngestServiceGrpc;
+import io.ctops.protocol.v1.IngestServiceGrpc.IngestServiceStub;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 
 /**
- * One heartbeat stream: each heartbeat carries the newest vitals and the buffered samples the
- * server has not acknowledged; each answer's {@code acked_through_unix} drops those from the
- * buffer. Ends with the stream's status; a client certificate pushed by the server is handed to
- * {@code onCertificate}.
+ * One heartbeat stream: each heartbeat carries the newest vitals, the buffered samples the server
+ * has not acknowledged and whatever task progress and results are waiting; each answer's {@code
+ * acked_through_unix} drops those samples from the buffer. Ends with the stream's status. What the
+ * server pushes (a client certificate, a task, a cancel) goes to the {@link Listener}.
  */
 final class HeartbeatSession {
   static final int MAX_SAMPLES_PER_HEARTBEAT = 1000;
 
+  /** What the server pushes on the stream; called on a gRPC thread, so it must not block. */
+  interface Listener {
+    void answered();
+
+    void certificateArrived(HeartbeatResponse response);
+
+    void taskArrived(AgentTask task);
+
+    void taskCancelled(String taskId);
+  }
+
+  /** What every heartbeat says about the agent and its host. */
+  record AgentFacts(String agentVersion, String os, String osVersion, String arch) {}
+
   private final SampleBuffer buffer;
+  private final AgentFacts facts;
+  private final TaskOutbox outbox;
   private final CompletableFuture<Status> ended = new CompletableFuture<>();
   private final StreamObserver<HeartbeatRequest> requests;
-  private final Consumer<HeartbeatResponse> onCertificate;
-  private final java.util.Queue<io.ctops.protocol.v1.AgentTaskResult> taskResults;
-  private final Runnable onAnswer;
-  private final String agentVersion;
-  private final String os;
-  private final String osVersion;
-  private final String arch;
   private boolean halfClosed;
 
   HeartbeatSession(
-      IngestServiceGrpc.IngestServiceStub stub,
+      IngestServiceStub stub,
       SampleBuffer buffer,
-      String agentVersion,
-      String os,
-      String osVersion,
-      String arch,
-      Runnable onAnswer,
-      Consumer<HeartbeatResponse> onCertificate,
-      Consumer<io.ctops.protocol.v1.AgentTask> onTask,
-      java.util.Queue<io.ctops.protocol.v1.AgentTaskResult> taskResults) {
+      AgentFacts facts,
+      TaskOutbox outbox,
+      Listener listener) {
     this.buffer = buffer;
-    this.agentVersion = agentVersion;
-    this.os = os;
-    this.osVersion = osVersion;
-    this.arch = arch;
-    this.onAnswer = onAnswer;
-    this.onCertificate = onCertificate;
-    this.taskResults = taskResults;
+    this.facts = facts;
+    this.outbox = outbox;
     this.requests =
         stub.heartbeat(
             new StreamObserver<>() {
               @Override
               public void onNext(HeartbeatResponse response) {
                 buffer.acknowledge(response.getAckedThroughUnix());
-                onAnswer.run();
+                listener.answered();
                 if (!response.getPendingClientCertPem().isEmpty()) {
-                  onCertificate.accept(response);
+                  listener.certificateArrived(response);
+                }
+                for (String taskId : response.getCancelTaskIdsList()) {
+                  listener.taskCancelled(taskId);
                 }
                 if (response.hasPendingTask()) {
-                  onTask.accept(response.getPendingTask());
+                  listener.taskArrived(response.getPendingTask());
                 }
                 // Other pushes (checks, queries, terminals) are not understood by this agent yet
                 // and are ignored.
@@ -80,25 +83,12 @@ final class HeartbeatSession {
             });
   }
 
+  /** The regular heartbeat: a new sample, the buffered ones before it, and waiting task news. */
   synchronized void send(Vitals vitals, long timestampUnix) {
     if (ended.isDone()) {
       return;
     }
-    HeartbeatRequest.Builder request =
-        HeartbeatRequest.newBuilder()
-            .setCpuPercent(vitals.cpuPercent())
-            .setMemoryPercent(vitals.memoryPercent())
-            .setDiskPercent(vitals.diskPercent())
-            .setUptimeSeconds(vitals.uptimeSeconds())
-            .setTimestampUnix(timestampUnix)
-            .setAgentVersion(agentVersion)
-            .setOs(os)
-            .setOsVersion(osVersion)
-            .setArch(arch)
-            .addAllDisks(vitals.disks())
-            .addAllNetworkInterfaces(vitals.interfaces())
-            .setNetRxBytesPerSec(vitals.rxBytesPerSecond())
-            .setNetTxBytesPerSec(vitals.txBytesPerSecond());
+    HeartbeatRequest.Builder request = vitals(vitals, timestampUnix);
     for (SampleBuffer.Sample sample : buffer.before(timestampUnix, MAX_SAMPLES_PER_HEARTBEAT)) {
       request.addSamples(
           BufferedSample.newBuilder()
@@ -109,14 +99,48 @@ final class HeartbeatSession {
               .setNetRxBytesPerSec(sample.rxPerSecond())
               .setNetTxBytesPerSec(sample.txPerSecond()));
     }
-    // results of finished tasks ride on the next heartbeat
-    io.ctops.protocol.v1.AgentTaskResult result;
-    while ((result = taskResults.poll()) != null) {
-      request.addTaskResults(result);
+    sendWithTaskUpdates(request);
+  }
+
+  /**
+   * An extra heartbeat between the regular ones, so task progress and results reach the server
+   * within a second instead of at the next interval. It repeats the last sample with its own
+   * timestamp: the server stores samples once per (host, timestamp), so nothing is counted twice.
+   * Returns false when this stream has ended (the updates then wait for the next stream).
+   */
+  synchronized boolean sendTaskUpdates(Vitals lastVitals, long lastTimestampUnix) {
+    if (ended.isDone()) {
+      return false;
     }
+    if (!outbox.isEmpty()) {
+      sendWithTaskUpdates(vitals(lastVitals, lastTimestampUnix));
+    }
+    return !ended.isDone();
+  }
+
+  private HeartbeatRequest.Builder vitals(Vitals vitals, long timestampUnix) {
+    return HeartbeatRequest.newBuilder()
+        .setCpuPercent(vitals.cpuPercent())
+        .setMemoryPercent(vitals.memoryPercent())
+        .setDiskPercent(vitals.diskPercent())
+        .setUptimeSeconds(vitals.uptimeSeconds())
+        .setTimestampUnix(timestampUnix)
+        .setAgentVersion(facts.agentVersion())
+        .setOs(facts.os())
+        .setOsVersion(facts.osVersion())
+        .setArch(facts.arch())
+        .addAllDisks(vitals.disks())
+        .addAllNetworkInterfaces(vitals.interfaces())
+        .setNetRxBytesPerSec(vitals.rxBytesPerSecond())
+        .setNetTxBytesPerSec(vitals.txBytesPerSecond());
+  }
+
+  private void sendWithTaskUpdates(HeartbeatRequest.Builder request) {
+    TaskOutbox.Drained drained = outbox.drainInto(request);
     try {
       requests.onNext(request.build());
     } catch (RuntimeException e) {
+      outbox.putBack(drained);
       ended.complete(Status.fromThrowable(e));
     }
   }

@@ -2,7 +2,11 @@ package io.ctops.agent.collect;
 
 import io.ctops.protocol.v1.DiskInfo;
 import io.ctops.protocol.v1.NetworkInterface;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -158,20 +162,18 @@ public final class VitalsCollector {
   public String hostname() {
     // The kernel's name first: it needs no resolver, which may stall on a machine without DNS.
     try {
-      String kernelName =
-          java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/hostname"))
-              .strip();
+      String kernelName = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
       if (!kernelName.isEmpty()) {
         return kernelName;
       }
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       // not Linux: ask OSHI
     }
     String name = os.getNetworkParams().getHostName();
     if (name == null || name.isBlank()) {
       try {
         name = InetAddress.getLocalHost().getHostName();
-      } catch (java.net.UnknownHostException e) {
+      } catch (UnknownHostException e) {
         name = "unknown";
       }
     }

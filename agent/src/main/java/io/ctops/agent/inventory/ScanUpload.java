@@ -6,6 +6,7 @@ import io.ctops.protocol.v1.SoftwareInventoryAck;
 import io.ctops.protocol.v1.SoftwareInventoryChunk;
 import io.ctops.protocol.v1.SoftwarePackage;
 import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.util.List;
@@ -16,9 +17,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Runs a {@code software_inventory_scan} task: scans the host and streams the packages to ingest
- * with {@code SubmitSoftwareInventory}, at most {@link #CHUNK} per chunk, the last one marked.
- * Returns the task's result for the next heartbeat.
+ * Runs a {@code software_inventory_scan} task ({@code tasks.SoftwareInventoryTask}): scans the host
+ * and streams the packages to ingest with {@code SubmitSoftwareInventory}, at most {@link #CHUNK}
+ * per chunk, the last one marked. Returns the task's result for the next heartbeat.
  */
 public final class ScanUpload {
   public static final String TASK_TYPE = "software_inventory_scan";
@@ -116,6 +117,10 @@ public final class ScanUpload {
     } catch (TimeoutException e) {
       return result.setExitCode(1).setError("ingest did not answer within 10 minutes").build();
     } catch (InterruptedException e) {
+      // Cancelled: end the upload too, so ingest stops waiting for it.
+      if (chunks instanceof ClientCallStreamObserver<?> call) {
+        call.cancel("software inventory scan cancelled", null);
+      }
       Thread.currentThread().interrupt();
       return result.setExitCode(1).setError("interrupted").build();
     }

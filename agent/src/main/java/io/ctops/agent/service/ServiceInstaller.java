@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -65,7 +66,7 @@ public final class ServiceInstaller {
       Path data = root.resolve(Path.of("/").relativize(dataDir.toAbsolutePath()));
       if (purge && Files.exists(data)) {
         try (var paths = Files.walk(data)) {
-          for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
             Files.delete(path);
           }
         }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -99,7 +100,7 @@ class AgentConfigTest {
         Optional.empty(),
         Map.of("CT_OPS_INGEST_ADDRESS", "a:x", "CT_OPS_ORG_TOKEN", "t"),
         "has no valid port");
-    var unreadableCa = new java.util.HashMap<>(complete);
+    var unreadableCa = new HashMap<>(complete);
     unreadableCa.put("CT_OPS_INGEST_CA_CERT", dir.resolve("nope.crt").toString());
     assertProblem(
         Optional.empty(),

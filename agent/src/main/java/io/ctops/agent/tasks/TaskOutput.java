@@ -1,0 +1,74 @@
+package io.ctops.agent.tasks;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Cuts one task's output into progress chunks the server can store: each at most {@link
+ * #MAX_CHUNK_BYTES} of UTF-8, at most {@link #MAX_TOTAL_BYTES} per task, then one last chunk saying
+ * the rest was dropped. A task that prints without end must not fill the heartbeat stream or the
+ * server's database.
+ */
+final class TaskOutput {
+  static final int MAX_CHUNK_BYTES = 4 * 1024;
+  static final int MAX_TOTAL_BYTES = 64 * 1024;
+  static final String CUT_NOTICE = "\n[output cut: the task wrote more than 64 KiB]\n";
+
+  private final String taskId;
+  private final TaskOutbox outbox;
+  private int written;
+  private boolean cut;
+
+  TaskOutput(String taskId, TaskOutbox outbox) {
+    this.taskId = taskId;
+    this.outbox = outbox;
+  }
+
+  synchronized void append(String text) {
+    int at = 0;
+    while (!cut && at < text.length()) {
+      int room = Math.min(MAX_CHUNK_BYTES, MAX_TOTAL_BYTES - written);
+      int end = prefixFitting(text, at, room);
+      if (end == at) {
+        // Not one more character fits in this task's allowance.
+        cut = true;
+        outbox.progress(taskId, CUT_NOTICE, false);
+        return;
+      }
+      String chunk = text.substring(at, end);
+      written += utf8Length(chunk);
+      outbox.progress(taskId, chunk);
+      at = end;
+    }
+  }
+
+  /** The end of the longest prefix of {@code text} from {@code from} that fits in bytes. */
+  static int prefixFitting(String text, int from, int bytes) {
+    int used = 0;
+    int at = from;
+    while (at < text.length()) {
+      int codePoint = text.codePointAt(at);
+      int size = utf8Length(codePoint);
+      if (used + size > bytes) {
+        break;
+      }
+      used += size;
+      at += Character.charCount(codePoint);
+    }
+    return at;
+  }
+
+  static int utf8Length(String text) {
+    return text.getBytes(StandardCharsets.UTF_8).length;
+  }
+
+  private static int utf8Length(int codePoint) {
+    if (codePoint < 0x80) {
+      return 1;
+    } else if (codePoint < 0x800) {
+      return 2;
+    } else if (codePoint < 0x10000) {
+      return 3;
+    }
+    return 4;
+  }
+}

@@ -1,0 +1,193 @@
+package io.ctops.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ctops.agent.buffer.SampleBuffer;
+import io.ctops.agent.collect.VitalsCollector.Vitals;
+import io.ctops.agent.tasks.TaskOutbox;
+import io.ctops.protocol.v1.AgentTask;
+import io.ctops.protocol.v1.AgentTaskResult;
+import io.ctops.protocol.v1.HeartbeatRequest;
+import io.ctops.protocol.v1.HeartbeatResponse;
+import io.ctops.protocol.v1.IngestServiceGrpc;
+import io.ctops.protocol.v1.IngestServiceGrpc.IngestServiceStub;
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The heartbeat stream against a plain-text ingest on localhost that records what it receives. */
+class HeartbeatSessionTest {
+  private static final Vitals VITALS =
+      new Vitals(12.5f, 40f, 70f, 3600, List.of(), List.of(), 0, 0);
+  private static final HeartbeatSession.AgentFacts FACTS =
+      new HeartbeatSession.AgentFacts("1.2.3", "linux", "Debian 12", "amd64");
+
+  @TempDir Path dir;
+  private final BlockingQueue<HeartbeatRequest> received = new LinkedBlockingQueue<>();
+  private final BlockingQueue<StreamObserver<HeartbeatResponse>> answers =
+      new LinkedBlockingQueue<>();
+  private final List<String> pushed = new CopyOnWriteArrayList<>();
+  private final TaskOutbox outbox = new TaskOutbox();
+  private final Server ingest;
+  private final ManagedChannel channel;
+
+  HeartbeatSessionTest() throws IOException {
+    ingest =
+        NettyServerBuilder.forPort(0)
+            .addService(
+                new IngestServiceGrpc.IngestServiceImplBase() {
+                  @Override
+                  public StreamObserver<HeartbeatRequest> heartbeat(
+                      StreamObserver<HeartbeatResponse> answer) {
+                    answers.add(answer);
+                    return new StreamObserver<>() {
+                      @Override
+                      public void onNext(HeartbeatRequest request) {
+                        received.add(request);
+                      }
+
+                      @Override
+                      public void onError(Throwable t) {}
+
+                      @Override
+                      public void onCompleted() {}
+                    };
+                  }
+                })
+            .build()
+            .start();
+    channel = NettyChannelBuilder.forAddress("localhost", ingest.getPort()).usePlaintext().build();
+  }
+
+  @AfterEach
+  void stop() throws InterruptedException {
+    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    ingest.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void taskNewsRideOnAnExtraHeartbeatRepeatingTheLastSampleAndItsTimestamp() throws Exception {
+    HeartbeatSession session = session();
+    session.send(VITALS, 1_700_000_000L);
+    HeartbeatRequest regular = next();
+
+    outbox.progress("t-1", "");
+    outbox.result(result("t-1", 0));
+    assertThat(session.sendTaskUpdates(VITALS, 1_700_000_000L)).isTrue();
+
+    HeartbeatRequest extra = next();
+    assertThat(extra.getTimestampUnix()).isEqualTo(regular.getTimestampUnix());
+    assertThat(extra.getCpuPercent()).isEqualTo(12.5f);
+    assertThat(extra.getAgentVersion()).isEqualTo("1.2.3");
+    assertThat(extra.getTaskProgressList()).extracting(p -> p.getTaskId()).containsExactly("t-1");
+    assertThat(extra.getTaskResultsList()).containsExactly(result("t-1", 0));
+    assertThat(outbox.isEmpty()).isTrue();
+  }
+
+  @Test
+  void noExtraHeartbeatWhenNothingWaits() throws Exception {
+    HeartbeatSession session = session();
+
+    assertThat(session.sendTaskUpdates(VITALS, 1_700_000_000L)).isTrue();
+
+    assertThat(received.poll(300, TimeUnit.MILLISECONDS)).isNull();
+  }
+
+  @Test
+  void taskNewsQueuedWhenAStreamBrokeGoOutOnTheNextStream() throws Exception {
+    HeartbeatSession first = session();
+    first.send(VITALS, 1_700_000_000L);
+    next();
+    answers.take().onError(Status.UNAVAILABLE.withDescription("ingest restarting").asException());
+    assertThat(first.ended().get(10, TimeUnit.SECONDS).getCode())
+        .isEqualTo(Status.Code.UNAVAILABLE);
+
+    outbox.result(result("t-1", 130));
+    assertThat(first.sendTaskUpdates(VITALS, 1_700_000_000L)).isFalse();
+    assertThat(outbox.isEmpty()).isFalse();
+
+    HeartbeatSession second = session();
+    second.send(VITALS, 1_700_000_030L);
+    assertThat(next().getTaskResultsList()).containsExactly(result("t-1", 130));
+  }
+
+  @Test
+  void handsPushedTasksAndCancelsToTheListenerCancelsFirst() throws Exception {
+    HeartbeatSession session = session();
+    session.send(VITALS, 1_700_000_000L);
+    next();
+
+    answers
+        .take()
+        .onNext(
+            HeartbeatResponse.newBuilder()
+                .setOk(true)
+                .setPendingTask(
+                    AgentTask.newBuilder().setTaskId("t-2").setTaskType("software_inventory"))
+                .addCancelTaskIds("t-1")
+                .build());
+
+    for (int i = 0; i < 500 && pushed.size() < 3; i++) {
+      Thread.sleep(10);
+    }
+    assertThat(pushed).containsExactly("answered", "cancel t-1", "task t-2 software_inventory");
+  }
+
+  private HeartbeatSession session() throws IOException {
+    IngestServiceStub stub = IngestServiceGrpc.newStub(channel);
+    SampleBuffer buffer = SampleBuffer.open(dir.resolve("samples-" + System.nanoTime()), 100);
+    return new HeartbeatSession(
+        stub,
+        buffer,
+        FACTS,
+        outbox,
+        new HeartbeatSession.Listener() {
+          @Override
+          public void answered() {
+            pushed.add("answered");
+          }
+
+          @Override
+          public void certificateArrived(HeartbeatResponse response) {
+            pushed.add("certificate");
+          }
+
+          @Override
+          public void taskArrived(AgentTask task) {
+            pushed.add("task " + task.getTaskId() + " " + task.getTaskType());
+          }
+
+          @Override
+          public void taskCancelled(String taskId) {
+            pushed.add("cancel " + taskId);
+          }
+        });
+  }
+
+  private HeartbeatRequest next() throws InterruptedException {
+    HeartbeatRequest request = received.poll(10, TimeUnit.SECONDS);
+    assertThat(request).as("a heartbeat within 10 s").isNotNull();
+    return request;
+  }
+
+  private static AgentTaskResult result(String taskId, int exitCode) {
+    return AgentTaskResult.newBuilder()
+        .setTaskId(taskId)
+        .setTaskType("software_inventory")
+        .setExitCode(exitCode)
+        .build();
+  }
+}
