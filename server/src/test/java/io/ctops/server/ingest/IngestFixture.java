@@ -11,6 +11,8 @@ import io.ctops.server.platform.database.Database;
 import io.ctops.server.platform.pki.DevelopmentCertificate;
 import io.ctops.server.platform.pki.Pem;
 import io.ctops.server.roles.IngestRole;
+import io.ctops.server.roles.TaskTypesOfThisRelease;
+import io.ctops.server.tasks.TaskTypes;
 import io.ctops.server.testing.TestPostgres;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -71,18 +73,32 @@ public final class IngestFixture implements AutoCloseable {
   }
 
   static IngestFixture start(IngestRole.Tuning tuning, int registerRatePerSecond) {
-    return start(TestPostgres.migratedDatabase(), tempDir(), tuning, registerRatePerSecond);
+    return start(
+        TestPostgres.migratedDatabase(),
+        tempDir(),
+        tuning,
+        registerRatePerSecond,
+        TaskTypesOfThisRelease.all());
+  }
+
+  /** With these task types instead of the release's (tests add types of their own). */
+  public static IngestFixture withTaskTypes(TaskTypes taskTypes) {
+    return start(TestPostgres.migratedDatabase(), tempDir(), FAST, 0, taskTypes);
   }
 
   /** Another instance on the same database and key files (I-11). */
   static IngestFixture sharing(IngestFixture other) {
-    return start(other.databaseUrl, other.dir, FAST, 0);
+    return start(other.databaseUrl, other.dir, FAST, 0, TaskTypesOfThisRelease.all());
   }
 
   private DatabaseUrl databaseUrl;
 
   private static IngestFixture start(
-      DatabaseUrl url, Path dir, IngestRole.Tuning tuning, int registerRatePerSecond) {
+      DatabaseUrl url,
+      Path dir,
+      IngestRole.Tuning tuning,
+      int registerRatePerSecond,
+      TaskTypes taskTypes) {
     try {
       Path certificate = dir.resolve("server.crt");
       Path key = dir.resolve("server.key");
@@ -109,7 +125,8 @@ public final class IngestFixture implements AutoCloseable {
               database,
               new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
               Clock.systemUTC(),
-              tuning);
+              tuning,
+              taskTypes);
       IngestFixture fixture = new IngestFixture(dir, database, ingest, settings, certificate);
       fixture.databaseUrl = url;
       return fixture;
@@ -151,7 +168,7 @@ public final class IngestFixture implements AutoCloseable {
             FAST);
   }
 
-  Jdbi jdbi() {
+  public Jdbi jdbi() {
     return database.jdbi();
   }
 
@@ -290,11 +307,11 @@ public final class IngestFixture implements AutoCloseable {
             + " WHERE u.token_id = t.id), 0)) FROM enrolment_tokens t");
   }
 
-  long count(String sql) {
+  public long count(String sql) {
     return jdbi().withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
   }
 
-  String string(String sql) {
+  public String string(String sql) {
     return jdbi().withHandle(h -> h.createQuery(sql).mapTo(String.class).one());
   }
 

@@ -2,6 +2,7 @@ package io.ctops.server.ingest;
 
 import io.ctops.agent.Agent;
 import io.ctops.agent.config.AgentConfig;
+import io.ctops.agent.tasks.TaskTypes;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,6 +25,12 @@ public final class RunningAgent implements AutoCloseable {
   }
 
   public static RunningAgent start(IngestFixture ingest, String token, Path dataDir) {
+    return start(ingest, token, dataDir, TaskTypes.standard());
+  }
+
+  /** With these task types (tests add types of their own to the standard ones). */
+  public static RunningAgent start(
+      IngestFixture ingest, String token, Path dataDir, TaskTypes taskTypes) {
     AgentConfig config =
         AgentConfig.load(
             Optional.empty(),
@@ -48,7 +55,7 @@ public final class RunningAgent implements AutoCloseable {
             Duration.ofSeconds(2),
             config.bufferHours(),
             config.tags());
-    return new RunningAgent(new Agent(fast, Clock.systemUTC(), "0.1.0-test"));
+    return new RunningAgent(new Agent(fast, Clock.systemUTC(), "0.1.0-test", taskTypes));
   }
 
   /** How the agent's run ended; not done while it runs. */
