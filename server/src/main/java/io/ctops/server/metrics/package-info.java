@@ -1,0 +1,2 @@
+/** Time-series storage of vitals: the metric queue, the writer, partitions and range queries. */
+package io.ctops.server.metrics;
