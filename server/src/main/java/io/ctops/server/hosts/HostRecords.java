@@ -1,9 +1,11 @@
 package io.ctops.server.hosts;
 
 import io.ctops.server.enrolment.AgentApprovals;
+import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.UuidParam;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
@@ -72,8 +74,7 @@ public final class HostRecords {
   /** The host named by a path, if it is one of the organisation's; otherwise 404. */
   public HostDetail requireInOrg(UUID orgId, String pathId) {
     return find(orgId, UuidParam.parse(pathId, "host"))
-        .orElseThrow(
-            () -> io.ctops.server.web.HttpProblem.notFound("no such host in this organisation"));
+        .orElseThrow(() -> HttpProblem.notFound("no such host in this organisation"));
   }
 
   /** Hides the host from lists and counts; the record stays. False when not found or deleted. */
@@ -165,7 +166,7 @@ public final class HostRecords {
     return true;
   }
 
-  private static java.time.Instant instant(Timestamp timestamp) {
+  private static Instant instant(Timestamp timestamp) {
     return timestamp == null ? null : timestamp.toInstant();
   }
 }
