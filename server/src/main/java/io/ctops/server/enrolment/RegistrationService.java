@@ -19,10 +19,10 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
- * Enrols agents (I-2, H-20..H-24). Registration is idempotent per public key: the same key always
- * gets the same agent and its current status. A new key needs a usable token, passes the
- * duplicate-host check, and either adopts the offline host it matches or creates a new one. All of
- * it happens in one transaction, so a rejected registration writes nothing.
+ * Enrols agents that present an enrolment token. Registration is idempotent per public key: the
+ * same key always gets the same agent and its current status. A new key needs a usable token,
+ * passes the duplicate-host check, and either adopts the offline host it matches or creates a new
+ * one. All of it happens in one transaction, so a rejected registration writes nothing.
  */
 public final class RegistrationService {
   public static final String ADOPTED_REASON =

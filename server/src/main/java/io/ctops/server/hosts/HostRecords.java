@@ -12,8 +12,8 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * A single host's record: reading it for its page (always within the caller's organisation, so
- * another organisation's id is simply not found), soft delete and restore (H-41), and permanent
- * removal, which revokes the agent first so it cannot come back under the old identity.
+ * another organisation's id is simply not found), soft delete and restore, and permanent removal,
+ * which revokes the agent first so it cannot come back under the old identity.
  */
 public final class HostRecords {
   private final Jdbi jdbi;
@@ -99,7 +99,7 @@ public final class HostRecords {
 
     record NotDeleted() implements Restore {}
 
-    /** A live host took its hostname or address meanwhile (H-20). */
+    /** A live host took its hostname or address meanwhile; two live hosts may not share them. */
     record Conflict(String reason) implements Restore {}
   }
 
