@@ -1,10 +1,10 @@
 package io.ctops.loadtest;
 
-import io.ctops.server.auth.Users;
 import io.ctops.server.auth.ApiKeys;
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Role;
 import io.ctops.server.auth.Sessions;
+import io.ctops.server.auth.Users;
 import io.ctops.server.platform.config.DatabaseSettings;
 import io.ctops.server.platform.config.WebSettings;
 import io.ctops.server.platform.database.Database;
@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -152,7 +153,7 @@ public final class HostListBench {
       }
     } finally {
       try (var paths = Files.walk(dataDir)) {
-        paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
   }

@@ -9,6 +9,7 @@ import io.ctops.server.cli.CliContext;
 import io.ctops.server.cli.CommandPlugin;
 import io.ctops.server.cli.Durations;
 import io.ctops.server.cli.UserError;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -302,7 +303,7 @@ public final class LoadtestCommand implements Runnable {
         Optional<Identities.Fleet> kept;
         try {
           kept = Identities.read(identities);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
           throw new UserError("--identities: " + e.getMessage());
         }
         if (kept.isPresent()) {
@@ -423,7 +424,7 @@ public final class LoadtestCommand implements Runnable {
         }
         try {
           removed = Cleanup.onApi(apiUrl, key.strip(), prefix, runId);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
           throw new UserError("cannot reach " + apiUrl + ": " + e);
         }
       } else {

@@ -11,6 +11,7 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -76,7 +77,7 @@ public final class Identities {
             "# ctops loadtest identities run_id=" + fleet.runId() + " prefix=" + fleet.prefix());
         out.newLine();
         Base64.Encoder base64 = Base64.getEncoder();
-        for (var e : new java.util.TreeMap<>(fleet.agents()).entrySet()) {
+        for (var e : new TreeMap<>(fleet.agents()).entrySet()) {
           out.write(
               e.getKey()
                   + "\t"

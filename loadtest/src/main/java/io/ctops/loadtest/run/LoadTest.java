@@ -15,16 +15,20 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 
@@ -73,7 +77,7 @@ public final class LoadTest {
         Executors.newFixedThreadPool(settings.inventoryConcurrency(), daemon("loadtest-task"));
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  private static ThreadFactory daemon(String name) {
     return Thread.ofPlatform().name(name + "-", 0).daemon().factory();
   }
 
@@ -105,7 +109,7 @@ public final class LoadTest {
   void later(long millis, Runnable action) {
     try {
       scheduler.schedule(() -> onPool(registrations, action), millis, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+    } catch (RejectedExecutionException stopping) {
       // the run is over
     }
   }
@@ -114,7 +118,7 @@ public final class LoadTest {
   static void onPool(ExecutorService pool, Runnable action) {
     try {
       pool.execute(action);
-    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+    } catch (RejectedExecutionException stopping) {
       // the run is over
     }
   }
@@ -310,7 +314,7 @@ public final class LoadTest {
     if (settings.identities().isEmpty()) {
       return;
     }
-    Map<Integer, Identities.Identity> all = new java.util.HashMap<>();
+    Map<Integer, Identities.Identity> all = new HashMap<>();
     try {
       Identities.read(settings.identities().get()).ifPresent(f -> all.putAll(f.agents()));
       for (int n = 0; n < agents.size(); n++) {
@@ -432,7 +436,7 @@ public final class LoadTest {
     }
   }
 
-  private static void writeJson(RunSummary summary, java.nio.file.Path file) {
+  private static void writeJson(RunSummary summary, Path file) {
     try {
       Files.writeString(
           file,

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -176,7 +177,7 @@ final class VirtualAgent {
           beating =
               run.scheduler()
                   .scheduleAtFixedRate(this::beat, offset, interval, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException runIsOver) {
+        } catch (RejectedExecutionException runIsOver) {
           stopped = true;
         }
       }

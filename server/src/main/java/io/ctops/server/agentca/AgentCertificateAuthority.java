@@ -19,12 +19,14 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.HexFormat;
+import java.util.Optional;
 import java.util.UUID;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
@@ -156,9 +158,7 @@ public final class AgentCertificateAuthority {
     try {
       PublicKey csrKey =
           KeyFactory.getInstance("Ed25519")
-              .generatePublic(
-                  new java.security.spec.X509EncodedKeySpec(
-                      csr.getSubjectPublicKeyInfo().getEncoded()));
+              .generatePublic(new X509EncodedKeySpec(csr.getSubjectPublicKeyInfo().getEncoded()));
       if (!Arrays.equals(csrKey.getEncoded(), registeredKey.getEncoded())) {
         throw new InvalidCsrException("the CSR's key is not the agent's registered public key");
       }
@@ -193,18 +193,18 @@ public final class AgentCertificateAuthority {
   }
 
   /** The agent id a client certificate of ours names in its subject CN, if it is one. */
-  public static java.util.Optional<UUID> agentIdOf(X509Certificate certificate) {
+  public static Optional<UUID> agentIdOf(X509Certificate certificate) {
     String subject = certificate.getSubjectX500Principal().getName();
     for (String part : subject.split(",")) {
       if (part.startsWith("CN=")) {
         try {
-          return java.util.Optional.of(UUID.fromString(part.substring(3)));
+          return Optional.of(UUID.fromString(part.substring(3)));
         } catch (IllegalArgumentException e) {
-          return java.util.Optional.empty();
+          return Optional.empty();
         }
       }
     }
-    return java.util.Optional.empty();
+    return Optional.empty();
   }
 
   private static KeyPair generateKeyPair() throws GeneralSecurityException {

@@ -1,5 +1,7 @@
 package io.ctops.server.auth;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -9,6 +11,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.StatementContext;
 
 /** The people who sign in: one organisation each, one role in it. */
 public final class Users {
@@ -260,8 +263,7 @@ public final class Users {
     }
   }
 
-  private static User map(java.sql.ResultSet rs, org.jdbi.v3.core.statement.StatementContext ctx)
-      throws java.sql.SQLException {
+  private static User map(ResultSet rs, StatementContext ctx) throws SQLException {
     return new User(
         rs.getObject("id", UUID.class),
         rs.getObject("org_id", UUID.class),

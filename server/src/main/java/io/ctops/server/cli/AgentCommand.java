@@ -4,19 +4,15 @@ import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.enrolment.AgentApprovals.AgentRow;
 import io.ctops.server.enrolment.AgentApprovals.Approval;
 import io.ctops.server.enrolment.AgentApprovals.Revocation;
-import io.ctops.server.orgs.Organisations;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code ctops agent ...}: the administrator's view of enrolled agents; the host-side verbs (run,
@@ -34,9 +30,7 @@ final class AgentCommand {
       name = "list",
       description = "List enrolled agents, newest first.",
       mixinStandardHelpOptions = true)
-  static final class ListAgents implements Callable<Integer> {
-    private final CliContext context;
-    @Spec CommandSpec spec;
+  static final class ListAgents extends AdminCommand<List<AgentRow>> {
 
     @Option(names = "--org", paramLabel = "NAME", description = "Only this organisation's agents.")
     String org;
@@ -48,27 +42,29 @@ final class AgentCommand {
     String status;
 
     ListAgents(CliContext context) {
-      this.context = context;
+      super(context);
+    }
+
+    private Optional<String> wantedStatus() {
+      return Optional.ofNullable(status).map(s -> s.toLowerCase(Locale.ROOT));
     }
 
     @Override
-    public Integer call() {
-      Optional<String> wanted = Optional.ofNullable(status).map(s -> s.toLowerCase(Locale.ROOT));
-      if (wanted.isPresent() && !STATUSES.contains(wanted.get())) {
+    void checkOptions() {
+      if (wantedStatus().isPresent() && !STATUSES.contains(wantedStatus().get())) {
         throw new UserError(
             "--status must be one of pending, active, offline, revoked; got '" + status + "'");
       }
-      List<AgentRow> agents =
-          context.withDatabase(
-              "agent list",
-              database -> {
-                Optional<UUID> orgId =
-                    Optional.ofNullable(org)
-                        .map(
-                            name ->
-                                new Organisations(database.jdbi()).resolve(Optional.of(name)).id());
-                return new AgentApprovals(database.jdbi(), context.clock()).list(orgId, wanted);
-              });
+    }
+
+    @Override
+    List<AgentRow> act(Admin admin) {
+      return new AgentApprovals(admin.jdbi(), admin.clock())
+          .list(admin.organisationFilter(org), wantedStatus());
+    }
+
+    @Override
+    void print(List<AgentRow> agents, PrintWriter out) {
       Output table =
           new Output("ID", "ORG", "HOSTNAME", "STATUS", "VERSION", "ENROLLED", "APPROVED");
       for (AgentRow agent : agents) {
@@ -81,9 +77,7 @@ final class AgentCommand {
             Output.time(agent.createdAt()),
             Output.time(agent.approvedAt()));
       }
-      spec.commandLine().getOut().print(agents.isEmpty() ? "No agents.\n" : table.render());
-      spec.commandLine().getOut().flush();
-      return 0;
+      out.print(agents.isEmpty() ? "No agents.\n" : table.render());
     }
   }
 
@@ -92,26 +86,23 @@ final class AgentCommand {
       description =
           "Approve a pending agent: it receives its credentials on its next registration poll. The duplicate-host check runs again first; a conflict is reported and nothing changes.",
       mixinStandardHelpOptions = true)
-  static final class Approve implements Callable<Integer> {
-    private final CliContext context;
-    @Spec CommandSpec spec;
+  static final class Approve extends AdminCommand<Approval> {
 
     @Parameters(paramLabel = "ID", description = "The agent's id (see ctops agent list).")
     UUID id;
 
     Approve(CliContext context) {
-      this.context = context;
+      super(context);
     }
 
     @Override
-    public Integer call() {
-      Approval outcome =
-          context.withDatabase(
-              "agent approve",
-              database ->
-                  new AgentApprovals(database.jdbi(), context.clock())
-                      .approve(id, "approved with ctops agent approve"));
-      PrintWriter out = spec.commandLine().getOut();
+    Approval act(Admin admin) {
+      return new AgentApprovals(admin.jdbi(), admin.clock())
+          .approve(id, "approved with ctops agent approve");
+    }
+
+    @Override
+    void print(Approval outcome, PrintWriter out) {
       switch (outcome) {
         case Approval.Approved approved ->
             out.println(
@@ -124,8 +115,6 @@ final class AgentCommand {
         case Approval.Refused refused -> throw new UserError("cannot approve: " + refused.reason());
         case Approval.NotFound notFound -> throw new UserError("no agent with id " + notFound.id());
       }
-      out.flush();
-      return 0;
     }
   }
 
@@ -133,26 +122,23 @@ final class AgentCommand {
       name = "revoke",
       description = "Revoke an agent: its credentials stop working and its host shows as revoked.",
       mixinStandardHelpOptions = true)
-  static final class Revoke implements Callable<Integer> {
-    private final CliContext context;
-    @Spec CommandSpec spec;
+  static final class Revoke extends AdminCommand<Revocation> {
 
     @Parameters(paramLabel = "ID", description = "The agent's id (see ctops agent list).")
     UUID id;
 
     Revoke(CliContext context) {
-      this.context = context;
+      super(context);
     }
 
     @Override
-    public Integer call() {
-      Revocation outcome =
-          context.withDatabase(
-              "agent revoke",
-              database ->
-                  new AgentApprovals(database.jdbi(), context.clock())
-                      .revoke(id, "revoked with ctops agent revoke"));
-      PrintWriter out = spec.commandLine().getOut();
+    Revocation act(Admin admin) {
+      return new AgentApprovals(admin.jdbi(), admin.clock())
+          .revoke(id, "revoked with ctops agent revoke");
+    }
+
+    @Override
+    void print(Revocation outcome, PrintWriter out) {
       switch (outcome) {
         case Revocation.Revoked revoked -> out.println("Revoked agent " + id + ".");
         case Revocation.AlreadyRevoked already ->
@@ -160,8 +146,6 @@ final class AgentCommand {
         case Revocation.NotFound notFound ->
             throw new UserError("no agent with id " + notFound.id());
       }
-      out.flush();
-      return 0;
     }
   }
 }

@@ -30,7 +30,7 @@ final class AgentHostCommands {
               + " for approval, then stream heartbeats to ingest. Settings come from the TOML file"
               + " (see config/agent.toml in the distribution) with environment overrides CT_OPS_INGEST_ADDRESS,"
               + " CT_OPS_INGEST_CA_CERT, CT_OPS_ORG_TOKEN and CT_OPS_DATA_DIR. Exit codes: 0"
-              + " stopped, 1 bad configuration, 2 token rejected, 3 agent revoked.",
+              + " stopped, 1 bad configuration, 2 token rejected, 3 agent revoked, 64 usage error.",
       mixinStandardHelpOptions = true)
   static final class Run implements Callable<Integer> {
     private final CliContext context;

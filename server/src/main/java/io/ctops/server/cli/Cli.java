@@ -7,10 +7,20 @@ import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IExecutionExceptionHandler;
+import picocli.CommandLine.IParameterExceptionHandler;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.Spec;
 
 /** Builds the {@code ctops} command tree and decides how failures reach the user. */
 public final class Cli {
+  /**
+   * The exit code of a usage error (unknown command or option, malformed value): sysexits' EX_USAGE
+   * rather than picocli's usual 2, because 2 means "token rejected" for {@code ctops agent run} and
+   * a script must be able to tell the two apart.
+   */
+  static final int USAGE_ERROR = 64;
+
   private Cli() {}
 
   @Command(
@@ -22,11 +32,20 @@ public final class Cli {
         "DATABASE_URL when set, otherwise the embedded PostgreSQL in",
         "$CT_OPS_DATA_DIR (default ~/.ct-ops), whether or not the server runs."
       },
+      exitCodeListHeading = "%nExit codes:%n",
+      exitCodeList = {
+        " 0:done",
+        " 1:could not do what was asked; the message says why",
+        " 2:ctops agent run: the enrolment token was rejected",
+        " 3:ctops agent run: the agent was revoked",
+        "64:usage error: unknown command or option, or a malformed value",
+        "70:unexpected error (a bug): the stack trace is printed"
+      },
       mixinStandardHelpOptions = true,
       versionProvider = Version.class,
       synopsisSubcommandLabel = "COMMAND")
   static final class Root implements Runnable {
-    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public void run() {
@@ -56,11 +75,20 @@ public final class Cli {
     root.addSubcommand("agent", agent);
     CommandPlugin.addAll(root, context);
     root.setExecutionExceptionHandler(new Failures());
+    IParameterExceptionHandler usage = root.getParameterExceptionHandler();
+    root.setParameterExceptionHandler(
+        (error, args) -> {
+          usage.handleParseException(error, args);
+          return USAGE_ERROR;
+        });
     root.setUsageHelpWidth(100);
     return root;
   }
 
-  /** Expected failures print one line and exit 1; a bug prints its stack trace and exits 70. */
+  /**
+   * Expected failures print one line and exit 1; a bug prints its stack trace and exits 70. (Usage
+   * errors never get here: picocli reports them before a command runs.)
+   */
   private static final class Failures implements IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(

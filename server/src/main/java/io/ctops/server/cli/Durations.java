@@ -2,6 +2,7 @@ package io.ctops.server.cli;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
@@ -21,11 +22,11 @@ public final class Durations implements ITypeConverter<Duration> {
   }
 
   public static Duration parse(String value) {
-    String text = value.strip().toLowerCase(java.util.Locale.ROOT);
+    String text = value.strip().toLowerCase(Locale.ROOT);
     Duration duration;
     if (text.startsWith("p")) {
       try {
-        duration = Duration.parse(text.toUpperCase(java.util.Locale.ROOT));
+        duration = Duration.parse(text.toUpperCase(Locale.ROOT));
       } catch (DateTimeParseException e) {
         throw invalid(value);
       }

@@ -3,6 +3,7 @@ package io.ctops.server.cli;
 import io.ctops.agent.log.LineLogging;
 import io.ctops.server.platform.config.Environment;
 import java.time.Clock;
+import java.util.Locale;
 import java.util.Set;
 
 /** Entry point of the {@code ctops} command. */
@@ -14,10 +15,10 @@ public final class Main {
   private static String logLevel(String[] args) {
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--log-level") && i + 1 < args.length) {
-        return args[i + 1].toUpperCase(java.util.Locale.ROOT);
+        return args[i + 1].toUpperCase(Locale.ROOT);
       }
       if (args[i].startsWith("--log-level=")) {
-        return args[i].substring("--log-level=".length()).toUpperCase(java.util.Locale.ROOT);
+        return args[i].substring("--log-level=".length()).toUpperCase(Locale.ROOT);
       }
     }
     return "INFO";
@@ -34,7 +35,7 @@ public final class Main {
         LineLogging.install(logLevel(args));
       } catch (IllegalArgumentException e) {
         System.err.println("ctops: " + e.getMessage());
-        System.exit(2);
+        System.exit(Cli.USAGE_ERROR);
       }
     }
     if (System.getProperty("ctops.log.level") == null) {

@@ -23,6 +23,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -31,6 +32,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -54,7 +56,7 @@ final class QuickstartCommand implements Callable<Integer> {
 
   private final CliContext context;
 
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Option(
       names = "--port",
@@ -149,8 +151,8 @@ final class QuickstartCommand implements Callable<Integer> {
   }
 
   /** The first run's administrator; its generated password is printed once and kept 0600. */
-  private static void adminAccount(
-      SingleServer server, Path dir, PrintWriter out, java.time.Clock clock) throws IOException {
+  private static void adminAccount(SingleServer server, Path dir, PrintWriter out, Clock clock)
+      throws IOException {
     Path passwordFile = dir.resolve("admin-password");
     Users users = new Users(server.database().jdbi(), new PasswordHashing(), clock);
     if (!users.anyExist()) {
@@ -173,8 +175,7 @@ final class QuickstartCommand implements Callable<Integer> {
   }
 
   /** The quickstart agent's auto-approve token, created once and kept 0600 for re-registration. */
-  private static String agentToken(SingleServer server, Path dir, java.time.Clock clock)
-      throws IOException {
+  private static String agentToken(SingleServer server, Path dir, Clock clock) throws IOException {
     Path tokenFile = dir.resolve("agent-token");
     EnrolmentTokens tokens = new EnrolmentTokens(server.database().jdbi(), clock);
     if (Files.exists(tokenFile)) {
@@ -202,7 +203,7 @@ final class QuickstartCommand implements Callable<Integer> {
   }
 
   private static AutoCloseable startAgent(
-      SingleServer server, java.time.Clock clock, String token, Path ca, Path dataDir) {
+      SingleServer server, Clock clock, String token, Path ca, Path dataDir) {
     AgentConfig config =
         new AgentConfig(
             "localhost",

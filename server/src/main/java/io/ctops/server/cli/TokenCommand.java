@@ -4,18 +4,16 @@ import io.ctops.server.enrolment.EnrolmentTokens;
 import io.ctops.server.enrolment.EnrolmentTokens.EnrolmentToken;
 import io.ctops.server.enrolment.EnrolmentTokens.Revocation;
 import io.ctops.server.enrolment.EnrolmentTokens.TokenRequest;
-import io.ctops.server.orgs.Organisations;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code ctops token ...}: enrolment tokens that let agents register. */
 @Command(
@@ -29,10 +27,7 @@ final class TokenCommand {
       description =
           "Create an enrolment token and print it, alone, on standard output. The token is shown once: only its hash is stored.",
       mixinStandardHelpOptions = true)
-  static final class Create implements Callable<Integer> {
-    private final CliContext context;
-    @Spec CommandSpec spec;
-
+  static final class Create extends AdminCommand<EnrolmentTokens.CreatedToken> {
     @Option(
         names = "--org",
         paramLabel = "NAME",
@@ -65,37 +60,41 @@ final class TokenCommand {
     Integer maxUses;
 
     Create(CliContext context) {
-      this.context = context;
+      super(context);
     }
 
     @Override
-    public Integer call() {
+    void checkOptions() {
       if (maxUses != null && maxUses < 1) {
         throw new UserError("--max-uses must be at least 1, got " + maxUses);
       }
-      Instant now = context.clock().instant();
+    }
+
+    @Override
+    EnrolmentTokens.CreatedToken act(Admin admin) {
+      Instant now = admin.clock().instant();
       String label = name != null ? name : "cli-" + Output.time(now).replace(' ', 'T');
-      EnrolmentTokens.CreatedToken created =
-          context.withDatabase(
-              "token create",
-              database -> {
-                UUID orgId =
-                    new Organisations(database.jdbi()).resolve(Optional.ofNullable(org)).id();
-                TokenRequest request;
-                try {
-                  request =
-                      new TokenRequest(
-                          orgId,
-                          label,
-                          autoApprove,
-                          Optional.ofNullable(expiresIn).map(now::plus),
-                          Optional.ofNullable(maxUses));
-                } catch (IllegalArgumentException e) {
-                  throw new UserError(e.getMessage());
-                }
-                return new EnrolmentTokens(database.jdbi(), context.clock()).create(request);
-              });
-      PrintWriter out = spec.commandLine().getOut();
+      UUID orgId = admin.organisation(org);
+      TokenRequest request;
+      try {
+        request =
+            new TokenRequest(
+                orgId,
+                label,
+                autoApprove,
+                Optional.ofNullable(expiresIn).map(now::plus),
+                Optional.ofNullable(maxUses));
+      } catch (IllegalArgumentException e) {
+        throw new UserError(e.getMessage());
+      }
+      return new EnrolmentTokens(admin.jdbi(), admin.clock()).create(request);
+    }
+
+    /**
+     * The token alone on standard output, so scripts can capture it; the note on standard error.
+     */
+    @Override
+    void print(EnrolmentTokens.CreatedToken created, PrintWriter out) {
       out.println(created.plainToken());
       out.flush();
       PrintWriter err = spec.commandLine().getErr();
@@ -109,7 +108,6 @@ final class TokenCommand {
               + (autoApprove ? ", auto-approve" : ", needs approval")
               + "). It is not shown again.");
       err.flush();
-      return 0;
     }
   }
 
@@ -117,9 +115,7 @@ final class TokenCommand {
       name = "list",
       description = "List enrolment tokens, newest first, with uses and state.",
       mixinStandardHelpOptions = true)
-  static final class ListTokens implements Callable<Integer> {
-    private final CliContext context;
-    @Spec CommandSpec spec;
+  static final class ListTokens extends AdminCommand<List<EnrolmentToken>> {
 
     @Option(
         names = "--org",
@@ -128,23 +124,17 @@ final class TokenCommand {
     String org;
 
     ListTokens(CliContext context) {
-      this.context = context;
+      super(context);
     }
 
     @Override
-    public Integer call() {
-      java.util.List<EnrolmentToken> tokens =
-          context.withDatabase(
-              "token list",
-              database -> {
-                Optional<UUID> orgId =
-                    Optional.ofNullable(org)
-                        .map(
-                            name ->
-                                new Organisations(database.jdbi()).resolve(Optional.of(name)).id());
-                return new EnrolmentTokens(database.jdbi(), context.clock()).list(orgId);
-              });
-      Instant now = context.clock().instant();
+    List<EnrolmentToken> act(Admin admin) {
+      return new EnrolmentTokens(admin.jdbi(), admin.clock()).list(admin.organisationFilter(org));
+    }
+
+    @Override
+    void print(List<EnrolmentToken> tokens, PrintWriter out) {
+      Instant now = clock().instant();
       Output table =
           new Output(
               "ID", "ORG", "NAME", "TOKEN", "AUTO-APPROVE", "USES", "EXPIRES", "STATE", "CREATED");
@@ -157,14 +147,10 @@ final class TokenCommand {
             token.autoApprove() ? "yes" : "no",
             token.useCount() + "/" + token.maxUses().map(String::valueOf).orElse("∞"),
             Output.time(token.expiresAt()),
-            token.state(now).name().toLowerCase(java.util.Locale.ROOT),
+            token.state(now).name().toLowerCase(Locale.ROOT),
             Output.time(token.createdAt()));
       }
-      spec.commandLine()
-          .getOut()
-          .print(tokens.isEmpty() ? "No enrolment tokens.\n" : table.render());
-      spec.commandLine().getOut().flush();
-      return 0;
+      out.print(tokens.isEmpty() ? "No enrolment tokens.\n" : table.render());
     }
   }
 
@@ -172,24 +158,22 @@ final class TokenCommand {
       name = "revoke",
       description = "Revoke an enrolment token: no agent can register with it from now on.",
       mixinStandardHelpOptions = true)
-  static final class Revoke implements Callable<Integer> {
-    private final CliContext context;
-    @Spec CommandSpec spec;
+  static final class Revoke extends AdminCommand<Revocation> {
 
     @Parameters(paramLabel = "ID", description = "The token's id (see ctops token list).")
     UUID id;
 
     Revoke(CliContext context) {
-      this.context = context;
+      super(context);
     }
 
     @Override
-    public Integer call() {
-      Revocation outcome =
-          context.withDatabase(
-              "token revoke",
-              database -> new EnrolmentTokens(database.jdbi(), context.clock()).revoke(id));
-      PrintWriter out = spec.commandLine().getOut();
+    Revocation act(Admin admin) {
+      return new EnrolmentTokens(admin.jdbi(), admin.clock()).revoke(id);
+    }
+
+    @Override
+    void print(Revocation outcome, PrintWriter out) {
       switch (outcome) {
         case Revocation.Revoked revoked ->
             out.println("Revoked token " + id + " (" + revoked.token().name() + ").");
@@ -203,8 +187,6 @@ final class TokenCommand {
         case Revocation.NotFound notFound ->
             throw new UserError("no enrolment token with id " + notFound.id());
       }
-      out.flush();
-      return 0;
     }
   }
 }

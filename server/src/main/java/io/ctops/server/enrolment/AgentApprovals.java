@@ -15,9 +15,9 @@ import org.jdbi.v3.core.mapper.RowMapper;
 
 /**
  * An administrator's decisions on agents: approve a pending one (after the duplicate-host check
- * runs again, H-16) or revoke one. Each decision is recorded in the agent's status history and
- * announced with {@code NOTIFY agent_status}, which wakes whichever ingest instance holds the
- * agent's stream.
+ * runs again, as a conflicting host may have registered while it waited) or revoke one. Each
+ * decision is recorded in the agent's status history and announced with {@code NOTIFY
+ * agent_status}, which wakes whichever ingest instance holds the agent's stream.
  */
 public final class AgentApprovals {
   private final Jdbi jdbi;

@@ -3,6 +3,7 @@ package io.ctops.server.enrolment;
 import io.ctops.server.platform.pki.Pem;
 import java.io.IOException;
 import java.io.StringReader;
+import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.spec.X509EncodedKeySpec;
@@ -42,7 +43,7 @@ public record AgentPublicKey(String pem, PublicKey key) {
           KeyFactory.getInstance("Ed25519")
               .generatePublic(new X509EncodedKeySpec(info.getEncoded()));
       return new AgentPublicKey(Pem.encode(info), key);
-    } catch (IOException | java.security.GeneralSecurityException e) {
+    } catch (IOException | GeneralSecurityException e) {
       throw new InvalidKeyException("public_key is not a valid Ed25519 key");
     }
   }

@@ -5,8 +5,8 @@ import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
 /**
- * Two live hosts of one organisation may not share a hostname or an IP address (H-20). Finds the
- * live hosts a host (registering, or being approved) would collide with.
+ * Two live hosts of one organisation may not share a hostname or an IP address. Finds the live
+ * hosts a host (registering, or being approved) would collide with.
  */
 public final class DuplicateHostCheck {
   private DuplicateHostCheck() {}
@@ -15,7 +15,7 @@ public final class DuplicateHostCheck {
   public record Conflict(
       UUID hostId, String hostname, String hostStatus, String agentStatus, boolean sameHostname) {
 
-    /** Online, or its agent revoked: the newcomer is refused rather than adopted (H-22). */
+    /** Online, or its agent revoked: the newcomer is refused rather than adopted. */
     public boolean blocksAdoption() {
       return "online".equals(hostStatus) || "revoked".equals(agentStatus);
     }

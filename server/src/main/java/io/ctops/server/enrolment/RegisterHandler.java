@@ -8,6 +8,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,7 +101,7 @@ public final class RegisterHandler {
               case DUPLICATE_HOST -> Status.ALREADY_EXISTS;
               case RATE_LIMITED -> Status.RESOURCE_EXHAUSTED;
             };
-        count("rejected_" + rejected.reason().name().toLowerCase(java.util.Locale.ROOT));
+        count("rejected_" + rejected.reason().name().toLowerCase(Locale.ROOT));
         log.info(
             "event=register_rejected address={} reason={} message={}",
             address,

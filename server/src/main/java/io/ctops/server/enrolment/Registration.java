@@ -26,7 +26,10 @@ public sealed interface Registration {
     BAD_TOKEN,
     /** The request itself is malformed. */
     INVALID,
-    /** A live host already has this hostname or IP (H-22). */
+    /**
+     * A live host has this hostname or IP and cannot be adopted: it is online, or its agent
+     * revoked.
+     */
     DUPLICATE_HOST,
     /** Too many registrations from one address. */
     RATE_LIMITED

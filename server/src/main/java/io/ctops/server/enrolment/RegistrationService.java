@@ -5,21 +5,24 @@ import io.ctops.server.agentca.AgentCertificateAuthority.IssuedCertificate;
 import io.ctops.server.enrolment.EnrolmentTokens.EnrolmentToken;
 import io.ctops.server.enrolment.Registration.Reason;
 import io.ctops.server.platform.jwt.AgentTokens;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
- * Enrols agents (I-2, H-20..H-24). Registration is idempotent per public key: the same key always
- * gets the same agent and its current status. A new key needs a usable token, passes the
- * duplicate-host check, and either adopts the offline host it matches or creates a new one. All of
- * it happens in one transaction, so a rejected registration writes nothing.
+ * Enrols agents that present an enrolment token. Registration is idempotent per public key: the
+ * same key always gets the same agent and its current status. A new key needs a usable token,
+ * passes the duplicate-host check, and either adopts the offline host it matches or creates a new
+ * one. All of it happens in one transaction, so a rejected registration writes nothing.
  */
 public final class RegistrationService {
   public static final String ADOPTED_REASON =
@@ -142,7 +145,7 @@ public final class RegistrationService {
    * so registrations with one token (a whole fleet rolling out) do not queue on one row.
    */
   private void countUse(Handle handle, EnrolmentToken token) {
-    java.sql.Timestamp now = java.sql.Timestamp.from(clock.instant());
+    Timestamp now = Timestamp.from(clock.instant());
     int counted;
     if (token.maxUses().isPresent()) {
       counted =
@@ -173,7 +176,7 @@ public final class RegistrationService {
                     + " ON CONFLICT (token_id, slot)"
                     + " DO UPDATE SET uses = enrolment_token_uses.uses + 1")
             .bind("id", token.id())
-            .bind("slot", java.util.concurrent.ThreadLocalRandom.current().nextInt(USE_SLOTS))
+            .bind("slot", ThreadLocalRandom.current().nextInt(USE_SLOTS))
             .execute();
       }
     }
@@ -244,7 +247,7 @@ public final class RegistrationService {
   }
 
   private static boolean isUniqueViolation(UnableToExecuteStatementException e) {
-    return e.getCause() instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState());
+    return e.getCause() instanceof SQLException sql && "23505".equals(sql.getSQLState());
   }
 
   /** An agent row found by its public key. */
@@ -373,8 +376,8 @@ public final class RegistrationService {
       return agentId;
     }
 
-    private static java.util.Map<String, Object> hostFields(RegistrationRequest request) {
-      return java.util.Map.of(
+    private static Map<String, Object> hostFields(RegistrationRequest request) {
+      return Map.of(
           "hostname", request.hostname(),
           "os", request.os(),
           "osVersion", request.osVersion(),

@@ -7,10 +7,12 @@ import io.ctops.server.web.Pages;
 import io.ctops.server.web.UuidParam;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -156,7 +158,7 @@ public final class TokenPages {
             .orElseThrow(() -> HttpProblem.notFound("no such token in this organisation"));
     if (found.state(clock.instant()) != EnrolmentTokens.State.ACTIVE) {
       throw HttpProblem.badRequest(
-          "the token is " + found.state(clock.instant()).name().toLowerCase(java.util.Locale.ROOT));
+          "the token is " + found.state(clock.instant()).name().toLowerCase(Locale.ROOT));
     }
     ctx.contentType("application/zip");
     ctx.header(
@@ -174,6 +176,6 @@ public final class TokenPages {
             .filter(t -> t.orgId().equals(user.orgId()))
             .orElseThrow(() -> HttpProblem.notFound("no such token in this organisation"));
     tokens.revoke(token.id());
-    ctx.redirect("/tokens", io.javalin.http.HttpStatus.SEE_OTHER);
+    ctx.redirect("/tokens", HttpStatus.SEE_OTHER);
   }
 }

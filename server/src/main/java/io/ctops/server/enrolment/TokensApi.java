@@ -1,6 +1,7 @@
 package io.ctops.server.enrolment;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.web.HttpProblem;
@@ -53,7 +54,7 @@ public final class TokensApi {
     } catch (Exception e) {
       // Jackson's exceptions are checked, but Javalin rethrows them unchecked
       String detail =
-          e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException unknown
+          e instanceof UnrecognizedPropertyException unknown
               ? "unknown property \"" + unknown.getPropertyName() + "\"; "
               : "";
       throw HttpProblem.badRequest(

@@ -2,7 +2,10 @@ package io.ctops.server.hosts;
 
 import java.util.List;
 
-/** The numbers at the top of the Hosts page (H-3..H-8). */
+/**
+ * The numbers at the top of the Hosts page: hosts by status, those waiting for approval, those
+ * running hot on CPU, memory or disk, and the fleet's share of each operating system.
+ */
 public record FleetOverview(
     long total,
     long online,

@@ -1,8 +1,10 @@
 package io.ctops.server.hosts;
 
+import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -94,7 +96,7 @@ public final class FleetOverviewQuery {
                          AND (last_seen IS NULL OR last_seen < :staleBefore)
                       """)
                   .bind("org", orgId)
-                  .bind("staleBefore", java.sql.Timestamp.from(clock.instant().minus(STALE_AFTER)))
+                  .bind("staleBefore", Timestamp.from(clock.instant().minus(STALE_AFTER)))
                   .mapTo(Long.class)
                   .one();
           long pending =
@@ -105,7 +107,7 @@ public final class FleetOverviewQuery {
                   .mapTo(Long.class)
                   .one();
           long total = groups.stream().mapToLong(Group::hosts).sum();
-          Map<String, Long> byOs = new java.util.HashMap<>();
+          Map<String, Long> byOs = new HashMap<>();
           groups.forEach(g -> byOs.merge(g.os(), g.hosts(), Long::sum));
           List<FleetOverview.OsShare> operatingSystems =
               byOs.entrySet().stream()

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-/** A host's Overview tab (H-30): what it is, its agent, and its current vitals. */
+/** A host's Overview tab: what it is, its agent, and its current vitals. */
 public record HostDetail(
     UUID id,
     UUID orgId,

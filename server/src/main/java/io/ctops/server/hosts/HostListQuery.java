@@ -1,5 +1,6 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.hosts.HostListParams.Sort;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -38,20 +39,40 @@ public final class HostListQuery {
     }
   }
 
+  /** Hosts alone: the sorts that read only the hosts table. */
+  private static final String FROM_HOSTS = "FROM hosts h";
+
   /** Hosts with their vitals; joining on the org too lets a vital's index lead with the org. */
   private static final String WITH_VITALS =
-      " FROM hosts h JOIN host_vitals v ON v.host_id = h.id AND v.org_id = h.org_id";
+      "FROM hosts h JOIN host_vitals v ON v.host_id = h.id AND v.org_id = h.org_id";
+
+  /** The organisation's live hosts, or only its soft-deleted ones under the Deleted filter. */
+  private static final String IN_ORGANISATION =
+      """
+      WHERE h.org_id = :org
+        AND (CASE WHEN :deleted THEN h.deleted_at IS NOT NULL ELSE h.deleted_at IS NULL END)
+      """;
+
+  /** Each filter matches every host when its value is bound as NULL, so the SQL never varies. */
+  private static final String FILTER_BY_STATUS =
+      """
+        AND (CAST(:status AS text) IS NULL OR h.status = :status)
+      """;
+
+  private static final String FILTER_BY_OS =
+      """
+        AND (CAST(:os AS text) IS NULL OR h.os = :os)
+      """;
+
+  private static final String FILTER_BY_SEARCH =
+      """
+        AND (CAST(:pattern AS text) IS NULL
+             OR h.hostname ILIKE :pattern OR h.display_name ILIKE :pattern
+             OR h.ip_text ILIKE :pattern)
+      """;
 
   private static final String WHERE =
-      """
-       WHERE h.org_id = :org
-         AND (CASE WHEN :deleted THEN h.deleted_at IS NOT NULL ELSE h.deleted_at IS NULL END)
-         AND (CAST(:status AS text) IS NULL OR h.status = :status)
-         AND (CAST(:os AS text) IS NULL OR h.os = :os)
-         AND (CAST(:pattern AS text) IS NULL
-              OR h.hostname ILIKE :pattern OR h.display_name ILIKE :pattern
-              OR h.ip_text ILIKE :pattern)
-      """;
+      IN_ORGANISATION + FILTER_BY_STATUS + FILTER_BY_OS + FILTER_BY_SEARCH;
 
   /**
    * Picks the page's ids first, reading only index entries (or the sort key) of the matching rows,
@@ -62,27 +83,11 @@ public final class HostListQuery {
     return jdbi.inTransaction(
         handle -> {
           long total =
-              bind(handle.createQuery("SELECT count(*) FROM hosts h" + WHERE), orgId, params)
-                  .mapTo(Long.class)
-                  .one();
+              bind(handle.createQuery(countMatching()), orgId, params).mapTo(Long.class).one();
           long offset = (long) (params.page() - 1) * params.pageSize();
           String ids = pageIds(params);
           Query query =
-              bind(
-                      handle.createQuery(
-                          "WITH page AS (SELECT ids.id, row_number() OVER () AS n FROM ("
-                              + ids
-                              + ") ids)"
-                              + """
-                               SELECT h.id, h.hostname, h.display_name, h.os, h.os_version,
-                                      CAST(h.ip_addresses AS text[]) AS ips, v.cpu_percent,
-                                      v.memory_percent, v.disk_percent, v.last_seen, h.status
-                                 FROM page JOIN hosts h ON h.id = page.id
-                                 JOIN host_vitals v ON v.host_id = h.id
-                                ORDER BY page.n
-                              """),
-                      orgId,
-                      params)
+              bind(handle.createQuery(rowsOfPage(ids)), orgId, params)
                   .bind("limit", params.pageSize())
                   .bind("offset", offset);
           if (ids.contains(":window")) {
@@ -93,51 +98,88 @@ public final class HostListQuery {
         });
   }
 
+  private static String countMatching() {
+    return """
+        SELECT count(*)
+        %s
+        %s"""
+        .formatted(FROM_HOSTS, WHERE);
+  }
+
+  /** The rows shown for the page's ids, in the ids' order. */
+  private static String rowsOfPage(String ids) {
+    return """
+        WITH page AS (SELECT ids.id, row_number() OVER () AS n FROM (
+        %s
+        ) ids)
+        SELECT h.id, h.hostname, h.display_name, h.os, h.os_version,
+               CAST(h.ip_addresses AS text[]) AS ips, v.cpu_percent,
+               v.memory_percent, v.disk_percent, v.last_seen, h.status
+          FROM page JOIN hosts h ON h.id = page.id
+          JOIN host_vitals v ON v.host_id = h.id
+         ORDER BY page.n
+        """
+        .formatted(ids);
+  }
+
   /**
    * The ids of one page, in order. Every order has a matching index (V3__web.sql, the vitals' in
-   * V5__host_vitals.sql). A vital sorted descending with NULLs last reads its ascending index
-   * backwards for the hosts that have the value, then the hosts without it.
+   * V5__host_vitals.sql).
    */
   static String pageIds(HostListParams params) {
-    String dir = params.descending() ? "DESC" : "ASC";
-    HostListParams.Sort sort = params.sort();
+    Sort sort = params.sort();
     return switch (sort) {
-      case HOSTNAME -> select(" FROM hosts h", "lower(h.hostname) " + dir + ", h.id " + dir);
-      case STATUS ->
-          select(
-              " FROM hosts h",
-              sort.sql + " " + dir + ", lower(h.hostname) " + dir + ", h.id " + dir);
-      case OS ->
-          select(
-              " FROM hosts h",
-              "h.os " + dir + " NULLS LAST, lower(h.hostname) " + dir + ", h.id " + dir);
+      case HOSTNAME, STATUS, OS -> onePage(FROM_HOSTS, orderBy(sort, params.descending()));
       case CPU, MEMORY, DISK, LAST_SEEN ->
           params.descending()
-              ? "SELECT u.id FROM ((SELECT h.id, 0 AS part, "
-                  + sort.sql
-                  + " AS sort_key"
-                  + WITH_VITALS
-                  + WHERE
-                  + " AND "
-                  + sort.sql
-                  + " IS NOT NULL ORDER BY "
-                  + sort.sql
-                  + " DESC, h.id DESC LIMIT :window)"
-                  + " UNION ALL (SELECT h.id, 1 AS part, NULL AS sort_key"
-                  + WITH_VITALS
-                  + WHERE
-                  + " AND "
-                  + sort.sql
-                  + " IS NULL ORDER BY "
-                  + sort.sql
-                  + " DESC, h.id DESC LIMIT :window)) u"
-                  + " ORDER BY u.part, u.sort_key DESC, u.id DESC LIMIT :limit OFFSET :offset"
-              : select(WITH_VITALS, sort.sql + " ASC NULLS LAST, h.id ASC");
+              ? vitalDescendingNullsLast(sort)
+              : onePage(WITH_VITALS, orderBy(sort, false));
     };
   }
 
-  private static String select(String from, String order) {
-    return "SELECT h.id" + from + WHERE + " ORDER BY " + order + " LIMIT :limit OFFSET :offset";
+  /** The sort key, then hostname and id, so equal keys keep one order and pages never overlap. */
+  private static String orderBy(Sort sort, boolean descending) {
+    String dir = descending ? "DESC" : "ASC";
+    return switch (sort) {
+      case HOSTNAME -> "lower(h.hostname) " + dir + ", h.id " + dir;
+      case STATUS -> sort.sql + " " + dir + ", lower(h.hostname) " + dir + ", h.id " + dir;
+      case OS -> "h.os " + dir + " NULLS LAST, lower(h.hostname) " + dir + ", h.id " + dir;
+      case CPU, MEMORY, DISK, LAST_SEEN -> sort.sql + " " + dir + " NULLS LAST, h.id " + dir;
+    };
+  }
+
+  private static String onePage(String from, String orderBy) {
+    return """
+        SELECT h.id
+        %s
+        %s
+         ORDER BY %s
+         LIMIT :limit OFFSET :offset"""
+        .formatted(from, WHERE, orderBy);
+  }
+
+  /**
+   * A vital sorted descending with NULLs last: reads the vital's ascending index backwards for the
+   * hosts that have the value (at most {@code :window} of them, enough to reach the page's end),
+   * then the hosts without it, instead of sorting every matching host.
+   */
+  private static String vitalDescendingNullsLast(Sort sort) {
+    return """
+        SELECT u.id FROM (
+          (SELECT h.id, 0 AS part, %1$s AS sort_key
+           %2$s
+           %3$s
+             AND %1$s IS NOT NULL
+           ORDER BY %1$s DESC, h.id DESC LIMIT :window)
+          UNION ALL
+          (SELECT h.id, 1 AS part, NULL AS sort_key
+           %2$s
+           %3$s
+             AND %1$s IS NULL
+           ORDER BY %1$s DESC, h.id DESC LIMIT :window)
+        ) u
+        ORDER BY u.part, u.sort_key DESC, u.id DESC LIMIT :limit OFFSET :offset"""
+        .formatted(sort.sql, WITH_VITALS, WHERE);
   }
 
   private static Query bind(Query query, UUID orgId, HostListParams params) {

@@ -7,12 +7,15 @@ import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The Hosts page (H-3..H-16) and a host's page (H-30, H-31, H-41). htmx asks for fragments: the
- * list (search, filters, sort, paging; the URL is pushed so views are bookmarkable), the overview
- * every 30 s, the pending panel after approve/revoke.
+ * The Hosts page (fleet overview, pending approvals, host list) and a host's page (overview,
+ * metrics charts, delete and restore). htmx asks for fragments: the list (search, filters, sort,
+ * paging; the URL is pushed so views are bookmarkable), the overview every 30 s, the pending panel
+ * after approve/revoke.
  */
 public final class HostPages {
   private final Pages pages;
@@ -120,7 +123,7 @@ public final class HostPages {
   private void detail(Context ctx, String tab) {
     Principal user = WebAccess.principal(ctx);
     HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
-    String range = MetricRanges.rangeName(java.util.Optional.ofNullable(ctx.queryParam("range")));
+    String range = MetricRanges.rangeName(Optional.ofNullable(ctx.queryParam("range")));
     pages.page(
         ctx,
         "hosts/detail.jte",
@@ -168,6 +171,6 @@ public final class HostPages {
       ctx.status(204);
       return;
     }
-    ctx.redirect(location, io.javalin.http.HttpStatus.SEE_OTHER);
+    ctx.redirect(location, HttpStatus.SEE_OTHER);
   }
 }

@@ -1,17 +1,19 @@
 package io.ctops.server.hosts;
 
 import io.ctops.server.enrolment.AgentApprovals;
+import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.UuidParam;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 
 /**
  * A single host's record: reading it for its page (always within the caller's organisation, so
- * another organisation's id is simply not found), soft delete and restore (H-41), and permanent
- * removal, which revokes the agent first so it cannot come back under the old identity.
+ * another organisation's id is simply not found), soft delete and restore, and permanent removal,
+ * which revokes the agent first so it cannot come back under the old identity.
  */
 public final class HostRecords {
   private final Jdbi jdbi;
@@ -72,8 +74,7 @@ public final class HostRecords {
   /** The host named by a path, if it is one of the organisation's; otherwise 404. */
   public HostDetail requireInOrg(UUID orgId, String pathId) {
     return find(orgId, UuidParam.parse(pathId, "host"))
-        .orElseThrow(
-            () -> io.ctops.server.web.HttpProblem.notFound("no such host in this organisation"));
+        .orElseThrow(() -> HttpProblem.notFound("no such host in this organisation"));
   }
 
   /** Hides the host from lists and counts; the record stays. False when not found or deleted. */
@@ -98,7 +99,7 @@ public final class HostRecords {
 
     record NotDeleted() implements Restore {}
 
-    /** A live host took its hostname or address meanwhile (H-20). */
+    /** A live host took its hostname or address meanwhile; two live hosts may not share them. */
     record Conflict(String reason) implements Restore {}
   }
 
@@ -165,7 +166,7 @@ public final class HostRecords {
     return true;
   }
 
-  private static java.time.Instant instant(Timestamp timestamp) {
+  private static Instant instant(Timestamp timestamp) {
     return timestamp == null ? null : timestamp.toInstant();
   }
 }

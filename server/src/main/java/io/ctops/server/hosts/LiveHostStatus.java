@@ -90,7 +90,7 @@ public final class LiveHostStatus implements AutoCloseable {
         }
       } catch (SQLException | RuntimeException e) {
         if (running) {
-          log.warn("event=live_status_listen_failed retry_in=1s error=\"{}\"", e.getMessage());
+          log.warn("event=live_status_listen_failed retry_in_ms={} error={}", 1000, e.toString());
           sleepQuietly(1000);
         }
       }

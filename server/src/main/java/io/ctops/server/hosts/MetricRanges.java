@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The time windows a metrics chart offers (H-31), and explicit {@code from}/{@code to} windows
- * (unix seconds) for a zoomed chart.
+ * The time windows a metrics chart offers (the last hour to the last 30 days), and explicit {@code
+ * from}/{@code to} windows (unix seconds) for a zoomed chart.
  */
 public final class MetricRanges {
   public static final List<String> NAMES = List.of("1h", "6h", "24h", "7d", "30d");

@@ -1,5 +1,6 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.UuidParam;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -7,7 +8,7 @@ import java.util.List;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 
-/** The Pending Approval panel (H-15): agents of the organisation waiting for an admin. */
+/** The Pending Approval panel: agents of the organisation waiting for an admin. */
 public final class PendingAgents {
   static final int LIMIT = 200;
 
@@ -60,7 +61,7 @@ public final class PendingAgents {
   public UUID requireInOrg(UUID orgId, String pathId) {
     UUID agentId = UuidParam.parse(pathId, "agent");
     if (!belongsTo(orgId, agentId)) {
-      throw io.ctops.server.web.HttpProblem.notFound("no such agent in this organisation");
+      throw HttpProblem.notFound("no such agent in this organisation");
     }
     return agentId;
   }

@@ -1,5 +1,7 @@
 package io.ctops.server.inventory;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -119,7 +121,7 @@ public final class HostInventory {
         });
   }
 
-  private static ScanRow row(java.sql.ResultSet rs) throws java.sql.SQLException {
+  private static ScanRow row(ResultSet rs) throws SQLException {
     return new ScanRow(
         rs.getObject("id", UUID.class),
         rs.getString("status"),

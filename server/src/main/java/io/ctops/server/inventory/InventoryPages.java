@@ -10,13 +10,14 @@ import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
 import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
 
 /**
- * A host's Inventory tab (H-35): last scan and Rescan (with its progress), stale warning, Show
- * removed, search, CSV export; and the same data in the JSON API.
+ * A host's Inventory tab: last scan and Rescan (with its progress), stale warning, Show removed,
+ * search, CSV export; and the same data in the JSON API.
  */
 public final class InventoryPages {
   private final Pages pages;
@@ -106,8 +107,7 @@ public final class InventoryPages {
     if (ctx.header("HX-Request") != null) {
       pages.fragment(ctx, "hosts/scan-status.jte", view);
     } else {
-      ctx.redirect(
-          "/hosts/" + view.host().id() + "/inventory", io.javalin.http.HttpStatus.SEE_OTHER);
+      ctx.redirect("/hosts/" + view.host().id() + "/inventory", HttpStatus.SEE_OTHER);
     }
   }
 

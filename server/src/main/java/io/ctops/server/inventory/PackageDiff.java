@@ -3,6 +3,7 @@ package io.ctops.server.inventory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -62,8 +63,7 @@ public final class PackageDiff {
   private Map<String, TreeSet<String>> versions(UUID host) {
     Map<String, TreeSet<String>> byKey =
         new TreeMap<>(
-            Comparator.comparing((String k) -> k.toLowerCase(java.util.Locale.ROOT))
-                .thenComparing(k -> k));
+            Comparator.comparing((String k) -> k.toLowerCase(Locale.ROOT)).thenComparing(k -> k));
     jdbi.useHandle(
         handle ->
             handle

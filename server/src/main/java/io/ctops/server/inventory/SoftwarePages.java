@@ -6,6 +6,7 @@ import io.ctops.server.hosts.HostDetail;
 import io.ctops.server.hosts.HostListParams;
 import io.ctops.server.hosts.HostListQuery;
 import io.ctops.server.hosts.HostRecords;
+import io.ctops.server.hosts.HostRow;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
 import io.javalin.config.RoutesConfig;
@@ -13,6 +14,7 @@ import io.javalin.http.Context;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * Comparing two hosts' software (Compare on the Inventory tab) and searching the fleet for a
@@ -54,7 +56,7 @@ public final class SoftwarePages {
     Principal user = WebAccess.principal(ctx);
     HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
     String search = Optional.ofNullable(ctx.queryParam("q")).orElse("").strip();
-    List<io.ctops.server.hosts.HostRow> candidates = List.of();
+    List<HostRow> candidates = List.of();
     if (!search.isEmpty()) {
       candidates =
           hosts
@@ -82,8 +84,7 @@ public final class SoftwarePages {
   }
 
   /** The diff as JSON: the two hosts and the four lists. */
-  public record DiffResponse(
-      java.util.UUID hostId, java.util.UUID otherHostId, PackageDiff.Diff diff) {}
+  public record DiffResponse(UUID hostId, UUID otherHostId, PackageDiff.Diff diff) {}
 
   private void compareApi(Context ctx) {
     Principal user = WebAccess.principal(ctx);

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -176,7 +177,7 @@ public final class InProcessMetricQueue implements MetricQueue {
   }
 
   private static boolean isDataError(Exception e) {
-    String state = e instanceof java.sql.SQLException sql ? sql.getSQLState() : null;
+    String state = e instanceof SQLException sql ? sql.getSQLState() : null;
     return state != null && (state.startsWith("22") || state.startsWith("23"));
   }
 

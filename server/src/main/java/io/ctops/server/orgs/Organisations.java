@@ -1,6 +1,7 @@
 package io.ctops.server.orgs;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
@@ -101,10 +102,7 @@ public final class Organisations {
       return new Creation.Refused("a name must not contain control characters");
     }
     String slug =
-        trimmed
-            .toLowerCase(java.util.Locale.ROOT)
-            .replaceAll("[^a-z0-9]+", "-")
-            .replaceAll("^-+|-+$", "");
+        trimmed.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-").replaceAll("^-+|-+$", "");
     if (slug.isEmpty()) {
       return new Creation.Refused("a name needs at least one letter or digit");
     }

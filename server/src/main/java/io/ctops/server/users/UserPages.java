@@ -6,6 +6,7 @@ import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.Role;
 import io.ctops.server.auth.Users;
 import io.ctops.server.auth.WebAccess;
+import io.ctops.server.orgs.Organisations;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
 import io.ctops.server.web.UuidParam;
@@ -25,14 +26,14 @@ public final class UserPages {
   private final Users users;
   private final ApiKeys apiKeys;
   private final PasswordHashing passwords;
-  private final io.ctops.server.orgs.Organisations organisations;
+  private final Organisations organisations;
 
   public UserPages(
       Pages pages,
       Users users,
       ApiKeys apiKeys,
       PasswordHashing passwords,
-      io.ctops.server.orgs.Organisations organisations) {
+      Organisations organisations) {
     this.pages = pages;
     this.users = users;
     this.apiKeys = apiKeys;

@@ -15,11 +15,13 @@ import io.ctops.server.platform.pki.Pem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.interfaces.RSAPublicKey;
+import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.RSAPublicKeySpec;
 import java.text.ParseException;
@@ -84,13 +86,12 @@ public final class AgentTokens {
       return new AgentTokens(jwk, clock);
     } catch (IOException e) {
       throw new ConfigException(variable, "cannot write " + file + " (" + e + ")");
-    } catch (JOSEException | java.security.GeneralSecurityException e) {
+    } catch (JOSEException | GeneralSecurityException e) {
       throw new IllegalStateException("cannot set up the JWT signing key", e);
     }
   }
 
-  private static KeyPair read(String variable, Path file)
-      throws java.security.GeneralSecurityException {
+  private static KeyPair read(String variable, Path file) throws GeneralSecurityException {
     PrivateKeyInfo info = Pem.requirePrivateKey(variable, file);
     try {
       var privateKey =
@@ -102,7 +103,7 @@ public final class AgentTokens {
           KeyFactory.getInstance("RSA")
               .generatePublic(new RSAPublicKeySpec(crt.getModulus(), crt.getPublicExponent()));
       return new KeyPair(publicKey, privateKey);
-    } catch (IOException | java.security.spec.InvalidKeySpecException e) {
+    } catch (IOException | InvalidKeySpecException e) {
       throw new ConfigException(
           variable, file + " holds no RSA private key (" + e.getMessage() + ")");
     }

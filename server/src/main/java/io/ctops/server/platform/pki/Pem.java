@@ -6,6 +6,7 @@ import java.io.Reader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -103,7 +104,7 @@ public final class Pem {
       // link(2) never replaces an existing file, unlike rename(2): the first writer wins.
       Files.createLink(file, temporary);
       return true;
-    } catch (java.nio.file.FileAlreadyExistsException raced) {
+    } catch (FileAlreadyExistsException raced) {
       return false;
     } finally {
       Files.deleteIfExists(temporary);
