@@ -3,29 +3,25 @@ package io.ctops.server.inventory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctops.server.platform.database.Database;
+import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.Sql;
-import io.ctops.server.testing.TestPostgres;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Dispatch offers only the scans of agents connected here, in one batch update per page. */
+@ExtendWith(FreshDatabase.class)
 class ScanDispatchTest {
   private Database database;
 
   @BeforeEach
-  void open() {
-    database = Database.connect(TestPostgres.migratedDatabase(), "test", List.of());
-  }
-
-  @AfterEach
-  void close() {
-    database.close();
+  void open(Database database) {
+    this.database = database;
   }
 
   @Test

@@ -1,12 +1,15 @@
-package io.ctops.server.web;
+package io.ctops.server.hosts;
 
-import static io.ctops.server.web.HostSeed.aHost;
+import static io.ctops.server.testing.HostSeed.aHost;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctops.server.enrolment.AgentHistory;
-import io.ctops.server.ingest.IngestFixture;
-import io.ctops.server.ingest.RunningAgent;
 import io.ctops.server.metrics.MetricPartitions;
+import io.ctops.server.testing.Browser;
+import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.IngestFixture;
+import io.ctops.server.testing.RunningAgent;
+import io.ctops.server.testing.WebFixture;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
@@ -17,6 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.interactions.Actions;
@@ -25,6 +29,7 @@ import org.openqa.selenium.support.ui.Select;
 /** The pages in real headless Chromium against the real web role and database. */
 class BrowserTest {
   private static Browser browser;
+  @RegisterExtension final FreshDatabase db = new FreshDatabase();
   private WebFixture web;
   private IngestFixture ingest;
   private RunningAgent agent;
@@ -91,7 +96,7 @@ class BrowserTest {
 
   @Test
   void setsUpTheFirstAdminThenSignsOutAndBackIn() {
-    web = WebFixture.start();
+    web = WebFixture.on(db.database());
     open("/");
     browser.waitFor(d -> d.getCurrentUrl().endsWith("/setup"));
     find("#email").sendKeys(WebFixture.ADMIN_EMAIL);
@@ -118,7 +123,7 @@ class BrowserTest {
 
   @Test
   void approvingAPendingAgentTurnsItOnlineWithoutAReload() throws Exception {
-    ingest = IngestFixture.start();
+    ingest = IngestFixture.start(db.url());
     web = WebFixture.on(ingest.database);
     web.admin();
     agent =
@@ -155,7 +160,7 @@ class BrowserTest {
 
   @Test
   void statusBadgesFollowIngestTransitionsLive() {
-    web = WebFixture.start();
+    web = WebFixture.on(db.database());
     web.admin();
     UUID host =
         aHost("live-1").status("online").agent("active").insert(web.jdbi(), web.defaultOrg());
@@ -189,7 +194,7 @@ class BrowserTest {
 
   @Test
   void searchSortPageSizeOsBarAndClearFiltersChangeTheRows() {
-    web = WebFixture.start();
+    web = WebFixture.on(db.database());
     web.admin();
     UUID org = web.defaultOrg();
     for (int i = 1; i <= 30; i++) {
@@ -271,7 +276,7 @@ class BrowserTest {
 
   @Test
   void metricsChartDrawsPointsAndDragZoomNarrowsItsRange() {
-    web = WebFixture.start();
+    web = WebFixture.on(db.database());
     web.admin();
     new MetricPartitions(web.jdbi(), 30, Clock.systemUTC()).maintain();
     UUID host = aHost("charted").insert(web.jdbi(), web.defaultOrg());
@@ -320,7 +325,7 @@ class BrowserTest {
 
   @Test
   void theInventoryTabRescansSearchesShowsRemovedAndCompares() throws Exception {
-    ingest = IngestFixture.start();
+    ingest = IngestFixture.start(db.url());
     web = WebFixture.on(ingest.database);
     web.admin();
     agent =

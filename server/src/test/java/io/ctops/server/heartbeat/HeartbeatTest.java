@@ -1,6 +1,6 @@
-package io.ctops.server.ingest;
+package io.ctops.server.heartbeat;
 
-import static io.ctops.server.ingest.HeartbeatClient.vitals;
+import static io.ctops.server.testing.HeartbeatClient.vitals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,7 +11,12 @@ import io.ctops.protocol.v1.HeartbeatResponse;
 import io.ctops.protocol.v1.RegisterResponse;
 import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.enrolment.AgentAuthentication;
+import io.ctops.server.platform.config.DatabaseUrl;
 import io.ctops.server.platform.jwt.AgentTokens;
+import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.HeartbeatClient;
+import io.ctops.server.testing.IngestFixture;
+import io.ctops.server.testing.TestAgent;
 import io.grpc.Status;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,14 +26,16 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Heartbeat streams over real gRPC/TLS into the real database (I-5, H-1, H-2). */
+@ExtendWith(FreshDatabase.class)
 class HeartbeatTest {
   private IngestFixture ingest;
 
   @BeforeEach
-  void start() {
-    ingest = IngestFixture.start();
+  void start(DatabaseUrl database) {
+    ingest = IngestFixture.start(database);
   }
 
   @AfterEach

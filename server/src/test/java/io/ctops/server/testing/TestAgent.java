@@ -1,4 +1,4 @@
-package io.ctops.server.ingest;
+package io.ctops.server.testing;
 
 import com.google.protobuf.ByteString;
 import io.ctops.protocol.v1.AgentInfo;
@@ -15,22 +15,22 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 /** An agent identity for tests: an Ed25519 key pair, a hostname and addresses. */
-final class TestAgent {
-  final KeyPair keys;
-  final String hostname;
-  final List<String> ips;
+public final class TestAgent {
+  public final KeyPair keys;
+  public final String hostname;
+  public final List<String> ips;
 
-  TestAgent(String hostname, String... ips) {
+  public TestAgent(String hostname, String... ips) {
     this(newKeyPair(), hostname, ips);
   }
 
-  TestAgent(KeyPair keys, String hostname, String... ips) {
+  public TestAgent(KeyPair keys, String hostname, String... ips) {
     this.keys = keys;
     this.hostname = hostname;
     this.ips = List.of(ips);
   }
 
-  static KeyPair newKeyPair() {
+  public static KeyPair newKeyPair() {
     try {
       return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
     } catch (java.security.GeneralSecurityException e) {
@@ -38,15 +38,15 @@ final class TestAgent {
     }
   }
 
-  String publicKeyPem() {
+  public String publicKeyPem() {
     return pem(keys.getPublic());
   }
 
-  static String pem(PublicKey key) {
+  public static String pem(PublicKey key) {
     return Pem.encode(SubjectPublicKeyInfo.getInstance(key.getEncoded()));
   }
 
-  RegisterRequest.Builder request(String token) {
+  public RegisterRequest.Builder request(String token) {
     return RegisterRequest.newBuilder()
         .setOrgToken(token)
         .setPublicKey(publicKeyPem())
@@ -59,11 +59,11 @@ final class TestAgent {
         .setAgentInfo(AgentInfo.newBuilder().setHostname(hostname).setVersion("0.0.1"));
   }
 
-  RegisterRequest.Builder requestWithCsr(String token) {
+  public RegisterRequest.Builder requestWithCsr(String token) {
     return request(token).setCsrDer(ByteString.copyFrom(csr(keys)));
   }
 
-  static byte[] csr(KeyPair keys) {
+  public static byte[] csr(KeyPair keys) {
     try {
       return new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=agent"), keys.getPublic())
           .build(new JcaContentSignerBuilder("Ed25519").build(keys.getPrivate()))

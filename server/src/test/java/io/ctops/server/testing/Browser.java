@@ -1,4 +1,4 @@
-package io.ctops.server.web;
+package io.ctops.server.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -18,14 +18,14 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * Headless Debian Chromium driven through its chromedriver (both installed by the build's test
  * set-up); no browser is downloaded. Network features that would try to reach the internet are off.
  */
-final class Browser implements AutoCloseable {
-  static final String CHROMIUM = "/usr/bin/chromium";
-  static final String CHROMEDRIVER = "/usr/bin/chromedriver";
+public final class Browser implements AutoCloseable {
+  public static final String CHROMIUM = "/usr/bin/chromium";
+  public static final String CHROMEDRIVER = "/usr/bin/chromedriver";
 
-  final ChromeDriver driver;
+  public final ChromeDriver driver;
   private final Path profile;
 
-  Browser() {
+  public Browser() {
     try {
       profile = Files.createTempDirectory("ctops-chromium-");
     } catch (IOException e) {
@@ -52,21 +52,21 @@ final class Browser implements AutoCloseable {
     driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
   }
 
-  static boolean isInstalled() {
+  public static boolean isInstalled() {
     return Files.isExecutable(Path.of(CHROMIUM)) && Files.isExecutable(Path.of(CHROMEDRIVER));
   }
 
-  <T> T waitFor(Duration timeout, Function<WebDriver, T> condition) {
+  public <T> T waitFor(Duration timeout, Function<WebDriver, T> condition) {
     return new WebDriverWait(driver, timeout, Duration.ofMillis(100))
         .ignoring(StaleElementReferenceException.class)
         .until(condition::apply);
   }
 
-  <T> T waitFor(Function<WebDriver, T> condition) {
+  public <T> T waitFor(Function<WebDriver, T> condition) {
     return waitFor(Duration.ofSeconds(15), condition);
   }
 
-  Object script(String js, Object... args) {
+  public Object script(String js, Object... args) {
     return driver.executeScript(js, args);
   }
 

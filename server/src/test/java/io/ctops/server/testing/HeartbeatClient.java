@@ -1,4 +1,4 @@
-package io.ctops.server.ingest;
+package io.ctops.server.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,12 +15,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /** One heartbeat stream from the test's side: send messages, read answers, see how it ended. */
-final class HeartbeatClient implements AutoCloseable {
+public final class HeartbeatClient implements AutoCloseable {
   private final BlockingQueue<HeartbeatResponse> responses = new LinkedBlockingQueue<>();
   private final CompletableFuture<Status> ended = new CompletableFuture<>();
   private final StreamObserver<HeartbeatRequest> requests;
 
-  HeartbeatClient(IngestServiceGrpc.IngestServiceStub stub) {
+  public HeartbeatClient(IngestServiceGrpc.IngestServiceStub stub) {
     requests =
         stub.heartbeat(
             new StreamObserver<>() {
@@ -41,7 +41,7 @@ final class HeartbeatClient implements AutoCloseable {
             });
   }
 
-  static HeartbeatRequest.Builder vitals(float cpu, float memory, float disk) {
+  public static HeartbeatRequest.Builder vitals(float cpu, float memory, float disk) {
     return HeartbeatRequest.newBuilder()
         .setCpuPercent(cpu)
         .setMemoryPercent(memory)
@@ -54,12 +54,12 @@ final class HeartbeatClient implements AutoCloseable {
         .setOsVersion("Debian 12");
   }
 
-  HeartbeatClient send(HeartbeatRequest request) {
+  public HeartbeatClient send(HeartbeatRequest request) {
     requests.onNext(request);
     return this;
   }
 
-  HeartbeatResponse next() {
+  public HeartbeatResponse next() {
     try {
       HeartbeatResponse response = responses.poll(15, TimeUnit.SECONDS);
       assertThat(response)
@@ -71,7 +71,7 @@ final class HeartbeatClient implements AutoCloseable {
     }
   }
 
-  Status awaitEnd(Duration timeout) {
+  public Status awaitEnd(Duration timeout) {
     return ended.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).join();
   }
 

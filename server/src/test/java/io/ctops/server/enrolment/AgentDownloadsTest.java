@@ -1,9 +1,12 @@
-package io.ctops.server.web;
+package io.ctops.server.enrolment;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ctops.server.enrolment.AgentDownloads;
+import io.ctops.server.platform.database.Database;
 import io.ctops.server.platform.pki.DevelopmentCertificate;
+import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.WebClient;
+import io.ctops.server.testing.WebFixture;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
@@ -22,9 +25,11 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.apache.commons.compress.archivers.zip.ZipFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The agent bundle, the CA certificate and offline bundles, served by the web app. */
+@ExtendWith(FreshDatabase.class)
 class AgentDownloadsTest {
   @TempDir Path dir;
 
@@ -53,12 +58,13 @@ class AgentDownloadsTest {
   }
 
   @Test
-  void servesTheBundleAndCaPubliclyAndOfflineBundlesToAdmins() throws Exception {
+  void servesTheBundleAndCaPubliclyAndOfflineBundlesToAdmins(Database database) throws Exception {
     Path zip = bundle();
     Path ca = dir.resolve("server.crt");
     DevelopmentCertificate.create(Set.of("localhost")).writeTo(ca, dir.resolve("server.key"));
     try (WebFixture web =
-        WebFixture.withDownloads(
+        WebFixture.on(
+            database,
             new AgentDownloads(Optional.of(zip), Optional.of(ca), "https://ctops.example/"))) {
       HttpClient anonymous = HttpClient.newHttpClient();
       HttpResponse<byte[]> download =
@@ -143,8 +149,8 @@ class AgentDownloadsTest {
   }
 
   @Test
-  void anInstallationWithoutABundleSaysSo() {
-    try (WebFixture web = WebFixture.start()) {
+  void anInstallationWithoutABundleSaysSo(Database database) {
+    try (WebFixture web = WebFixture.on(database)) {
       web.admin();
       WebClient client = web.client();
       HttpResponse<String> download = client.get("/api/agent/download");

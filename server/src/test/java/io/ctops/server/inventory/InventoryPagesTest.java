@@ -1,11 +1,14 @@
-package io.ctops.server.web;
+package io.ctops.server.inventory;
 
-import static io.ctops.server.web.HostSeed.aHost;
+import static io.ctops.server.testing.HostSeed.aHost;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctops.agent.inventory.InstalledPackage;
 import io.ctops.server.auth.Role;
-import io.ctops.server.inventory.SoftwareScans;
+import io.ctops.server.platform.database.Database;
+import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.WebClient;
+import io.ctops.server.testing.WebFixture;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.util.List;
@@ -14,8 +17,10 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The Inventory tab, its CSV export, Rescan and the packages API. */
+@ExtendWith(FreshDatabase.class)
 class InventoryPagesTest {
   private WebFixture web;
   private UUID org;
@@ -24,8 +29,8 @@ class InventoryPagesTest {
   private WebClient admin;
 
   @BeforeEach
-  void start() {
-    web = WebFixture.start();
+  void start(Database database) {
+    web = WebFixture.on(database);
     web.admin();
     org = web.defaultOrg();
     host = aHost("pkg-host").agent("active").insert(web.jdbi(), org);

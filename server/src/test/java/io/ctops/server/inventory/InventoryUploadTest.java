@@ -1,4 +1,4 @@
-package io.ctops.server.ingest;
+package io.ctops.server.inventory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,7 +6,10 @@ import io.ctops.protocol.v1.RegisterResponse;
 import io.ctops.protocol.v1.SoftwareInventoryAck;
 import io.ctops.protocol.v1.SoftwareInventoryChunk;
 import io.ctops.protocol.v1.SoftwarePackage;
-import io.ctops.server.inventory.SoftwareScans;
+import io.ctops.server.platform.config.DatabaseUrl;
+import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.IngestFixture;
+import io.ctops.server.testing.TestAgent;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
@@ -19,8 +22,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** SubmitSoftwareInventory over real TLS into the real database. */
+@ExtendWith(FreshDatabase.class)
 class InventoryUploadTest {
   private IngestFixture ingest;
   private RegisterResponse agent;
@@ -29,8 +34,8 @@ class InventoryUploadTest {
   private SoftwareScans scans;
 
   @BeforeEach
-  void start() {
-    ingest = IngestFixture.start();
+  void start(DatabaseUrl database) {
+    ingest = IngestFixture.start(database);
     agent = ingest.registerActive(new TestAgent("pkg-host", "10.0.9.1"));
     hostId = UUID.fromString(ingest.string("SELECT CAST(id AS text) FROM hosts"));
     orgId = UUID.fromString(ingest.string("SELECT CAST(org_id AS text) FROM hosts"));

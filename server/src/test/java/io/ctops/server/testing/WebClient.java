@@ -1,4 +1,4 @@
-package io.ctops.server.web;
+package io.ctops.server.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

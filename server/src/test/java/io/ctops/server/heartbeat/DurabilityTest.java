@@ -1,4 +1,4 @@
-package io.ctops.server.ingest;
+package io.ctops.server.heartbeat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,6 +14,7 @@ import io.ctops.server.platform.database.Database;
 import io.ctops.server.platform.database.EmbeddedPostgres;
 import io.ctops.server.platform.database.Migrations;
 import io.ctops.server.platform.pki.DevelopmentCertificate;
+import io.ctops.server.testing.TestAgent;
 import io.ctops.server.testing.TestPostgres;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;

@@ -1,6 +1,6 @@
-package io.ctops.server.ingest;
+package io.ctops.server.enrolment;
 
-import static io.ctops.server.ingest.HeartbeatClient.vitals;
+import static io.ctops.server.testing.HeartbeatClient.vitals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,6 +9,11 @@ import io.ctops.protocol.v1.IngestServiceGrpc;
 import io.ctops.protocol.v1.RegisterResponse;
 import io.ctops.protocol.v1.RenewCertificateRequest;
 import io.ctops.protocol.v1.RenewCertificateResponse;
+import io.ctops.server.platform.config.DatabaseUrl;
+import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.HeartbeatClient;
+import io.ctops.server.testing.IngestFixture;
+import io.ctops.server.testing.TestAgent;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -16,14 +21,16 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Agents holding a client certificate present it in the TLS handshake (I-9). */
+@ExtendWith(FreshDatabase.class)
 class MutualTlsTest {
   private IngestFixture ingest;
 
   @BeforeEach
-  void start() {
-    ingest = IngestFixture.start();
+  void start(DatabaseUrl database) {
+    ingest = IngestFixture.start(database);
   }
 
   @AfterEach

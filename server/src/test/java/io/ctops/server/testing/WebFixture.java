@@ -1,4 +1,4 @@
-package io.ctops.server.web;
+package io.ctops.server.testing;
 
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Role;
@@ -6,47 +6,38 @@ import io.ctops.server.auth.Users;
 import io.ctops.server.platform.config.WebSettings;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.roles.WebRole;
-import io.ctops.server.testing.TestPostgres;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 
-/** The real web role on loopback, on its own database of the shared test PostgreSQL. */
+/** The real web role on loopback, on a test's database. */
 public final class WebFixture implements AutoCloseable {
   public static final String ADMIN_EMAIL = "admin@example.com";
   public static final String PASSWORD = "correct horse battery";
 
   public final Database database;
   public final WebRole web;
-  private final boolean ownsDatabase;
 
-  private WebFixture(Database database, WebRole web, boolean ownsDatabase) {
+  private WebFixture(Database database, WebRole web) {
     this.database = database;
     this.web = web;
-    this.ownsDatabase = ownsDatabase;
   }
 
-  public static WebFixture start() {
-    Database database = Database.connect(TestPostgres.migratedDatabase(), "web-test", List.of());
-    return new WebFixture(database, WebRole.start(settings(), database, Clock.systemUTC()), true);
+  /** The web role on a database someone else owns and closes (a {@link FreshDatabase}). */
+  public static WebFixture on(Database database) {
+    return new WebFixture(database, WebRole.start(settings(), database, Clock.systemUTC()));
   }
 
   /** The web role serving the given agent downloads. */
-  public static WebFixture withDownloads(io.ctops.server.enrolment.AgentDownloads downloads) {
-    Database database = Database.connect(TestPostgres.migratedDatabase(), "web-test", List.of());
+  public static WebFixture on(
+      Database database, io.ctops.server.enrolment.AgentDownloads downloads) {
     return new WebFixture(
-        database, WebRole.start(settings(), database, Clock.systemUTC(), downloads), true);
+        database, WebRole.start(settings(), database, Clock.systemUTC(), downloads));
   }
 
-  /** The web role on a database another fixture (ingest) owns. */
-  public static WebFixture on(Database database) {
-    return new WebFixture(database, WebRole.start(settings(), database, Clock.systemUTC()), false);
-  }
-
-  static WebSettings settings() {
+  public static WebSettings settings() {
     return new WebSettings(
         "127.0.0.1",
         0,
@@ -101,6 +92,14 @@ public final class WebFixture implements AutoCloseable {
     return user(defaultOrg(), ADMIN_EMAIL, Role.ORG_ADMIN);
   }
 
+  /** Creates the default organisation's admin and returns a client signed in as them. */
+  public WebClient signedInAdmin() {
+    admin();
+    WebClient client = client();
+    client.signIn(ADMIN_EMAIL, PASSWORD);
+    return client;
+  }
+
   public WebClient client() {
     return new WebClient(baseUrl());
   }
@@ -108,8 +107,5 @@ public final class WebFixture implements AutoCloseable {
   @Override
   public void close() {
     web.close();
-    if (ownsDatabase) {
-      database.close();
-    }
   }
 }

@@ -1,16 +1,13 @@
-package io.ctops.server.web;
+package io.ctops.server.hosts;
 
-import static io.ctops.server.web.HostSeed.aHost;
+import static io.ctops.server.testing.HostSeed.aHost;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
-import io.ctops.server.hosts.FleetOverview;
-import io.ctops.server.hosts.FleetOverviewQuery;
-import io.ctops.server.hosts.HostListParams;
-import io.ctops.server.hosts.HostListQuery;
-import io.ctops.server.hosts.HostRow;
-import io.ctops.server.metrics.MetricPartitions;
-import io.ctops.server.metrics.MetricSeriesQuery;
+import io.ctops.server.platform.database.Database;
+import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.WebClient;
+import io.ctops.server.testing.WebFixture;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,16 +18,18 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The host list, the overview, soft delete and metric downsampling, on the real database. */
+/** The host list, the overview and soft delete, on the real database. */
+@ExtendWith(FreshDatabase.class)
 class HostListTest {
   private WebFixture web;
   private UUID org;
   private HostListQuery list;
 
   @BeforeEach
-  void start() {
-    web = WebFixture.start();
+  void start(Database database) {
+    web = WebFixture.on(database);
     org = web.defaultOrg();
     list = new HostListQuery(web.jdbi());
   }
@@ -205,47 +204,5 @@ class HostListTest {
             web.count(
                 "SELECT count(*) FROM agent_status_history WHERE reason LIKE 'host deleted permanently by%'"))
         .isEqualTo(1);
-  }
-
-  @Test
-  void metricsAreDownsampledToAboutAThousandPointsWhateverTheRange() {
-    // partitions for the past month: maintenance run as if on earlier days
-    for (int daysAgo = 32; daysAgo >= 0; daysAgo -= 8) {
-      new MetricPartitions(
-              web.jdbi(), 90, Clock.offset(Clock.systemUTC(), Duration.ofDays(-daysAgo)))
-          .maintain();
-    }
-    UUID host = aHost("busy").insert(web.jdbi(), org);
-    // 30 days at one sample per 30 s
-    web.jdbi()
-        .useHandle(
-            h ->
-                h.createUpdate(
-                        """
-                        INSERT INTO host_metrics (host_id, ts, cpu_percent, memory_percent, disk_percent,
-                                                  net_rx_bytes_per_sec, net_tx_bytes_per_sec)
-                        SELECT :host, now() - make_interval(secs => s * 30), s % 100, 50, 60, s, s
-                          FROM generate_series(0, 86399) AS s
-                         WHERE now() - make_interval(secs => s * 30) > now() - interval '29 days'
-                        """)
-                    .bind("host", host)
-                    .execute());
-    MetricSeriesQuery query = new MetricSeriesQuery(web.jdbi());
-    Instant now = Instant.now();
-    for (Duration range :
-        List.of(
-            Duration.ofHours(1), Duration.ofHours(24), Duration.ofDays(7), Duration.ofDays(30))) {
-      MetricSeriesQuery.Series series = query.read(host, now.minus(range), now);
-      assertThat(series.times())
-          .as(range.toString())
-          .hasSizeLessThanOrEqualTo(1001)
-          .isSortedAccordingTo(Long::compare);
-      assertThat(series.cpu()).hasSameSizeAs(series.times());
-      assertThat(series.netTx()).hasSameSizeAs(series.times());
-    }
-    assertThat(query.read(host, now.minus(Duration.ofHours(1)), now).times())
-        .hasSizeBetween(115, 121);
-    assertThat(query.read(host, now.minus(Duration.ofDays(30)), now).times())
-        .hasSizeGreaterThan(900);
   }
 }

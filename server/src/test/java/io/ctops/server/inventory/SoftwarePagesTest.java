@@ -1,18 +1,23 @@
-package io.ctops.server.web;
+package io.ctops.server.inventory;
 
-import static io.ctops.server.web.HostSeed.aHost;
+import static io.ctops.server.testing.HostSeed.aHost;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctops.agent.inventory.InstalledPackage;
-import io.ctops.server.inventory.SoftwareScans;
+import io.ctops.server.platform.database.Database;
+import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.WebClient;
+import io.ctops.server.testing.WebFixture;
 import java.time.Clock;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Host-to-host compare and the fleet software search. */
+@ExtendWith(FreshDatabase.class)
 class SoftwarePagesTest {
   private WebFixture web;
   private UUID org;
@@ -20,8 +25,8 @@ class SoftwarePagesTest {
   private WebClient admin;
 
   @BeforeEach
-  void start() {
-    web = WebFixture.start();
+  void start(Database database) {
+    web = WebFixture.on(database);
     web.admin();
     org = web.defaultOrg();
     scans = new SoftwareScans(web.jdbi(), Clock.systemUTC());

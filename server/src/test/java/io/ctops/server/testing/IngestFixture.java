@@ -1,4 +1,4 @@
-package io.ctops.server.ingest;
+package io.ctops.server.testing;
 
 import io.ctops.protocol.v1.IngestServiceGrpc;
 import io.ctops.protocol.v1.RegisterResponse;
@@ -11,7 +11,6 @@ import io.ctops.server.platform.database.Database;
 import io.ctops.server.platform.pki.DevelopmentCertificate;
 import io.ctops.server.platform.pki.Pem;
 import io.ctops.server.roles.IngestRole;
-import io.ctops.server.testing.TestPostgres;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
@@ -38,11 +37,11 @@ import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * A real ingest (gRPC over TLS, HTTP) on loopback, on its own database of the shared test
- * PostgreSQL, with short upkeep intervals; and TLS clients for it.
+ * A real ingest (gRPC over TLS, HTTP) on loopback, on a test's database (its own pool on it, closed
+ * with the fixture), with short upkeep intervals; and TLS clients for it.
  */
 public final class IngestFixture implements AutoCloseable {
-  static final IngestRole.Tuning FAST =
+  public static final IngestRole.Tuning FAST =
       new IngestRole.Tuning(
           Duration.ofMillis(50),
           Duration.ofMillis(5),
@@ -53,7 +52,7 @@ public final class IngestFixture implements AutoCloseable {
   public final Path dir;
   public final Database database;
   public IngestRole ingest;
-  final IngestSettings settings;
+  public final IngestSettings settings;
   public final Path serverCertificate;
   private final List<ManagedChannel> channels = new ArrayList<>();
 
@@ -66,16 +65,18 @@ public final class IngestFixture implements AutoCloseable {
     this.serverCertificate = certificate;
   }
 
-  public static IngestFixture start() {
-    return start(FAST, 0);
+  /** An ingest on {@code database} (a {@link FreshDatabase}'s), with its own keys. */
+  public static IngestFixture start(DatabaseUrl database) {
+    return start(database, FAST, 0);
   }
 
-  static IngestFixture start(IngestRole.Tuning tuning, int registerRatePerSecond) {
-    return start(TestPostgres.migratedDatabase(), tempDir(), tuning, registerRatePerSecond);
+  public static IngestFixture start(
+      DatabaseUrl database, IngestRole.Tuning tuning, int registerRatePerSecond) {
+    return start(database, tempDir(), tuning, registerRatePerSecond);
   }
 
   /** Another instance on the same database and key files (I-11). */
-  static IngestFixture sharing(IngestFixture other) {
+  public static IngestFixture sharing(IngestFixture other) {
     return start(other.databaseUrl, other.dir, FAST, 0);
   }
 
@@ -127,7 +128,7 @@ public final class IngestFixture implements AutoCloseable {
   }
 
   /** Stops ingest, waits, and starts it again on the same ports, database and keys. */
-  void restartAfter(Duration down) throws InterruptedException {
+  public void restartAfter(Duration down) throws InterruptedException {
     IngestSettings samePorts =
         new IngestSettings(
             settings.listenAddress(),
@@ -151,17 +152,17 @@ public final class IngestFixture implements AutoCloseable {
             FAST);
   }
 
-  Jdbi jdbi() {
+  public Jdbi jdbi() {
     return database.jdbi();
   }
 
   /** A TLS channel that trusts the server's certificate and presents no client certificate. */
-  ManagedChannel channel() {
+  public ManagedChannel channel() {
     return channel(null, null);
   }
 
   /** A TLS channel presenting {@code clientCertificatePem} signed for {@code agent}'s key. */
-  ManagedChannel channel(String clientCertificatePem, TestAgent agent) {
+  public ManagedChannel channel(String clientCertificatePem, TestAgent agent) {
     try {
       SslContextBuilder tls =
           GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
@@ -188,7 +189,7 @@ public final class IngestFixture implements AutoCloseable {
    * A TLS channel that always presents {@code certificatePem}, whoever the server says it trusts (a
    * JDK client would otherwise withhold a certificate the server's CA list does not name).
    */
-  ManagedChannel channelInsisting(String certificatePem, java.security.PrivateKey key) {
+  public ManagedChannel channelInsisting(String certificatePem, java.security.PrivateKey key) {
     try {
       var certificate =
           (java.security.cert.X509Certificate)
@@ -252,11 +253,11 @@ public final class IngestFixture implements AutoCloseable {
     }
   }
 
-  IngestServiceGrpc.IngestServiceBlockingStub blocking() {
+  public IngestServiceGrpc.IngestServiceBlockingStub blocking() {
     return IngestServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(30, TimeUnit.SECONDS);
   }
 
-  IngestServiceGrpc.IngestServiceStub withJwt(ManagedChannel channel, String jwt) {
+  public IngestServiceGrpc.IngestServiceStub withJwt(ManagedChannel channel, String jwt) {
     Metadata metadata = new Metadata();
     metadata.put(
         Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + jwt);
@@ -269,7 +270,7 @@ public final class IngestFixture implements AutoCloseable {
     return token(autoApprove, Optional.empty(), Optional.empty());
   }
 
-  String token(boolean autoApprove, Optional<Instant> expiresAt, Optional<Integer> maxUses) {
+  public String token(boolean autoApprove, Optional<Instant> expiresAt, Optional<Integer> maxUses) {
     var org = new Organisations(jdbi()).resolve(Optional.empty());
     return new EnrolmentTokens(jdbi(), Clock.systemUTC())
         .create(
@@ -279,22 +280,27 @@ public final class IngestFixture implements AutoCloseable {
   }
 
   /** Registers {@code agent} with a fresh auto-approve token and returns the answer. */
-  RegisterResponse registerActive(TestAgent agent) {
+  public RegisterResponse registerActive(TestAgent agent) {
     return blocking().register(agent.request(token(true)).build());
   }
 
   /** The highest use count of any token, as the token list shows it. */
-  long tokenUses() {
+  public long tokenUses() {
     return count(
         "SELECT max(t.use_count + coalesce((SELECT sum(u.uses) FROM enrolment_token_uses u"
             + " WHERE u.token_id = t.id), 0)) FROM enrolment_tokens t");
   }
 
-  long count(String sql) {
+  /** The status of the only host, or null while there is none yet. */
+  public String hostStatus() {
+    return count("SELECT count(*) FROM hosts") == 0 ? null : string("SELECT status FROM hosts");
+  }
+
+  public long count(String sql) {
     return jdbi().withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
   }
 
-  String string(String sql) {
+  public String string(String sql) {
     return jdbi().withHandle(h -> h.createQuery(sql).mapTo(String.class).one());
   }
 

@@ -1,10 +1,13 @@
-package io.ctops.server.web;
+package io.ctops.server.auth;
 
-import static io.ctops.server.web.HostSeed.aHost;
+import static io.ctops.server.testing.HostSeed.aHost;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ctops.server.auth.Role;
+import io.ctops.server.platform.database.Database;
 import io.ctops.server.roles.WebRole;
+import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.WebClient;
+import io.ctops.server.testing.WebFixture;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -14,13 +17,15 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(FreshDatabase.class)
 class WebSecurityTest {
   private WebFixture web;
 
   @BeforeEach
-  void start() {
-    web = WebFixture.start();
+  void start(Database database) {
+    web = WebFixture.on(database);
   }
 
   @AfterEach

@@ -1,10 +1,15 @@
-package io.ctops.server.ingest;
+package io.ctops.server.roles;
 
-import static io.ctops.server.ingest.HeartbeatClient.vitals;
+import static io.ctops.server.testing.HeartbeatClient.vitals;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ctops.protocol.v1.RegisterResponse;
+import io.ctops.server.platform.config.DatabaseUrl;
+import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.HeartbeatClient;
+import io.ctops.server.testing.IngestFixture;
+import io.ctops.server.testing.TestAgent;
 import io.ctops.server.testing.TestPostgres;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,14 +19,16 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The ingest HTTP port: health, JWKS and Prometheus metrics (I-6, I-7). */
+@ExtendWith(FreshDatabase.class)
 class IngestHttpTest {
   private IngestFixture ingest;
 
   @BeforeEach
-  void start() {
-    ingest = IngestFixture.start();
+  void start(DatabaseUrl database) {
+    ingest = IngestFixture.start(database);
   }
 
   @AfterEach

@@ -1,4 +1,4 @@
-package io.ctops.server.ingest;
+package io.ctops.server.testing;
 
 import io.ctops.agent.Agent;
 import io.ctops.agent.config.AgentConfig;
