@@ -44,6 +44,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
   private final List<String> pendingCancels = new ArrayList<>();
   private boolean answeredOnce;
   private long lastHeartbeatMillis = -1;
+  private long lastSampleUnix = Long.MIN_VALUE;
   private int intervalSeconds = 30;
   private HeartbeatResponse.Builder firstResponseExtras;
   private boolean closed;
@@ -119,13 +120,19 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
       arch = request.getArch();
       answer = null;
     }
-    if (lastHeartbeatMillis >= 0) {
-      long seconds = (now.toEpochMilli() - lastHeartbeatMillis) / 1000;
-      intervalSeconds = (int) Math.max(1, Math.min(3600, seconds));
-    }
-    lastHeartbeatMillis = now.toEpochMilli();
     long timestamp =
         request.getTimestampUnix() > 0 ? request.getTimestampUnix() : now.getEpochSecond();
+    // An agent sends task news at once on an extra message that repeats its last sample's
+    // timestamp: only a new sample tells how often this agent heartbeats (an interval taken from
+    // the extra message would be a second, and the stale sweep would flap the host offline).
+    if (timestamp > lastSampleUnix) {
+      if (lastHeartbeatMillis >= 0) {
+        long seconds = (now.toEpochMilli() - lastHeartbeatMillis) / 1000;
+        intervalSeconds = (int) Math.max(1, Math.min(3600, seconds));
+      }
+      lastHeartbeatMillis = now.toEpochMilli();
+      lastSampleUnix = timestamp;
+    }
     parts
         .vitals()
         .offer(

@@ -3,6 +3,7 @@ package io.ctops.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctops.server.platform.config.DatabaseUrl;
+import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.TestPostgres;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -14,14 +15,16 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(FreshDatabase.class)
 class AgentCommandTest {
   private DatabaseUrl database;
   private Map<String, String> env;
 
   @BeforeEach
-  void freshDatabase() {
-    database = TestPostgres.migratedDatabase();
+  void freshDatabase(DatabaseUrl database) {
+    this.database = database;
     env = Map.of("DATABASE_URL", TestPostgres.jdbcUrlWithCredentials(database));
   }
 

@@ -2,7 +2,7 @@ package io.ctops.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ctops.server.web.WebClient;
+import io.ctops.server.testing.WebClient;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -3,6 +3,7 @@ package io.ctops.server.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctops.server.platform.config.DatabaseUrl;
+import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.TestPostgres;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -15,14 +16,16 @@ import java.time.ZoneOffset;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(FreshDatabase.class)
 class TokenCommandTest {
   private DatabaseUrl database;
   private Map<String, String> env;
 
   @BeforeEach
-  void freshDatabase() {
-    database = TestPostgres.migratedDatabase();
+  void freshDatabase(DatabaseUrl database) {
+    this.database = database;
     env = Map.of("DATABASE_URL", TestPostgres.jdbcUrlWithCredentials(database));
   }
 
@@ -92,7 +95,7 @@ class TokenCommandTest {
     assertThat(again.out()).contains("already revoked");
     assertThat(unknown.exitCode()).isEqualTo(1);
     assertThat(unknown.err()).contains("no enrolment token with id");
-    assertThat(malformed.exitCode()).isEqualTo(2);
+    assertThat(malformed.exitCode()).isEqualTo(64);
     assertThat(malformed.err()).contains("not-a-uuid");
     assertThat(Ctops.run(env, "token", "list").out()).contains("revoked");
   }
@@ -106,7 +109,7 @@ class TokenCommandTest {
 
     assertThat(zeroUses.exitCode()).isEqualTo(1);
     assertThat(zeroUses.err()).contains("--max-uses must be at least 1");
-    assertThat(badDuration.exitCode()).isEqualTo(2);
+    assertThat(badDuration.exitCode()).isEqualTo(64);
     assertThat(badDuration.err()).contains("expected a duration like 30m, 24h, 7d");
     assertThat(unknownOrg.exitCode()).isEqualTo(1);
     assertThat(unknownOrg.err()).contains("no organisation named 'nope'", "Default");

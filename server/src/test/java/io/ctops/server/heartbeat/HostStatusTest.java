@@ -3,28 +3,24 @@ package io.ctops.server.heartbeat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctops.server.platform.database.Database;
+import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.Sql;
-import io.ctops.server.testing.TestPostgres;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Stream transitions are written in batches, in order, and one bad one does not lose the rest. */
+@ExtendWith(FreshDatabase.class)
 class HostStatusTest {
   private Database database;
 
   @BeforeEach
-  void open() {
-    database = Database.connect(TestPostgres.migratedDatabase(), "test", List.of());
-  }
-
-  @AfterEach
-  void close() {
-    database.close();
+  void open(Database database) {
+    this.database = database;
   }
 
   private long count(String sql) {

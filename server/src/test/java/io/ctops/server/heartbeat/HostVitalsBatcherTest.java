@@ -3,8 +3,8 @@ package io.ctops.server.heartbeat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctops.server.platform.database.Database;
+import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.Sql;
-import io.ctops.server.testing.TestPostgres;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,14 +16,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(FreshDatabase.class)
 class HostVitalsBatcherTest {
   private Database database;
   private HostVitalsBatcher batcher;
 
   @BeforeEach
-  void open() {
-    database = Database.connect(TestPostgres.migratedDatabase(), "test", List.of());
+  void open(Database database) {
+    this.database = database;
     batcher =
         new HostVitalsBatcher(
             database.jdbi(), Clock.systemUTC(), Duration.ofHours(1), new SimpleMeterRegistry());
@@ -32,7 +34,6 @@ class HostVitalsBatcherTest {
   @AfterEach
   void close() {
     batcher.close();
-    database.close();
   }
 
   @Test

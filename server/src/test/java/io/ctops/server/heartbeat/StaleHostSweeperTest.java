@@ -2,34 +2,26 @@ package io.ctops.server.heartbeat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.ctops.server.platform.database.Database;
+import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.Sql;
-import io.ctops.server.testing.TestPostgres;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Quiet hosts go offline in bounded batches; fresh, locked and already-offline ones do not. */
+@ExtendWith(FreshDatabase.class)
 class StaleHostSweeperTest {
-  private Database database;
   private Jdbi jdbi;
 
   @BeforeEach
-  void open() {
-    database = Database.connect(TestPostgres.migratedDatabase(), "test", List.of());
-    jdbi = database.jdbi();
-  }
-
-  @AfterEach
-  void close() {
-    database.close();
+  void open(Jdbi jdbi) {
+    this.jdbi = jdbi;
   }
 
   @Test

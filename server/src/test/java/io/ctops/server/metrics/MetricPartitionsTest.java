@@ -3,9 +3,8 @@ package io.ctops.server.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.ctops.server.platform.database.Database;
+import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.Sql;
-import io.ctops.server.testing.TestPostgres;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,24 +13,18 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(FreshDatabase.class)
 class MetricPartitionsTest {
   private static final Instant NOW = Instant.parse("2026-03-10T15:30:00Z");
-  private Database database;
   private Jdbi jdbi;
 
   @BeforeEach
-  void freshDatabase() {
-    database = Database.connect(TestPostgres.migratedDatabase(), "test", List.of());
-    jdbi = database.jdbi();
-  }
-
-  @AfterEach
-  void close() {
-    database.close();
+  void freshDatabase(Jdbi jdbi) {
+    this.jdbi = jdbi;
   }
 
   @Test

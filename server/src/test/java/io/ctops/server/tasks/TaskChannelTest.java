@@ -8,18 +8,22 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.ctops.agent.tasks.TaskContext;
 import io.ctops.agent.tasks.TaskOutcome;
 import io.ctops.server.auth.Role;
-import io.ctops.server.ingest.IngestFixture;
-import io.ctops.server.ingest.RunningAgent;
 import io.ctops.server.inventory.SoftwareScanTask;
+import io.ctops.server.platform.config.DatabaseUrl;
+import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.IngestFixture;
+import io.ctops.server.testing.RunningAgent;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * TLS, embedded PostgreSQL), with task types of the test's own registered on both sides the way a
  * feature registers its types.
  */
+@ExtendWith(FreshDatabase.class)
 class TaskChannelTest {
   @TempDir Path dir;
   private IngestFixture ingest;
@@ -80,7 +85,7 @@ class TaskChannelTest {
 
   private final TaskTypes serverTypes =
       new TaskTypes(
-          java.util.List.of(
+          List.of(
               SoftwareScanTask.TYPE,
               new ServerType("test_echo", Duration.ofMinutes(1)),
               new ServerType("test_wait", Duration.ofMinutes(1)),
@@ -88,8 +93,8 @@ class TaskChannelTest {
               new ServerType("test_unknown_to_agents", Duration.ofMinutes(1))));
 
   @BeforeEach
-  void start() {
-    ingest = IngestFixture.withTaskTypes(serverTypes);
+  void start(DatabaseUrl database) {
+    ingest = IngestFixture.withTaskTypes(database, serverTypes);
     agent =
         RunningAgent.start(
             ingest,

@@ -4,18 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctops.protocol.v1.AgentTask;
 import io.ctops.server.platform.database.Database;
+import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.Sql;
-import io.ctops.server.testing.TestPostgres;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Dispatch offers only the tasks of agents connected here, claimed in one update per page. */
+@ExtendWith(FreshDatabase.class)
 class TaskDispatchTest {
   /** The agents connected to this instance, as dispatch sees them; records what it was given. */
   private static final class Connected implements AgentChannel {
@@ -48,13 +49,8 @@ class TaskDispatchTest {
   private Database database;
 
   @BeforeEach
-  void open() {
-    database = Database.connect(TestPostgres.migratedDatabase(), "test", List.of());
-  }
-
-  @AfterEach
-  void close() {
-    database.close();
+  void open(Database database) {
+    this.database = database;
   }
 
   @Test

@@ -1,19 +1,23 @@
 package io.ctops.server.tasks;
 
-import static io.ctops.server.web.HostSeed.aHost;
+import static io.ctops.server.testing.HostSeed.aHost;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctops.server.auth.Role;
-import io.ctops.server.web.WebClient;
-import io.ctops.server.web.WebFixture;
+import io.ctops.server.platform.database.Database;
+import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.WebClient;
+import io.ctops.server.testing.WebFixture;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Asking a host's agent for a task through the JSON API, following it and cancelling it. */
+@ExtendWith(FreshDatabase.class)
 class TasksApiTest {
   private WebFixture web;
   private UUID org;
@@ -21,8 +25,8 @@ class TasksApiTest {
   private WebClient admin;
 
   @BeforeEach
-  void start() {
-    web = WebFixture.start();
+  void start(Database database) {
+    web = WebFixture.on(database);
     web.admin();
     org = web.defaultOrg();
     host = aHost("task-host").agent("active").insert(web.jdbi(), org);
