@@ -54,7 +54,7 @@ TOML
   local agent=$!
   pids+=("$agent")
   sleep "$warmup"
-  grep -q 'msg="connected; heartbeating"' "$dir/agent.log" \
+  grep -q 'event=connected ' "$dir/agent.log" \
     || { echo "agent did not connect:"; cat "$dir/agent.log"; exit 1; }
 
   local ticks start_ticks start_time end elapsed cpu median_rss max_rss rss=()
@@ -71,7 +71,7 @@ TOML
   median_rss="$(printf '%s\n' "${rss[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')"
   max_rss="$(printf '%s\n' "${rss[@]}" | sort -n | tail -1)"
   local scanned="no"
-  grep -q 'software inventory scan sent' "$dir/agent.log" && scanned="yes"
+  grep -qE 'event=task_finished .*exit_code=0' "$dir/agent.log" && scanned="yes"
   printf 'agent idle (%s): interval=30s window=%ss rss_median_mib=%.1f rss_max_mib=%.1f cpu_percent_of_one_core=%.2f first_scan_done=%s\n' \
     "$label" "$window" "$(echo "$median_rss/1024" | bc -l)" "$(echo "$max_rss/1024" | bc -l)" "$cpu" "$scanned"
   kill -TERM "$agent"

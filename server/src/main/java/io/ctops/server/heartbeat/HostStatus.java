@@ -17,9 +17,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Online and offline transitions driven by heartbeat streams (H-1, H-2). A stream that opens takes
- * ownership of its host ({@code hosts.stream_id}); a stream that closes marks the host offline only
- * while it still owns it, so an agent that already reconnected elsewhere stays online.
+ * Online and offline transitions driven by heartbeat streams. A stream that opens takes ownership
+ * of its host ({@code hosts.stream_id}); a stream that closes marks the host offline only while it
+ * still owns it, so an agent that already reconnected elsewhere stays online.
  *
  * <p>Transitions are written by one thread, in arrival order, many per transaction: when a whole
  * fleet reconnects at once (an ingest restart), tens of thousands of streams open within seconds,

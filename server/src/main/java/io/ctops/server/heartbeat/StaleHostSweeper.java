@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Marks hosts offline that went quiet without closing their stream (a hung agent, a half-open
- * connection, an ingest instance that died): no heartbeat within twice the host's interval (H-1).
- * Safe to run on every instance at once; each host flips once.
+ * connection, an ingest instance that died): no heartbeat within twice the host's interval. Safe to
+ * run on every instance at once; each host flips once.
  */
 public final class StaleHostSweeper {
   private static final Logger log = LoggerFactory.getLogger(StaleHostSweeper.class);

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Agents holding a client certificate present it in the TLS handshake (I-9). */
+/** Agents holding a client certificate present it in the TLS handshake. */
 @ExtendWith(FreshDatabase.class)
 class MutualTlsTest {
   private IngestFixture ingest;

@@ -39,7 +39,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Register over real gRPC/TLS against the real database (I-2, I-3, I-6, H-15, H-16, H-20..H-24).
+ * Register over real gRPC/TLS against the real database: tokens, validation, idempotence, duplicate
+ * hosts and adoption.
  */
 @ExtendWith(FreshDatabase.class)
 class RegisterTest {

@@ -28,7 +28,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Heartbeat streams over real gRPC/TLS into the real database (I-5, H-1, H-2). */
+/**
+ * Heartbeat streams over real gRPC/TLS into the real database: status, vitals, acknowledgements.
+ */
 @ExtendWith(FreshDatabase.class)
 class HeartbeatTest {
   private IngestFixture ingest;

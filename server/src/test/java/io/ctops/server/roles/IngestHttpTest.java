@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The ingest HTTP port: health, JWKS and Prometheus metrics (I-6, I-7). */
+/** The ingest HTTP port: health, JWKS and Prometheus metrics. */
 @ExtendWith(FreshDatabase.class)
 class IngestHttpTest {
   private IngestFixture ingest;

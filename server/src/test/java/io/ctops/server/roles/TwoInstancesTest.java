@@ -12,7 +12,7 @@ import io.ctops.server.testing.TestAgent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Ingest is stateless: instances on one database and one key file serve any agent (I-11). */
+/** Ingest is stateless: instances on one database and one key file serve any agent. */
 @ExtendWith(FreshDatabase.class)
 class TwoInstancesTest {
 
