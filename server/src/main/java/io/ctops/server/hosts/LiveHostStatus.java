@@ -45,7 +45,12 @@ public final class LiveHostStatus implements AutoCloseable {
     this.jdbi = jdbi;
     this.pages = pages;
     this.listener = Thread.ofPlatform().daemon().name("live-host-status").unstarted(this::listen);
+  }
+
+  /** Starts listening for status changes; returns this. */
+  public LiveHostStatus start() {
     listener.start();
+    return this;
   }
 
   public void routes(RoutesConfig routes) {

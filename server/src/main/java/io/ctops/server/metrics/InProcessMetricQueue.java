@@ -72,9 +72,14 @@ public final class InProcessMetricQueue implements MetricQueue {
             .description("Batches that failed to commit and were retried")
             .register(registry);
     registry.gauge("ctops_metrics_queue_depth", depth);
+  }
+
+  /** Starts the writer threads; returns this. */
+  public InProcessMetricQueue start() {
     for (int i = 1; i <= WRITERS; i++) {
       writers.add(Thread.ofPlatform().name("metric-writer-" + i).daemon().start(this::run));
     }
+    return this;
   }
 
   @Override

@@ -103,7 +103,8 @@ public final class IngestRole implements AutoCloseable {
               database.jdbi(), IngestSettings.CA_KEK_FILE, settings.caKekFile(), clock);
       MetricQueue queue =
           new InProcessMetricQueue(
-              database.dataSource(), registry, 500_000, 20_000, tuning.metricLinger());
+                  database.dataSource(), registry, 500_000, 20_000, tuning.metricLinger())
+              .start();
       AgentAuthentication authentication = new AgentAuthentication(database.jdbi(), tokens);
       RegisterHandler registration =
           new RegisterHandler(

@@ -99,7 +99,7 @@ public final class WebRole implements AutoCloseable {
       HostRecords records = new HostRecords(jdbi, approvals, clock);
       MetricSeriesQuery metrics = new MetricSeriesQuery(jdbi);
       EnrolmentTokens tokens = new EnrolmentTokens(jdbi, clock);
-      LiveHostStatus live = new LiveHostStatus(database.dataSource(), jdbi, pages);
+      LiveHostStatus live = new LiveHostStatus(database.dataSource(), jdbi, pages).start();
 
       SignInPages signIn =
           new SignInPages(pages, users, passwords, new LoginThrottle(clock), access);
