@@ -3,21 +3,41 @@ package io.ctops.server.auth;
 import static io.ctops.server.testing.HostSeed.aHost;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ctops.server.platform.config.IngestSettings;
+import io.ctops.server.platform.config.WebSettings;
 import io.ctops.server.platform.database.Database;
+import io.ctops.server.platform.pki.DevelopmentCertificate;
 import io.ctops.server.roles.WebRole;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.WebClient;
 import io.ctops.server.testing.WebFixture;
+import java.io.IOException;
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 @ExtendWith(FreshDatabase.class)
 class WebSecurityTest {
@@ -350,63 +370,53 @@ class WebSecurityTest {
   }
 
   @Test
-  void servesHttpsOnlyWithSecureCookiesWhenGivenACertificate(
-      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-    java.nio.file.Path cert = dir.resolve("web.crt");
-    java.nio.file.Path key = dir.resolve("web.key");
-    io.ctops.server.platform.pki.DevelopmentCertificate.create(java.util.Set.of("localhost"))
-        .writeTo(cert, key);
+  void servesHttpsOnlyWithSecureCookiesWhenGivenACertificate(@TempDir Path dir) throws Exception {
+    Path cert = dir.resolve("web.crt");
+    Path key = dir.resolve("web.key");
+    DevelopmentCertificate.create(Set.of("localhost")).writeTo(cert, key);
     var settings =
-        new io.ctops.server.platform.config.WebSettings(
+        new WebSettings(
             "127.0.0.1",
             0,
-            java.util.Optional.of(
-                new io.ctops.server.platform.config.IngestSettings.TlsFiles(cert, key)),
-            java.time.Duration.ofMinutes(30),
+            Optional.of(new IngestSettings.TlsFiles(cert, key)),
+            Duration.ofMinutes(30),
             "localhost:9443",
-            java.util.Optional.empty());
+            Optional.empty());
     web.admin();
-    try (WebRole https = WebRole.start(settings, web.database, java.time.Clock.systemUTC())) {
-      java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    try (WebRole https = WebRole.start(settings, web.database, Clock.systemUTC())) {
+      KeyStore trust = KeyStore.getInstance("PKCS12");
       trust.load(null, null);
-      try (var in = java.nio.file.Files.newInputStream(cert)) {
+      try (var in = Files.newInputStream(cert)) {
         trust.setCertificateEntry(
-            "web",
-            java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
+            "web", CertificateFactory.getInstance("X.509").generateCertificate(in));
       }
-      javax.net.ssl.TrustManagerFactory factory =
-          javax.net.ssl.TrustManagerFactory.getInstance(
-              javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      TrustManagerFactory factory =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
       factory.init(trust);
-      javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+      SSLContext tls = SSLContext.getInstance("TLS");
       tls.init(null, factory.getTrustManagers(), null);
-      java.net.http.HttpClient client =
-          java.net.http.HttpClient.newBuilder()
-              .sslContext(tls)
-              .cookieHandler(new java.net.CookieManager())
-              .build();
+      HttpClient client =
+          HttpClient.newBuilder().sslContext(tls).cookieHandler(new CookieManager()).build();
       String base = "https://localhost:" + https.port();
       HttpResponse<String> login =
           client.send(
-              HttpRequest.newBuilder(java.net.URI.create(base + "/login")).build(),
+              HttpRequest.newBuilder(URI.create(base + "/login")).build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(login.statusCode()).isEqualTo(200);
       String csrf =
           login.body().replaceAll("(?s).*name=\"csrf-token\" content=\"([^\"]*)\".*", "$1");
       HttpResponse<String> signedIn =
           client.send(
-              HttpRequest.newBuilder(java.net.URI.create(base + "/login"))
+              HttpRequest.newBuilder(URI.create(base + "/login"))
                   .header("Content-Type", "application/x-www-form-urlencoded")
                   .POST(
                       HttpRequest.BodyPublishers.ofString(
                           "_csrf="
                               + csrf
                               + "&email="
-                              + java.net.URLEncoder.encode(
-                                  WebFixture.ADMIN_EMAIL, java.nio.charset.StandardCharsets.UTF_8)
+                              + URLEncoder.encode(WebFixture.ADMIN_EMAIL, StandardCharsets.UTF_8)
                               + "&password="
-                              + java.net.URLEncoder.encode(
-                                  WebFixture.PASSWORD, java.nio.charset.StandardCharsets.UTF_8)))
+                              + URLEncoder.encode(WebFixture.PASSWORD, StandardCharsets.UTF_8)))
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(signedIn.statusCode()).isEqualTo(303);
@@ -418,17 +428,16 @@ class WebSecurityTest {
                       .contains("Secure")
                       .contains("HttpOnly"));
       // no plain HTTP listener next to the HTTPS one
-      java.net.http.HttpClient plain = java.net.http.HttpClient.newHttpClient();
+      HttpClient plain = HttpClient.newHttpClient();
       try {
         HttpResponse<String> answer =
             plain.send(
-                HttpRequest.newBuilder(
-                        java.net.URI.create("http://127.0.0.1:" + https.port() + "/login"))
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + https.port() + "/login"))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(answer.statusCode()).isNotEqualTo(200);
         assertThat(answer.body()).doesNotContain("csrf-token");
-      } catch (java.io.IOException refused) {
+      } catch (IOException refused) {
         // the TLS connector does not speak plain HTTP
       }
     }

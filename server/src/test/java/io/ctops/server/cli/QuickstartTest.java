@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -48,7 +49,7 @@ class QuickstartTest {
     env.put("INGEST_HTTP_PORT", Integer.toString(httpPort));
     long started = System.currentTimeMillis();
     Process process = builder.start();
-    List<String> output = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<String> output = new CopyOnWriteArrayList<>();
     Thread.ofVirtual()
         .start(
             () -> {

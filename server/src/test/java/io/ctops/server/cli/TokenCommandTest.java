@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
@@ -66,7 +67,7 @@ class TokenCommandTest {
         env, clock, "token", "create", "--name", "lab", "--expires-in", "7d", "--max-uses", "3");
     Ctops.run(env, clock, "token", "create", "--name", "expiring", "--expires-in", "1h");
 
-    Clock later = Clock.offset(clock, java.time.Duration.ofHours(2));
+    Clock later = Clock.offset(clock, Duration.ofHours(2));
     Ctops.Run list = Ctops.run(env, later, "token", "list");
 
     assertThat(list.exitCode()).isZero();

@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -103,7 +104,7 @@ class AgentDownloadsTest {
       // Unix modes live in the central directory: read it as unzip does
       Path received = Files.write(dir.resolve("offline.zip"), offline.body());
       try (ZipFile zipFile = ZipFile.builder().setPath(received).get()) {
-        for (ZipArchiveEntry entry : java.util.Collections.list(zipFile.getEntries())) {
+        for (ZipArchiveEntry entry : Collections.list(zipFile.getEntries())) {
           try (var in = zipFile.getInputStream(entry)) {
             texts.put(entry.getName(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
           }

@@ -4,16 +4,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.ctops.agent.Agent;
+import io.ctops.agent.collect.VitalsCollector;
 import io.ctops.server.platform.config.DatabaseUrl;
+import io.ctops.server.platform.jwt.AgentTokens;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.IngestFixture;
 import io.ctops.server.testing.RunningAgent;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Comparator;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -101,8 +109,7 @@ class AgentEndToEndTest {
     new AgentApprovals(ingest.jdbi(), Clock.systemUTC())
         .revoke(UUID.fromString(ingest.string("SELECT id::text FROM agents")), "test");
 
-    assertThat(exit.orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join())
-        .isEqualTo(Agent.Exit.REVOKED);
+    assertThat(exit.orTimeout(30, TimeUnit.SECONDS).join()).isEqualTo(Agent.Exit.REVOKED);
   }
 
   @Test
@@ -128,11 +135,10 @@ class AgentEndToEndTest {
     String agentId = ingest.string("SELECT id::text FROM agents");
     stopAgent();
     var yesterday =
-        io.ctops.server.platform.jwt.AgentTokens.loadOrCreate(
+        AgentTokens.loadOrCreate(
             "TEST",
             ingest.dir.resolve("jwt_key.pem"),
-            Clock.fixed(
-                java.time.Instant.now().minus(Duration.ofHours(25)), java.time.ZoneOffset.UTC));
+            Clock.fixed(Instant.now().minus(Duration.ofHours(25)), ZoneOffset.UTC));
     String expired = yesterday.issue(UUID.fromString(agentId));
     Path state = dir.resolve("data/agent_state.json");
     Files.writeString(
@@ -149,7 +155,7 @@ class AgentEndToEndTest {
 
   @Test
   void aDuplicateHostIsRetriedSlowlyUntilAnOperatorDeletesTheOldOne() {
-    String hostname = new io.ctops.agent.collect.VitalsCollector().hostname();
+    String hostname = new VitalsCollector().hostname();
     ingest
         .jdbi()
         .useHandle(
@@ -190,9 +196,9 @@ class AgentEndToEndTest {
 
   private static void deleteTree(Path root) {
     try (var paths = Files.walk(root)) {
-      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }

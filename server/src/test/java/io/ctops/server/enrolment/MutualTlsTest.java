@@ -10,14 +10,25 @@ import io.ctops.protocol.v1.RegisterResponse;
 import io.ctops.protocol.v1.RenewCertificateRequest;
 import io.ctops.protocol.v1.RenewCertificateResponse;
 import io.ctops.server.platform.config.DatabaseUrl;
+import io.ctops.server.platform.pki.Pem;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.HeartbeatClient;
 import io.ctops.server.testing.IngestFixture;
 import io.ctops.server.testing.TestAgent;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import java.math.BigInteger;
+import java.security.KeyPairGenerator;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.concurrent.TimeUnit;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,8 +91,7 @@ class MutualTlsTest {
     var stub =
         IngestServiceGrpc.newBlockingStub(mtls)
             .withInterceptors(
-                io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(
-                    bearer(registered.getJwtToken())));
+                MetadataUtils.newAttachHeadersInterceptor(bearer(registered.getJwtToken())));
 
     RenewCertificateResponse renewed =
         stub.renewCertificate(
@@ -122,7 +132,7 @@ class MutualTlsTest {
     assertThatThrownBy(
             () ->
                 IngestServiceGrpc.newBlockingStub(rogue)
-                    .withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS)
+                    .withDeadlineAfter(10, TimeUnit.SECONDS)
                     .register(agent.request(ingest.token(true)).build()))
         .isInstanceOfSatisfying(
             StatusRuntimeException.class,
@@ -132,30 +142,27 @@ class MutualTlsTest {
 
   /** A well-formed client certificate for the agent's own key, from a CA the server never saw. */
   private static String signedByAnotherCa(TestAgent agent, String agentId) throws Exception {
-    var generator = java.security.KeyPairGenerator.getInstance("EC");
+    var generator = KeyPairGenerator.getInstance("EC");
     generator.initialize(256);
     var caKeys = generator.generateKeyPair();
-    var now = java.time.Instant.now();
+    var now = Instant.now();
     var builder =
-        new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(
-            new org.bouncycastle.asn1.x500.X500Name("CN=Rogue CA"),
-            java.math.BigInteger.TEN,
-            java.util.Date.from(now.minusSeconds(60)),
-            java.util.Date.from(now.plus(java.time.Duration.ofDays(1))),
-            new org.bouncycastle.asn1.x500.X500Name("CN=" + agentId),
+        new JcaX509v3CertificateBuilder(
+            new X500Name("CN=Rogue CA"),
+            BigInteger.TEN,
+            Date.from(now.minusSeconds(60)),
+            Date.from(now.plus(Duration.ofDays(1))),
+            new X500Name("CN=" + agentId),
             agent.keys.getPublic());
     var leaf =
-        builder.build(
-            new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
-                .build(caKeys.getPrivate()));
-    return io.ctops.server.platform.pki.Pem.encode(leaf);
+        builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKeys.getPrivate()));
+    return Pem.encode(leaf);
   }
 
-  private static io.grpc.Metadata bearer(String jwt) {
-    io.grpc.Metadata metadata = new io.grpc.Metadata();
+  private static Metadata bearer(String jwt) {
+    Metadata metadata = new Metadata();
     metadata.put(
-        io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
-        "Bearer " + jwt);
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + jwt);
     return metadata;
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.google.protobuf.ByteString;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
@@ -33,6 +34,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -362,8 +364,7 @@ class RegisterTest {
       revoking.commit();
     }
 
-    assertThat(registration.get(10, java.util.concurrent.TimeUnit.SECONDS))
-        .isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(registration.get(10, TimeUnit.SECONDS)).isEqualTo(Status.Code.UNAUTHENTICATED);
     assertThat(ingest.count("SELECT count(*) FROM agents")).isZero();
     assertThat(ingest.count("SELECT count(*) FROM hosts")).isZero();
     assertThat(ingest.tokenUses()).isZero();
@@ -404,8 +405,7 @@ class RegisterTest {
     RegisterRequest request =
         agent
             .request(ingest.token(true))
-            .setCsrDer(
-                com.google.protobuf.ByteString.copyFrom(TestAgent.csr(TestAgent.newKeyPair())))
+            .setCsrDer(ByteString.copyFrom(TestAgent.csr(TestAgent.newKeyPair())))
             .build();
 
     assertRejected(request, Status.Code.INVALID_ARGUMENT, "not the agent's registered public key");

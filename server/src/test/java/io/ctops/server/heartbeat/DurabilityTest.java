@@ -8,6 +8,7 @@ import io.ctops.protocol.v1.HeartbeatResponse;
 import io.ctops.protocol.v1.IngestServiceGrpc;
 import io.ctops.protocol.v1.RegisterResponse;
 import io.ctops.server.enrolment.EnrolmentTokens;
+import io.ctops.server.metrics.MetricPartitions;
 import io.ctops.server.orgs.Organisations;
 import io.ctops.server.platform.config.DatabaseUrl;
 import io.ctops.server.platform.database.Database;
@@ -60,8 +61,7 @@ class DurabilityTest {
       String token;
       try (Database database = Database.connect(url, "durability", List.of())) {
         Migrations.migrate(database.dataSource());
-        new io.ctops.server.metrics.MetricPartitions(database.jdbi(), 30, Clock.systemUTC())
-            .maintain();
+        new MetricPartitions(database.jdbi(), 30, Clock.systemUTC()).maintain();
         var org = new Organisations(database.jdbi()).resolve(Optional.empty());
         token =
             new EnrolmentTokens(database.jdbi(), Clock.systemUTC())

@@ -8,6 +8,7 @@ import io.ctops.protocol.v1.BufferedSample;
 import io.ctops.protocol.v1.DiskInfo;
 import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
+import io.ctops.protocol.v1.IngestServiceGrpc;
 import io.ctops.protocol.v1.RegisterResponse;
 import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.enrolment.AgentAuthentication;
@@ -22,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -92,7 +94,7 @@ class HeartbeatTest {
     RegisterResponse agent = ingest.registerActive(new TestAgent("legacy-01", "10.0.0.6"));
 
     try (HeartbeatClient stream =
-        new HeartbeatClient(io.ctops.protocol.v1.IngestServiceGrpc.newStub(ingest.channel()))) {
+        new HeartbeatClient(IngestServiceGrpc.newStub(ingest.channel()))) {
       assertThat(
               stream.send(vitals(1, 2, 3).setAgentId(agent.getJwtToken()).build()).next().getOk())
           .isTrue();
@@ -180,7 +182,7 @@ class HeartbeatTest {
             Clock.fixed(Instant.now().minus(Duration.ofHours(25)), ZoneOffset.UTC));
 
     assertEnds(
-        new HeartbeatClient(io.ctops.protocol.v1.IngestServiceGrpc.newStub(ingest.channel())),
+        new HeartbeatClient(IngestServiceGrpc.newStub(ingest.channel())),
         Status.Code.UNAUTHENTICATED,
         "missing JWT");
     assertEnds(
@@ -388,7 +390,7 @@ class HeartbeatTest {
     assertThat(status.getDescription()).contains(message);
   }
 
-  private java.util.List<String> history() {
+  private List<String> history() {
     return ingest
         .jdbi()
         .withHandle(

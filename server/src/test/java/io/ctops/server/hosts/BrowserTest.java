@@ -3,14 +3,18 @@ package io.ctops.server.hosts;
 import static io.ctops.server.testing.HostSeed.aHost;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ctops.agent.inventory.InstalledPackage;
 import io.ctops.server.enrolment.AgentHistory;
+import io.ctops.server.inventory.SoftwareScans;
 import io.ctops.server.metrics.MetricPartitions;
 import io.ctops.server.testing.Browser;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.IngestFixture;
 import io.ctops.server.testing.RunningAgent;
 import io.ctops.server.testing.WebFixture;
+import java.net.InetAddress;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -135,7 +139,7 @@ class BrowserTest {
 
     signIn();
     WebElement pendingRow = browser.waitFor(d -> find("#pending-agents tbody tr"));
-    String hostname = java.net.InetAddress.getLocalHost().getHostName();
+    String hostname = InetAddress.getLocalHost().getHostName();
     assertThat(pendingRow.getText()).contains("0.1.0-test");
     assertThat(find("#card-pending .value").getText()).isEqualTo("1");
     browser.script("window.notReloaded = true;");
@@ -339,17 +343,14 @@ class BrowserTest {
     UUID org = web.defaultOrg();
     // a second host with a small, known package list to compare with
     UUID other = aHost("reference").agent("active").insert(web.jdbi(), org);
-    var scans =
-        new io.ctops.server.inventory.SoftwareScans(web.jdbi(), java.time.Clock.systemUTC());
+    var scans = new SoftwareScans(web.jdbi(), Clock.systemUTC());
     UUID seeded = scans.queue(org, other);
     scans.start(seeded, "dpkg");
     scans.complete(
         scans.find(seeded).orElseThrow(),
         "dpkg",
-        List.of(
-            new io.ctops.agent.inventory.InstalledPackage(
-                "only-on-reference", "1", "amd64", "", 0)));
-    boolean hasDpkg = Files.exists(java.nio.file.Path.of("/var/lib/dpkg/status"));
+        List.of(new InstalledPackage("only-on-reference", "1", "amd64", "", 0)));
+    boolean hasDpkg = Files.exists(Path.of("/var/lib/dpkg/status"));
 
     signIn();
     open("/hosts/" + host + "/inventory");

@@ -12,6 +12,8 @@ import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -46,12 +48,11 @@ class HostListTest {
   }
 
   private static Map<String, List<String>> parse(String query) {
-    java.util.Map<String, List<String>> map = new java.util.LinkedHashMap<>();
+    Map<String, List<String>> map = new LinkedHashMap<>();
     if (!query.isEmpty()) {
       for (String pair : query.split("&")) {
         String[] kv = pair.split("=", 2);
-        map.computeIfAbsent(kv[0], k -> new java.util.ArrayList<>())
-            .add(kv.length > 1 ? kv[1] : "");
+        map.computeIfAbsent(kv[0], k -> new ArrayList<>()).add(kv.length > 1 ? kv[1] : "");
       }
     }
     return map;
@@ -106,7 +107,7 @@ class HostListTest {
     assertThat(first.rows()).hasSize(25);
     assertThat(third.rows()).hasSize(10);
     assertThat(third.firstIndex()).isEqualTo(51);
-    List<String> all = new java.util.ArrayList<>();
+    List<String> all = new ArrayList<>();
     for (int page = 1; page <= 3; page++) {
       all.addAll(names("size=25&sort=cpu&page=" + page));
     }

@@ -7,9 +7,11 @@ import io.ctops.server.platform.config.DatabaseUrl;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.IngestFixture;
 import io.ctops.server.testing.RunningAgent;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,14 +42,10 @@ class AgentScanEndToEndTest {
   void aQueuedScanReachesTheAgentWhichSendsThisHostsPackages() {
     startAgent(ingest.token(true));
     await().atMost(Duration.ofSeconds(30)).until(() -> "online".equals(ingest.hostStatus()));
-    java.util.UUID host =
-        java.util.UUID.fromString(ingest.string("SELECT CAST(id AS text) FROM hosts"));
-    java.util.UUID org =
-        java.util.UUID.fromString(ingest.string("SELECT CAST(org_id AS text) FROM hosts"));
+    UUID host = UUID.fromString(ingest.string("SELECT CAST(id AS text) FROM hosts"));
+    UUID org = UUID.fromString(ingest.string("SELECT CAST(org_id AS text) FROM hosts"));
     // the minute sweep would queue it too; asking directly is what Rescan does
-    java.util.UUID scan =
-        new io.ctops.server.inventory.SoftwareScans(ingest.jdbi(), Clock.systemUTC())
-            .queue(org, host);
+    UUID scan = new SoftwareScans(ingest.jdbi(), Clock.systemUTC()).queue(org, host);
     await()
         .atMost(Duration.ofSeconds(60))
         .until(
@@ -56,10 +54,10 @@ class AgentScanEndToEndTest {
                     .string("SELECT status FROM software_scans WHERE id = '" + scan + "'")
                     .matches("queued|running"));
     boolean hasPackageManager =
-        java.nio.file.Files.exists(java.nio.file.Path.of("/var/lib/dpkg/status"))
-            || java.nio.file.Files.isDirectory(java.nio.file.Path.of("/var/lib/pacman/local"))
-            || java.nio.file.Files.exists(java.nio.file.Path.of("/lib/apk/db/installed"))
-            || java.nio.file.Files.isDirectory(java.nio.file.Path.of("/var/lib/rpm"));
+        Files.exists(Path.of("/var/lib/dpkg/status"))
+            || Files.isDirectory(Path.of("/var/lib/pacman/local"))
+            || Files.exists(Path.of("/lib/apk/db/installed"))
+            || Files.isDirectory(Path.of("/var/lib/rpm"));
     if (hasPackageManager) {
       assertThat(ingest.string("SELECT status FROM software_scans WHERE id = '" + scan + "'"))
           .isEqualTo("completed");

@@ -20,7 +20,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -99,7 +101,7 @@ class InventoryUploadTest {
     try {
       upload(chunks).get(30, TimeUnit.SECONDS);
       return Status.Code.OK;
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       return Status.fromThrowable(e.getCause()).getCode();
     } catch (Exception e) {
       throw new AssertionError(e);
@@ -160,9 +162,7 @@ class InventoryUploadTest {
         .get(30, TimeUnit.SECONDS);
 
     record Case(
-        String what,
-        Status.Code code,
-        java.util.function.Function<UUID, List<SoftwareInventoryChunk>> chunks) {}
+        String what, Status.Code code, Function<UUID, List<SoftwareInventoryChunk>> chunks) {}
     List<Case> cases =
         List.of(
             new Case(

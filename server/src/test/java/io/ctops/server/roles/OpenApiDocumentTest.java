@@ -2,6 +2,7 @@ package io.ctops.server.roles;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.WebClient;
@@ -41,8 +42,7 @@ class OpenApiDocumentTest {
     assertThat(document.statusCode()).isEqualTo(200);
     assertThat(document.headers().firstValue("Content-Type"))
         .hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
-    var paths =
-        new com.fasterxml.jackson.databind.ObjectMapper().readTree(document.body()).get("paths");
+    var paths = new ObjectMapper().readTree(document.body()).get("paths");
     // every API route the web app registers (read from its source) is in the document
     Pattern route =
         Pattern.compile("routes\\.(get|post|put|patch|delete)\\(\\s*\"(/api/v1/[^\"]*)\"");

@@ -19,15 +19,22 @@ import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import io.grpc.netty.shaded.io.netty.handler.ssl.util.KeyManagerFactoryWrapper;
 import io.grpc.stub.MetadataUtils;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.Principal;
+import java.security.PrivateKey;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,6 +43,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedKeyManager;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -201,66 +210,62 @@ public final class IngestFixture implements AutoCloseable {
    * A TLS channel that always presents {@code certificatePem}, whoever the server says it trusts (a
    * JDK client would otherwise withhold a certificate the server's CA list does not name).
    */
-  public ManagedChannel channelInsisting(String certificatePem, java.security.PrivateKey key) {
+  public ManagedChannel channelInsisting(String certificatePem, PrivateKey key) {
     try {
       var certificate =
-          (java.security.cert.X509Certificate)
-              java.security.cert.CertificateFactory.getInstance("X.509")
+          (X509Certificate)
+              CertificateFactory.getInstance("X.509")
                   .generateCertificate(
                       new ByteArrayInputStream(certificatePem.getBytes(StandardCharsets.US_ASCII)));
       var keyManager =
-          new javax.net.ssl.X509ExtendedKeyManager() {
+          new X509ExtendedKeyManager() {
             @Override
-            public String[] getClientAliases(String type, java.security.Principal[] issuers) {
+            public String[] getClientAliases(String type, Principal[] issuers) {
               return new String[] {"agent"};
             }
 
             @Override
-            public String chooseClientAlias(
-                String[] types, java.security.Principal[] issuers, java.net.Socket socket) {
+            public String chooseClientAlias(String[] types, Principal[] issuers, Socket socket) {
               return "agent";
             }
 
             @Override
             public String chooseEngineClientAlias(
-                String[] types, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
+                String[] types, Principal[] issuers, SSLEngine engine) {
               return "agent";
             }
 
             @Override
-            public String[] getServerAliases(String type, java.security.Principal[] issuers) {
+            public String[] getServerAliases(String type, Principal[] issuers) {
               return null;
             }
 
             @Override
-            public String chooseServerAlias(
-                String type, java.security.Principal[] issuers, java.net.Socket socket) {
+            public String chooseServerAlias(String type, Principal[] issuers, Socket socket) {
               return null;
             }
 
             @Override
-            public java.security.cert.X509Certificate[] getCertificateChain(String alias) {
-              return new java.security.cert.X509Certificate[] {certificate};
+            public X509Certificate[] getCertificateChain(String alias) {
+              return new X509Certificate[] {certificate};
             }
 
             @Override
-            public java.security.PrivateKey getPrivateKey(String alias) {
+            public PrivateKey getPrivateKey(String alias) {
               return key;
             }
           };
       SslContextBuilder tls =
           GrpcSslContexts.configure(SslContextBuilder.forClient(), SslProvider.JDK)
               .trustManager(serverCertificate.toFile())
-              .keyManager(
-                  new io.grpc.netty.shaded.io.netty.handler.ssl.util.KeyManagerFactoryWrapper(
-                      keyManager));
+              .keyManager(new KeyManagerFactoryWrapper(keyManager));
       ManagedChannel channel =
           NettyChannelBuilder.forAddress("localhost", ingest.grpcPort())
               .sslContext(tls.build())
               .build();
       channels.add(channel);
       return channel;
-    } catch (IOException | java.security.GeneralSecurityException e) {
+    } catch (IOException | GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
   }

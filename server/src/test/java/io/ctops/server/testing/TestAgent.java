@@ -5,6 +5,7 @@ import io.ctops.protocol.v1.AgentInfo;
 import io.ctops.protocol.v1.PlatformInfo;
 import io.ctops.protocol.v1.RegisterRequest;
 import io.ctops.server.platform.pki.Pem;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
@@ -33,7 +34,7 @@ public final class TestAgent {
   public static KeyPair newKeyPair() {
     try {
       return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-    } catch (java.security.GeneralSecurityException e) {
+    } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);
     }
   }

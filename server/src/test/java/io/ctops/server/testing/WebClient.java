@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -95,8 +96,7 @@ public final class WebClient {
     }
   }
 
-  public java.util.concurrent.CompletableFuture<HttpResponse<String>> sendAsync(
-      HttpRequest request) {
+  public CompletableFuture<HttpResponse<String>> sendAsync(HttpRequest request) {
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
   }
 

@@ -3,6 +3,7 @@ package io.ctops.server.testing;
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Role;
 import io.ctops.server.auth.Users;
+import io.ctops.server.enrolment.AgentDownloads;
 import io.ctops.server.platform.config.WebSettings;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.roles.WebRole;
@@ -31,8 +32,7 @@ public final class WebFixture implements AutoCloseable {
   }
 
   /** The web role serving the given agent downloads. */
-  public static WebFixture on(
-      Database database, io.ctops.server.enrolment.AgentDownloads downloads) {
+  public static WebFixture on(Database database, AgentDownloads downloads) {
     return new WebFixture(
         database, WebRole.start(settings(), database, Clock.systemUTC(), downloads));
   }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -144,7 +145,7 @@ class EmbeddedDatabaseTest {
                 org.id(), name, false, Optional.empty(), Optional.empty()));
   }
 
-  private static java.util.List<String> tokenNames(Database database) {
+  private static List<String> tokenNames(Database database) {
     return new EnrolmentTokens(database.jdbi(), Clock.systemUTC())
         .list(Optional.empty()).stream().map(EnrolmentTokens.EnrolmentToken::name).toList();
   }
