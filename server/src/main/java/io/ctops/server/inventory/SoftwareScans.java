@@ -51,10 +51,6 @@ public final class SoftwareScans {
   public UUID queue(UUID orgId, UUID hostId, Requester requester) {
     return jdbi.inTransaction(
         handle -> {
-          Optional<UUID> active = active(handle, hostId);
-          if (active.isPresent()) {
-            return active.get();
-          }
           TaskQueue.NewTask task =
               new TaskQueue.NewTask(
                   UUID.randomUUID(),
@@ -66,8 +62,7 @@ public final class SoftwareScans {
                   clock.instant());
           try {
             return SoftwareScanTask.TYPE.request(handle, task);
-          } catch (TaskType.Refused e) {
-            // another transaction queued one since we looked
+          } catch (TaskType.Refused underWay) {
             return active(handle, hostId).orElseThrow();
           }
         });

@@ -1,10 +1,8 @@
 package io.ctops.server.metrics;
 
+import io.ctops.server.platform.lifecycle.PeriodicJob;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,31 +15,19 @@ public final class PartitionMaintenance implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PartitionMaintenance.class);
   static final Duration EVERY = Duration.ofHours(1);
 
-  private final ScheduledExecutorService scheduler;
+  private final PeriodicJob job;
 
-  private PartitionMaintenance(ScheduledExecutorService scheduler) {
-    this.scheduler = scheduler;
+  private PartitionMaintenance(PeriodicJob job) {
+    this.job = job;
   }
 
+  /** Maintains the partitions once (samples need today's) and then every hour. */
   public static PartitionMaintenance start(Jdbi jdbi, int retentionDays, Clock clock) {
     MetricPartitions partitions = new MetricPartitions(jdbi, retentionDays, clock);
     report(partitions.maintain());
-    ScheduledExecutorService scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            runnable ->
-                Thread.ofPlatform().name("partition-maintenance").daemon().unstarted(runnable));
-    scheduler.scheduleAtFixedRate(
-        () -> {
-          try {
-            report(partitions.maintain());
-          } catch (RuntimeException e) {
-            log.error("event=partition_maintenance_failed error={}", e.toString());
-          }
-        },
-        EVERY.toMinutes(),
-        EVERY.toMinutes(),
-        TimeUnit.MINUTES);
-    return new PartitionMaintenance(scheduler);
+    return new PartitionMaintenance(
+        new PeriodicJob("partition-maintenance", EVERY, () -> report(partitions.maintain()))
+            .start());
   }
 
   private static void report(MetricPartitions.Outcome outcome) {
@@ -53,6 +39,6 @@ public final class PartitionMaintenance implements AutoCloseable {
 
   @Override
   public void close() {
-    scheduler.shutdownNow();
+    job.close();
   }
 }

@@ -5,8 +5,11 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -64,7 +67,7 @@ public final class TaskDispatch {
       List<Queued> page = page(afterQueuedAt, afterId);
       read += page.size();
       List<Queued> takers = new ArrayList<>();
-      List<UUID> agentsThisPage = new ArrayList<>();
+      Set<UUID> agentsThisPage = new HashSet<>();
       for (Queued queued : page) {
         // one task per agent per run: its stream carries one pending task at a time
         if (!agentsThisPage.contains(queued.agentId()) && agents.canTake(queued.agentId())) {
@@ -72,7 +75,7 @@ public final class TaskDispatch {
           agentsThisPage.add(queued.agentId());
         }
       }
-      List<UUID> claimed = claim(takers.stream().map(Queued::taskId).toList());
+      Set<UUID> claimed = claim(takers.stream().map(Queued::taskId).toList());
       List<UUID> undelivered = new ArrayList<>();
       for (Queued queued : takers) {
         if (!claimed.contains(queued.taskId())) {
@@ -90,7 +93,9 @@ public final class TaskDispatch {
           undelivered.add(queued.taskId());
         }
       }
-      requeue(undelivered);
+      if (!undelivered.isEmpty()) {
+        jdbi.useHandle(handle -> requeue(handle, undelivered));
+      }
       if (page.size() < PAGE) {
         // the end of the queue: the next run starts from its oldest task again
         afterQueuedAt = null;
@@ -136,9 +141,9 @@ public final class TaskDispatch {
   }
 
   /** Marks the tasks dispatched; returns those this run won (another may have cancelled some). */
-  private List<UUID> claim(List<UUID> tasks) {
+  private Set<UUID> claim(List<UUID> tasks) {
     if (tasks.isEmpty()) {
-      return List.of();
+      return Set.of();
     }
     return jdbi.withHandle(
         handle ->
@@ -149,22 +154,20 @@ public final class TaskDispatch {
                 .bind("now", Timestamp.from(clock.instant()))
                 .bindArray("ids", UUID.class, tasks)
                 .mapTo(UUID.class)
-                .list());
+                .set());
   }
 
-  /** Tasks claimed but not delivered (the stream went away) go back to the queue. */
-  void requeue(List<UUID> tasks) {
-    if (tasks.isEmpty()) {
-      return;
-    }
-    jdbi.useHandle(
-        handle ->
-            handle
-                .createUpdate(
-                    "UPDATE tasks SET state = 'queued', dispatched_at = NULL"
-                        + " WHERE id = ANY(:ids) AND state = 'dispatched'")
-                .bindArray("ids", UUID.class, tasks)
-                .execute());
+  /**
+   * Tasks claimed but not delivered (the stream went away before the answer carrying them) go back
+   * to the queue for the agent's next stream.
+   */
+  static void requeue(Handle handle, List<UUID> tasks) {
+    handle
+        .createUpdate(
+            "UPDATE tasks SET state = 'queued', dispatched_at = NULL"
+                + " WHERE id = ANY(:ids) AND state = 'dispatched'")
+        .bindArray("ids", UUID.class, tasks)
+        .execute();
   }
 
   private record ToCancel(UUID taskId, UUID agentId) {}

@@ -6,10 +6,12 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -41,25 +43,15 @@ public final class TaskQueue {
 
   /** Inserts one queued task in the caller's transaction. */
   public static UUID insert(Handle handle, NewTask task) {
-    handle
-        .createUpdate(
-            """
-            INSERT INTO tasks (id, org_id, host_id, type, parameters, requested_by,
-                               requested_by_user, requester_name, timeout_seconds, queued_at)
-            VALUES (:id, :org, :host, :type, CAST(:parameters AS jsonb), :kind, :user, :name,
-                    :timeout, :now)
-            """)
-        .bind("id", task.id())
-        .bind("org", task.orgId())
-        .bind("host", task.hostId())
-        .bind("type", task.type().name())
-        .bind("parameters", task.parameters().toString())
-        .bind("kind", task.requester().kind().dbName())
-        .bind("user", task.requester().userId().orElse(null))
-        .bind("name", task.requester().name())
-        .bind("timeout", (int) task.type().timeout().toSeconds())
-        .bind("now", Timestamp.from(task.queuedAt()))
-        .execute();
+    insertAll(
+        handle,
+        task.type(),
+        task.parameters(),
+        task.requester(),
+        task.queuedAt(),
+        List.of(task.id()),
+        List.of(task.orgId()),
+        List.of(task.hostId()));
     return task.id();
   }
 
@@ -110,7 +102,7 @@ public final class TaskQueue {
     return jdbi.inTransaction(handle -> type.request(handle, task));
   }
 
-  static final String COLUMNS =
+  private static final String COLUMNS =
       """
       id, host_id, type, parameters::text, requested_by, requester_name, state, output,
       output_truncated, exit_code, result::text, error, queued_at, dispatched_at, started_at,
@@ -118,14 +110,16 @@ public final class TaskQueue {
       """;
 
   public Optional<Task> find(UUID orgId, UUID taskId) {
-    return jdbi.withHandle(
-        handle ->
-            handle
-                .createQuery("SELECT " + COLUMNS + " FROM tasks WHERE id = :id AND org_id = :org")
-                .bind("id", taskId)
-                .bind("org", orgId)
-                .map((rs, ctx) -> task(rs))
-                .findOne());
+    return jdbi.withHandle(handle -> find(handle, orgId, taskId));
+  }
+
+  private static Optional<Task> find(Handle handle, UUID orgId, UUID taskId) {
+    return handle
+        .createQuery("SELECT " + COLUMNS + " FROM tasks WHERE id = :id AND org_id = :org")
+        .bind("id", taskId)
+        .bind("org", orgId)
+        .map((rs, ctx) -> task(rs))
+        .findOne();
   }
 
   /** The host's newest tasks first. */
@@ -162,7 +156,7 @@ public final class TaskQueue {
     Instant now = clock.instant();
     return jdbi.inTransaction(
         handle -> {
-          Optional<String> type =
+          Optional<Task> cancelled =
               handle
                   .createQuery(
                       """
@@ -170,35 +164,30 @@ public final class TaskQueue {
                              error = 'cancelled by ' || :name
                        WHERE id = :id AND org_id = :org
                          AND state IN ('queued', 'dispatched', 'running')
-                      RETURNING type
-                      """)
+                      RETURNING
+                      """
+                          + COLUMNS)
                   .bind("now", Timestamp.from(now))
                   .bind("name", requester.name())
                   .bind("id", taskId)
                   .bind("org", orgId)
-                  .mapTo(String.class)
-                  .findOne();
-          Optional<Task> task =
-              handle
-                  .createQuery("SELECT " + COLUMNS + " FROM tasks WHERE id = :id AND org_id = :org")
-                  .bind("id", taskId)
-                  .bind("org", orgId)
                   .map((rs, ctx) -> task(rs))
                   .findOne();
-          if (task.isEmpty()) {
-            return new Cancellation.Unknown();
+          if (cancelled.isPresent()) {
+            Task task = cancelled.get();
+            ended(
+                handle,
+                types,
+                List.of(
+                    new TypedEnd(
+                        task.type(),
+                        new TaskType.EndedTask(
+                            taskId, task.hostId(), TaskState.CANCELLED, task.error()))));
+            return new Cancellation.Cancelled(task);
           }
-          if (type.isEmpty()) {
-            return new Cancellation.AlreadyFinished(task.get());
-          }
-          types
-              .require(type.get())
-              .ended(
-                  handle,
-                  List.of(
-                      new TaskType.EndedTask(
-                          taskId, task.get().hostId(), TaskState.CANCELLED, task.get().error())));
-          return new Cancellation.Cancelled(task.get());
+          return find(handle, orgId, taskId)
+              .<Cancellation>map(Cancellation.AlreadyFinished::new)
+              .orElseGet(Cancellation.Unknown::new);
         });
   }
 
@@ -228,17 +217,14 @@ public final class TaskQueue {
 
   /** Groups ended tasks by type and hands each group to its type. */
   static void ended(Handle handle, TaskTypes types, List<TypedEnd> ended) {
-    List<String> seen = new ArrayList<>();
-    for (TypedEnd end : ended) {
-      if (!seen.contains(end.type())) {
-        seen.add(end.type());
-      }
-    }
-    for (String type : seen) {
-      List<TaskType.EndedTask> group =
-          ended.stream().filter(e -> e.type().equals(type)).map(TypedEnd::task).toList();
-      types.find(type).ifPresent(t -> t.ended(handle, group));
-    }
+    Map<String, List<TaskType.EndedTask>> byType =
+        ended.stream()
+            .collect(
+                Collectors.groupingBy(
+                    TypedEnd::type,
+                    LinkedHashMap::new,
+                    Collectors.mapping(TypedEnd::task, Collectors.toList())));
+    byType.forEach((type, group) -> types.find(type).ifPresent(t -> t.ended(handle, group)));
   }
 
   /** An ended task with its type's name. */

@@ -167,14 +167,7 @@ public final class TaskReports implements AutoCloseable {
     writer.execute(
         () -> {
           try {
-            jdbi.useHandle(
-                handle ->
-                    handle
-                        .createUpdate(
-                            "UPDATE tasks SET state = 'queued', dispatched_at = NULL"
-                                + " WHERE id = :id AND state = 'dispatched'")
-                        .bind("id", taskId)
-                        .execute());
+            jdbi.useHandle(handle -> TaskDispatch.requeue(handle, List.of(taskId)));
           } catch (RuntimeException e) {
             log.warn("event=task_requeue_failed task_id={} error={}", taskId, e.toString());
           }

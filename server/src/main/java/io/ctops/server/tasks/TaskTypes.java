@@ -21,12 +21,6 @@ public final class TaskTypes {
     return Optional.ofNullable(byName.get(name));
   }
 
-  /** The type of a task already in the table (a type that is no longer known fails loudly). */
-  TaskType require(String name) {
-    return find(name)
-        .orElseThrow(() -> new IllegalStateException("no task type " + name + " is registered"));
-  }
-
   public List<String> names() {
     return List.copyOf(byName.keySet());
   }

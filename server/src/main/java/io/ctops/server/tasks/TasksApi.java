@@ -99,8 +99,7 @@ public final class TasksApi {
           user.role().label() + " users may not cancel " + task.type() + " tasks");
     }
     switch (queue.cancel(user.orgId(), task.id(), Requester.of(user))) {
-      case TaskQueue.Cancellation.Cancelled cancelled ->
-          ctx.json(queue.find(user.orgId(), task.id()).orElseThrow());
+      case TaskQueue.Cancellation.Cancelled cancelled -> ctx.json(cancelled.task());
       case TaskQueue.Cancellation.AlreadyFinished finished ->
           throw HttpProblem.conflict(
               "the task has already ended (" + finished.task().state() + ")");

@@ -18,7 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A software scan queued on the server is run by the real agent and its packages stored. */
+/**
+ * A software scan queued on the server goes through the task channel to the real agent, which sends
+ * its packages and then the task's result.
+ */
 @ExtendWith(FreshDatabase.class)
 class AgentScanEndToEndTest {
   @TempDir Path dir;
@@ -69,6 +72,16 @@ class AgentScanEndToEndTest {
       assertThat(ingest.string("SELECT error FROM software_scans WHERE id = '" + scan + "'"))
           .contains("no supported package manager");
     }
+    // the scan ran as a task: the agent's result ends the task too
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                ingest
+                    .string("SELECT state FROM tasks WHERE id = '" + scan + "'")
+                    .matches("succeeded|failed"));
+    assertThat(ingest.string("SELECT state FROM tasks WHERE id = '" + scan + "'"))
+        .isEqualTo(hasPackageManager ? "succeeded" : "failed");
     // the sweep queues nothing for a host scanned within its organisation's interval
     assertThat(new DueScans(ingest.jdbi(), Clock.systemUTC()).sweep())
         .isEqualTo(hasPackageManager ? 0 : 1);

@@ -153,22 +153,6 @@ class TaskChannelTest {
   }
 
   @Test
-  void aSoftwareScanGoesThroughTheTaskChannel() throws Exception {
-    UUID scan = request(SoftwareScanTask.NAME);
-    await().atMost(Duration.ofSeconds(60)).until(() -> state(scan).matches("succeeded|failed"));
-    String scanStatus =
-        ingest.string("SELECT status FROM software_scans WHERE id = '" + scan + "'");
-    if (state(scan).equals("succeeded")) {
-      assertThat(scanStatus).isEqualTo("completed");
-      assertThat(ingest.count("SELECT count(*) FROM software_packages")).isPositive();
-    } else {
-      // a machine without a package manager: the agent's message reaches the scan
-      assertThat(scanStatus).isEqualTo("failed");
-      assertThat(column(scan, "error")).isNotBlank();
-    }
-  }
-
-  @Test
   void aTypeTheAgentDoesNotKnowFailsAtOnceWithItsMessage() throws Exception {
     UUID task = request("test_unknown_to_agents");
     await().atMost(Duration.ofSeconds(10)).until(() -> state(task).equals("failed"));
