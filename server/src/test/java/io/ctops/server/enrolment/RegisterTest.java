@@ -29,6 +29,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -125,6 +126,29 @@ class RegisterTest {
   }
 
   @Test
+  void aRawEd25519KeyIsTheSameIdentityAsItsSubjectPublicKeyInfo() {
+    TestAgent agent = new TestAgent("field-01", "10.0.0.8");
+    String token = ingest.token(true);
+
+    RegisterResponse raw =
+        ingest
+            .blocking()
+            .register(agent.request(token).setPublicKey(agent.rawPublicKeyPem()).build());
+    RegisterResponse spki = ingest.blocking().register(agent.request(token).build());
+
+    assertThat(raw.getStatus()).isEqualTo("active");
+    assertThat(spki.getAgentId()).isEqualTo(raw.getAgentId());
+    assertThat(ingest.count("SELECT count(*) FROM agents")).isEqualTo(1);
+    assertThat(ingest.count("SELECT count(*) FROM hosts")).isEqualTo(1);
+    String stored =
+        ingest
+            .jdbi()
+            .withHandle(
+                h -> h.createQuery("SELECT public_key FROM agents").mapTo(String.class).one());
+    assertThat(stored).isEqualTo(agent.publicKeyPem());
+  }
+
+  @Test
   void eachTokenProblemIsUnauthenticatedWithItsOwnMessageAndWritesNothing() {
     TestAgent agent = new TestAgent("web-02", "10.0.0.6");
     String expired =
@@ -182,6 +206,26 @@ class RegisterTest {
         agent.request(token).setPublicKey("garbage").build(),
         Status.Code.INVALID_ARGUMENT,
         "public_key");
+    assertRejected(
+        agent
+            .request(token)
+            .setPublicKey(
+                "-----BEGIN PUBLIC KEY-----\n"
+                    + Base64.getEncoder().encodeToString(new byte[31])
+                    + "\n-----END PUBLIC KEY-----\n")
+            .build(),
+        Status.Code.INVALID_ARGUMENT,
+        "neither a SubjectPublicKeyInfo nor a raw 32-byte Ed25519 key");
+    assertRejected(
+        agent
+            .request(token)
+            .setPublicKey(
+                "-----BEGIN PRIVATE KEY-----\n"
+                    + Base64.getEncoder().encodeToString(new byte[32])
+                    + "\n-----END PRIVATE KEY-----\n")
+            .build(),
+        Status.Code.INVALID_ARGUMENT,
+        "not a PUBLIC KEY block");
     assertRejected(
         agent.request(token).setPublicKey(rsaKey).build(),
         Status.Code.INVALID_ARGUMENT,

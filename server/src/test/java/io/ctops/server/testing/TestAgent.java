@@ -9,6 +9,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
+import java.util.Base64;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
@@ -41,6 +42,17 @@ public final class TestAgent {
 
   public String publicKeyPem() {
     return pem(keys.getPublic());
+  }
+
+  /** The key as the original CT-Ops agent sends it: a PUBLIC KEY block holding the raw 32 bytes. */
+  public String rawPublicKeyPem() {
+    byte[] raw =
+        SubjectPublicKeyInfo.getInstance(keys.getPublic().getEncoded())
+            .getPublicKeyData()
+            .getBytes();
+    return "-----BEGIN PUBLIC KEY-----\n"
+        + Base64.getEncoder().encodeToString(raw)
+        + "\n-----END PUBLIC KEY-----\n";
   }
 
   public static String pem(PublicKey key) {
