@@ -17,12 +17,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Runs a {@code software_inventory_scan} task ({@code tasks.SoftwareInventoryTask}): scans the host
- * and streams the packages to ingest with {@code SubmitSoftwareInventory}, at most {@link #CHUNK}
- * per chunk, the last one marked. Returns the task's result for the next heartbeat.
+ * Runs a {@code software_inventory} task ({@code tasks.SoftwareInventoryTask}): scans the host and
+ * streams the packages to ingest with {@code SubmitSoftwareInventory}, at most {@link #CHUNK} per
+ * chunk, the last one marked. Returns the task's result for the next heartbeat.
  */
 public final class ScanUpload {
-  public static final String TASK_TYPE = "software_inventory_scan";
+  public static final String TASK_TYPE = "software_inventory";
   static final int CHUNK = 500;
 
   private ScanUpload() {}

@@ -8,11 +8,12 @@ import java.util.Set;
 
 /**
  * The software inventory scan: reads the host's package database and uploads it with {@code
- * SubmitSoftwareInventory} under the task's id as the scan id. Our server sends {@code
- * software_inventory_scan}; agents in the field know it as {@code software_inventory}.
+ * SubmitSoftwareInventory} under the task's id as the scan id. The type is {@code
+ * software_inventory}, the name agents in the field know; servers of the previous release sent
+ * {@code software_inventory_scan}, still accepted for one release.
  */
 final class SoftwareInventoryTask implements TaskType {
-  static final String FIELD_NAME = "software_inventory";
+  static final String FORMER_NAME = "software_inventory_scan";
 
   private final Path root;
 
@@ -28,7 +29,7 @@ final class SoftwareInventoryTask implements TaskType {
 
   @Override
   public Set<String> aliases() {
-    return Set.of(FIELD_NAME);
+    return Set.of(FORMER_NAME);
   }
 
   @Override

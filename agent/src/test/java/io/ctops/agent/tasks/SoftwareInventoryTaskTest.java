@@ -81,7 +81,7 @@ class SoftwareInventoryTaskTest {
 
   @Test
   void uploadsTheHostsPackagesUnderTheTaskIdAndAnswersWithTheCount() throws Exception {
-    runner.arrived(aTask("scan-1", "software_inventory_scan"));
+    runner.arrived(aTask("scan-1", "software_inventory"));
 
     AgentTaskResult result = server.awaitResult("scan-1");
 

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class TaskTypesTest {
   @Test
-  void theStandardTypesFindTheSoftwareScanUnderOurNameAndTheFieldAgentsName() {
+  void theStandardTypesFindTheSoftwareScanUnderItsNameAndThePreviousReleasesName() {
     TaskTypes standard = TaskTypes.standard();
 
     assertThat(standard.find("software_inventory_scan"))

@@ -38,7 +38,7 @@ import javax.net.ssl.SSLException;
  */
 public final class LoadTest {
   static final String AGENT_VERSION = "0.0.0-loadtest";
-  static final String SCAN_TASK = "software_inventory_scan";
+  static final String SCAN_TASK = "software_inventory";
 
   /** The run could not start; the message says why and what to do. */
   public static final class Refused extends RuntimeException {

@@ -8,6 +8,7 @@ import io.ctops.server.tasks.TaskType;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
@@ -17,8 +18,11 @@ import org.jdbi.v3.core.Handle;
  * count) shares the task's id and ends with it when the task fails, is cancelled or times out.
  */
 public final class SoftwareScanTask implements TaskType {
-  /** The name our agents of this release know; the next release moves to the field's name. */
-  public static final String NAME = "software_inventory_scan";
+  /** The name agents in the field know, ours and the original CT-Ops agent. */
+  public static final String NAME = "software_inventory";
+
+  /** The name of the previous release, still accepted from API clients for one release. */
+  static final String FORMER_NAME = "software_inventory_scan";
 
   /** As long as a scan of a large host may take to be listed and uploaded. */
   static final Duration TIMEOUT = Duration.ofMinutes(30);
@@ -30,6 +34,11 @@ public final class SoftwareScanTask implements TaskType {
   @Override
   public String name() {
     return NAME;
+  }
+
+  @Override
+  public Set<String> formerNames() {
+    return Set.of(FORMER_NAME);
   }
 
   @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ctops.server.auth.Role;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 
@@ -17,6 +18,11 @@ public interface TaskType {
 
   /** The name on the wire and in the task table. */
   String name();
+
+  /** Names this type had in earlier releases, still accepted when a task is requested. */
+  default Set<String> formerNames() {
+    return Set.of();
+  }
 
   /**
    * The parameters sent to the agent as {@code config_json}: {@code given} checked and normalised.

@@ -59,10 +59,10 @@ class TasksApiTest {
         postJson(
             admin,
             "/api/v1/hosts/" + host + "/tasks",
-            "{\"type\": \"software_inventory_scan\", \"parameters\": {}}");
+            "{\"type\": \"software_inventory\", \"parameters\": {}}");
     assertThat(created.statusCode()).isEqualTo(202);
     assertThat(created.body())
-        .contains("\"type\":\"software_inventory_scan\"")
+        .contains("\"type\":\"software_inventory\"")
         .contains("\"state\":\"queued\"")
         .contains("\"requested_by\":\"user\"")
         .contains("\"requester_name\":\"" + WebFixture.ADMIN_EMAIL + "\"");
@@ -74,11 +74,22 @@ class TasksApiTest {
     assertThat(admin.get("/api/v1/hosts/" + host + "/tasks").body()).contains(id);
 
     HttpResponse<String> again =
-        postJson(
-            admin, "/api/v1/hosts/" + host + "/tasks", "{\"type\": \"software_inventory_scan\"}");
+        postJson(admin, "/api/v1/hosts/" + host + "/tasks", "{\"type\": \"software_inventory\"}");
     assertThat(again.statusCode()).isEqualTo(409);
     assertThat(again.body()).contains("already under way");
     assertThat(tasks()).isEqualTo(1);
+  }
+
+  @Test
+  void thePreviousReleasesNameForTheScanStillQueuesAScanUnderTheNewName() {
+    HttpResponse<String> created =
+        postJson(
+            admin, "/api/v1/hosts/" + host + "/tasks", "{\"type\": \"software_inventory_scan\"}");
+
+    assertThat(created.statusCode()).isEqualTo(202);
+    assertThat(created.body()).contains("\"type\":\"software_inventory\"");
+    assertThat(web.count("SELECT count(*) FROM tasks WHERE type = 'software_inventory'"))
+        .isEqualTo(1);
   }
 
   @Test
@@ -86,20 +97,16 @@ class TasksApiTest {
     String path = "/api/v1/hosts/" + host + "/tasks";
     HttpResponse<String> unknown = postJson(admin, path, "{\"type\": \"format_disk\"}");
     assertThat(unknown.statusCode()).isEqualTo(400);
-    assertThat(unknown.body()).contains("unknown task type").contains("software_inventory_scan");
+    assertThat(unknown.body()).contains("unknown task type").contains("software_inventory");
     HttpResponse<String> parameters =
-        postJson(
-            admin, path, "{\"type\": \"software_inventory_scan\", \"parameters\": {\"x\": 1}}");
+        postJson(admin, path, "{\"type\": \"software_inventory\", \"parameters\": {\"x\": 1}}");
     assertThat(parameters.statusCode()).isEqualTo(400);
     assertThat(parameters.body()).contains("takes no parameters");
     assertThat(postJson(admin, path, "not json").statusCode()).isEqualTo(400);
     assertThat(postJson(admin, path, "[1]").statusCode()).isEqualTo(400);
     assertThat(postJson(admin, path, "{\"type\": 7}").statusCode()).isEqualTo(400);
     assertThat(
-            postJson(
-                    admin,
-                    "/api/v1/hosts/not-a-host/tasks",
-                    "{\"type\": \"software_inventory_scan\"}")
+            postJson(admin, "/api/v1/hosts/not-a-host/tasks", "{\"type\": \"software_inventory\"}")
                 .statusCode())
         .isEqualTo(404);
     UUID elsewhere = aHost("foreign").agent("active").insert(web.jdbi(), web.otherOrg());
@@ -107,7 +114,7 @@ class TasksApiTest {
             postJson(
                     admin,
                     "/api/v1/hosts/" + elsewhere + "/tasks",
-                    "{\"type\": \"software_inventory_scan\"}")
+                    "{\"type\": \"software_inventory\"}")
                 .statusCode())
         .isEqualTo(404);
     UUID deleted = aHost("gone").agent("active").deleted().insert(web.jdbi(), org);
@@ -115,14 +122,14 @@ class TasksApiTest {
             postJson(
                     admin,
                     "/api/v1/hosts/" + deleted + "/tasks",
-                    "{\"type\": \"software_inventory_scan\"}")
+                    "{\"type\": \"software_inventory\"}")
                 .statusCode())
         .isEqualTo(409);
 
     web.user(org, "reader@example.com", Role.READ_ONLY);
     WebClient reader = web.client();
     reader.signIn("reader@example.com", WebFixture.PASSWORD);
-    assertThat(postJson(reader, path, "{\"type\": \"software_inventory_scan\"}").statusCode())
+    assertThat(postJson(reader, path, "{\"type\": \"software_inventory\"}").statusCode())
         .isEqualTo(403);
     assertThat(reader.get("/api/v1/hosts/" + host + "/tasks").statusCode()).isEqualTo(200);
     assertThat(tasks()).isZero();
@@ -131,8 +138,7 @@ class TasksApiTest {
   @Test
   void aCancelledTaskEndsWithItsScanAndCannotBeCancelledTwice() {
     HttpResponse<String> created =
-        postJson(
-            admin, "/api/v1/hosts/" + host + "/tasks", "{\"type\": \"software_inventory_scan\"}");
+        postJson(admin, "/api/v1/hosts/" + host + "/tasks", "{\"type\": \"software_inventory\"}");
     String id = created.body().replaceAll(".*\"id\":\"([0-9a-f-]{36})\".*", "$1");
 
     web.user(org, "reader@example.com", Role.READ_ONLY);
