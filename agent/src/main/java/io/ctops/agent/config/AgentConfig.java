@@ -15,6 +15,10 @@ import java.util.Optional;
  * The agent's configuration: a TOML file ({@code agent.toml}) with environment overrides ({@code
  * CT_OPS_INGEST_ADDRESS}, {@code CT_OPS_INGEST_CA_CERT}, {@code CT_OPS_ORG_TOKEN}, {@code
  * CT_OPS_DATA_DIR}). Checked once at start; every problem is one line naming the key.
+ *
+ * <p>The original CT-Ops agent's file works too: its tags are strings ({@code tags = ["env:prod"]}
+ * in {@code [agent]} or at the top), beside our {@code [[tags]]} tables, and its {@code [ingest]
+ * tls_skip_verify = false} is accepted (true is refused: give the server's certificate instead).
  */
 public record AgentConfig(
     String ingestHost,
@@ -39,7 +43,7 @@ public record AgentConfig(
 
   record File(Ingest ingest, Agent agent, List<TagEntry> tags) {}
 
-  record Ingest(String address, String caCertFile) {}
+  record Ingest(String address, String caCertFile, Boolean tlsSkipVerify) {}
 
   record Agent(
       String orgToken,
@@ -47,15 +51,23 @@ public record AgentConfig(
       Integer heartbeatIntervalSecs,
       Integer registrationPollSecs,
       Integer duplicateRetrySecs,
-      Integer bufferHours) {}
+      Integer bufferHours,
+      List<TagEntry> tags) {}
 
   record TagEntry(String key, String value) {}
 
   public static AgentConfig load(Optional<Path> file, Map<String, String> env) {
     File parsed = file.map(AgentConfig::read).orElse(new File(null, null, null));
-    Ingest ingest = parsed.ingest() == null ? new Ingest(null, null) : parsed.ingest();
+    Ingest ingest = parsed.ingest() == null ? new Ingest(null, null, null) : parsed.ingest();
     Agent agent =
-        parsed.agent() == null ? new Agent(null, null, null, null, null, null) : parsed.agent();
+        parsed.agent() == null
+            ? new Agent(null, null, null, null, null, null, null)
+            : parsed.agent();
+    if (Boolean.TRUE.equals(ingest.tlsSkipVerify())) {
+      throw new InvalidConfigException(
+          "[ingest] tls_skip_verify = true is not supported: this agent always verifies the"
+              + " server; set ca_cert_file to the server's certificate (or CT_OPS_INGEST_CA_CERT)");
+    }
     String address = override(env, "CT_OPS_INGEST_ADDRESS", ingest.address());
     if (address == null || address.isBlank()) {
       throw new InvalidConfigException(
@@ -88,13 +100,18 @@ public record AgentConfig(
     }
     String dataDir = override(env, "CT_OPS_DATA_DIR", agent.dataDir());
     Map<String, String> tags = new LinkedHashMap<>();
+    List<TagEntry> entries = new ArrayList<>();
     if (parsed.tags() != null) {
-      for (TagEntry tag : parsed.tags()) {
-        if (tag.key() == null || tag.key().isBlank()) {
-          throw new InvalidConfigException("[[tags]] entries need a key");
-        }
-        tags.put(tag.key(), tag.value() == null ? "" : tag.value());
+      entries.addAll(parsed.tags());
+    }
+    if (agent.tags() != null) {
+      entries.addAll(agent.tags());
+    }
+    for (TagEntry tag : entries) {
+      if (tag.key() == null || tag.key().isBlank()) {
+        throw new InvalidConfigException("[[tags]] entries need a key");
       }
+      tags.put(tag.key(), tag.value() == null ? "" : tag.value());
     }
     return new AgentConfig(
         host,
@@ -110,7 +127,8 @@ public record AgentConfig(
   }
 
   private static final List<String> TABLES = List.of("ingest", "agent", "tags");
-  private static final List<String> INGEST_KEYS = List.of("address", "ca_cert_file");
+  private static final List<String> INGEST_KEYS =
+      List.of("address", "ca_cert_file", "tls_skip_verify");
   private static final List<String> AGENT_KEYS =
       List.of(
           "org_token",
@@ -118,7 +136,8 @@ public record AgentConfig(
           "heartbeat_interval_secs",
           "registration_poll_secs",
           "duplicate_retry_secs",
-          "buffer_hours");
+          "buffer_hours",
+          "tags");
   private static final List<String> TAG_KEYS = List.of("key", "value");
 
   private static File read(Path path) {
@@ -141,27 +160,14 @@ public record AgentConfig(
     }
     Map<String, Object> ingest = table(path, document, "ingest", INGEST_KEYS);
     Map<String, Object> agent = table(path, document, "agent", AGENT_KEYS);
-    List<TagEntry> tags = null;
-    Object tagTables = document.get("tags");
-    if (tagTables != null) {
-      if (!(tagTables instanceof List<?> entries)) {
-        throw new InvalidConfigException(path + ": tags must be [[tags]] blocks");
-      }
-      tags = new ArrayList<>();
-      for (Object entry : entries) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> tag = (Map<String, Object>) entry;
-        checkKeys(path, "tags", tag, TAG_KEYS);
-        tags.add(
-            new TagEntry(string(path, "tags", tag, "key"), string(path, "tags", tag, "value")));
-      }
-    }
+    List<TagEntry> tags = tags(path, "tags", document.get("tags"));
     return new File(
         ingest == null
             ? null
             : new Ingest(
                 string(path, "ingest", ingest, "address"),
-                string(path, "ingest", ingest, "ca_cert_file")),
+                string(path, "ingest", ingest, "ca_cert_file"),
+                bool(path, "ingest", ingest, "tls_skip_verify")),
         agent == null
             ? null
             : new Agent(
@@ -170,8 +176,64 @@ public record AgentConfig(
                 integer(path, agent, "heartbeat_interval_secs"),
                 integer(path, agent, "registration_poll_secs"),
                 integer(path, agent, "duplicate_retry_secs"),
-                integer(path, agent, "buffer_hours")),
+                integer(path, agent, "buffer_hours"),
+                tags(path, "agent.tags", agent.get("tags"))),
         tags);
+  }
+
+  /**
+   * Tags as {@code [[tags]]} tables ({@code key}, {@code value}) or as strings {@code "key:value"}
+   * (the original agent's form; {@code "key=value"} and a bare {@code "key"} too).
+   */
+  private static List<TagEntry> tags(Path path, String where, Object value) {
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof List<?> entries)) {
+      throw new InvalidConfigException(
+          path
+              + ": "
+              + where
+              + " must be [[tags]] blocks or a list of \"key:value\" strings, got "
+              + shown(value));
+    }
+    List<TagEntry> tags = new ArrayList<>();
+    for (Object entry : entries) {
+      if (entry instanceof String text) {
+        tags.add(tagOf(path, where, text));
+      } else if (entry instanceof Map<?, ?>) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> tag = (Map<String, Object>) entry;
+        checkKeys(path, "tags", tag, TAG_KEYS);
+        tags.add(
+            new TagEntry(string(path, "tags", tag, "key"), string(path, "tags", tag, "value")));
+      } else {
+        throw new InvalidConfigException(
+            path + ": " + where + " entries must be \"key:value\" strings, got " + shown(entry));
+      }
+    }
+    return tags;
+  }
+
+  private static TagEntry tagOf(Path path, String where, String text) {
+    int colon = text.indexOf(':');
+    int equals = text.indexOf('=');
+    int split = colon < 0 ? equals : equals < 0 ? colon : Math.min(colon, equals);
+    String key = (split < 0 ? text : text.substring(0, split)).strip();
+    if (key.isEmpty()) {
+      throw new InvalidConfigException(
+          path + ": " + where + " entry " + shown(text) + " has no key; write \"key:value\"");
+    }
+    return new TagEntry(key, split < 0 ? "" : text.substring(split + 1).strip());
+  }
+
+  private static Boolean bool(Path path, String table, Map<String, Object> values, String key) {
+    Object value = values.get(key);
+    if (value != null && !(value instanceof Boolean)) {
+      throw new InvalidConfigException(
+          path + ": [" + table + "] " + key + " must be true or false, got " + shown(value));
+    }
+    return (Boolean) value;
   }
 
   private static Map<String, Object> table(

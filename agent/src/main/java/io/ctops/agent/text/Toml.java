@@ -8,8 +8,9 @@ import java.util.Map;
 /**
  * The part of TOML an agent configuration uses: comments, {@code [table]} and {@code
  * [[array-of-tables]]} headers, and {@code key = value} lines whose value is a string (basic or
- * literal), an integer or a boolean. Anything else (arrays, floats, dates, dotted or quoted keys,
- * multi-line strings) is refused with the line it is on, never guessed at.
+ * literal), an integer, a boolean or an array of those (on one line or several). Anything else
+ * (nested arrays, inline tables, floats, dates, dotted or quoted keys, multi-line strings) is
+ * refused with the line it is on, never guessed at.
  *
  * <p>Read here rather than with a TOML library: the agent runs on every host, and each library's
  * classes cost it memory.
@@ -28,8 +29,8 @@ public final class Toml {
 
   /**
    * The document as nested maps: each {@code [table]} is a {@code Map<String, Object>}, each {@code
-   * [[array]]} a {@code List<Map<String, Object>>}, values are {@code String}, {@code Long} or
-   * {@code Boolean}.
+   * [[array]]} a {@code List<Map<String, Object>>}, values are {@code String}, {@code Long}, {@code
+   * Boolean} or a {@code List} of those.
    */
   public static Map<String, Object> parse(String text) throws SyntaxException {
     Map<String, Object> root = new LinkedHashMap<>();
@@ -72,7 +73,17 @@ public final class Toml {
         if (current.containsKey(key)) {
           throw new SyntaxException(number, "key '" + key + "' is set twice");
         }
-        current.put(key, value(line.substring(equals + 1).strip(), number));
+        String value = line.substring(equals + 1).strip();
+        if (value.startsWith("[")) {
+          StringBuilder array = new StringBuilder(value);
+          while (closingBracket(array) < 0 && index + 1 < lines.length) {
+            index++;
+            array.append(' ').append(stripComment(lines[index], index + 1).strip());
+          }
+          current.put(key, array(array.toString(), number));
+        } else {
+          current.put(key, value(value, number));
+        }
       }
     }
     return root;
@@ -131,6 +142,69 @@ public final class Toml {
       throw new SyntaxException(number, "string is not closed");
     }
     return line;
+  }
+
+  /** Where the array that {@code text} opens is closed, or -1; brackets in strings do not count. */
+  private static int closingBracket(CharSequence text) {
+    char quote = 0;
+    for (int i = 1; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (quote == 0) {
+        if (c == ']') {
+          return i;
+        }
+        if (c == '"' || c == '\'') {
+          quote = c;
+        }
+      } else if (c == '\\' && quote == '"') {
+        i++;
+      } else if (c == quote) {
+        quote = 0;
+      }
+    }
+    return -1;
+  }
+
+  /** An array of strings, integers or booleans; a trailing comma is allowed. */
+  private static List<Object> array(String text, int number) throws SyntaxException {
+    int end = closingBracket(text);
+    if (end < 0) {
+      throw new SyntaxException(number, "array is not closed with ]");
+    }
+    List<Object> values = new ArrayList<>();
+    String inner = text.substring(1, end);
+    char quote = 0;
+    int start = 0;
+    for (int i = 0; i <= inner.length(); i++) {
+      char c = i < inner.length() ? inner.charAt(i) : ',';
+      if (quote != 0) {
+        if (c == '\\' && quote == '"') {
+          i++;
+        } else if (c == quote) {
+          quote = 0;
+        }
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '[' || c == '{') {
+        throw new SyntaxException(number, "nested arrays and inline tables are not supported here");
+      } else if (c == ',') {
+        String element = inner.substring(start, Math.min(i, inner.length())).strip();
+        start = i + 1;
+        if (element.isEmpty()) {
+          // Allowed only last: "[]" or a trailing comma.
+          if (i < inner.length()) {
+            throw new SyntaxException(number, "array has an empty element");
+          }
+          continue;
+        }
+        values.add(value(element, number));
+      }
+    }
+    if (end != text.length() - 1) {
+      throw new SyntaxException(
+          number, "unexpected text after the array: " + text.substring(end + 1).strip());
+    }
+    return values;
   }
 
   private static Object value(String text, int number) throws SyntaxException {

@@ -63,6 +63,45 @@ class AgentConfigTest {
   }
 
   @Test
+  void readsTheOriginalAgentsConfigWithItsTagStrings() throws Exception {
+    Path original =
+        Files.writeString(
+            dir.resolve("original.toml"),
+            """
+            [ingest]
+            address = "ingest.example:9443"
+            tls_skip_verify = false
+
+            [agent]
+            org_token = "ctops_abc"
+            data_dir = "/tmp/original"
+            heartbeat_interval_secs = 15
+            tags = ["env:prod", "role:web", "owner=ops", "pci", "url:https://x.example:8443/"]
+            """);
+
+    AgentConfig config = AgentConfig.load(Optional.of(original), Map.of());
+
+    assertThat(config.heartbeatInterval()).isEqualTo(Duration.ofSeconds(15));
+    assertThat(config.tags())
+        .containsExactly(
+            Map.entry("env", "prod"),
+            Map.entry("role", "web"),
+            Map.entry("owner", "ops"),
+            Map.entry("pci", ""),
+            Map.entry("url", "https://x.example:8443/"));
+  }
+
+  @Test
+  void tagStringsAtTheTopWorkBesideTagTablesElsewhere() throws Exception {
+    Path top =
+        Files.writeString(
+            dir.resolve("top.toml"),
+            "tags = [\"site:lon\"]\n[ingest]\naddress = \"a:1\"\n[agent]\norg_token = \"t\"\n");
+
+    assertThat(AgentConfig.load(Optional.of(top), Map.of()).tags()).containsEntry("site", "lon");
+  }
+
+  @Test
   void eachProblemIsOneClearLine() throws Exception {
     Path typo =
         Files.writeString(
@@ -92,6 +131,32 @@ class AgentConfigTest {
     assertProblem(
         Optional.of(unknownTable), Map.of(), "unknown key 'agents'; known: [ingest, agent, tags]");
     assertProblem(Optional.of(broken), Map.of(), "not valid TOML");
+    String valid = "[ingest]\naddress = \"a:1\"\n[agent]\norg_token = \"t\"\n";
+    assertProblem(
+        Optional.of(
+            Files.writeString(
+                dir.resolve("skip.toml"),
+                valid.replace("[agent]", "tls_skip_verify = true\n[agent]"))),
+        Map.of(),
+        "tls_skip_verify = true is not supported");
+    assertProblem(
+        Optional.of(Files.writeString(dir.resolve("tagkey.toml"), valid + "tags = [\":prod\"]\n")),
+        Map.of(),
+        "entry \":prod\" has no key");
+    assertProblem(
+        Optional.of(Files.writeString(dir.resolve("tagtype.toml"), valid + "tags = [7]\n")),
+        Map.of(),
+        "agent.tags entries must be \"key:value\" strings, got 7");
+    assertProblem(
+        Optional.of(
+            Files.writeString(dir.resolve("tagscalar.toml"), valid + "tags = \"env:prod\"\n")),
+        Map.of(),
+        "agent.tags must be [[tags]] blocks or a list");
+    assertProblem(
+        Optional.of(
+            Files.writeString(dir.resolve("unknown.toml"), valid + "log_level = \"debug\"\n")),
+        Map.of(),
+        "unknown key 'log_level' (at agent.log_level)");
     assertProblem(Optional.of(dir.resolve("missing.toml")), Map.of(), "cannot be read");
     assertProblem(Optional.empty(), Map.of("CT_OPS_ORG_TOKEN", "t"), "[ingest] address is missing");
     assertProblem(

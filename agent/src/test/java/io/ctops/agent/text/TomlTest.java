@@ -39,11 +39,35 @@ class TomlTest {
   }
 
   @Test
+  void readsArraysOnOneLineOrSeveral() throws Exception {
+    Map<String, Object> document =
+        Toml.parse(
+            """
+            one = ["env:prod", 'role:web', 3, true]
+            empty = []
+            several = [
+              "a, b",   # a comma and ] "in" strings are text
+              "c]d",
+            ]
+            after = 1
+            """);
+
+    assertThat(document.get("one")).isEqualTo(List.of("env:prod", "role:web", 3L, true));
+    assertThat(document.get("empty")).isEqualTo(List.of());
+    assertThat(document.get("several")).isEqualTo(List.of("a, b", "c]d"));
+    assertThat(document.get("after")).isEqualTo(1L);
+  }
+
+  @Test
   void refusesWhatItDoesNotUnderstandWithTheLine() {
     assertRefused("[ingest\naddress = 1", "line 1: table header '[ingest' is not closed");
     assertRefused("a = \"open", "line 1: string is not closed");
     assertRefused("\n\na = 1.5", "line 3: value 1.5 is not a string, an integer or true/false");
-    assertRefused("a = [1, 2]", "is not a string, an integer or true/false");
+    assertRefused("a = [1.5]", "is not a string, an integer or true/false");
+    assertRefused("a = [[1], 2]", "nested arrays and inline tables are not supported");
+    assertRefused("a = [1,, 2]", "array has an empty element");
+    assertRefused("a = [1, 2", "line 1: array is not closed");
+    assertRefused("a = [1] x", "unexpected text after the array");
     assertRefused("a = ", "a value is missing");
     assertRefused("a = 1\na = 2", "line 2: key 'a' is set twice");
     assertRefused("[t]\n[t]", "table [t] is defined twice");
