@@ -1,6 +1,7 @@
 // The Metrics tab: two uPlot charts (utilisation %, network bytes/s) fed by the JSON API, which
 // downsamples in SQL to about 1,000 points whatever the window. Dragging across a chart zooms both
-// and fetches that window at finer resolution; "Reset zoom" returns to the chosen range.
+// and fetches that window at finer resolution; "Reset zoom" returns to the chosen range. Agents that
+// do not measure network traffic send none: then the network chart gives way to a note saying so.
 (function () {
   "use strict";
   var section = document.getElementById("metrics");
@@ -63,6 +64,9 @@
       charts[0].setData(usage);
       charts[1].setData(network);
     }
+    var networkAbsent = data.times.length > 0 && !data.net_rx.concat(data.net_tx).some(function (v) { return v != null; });
+    document.getElementById("network-absent").hidden = !networkAbsent;
+    document.getElementById("chart-network").hidden = networkAbsent;
     var from = Date.parse(data.from) / 1000;
     var to = Date.parse(data.to) / 1000;
     charts.forEach(function (c) { c.setScale("x", { min: from, max: to }); });

@@ -90,7 +90,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
       HeartbeatValidation.check(request, now);
       if (first) {
         // Only a valid first heartbeat brings the host online: a refused stream writes nothing.
-        registry.opened(this, agent, streamId, request.getAgentVersion());
+        registry.opened(this, agent, streamId, request.getAgentVersion(), certificate.isPresent());
         opened = true;
       }
     } catch (StatusException e) {
@@ -181,8 +181,8 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
               buffered.getCpuPercent(),
               buffered.getMemoryPercent(),
               buffered.getDiskPercent(),
-              buffered.getNetRxBytesPerSec(),
-              buffered.getNetTxBytesPerSec()));
+              buffered.hasNetRxBytesPerSec() ? buffered.getNetRxBytesPerSec() : null,
+              buffered.hasNetTxBytesPerSec() ? buffered.getNetTxBytesPerSec() : null));
     }
     samples.add(
         new MetricSample(
@@ -191,8 +191,8 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
             request.getCpuPercent(),
             request.getMemoryPercent(),
             request.getDiskPercent(),
-            request.getNetRxBytesPerSec(),
-            request.getNetTxBytesPerSec()));
+            request.hasNetRxBytesPerSec() ? request.getNetRxBytesPerSec() : null,
+            request.hasNetTxBytesPerSec() ? request.getNetTxBytesPerSec() : null));
     return samples;
   }
 

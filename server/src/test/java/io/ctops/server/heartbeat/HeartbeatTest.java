@@ -135,6 +135,37 @@ class HeartbeatTest {
   }
 
   @Test
+  void networkRatesAnAgentDoesNotSendAreStoredAsNoDataAndAZeroStaysZero() {
+    RegisterResponse agent = ingest.registerActive(new TestAgent("net-01", "10.0.0.9"));
+    long now = Instant.now().getEpochSecond();
+
+    try (HeartbeatClient stream = stream(agent.getJwtToken())) {
+      // As the original CT-Ops agent sends it: no network fields at all.
+      stream.send(vitals(1, 1, 1).setTimestampUnix(now - 1).build()).next();
+      stream
+          .send(
+              vitals(2, 2, 2)
+                  .setTimestampUnix(now)
+                  .setNetRxBytesPerSec(0)
+                  .setNetTxBytesPerSec(0)
+                  .build())
+          .next();
+    }
+
+    assertThat(
+            ingest.string(
+                "SELECT coalesce(net_rx_bytes_per_sec::text, 'null') || '/'"
+                    + " || coalesce(net_tx_bytes_per_sec::text, 'null') FROM host_metrics"
+                    + " WHERE cpu_percent = 1"))
+        .isEqualTo("null/null");
+    assertThat(
+            ingest.string(
+                "SELECT net_rx_bytes_per_sec || '/' || net_tx_bytes_per_sec FROM host_metrics"
+                    + " WHERE cpu_percent = 2"))
+        .isEqualTo("0/0");
+  }
+
+  @Test
   void badValuesEndTheStreamWithInvalidArgumentAndWriteNoSample() {
     RegisterResponse agent = ingest.registerActive(new TestAgent("bad-01", "10.0.0.8"));
     long future = Instant.now().plus(Duration.ofMinutes(11)).getEpochSecond();

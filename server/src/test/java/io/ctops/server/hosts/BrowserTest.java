@@ -328,6 +328,34 @@ class BrowserTest {
   }
 
   @Test
+  void aHostWhoseAgentSendsNoNetworkRatesSaysSoInsteadOfDrawingZero() {
+    web = WebFixture.on(db.database());
+    web.admin();
+    new MetricPartitions(web.jdbi(), 30, Clock.systemUTC()).maintain();
+    UUID host = aHost("field-agent").insert(web.jdbi(), web.defaultOrg());
+    web.jdbi()
+        .useHandle(
+            h ->
+                h.createUpdate(
+                        """
+                        INSERT INTO host_metrics (host_id, ts, cpu_percent, memory_percent, disk_percent)
+                        SELECT :host, now() - make_interval(secs => s * 30), 20, 30, 40
+                          FROM generate_series(1, 10) AS s
+                        """)
+                    .bind("host", host)
+                    .execute());
+    signIn();
+    open("/hosts/" + host + "/metrics");
+    browser.waitFor(
+        d -> Long.valueOf(1).equals(browser.script("return window.ctopsMetricsLoads;")));
+
+    assertThat(find("#network-absent").isDisplayed()).isTrue();
+    assertThat(find("#network-absent").getText()).contains("No data from this agent version");
+    assertThat(find("#chart-network").isDisplayed()).isFalse();
+    assertThat(find("#chart-usage").isDisplayed()).isTrue();
+  }
+
+  @Test
   void theInventoryTabRescansSearchesShowsRemovedAndCompares() throws Exception {
     ingest = IngestFixture.start(db.url());
     web = WebFixture.on(ingest.database);
