@@ -2,7 +2,6 @@ package io.ctops.protocol.v1;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
@@ -21,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * must never drift. These tests pin a few messages field by field and round-trip every message.
  */
 class WireContractTest {
-  private static final List<FileDescriptor> FILES =
+  static final List<FileDescriptor> FILES =
       List.of(
           Common.getDescriptor(),
           Registration.getDescriptor(),
@@ -38,7 +37,7 @@ class WireContractTest {
   @MethodSource("allMessages")
   void everyMessageRoundTripsThroughBytesWithEveryFieldSet(Descriptor descriptor) throws Exception {
     Message.Builder builder = builderFor(descriptor);
-    populate(builder, 1);
+    SampleMessages.populate(builder, 1);
     Message original = builder.build();
 
     Message parsed = builderFor(descriptor).mergeFrom(original.toByteArray()).build();
@@ -171,42 +170,8 @@ class WireContractTest {
         });
   }
 
-  private static Message.Builder builderFor(Descriptor descriptor) throws Exception {
+  static Message.Builder builderFor(Descriptor descriptor) throws Exception {
     Class<?> type = Class.forName("io.ctops.protocol.v1." + descriptor.getName());
     return (Message.Builder) type.getMethod("newBuilder").invoke(null);
-  }
-
-  /** Sets every field (one element for repeated ones), recursing into messages to a small depth. */
-  private static void populate(Message.Builder builder, int seed) {
-    for (FieldDescriptor field : builder.getDescriptorForType().getFields()) {
-      if (field.getRealContainingOneof() != null
-          && field != field.getRealContainingOneof().getField(0)) {
-        continue;
-      }
-      Object value = sampleValue(builder, field, seed + field.getNumber());
-      if (field.isRepeated()) {
-        builder.addRepeatedField(field, value);
-      } else {
-        builder.setField(field, value);
-      }
-    }
-  }
-
-  private static Object sampleValue(Message.Builder parent, FieldDescriptor field, int seed) {
-    return switch (field.getJavaType()) {
-      case INT -> seed;
-      case LONG -> 1_700_000_000L + seed;
-      case FLOAT -> seed + 0.5f;
-      case DOUBLE -> seed + 0.25;
-      case BOOLEAN -> true;
-      case STRING -> field.getName() + "-" + seed;
-      case BYTE_STRING -> ByteString.copyFromUtf8("bytes-" + seed);
-      case ENUM -> field.getEnumType().getValues().get(0);
-      case MESSAGE -> {
-        Message.Builder child = parent.newBuilderForField(field);
-        populate(child, seed * 7);
-        yield child.build();
-      }
-    };
   }
 }

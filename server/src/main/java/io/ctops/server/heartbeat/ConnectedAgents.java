@@ -57,6 +57,8 @@ public final class ConnectedAgents implements AgentChannel, AutoCloseable {
   private final RecheckRotation rotation = new RecheckRotation(RECHECK_BATCH, RECHECK_ROUNDS);
   private final Map<UUID, HeartbeatStream> connected = new ConcurrentHashMap<>();
   private final Counter heartbeats;
+  private final Counter streamsWithCertificate;
+  private final Counter streamsWithoutCertificate;
   private Instant lastRecheck;
 
   public ConnectedAgents(
@@ -69,6 +71,17 @@ public final class ConnectedAgents implements AgentChannel, AutoCloseable {
             .description("Heartbeat messages received")
             .register(registry);
     registry.gaugeMapSize("ctops_connected_agents", List.of(), connected);
+    this.streamsWithCertificate = streamsOpened(registry, "presented");
+    this.streamsWithoutCertificate = streamsOpened(registry, "absent");
+  }
+
+  /** Streams opened, by whether the agent presented its client certificate (mutual TLS). */
+  private static Counter streamsOpened(MeterRegistry registry, String certificate) {
+    return Counter.builder("ctops_heartbeat_streams_opened_total")
+        .description(
+            "Heartbeat streams opened, by whether the agent presented a client certificate")
+        .tag("client_certificate", certificate)
+        .register(registry);
   }
 
   /** A new heartbeat stream: the gRPC call's side that receives the agent's messages. */
@@ -76,14 +89,24 @@ public final class ConnectedAgents implements AgentChannel, AutoCloseable {
     return new HeartbeatStream(parts, this, responses);
   }
 
-  void opened(HeartbeatStream stream, AuthenticatedAgent agent, UUID streamId, String version) {
+  void opened(
+      HeartbeatStream stream,
+      AuthenticatedAgent agent,
+      UUID streamId,
+      String version,
+      boolean clientCertificate) {
+    (clientCertificate ? streamsWithCertificate : streamsWithoutCertificate).increment();
     HeartbeatStream previous = connected.put(agent.agentId(), stream);
     if (previous != null && previous != stream) {
       previous.terminate(
           Status.CANCELLED.withDescription("replaced by a newer stream of the agent"));
     }
     hostStatus.streamOpened(agent.agentId(), agent.hostId(), streamId, version);
-    log.debug("event=heartbeat_stream_opened agent_id={} stream_id={}", agent.agentId(), streamId);
+    log.debug(
+        "event=heartbeat_stream_opened agent_id={} stream_id={} client_certificate={}",
+        agent.agentId(),
+        streamId,
+        clientCertificate);
   }
 
   void closed(HeartbeatStream stream, AuthenticatedAgent agent, UUID streamId, String reason) {

@@ -1,0 +1,365 @@
+package io.ctops.server.compat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.ctops.server.auth.Role;
+import io.ctops.server.enrolment.RegistrationService;
+import io.ctops.server.inventory.SoftwareScanTask;
+import io.ctops.server.platform.config.DatabaseUrl;
+import io.ctops.server.tasks.Requester;
+import io.ctops.server.tasks.TaskQueue;
+import io.ctops.server.tasks.TaskType;
+import io.ctops.server.tasks.TaskTypes;
+import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.IngestFixture;
+import io.ctops.server.testing.OriginalAgent;
+import io.ctops.server.testing.WebClient;
+import io.ctops.server.testing.WebFixture;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The original CT-Ops Go agent, unchanged, against our ingest and web app over their real entry
+ * points: what teams switching to us have on their hosts. Each capability is its own test.
+ */
+@ExtendWith(FreshDatabase.class)
+class OriginalAgentTest {
+  private static final int HEARTBEAT_SECONDS = 2;
+  private static final List<String> TAGS = List.of("env:test", "role:web");
+
+  /**
+   * Stands in for the service actions of a later release (type and parameters as agents in the
+   * field name them); the original agent runs none of them.
+   */
+  private static final TaskType SERVICE =
+      new TaskType() {
+        @Override
+        public String name() {
+          return "service";
+        }
+
+        @Override
+        public JsonNode parameters(JsonNode given) {
+          return given;
+        }
+
+        @Override
+        public boolean mayRequest(Role role) {
+          return role != Role.READ_ONLY;
+        }
+
+        @Override
+        public Duration timeout() {
+          return Duration.ofMinutes(10);
+        }
+      };
+
+  @TempDir Path dir;
+  private IngestFixture ingest;
+  private WebFixture web;
+  private WebClient admin;
+  private OriginalAgent agent;
+
+  @BeforeAll
+  static void theBinaryRunsHere() {
+    OriginalAgent.binary();
+    OriginalAgent.whyItCannotRun()
+        .ifPresent(
+            reason ->
+                Assumptions.abort(
+                    "skipped: the original CT-Ops agent cannot run on this machine: " + reason));
+  }
+
+  @BeforeEach
+  void start(DatabaseUrl database) {
+    ingest =
+        IngestFixture.withTaskTypes(
+            database, new TaskTypes(List.of(SoftwareScanTask.TYPE, SERVICE)));
+    web = WebFixture.on(ingest.database);
+    admin = web.signedInAdmin();
+  }
+
+  @AfterEach
+  void stop() {
+    if (agent != null) {
+      agent.close();
+    }
+    web.close();
+    ingest.close();
+  }
+
+  @Test
+  void anAutoApproveTokenRegistersItActive() {
+    agent = startAgent(ingest.token(true), "data");
+
+    await("registered").atMost(Duration.ofSeconds(30)).until(() -> agentStatus() != null);
+
+    assertThat(agentStatus()).isEqualTo("active");
+    assertThat(agent.log()).contains("agent registered and active");
+  }
+
+  @Test
+  void aManualTokenKeepsItPendingUntilApprovedThroughTheApiThenItHeartbeats() {
+    agent = startAgent(ingest.token(false), "data");
+    await("pending").atMost(Duration.ofSeconds(30)).until(() -> "pending".equals(agentStatus()));
+    assertThat(ingest.hostStatus()).isNotEqualTo("online");
+
+    String agentId = ingest.string("SELECT id::text FROM agents");
+    HttpResponse<String> approved = postJson("/api/v1/agents/" + agentId + "/approve", "{}");
+
+    assertThat(approved.statusCode()).isEqualTo(200);
+    await("heartbeating after its next registration poll")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> "online".equals(ingest.hostStatus()));
+    assertThat(agentStatus()).isEqualTo("active");
+  }
+
+  @Test
+  void itsHostComesOnlineWithVitalsAndSamplesAndNoNetworkRatesRatherThanZero() {
+    agent = startAgent(ingest.token(true), "data");
+
+    awaitOnline();
+    await("two metric samples")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> ingest.count("SELECT count(*) FROM host_metrics") >= 2);
+
+    assertThat(ingest.count("SELECT count(*) FROM host_vitals WHERE cpu_percent IS NOT NULL"))
+        .as("vitals stored")
+        .isEqualTo(1);
+    assertThat(
+            ingest.count(
+                "SELECT count(*) FROM host_metrics WHERE net_rx_bytes_per_sec IS NOT NULL"
+                    + " OR net_tx_bytes_per_sec IS NOT NULL"))
+        .as("it does not measure network traffic: no data, not zero")
+        .isZero();
+    assertThat(ingest.string("SELECT os FROM hosts")).isNotBlank();
+  }
+
+  @Test
+  void itsTagsAreStored() {
+    agent = startAgent(ingest.token(true), "data");
+
+    awaitOnline();
+
+    assertThat(ingest.string("SELECT metadata -> 'tags' ->> 'env' FROM hosts")).isEqualTo("test");
+    assertThat(ingest.string("SELECT metadata -> 'tags' ->> 'role' FROM hosts")).isEqualTo("web");
+  }
+
+  @Test
+  void itIsIssuedAClientCertificateAndPresentsIt() {
+    agent = startAgent(ingest.token(true), "data");
+
+    awaitOnline();
+
+    assertThat(ingest.count("SELECT count(*) FROM agents WHERE client_cert_pem IS NOT NULL"))
+        .isEqualTo(1);
+    assertThat(streamsOpened("presented"))
+        .as("heartbeat streams opened with the client certificate (mutual TLS)")
+        .isGreaterThanOrEqualTo(1);
+    assertThat(streamsOpened("absent")).isZero();
+  }
+
+  @Test
+  void aRequestedSoftwareScanStoresTheHostsPackages() throws IOException {
+    agent = startAgent(ingest.token(true), "data");
+    awaitOnline();
+    String host = ingest.string("SELECT id::text FROM hosts");
+
+    HttpResponse<String> requested =
+        postJson("/api/v1/hosts/" + host + "/tasks", "{\"type\": \"software_inventory\"}");
+    String task =
+        requested.statusCode() == 202
+            ? field(requested.body(), "id")
+            // The periodic scan got there first; that one is as good.
+            : ingest.string("SELECT id::text FROM tasks WHERE type = 'software_inventory'");
+
+    await("scan succeeded")
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> admin.get("/api/v1/tasks/" + task).body().contains("\"state\":\"succeeded\""));
+    long stored = ingest.count("SELECT count(*) FROM software_packages WHERE removed_at IS NULL");
+    assertThat(stored).isPositive();
+    long installed = installedDpkgPackages();
+    if (installed > 0) {
+      assertThat(stored).as("dpkg packages installed on this machine").isEqualTo(installed);
+    }
+    assertThat(ingest.string("SELECT status FROM software_scans")).isEqualTo("completed");
+  }
+
+  @Test
+  void aTaskItDoesNotRunFailsAtOnceWithItsMessage() throws Exception {
+    agent = startAgent(ingest.token(true), "data");
+    awaitOnline();
+    UUID org = UUID.fromString(ingest.string("SELECT org_id::text FROM hosts"));
+    UUID host = UUID.fromString(ingest.string("SELECT id::text FROM hosts"));
+    JsonNode parameters =
+        JsonNodeFactory.instance.objectNode().put("service_name", "cron").put("action", "status");
+
+    UUID task =
+        new TaskQueue(ingest.jdbi(), new TaskTypes(List.of(SERVICE)), Clock.systemUTC())
+            .request(org, host, SERVICE, parameters, Requester.system("test"));
+
+    await("failed long before its 10-minute timeout")
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> admin.get("/api/v1/tasks/" + task).body().contains("\"state\":\"failed\""));
+    String shown = admin.get("/api/v1/tasks/" + task).body();
+    assertThat(shown).contains("agent-mediated host access is disabled");
+    assertThat(ingest.count("SELECT count(*) FROM tasks WHERE state = 'queued'"))
+        .as("not retried")
+        .isZero();
+  }
+
+  @Test
+  void revocationEndsItsStream() {
+    agent = startAgent(ingest.token(true), "data");
+    awaitOnline();
+    String agentId = ingest.string("SELECT id::text FROM agents");
+
+    HttpResponse<String> revoked = postJson("/api/v1/agents/" + agentId + "/revoke", "{}");
+
+    assertThat(revoked.statusCode()).isEqualTo(200);
+    await("stream ended")
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> connectedAgents() == 0 && !"online".equals(ingest.hostStatus()));
+    assertThat(agentStatus()).isEqualTo("revoked");
+    await("the agent was told")
+        .atMost(Duration.ofSeconds(20))
+        .until(() -> agent.log().contains("revoked"));
+  }
+
+  @Test
+  void aDeletedDataDirectoryComesBackAsTheAdoptedHost() throws IOException {
+    String token = ingest.token(true);
+    agent = startAgent(token, "data");
+    awaitOnline();
+    String host = ingest.string("SELECT id::text FROM hosts");
+    String firstKey = ingest.string("SELECT public_key FROM agents");
+    agent.close();
+    await("offline")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !"online".equals(ingest.hostStatus()));
+
+    deleteRecursively(dir.resolve("data"));
+    agent = startAgent(token, "data");
+
+    await("adopted")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !ingest.string("SELECT public_key FROM agents").equals(firstKey));
+    awaitOnline();
+    assertThat(ingest.count("SELECT count(*) FROM hosts")).isEqualTo(1);
+    assertThat(ingest.string("SELECT id::text FROM hosts")).isEqualTo(host);
+    assertThat(ingest.count("SELECT count(*) FROM agents")).isEqualTo(1);
+    assertThat(
+            ingest.count(
+                "SELECT count(*) FROM agent_status_history WHERE reason = '"
+                    + RegistrationService.ADOPTED_REASON
+                    + "'"))
+        .as("the adoption is recorded")
+        .isEqualTo(1);
+  }
+
+  private OriginalAgent startAgent(String token, String dataDir) {
+    return OriginalAgent.start(ingest, token, dir.resolve(dataDir), HEARTBEAT_SECONDS, TAGS);
+  }
+
+  private void awaitOnline() {
+    await("host online")
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> "online".equals(ingest.hostStatus()));
+  }
+
+  private String agentStatus() {
+    return ingest.count("SELECT count(*) FROM agents") == 0
+        ? null
+        : ingest.string("SELECT status FROM agents");
+  }
+
+  private HttpResponse<String> postJson(String path, String json) {
+    return admin.send(
+        admin
+            .request(path)
+            .header("Content-Type", "application/json")
+            .header("X-CSRF-Token", admin.csrf())
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build());
+  }
+
+  private static String field(String json, String name) {
+    Matcher matcher = Pattern.compile("\"" + name + "\":\"([^\"]*)\"").matcher(json);
+    assertThat(matcher.find()).as(name + " in " + json).isTrue();
+    return matcher.group(1);
+  }
+
+  /** A counter from ingest's own /metrics page. */
+  private double streamsOpened(String certificate) {
+    return metric(
+        "ctops_heartbeat_streams_opened_total\\{client_certificate=\""
+            + certificate
+            + "\"[^}]*\\}");
+  }
+
+  private double connectedAgents() {
+    return metric("ctops_connected_agents");
+  }
+
+  private double metric(String name) {
+    try {
+      String page =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(
+                          URI.create("http://127.0.0.1:" + ingest.ingest.httpPort() + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      Matcher matcher = Pattern.compile("(?m)^" + name + " ([0-9.eE+-]+)$").matcher(page);
+      return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** How many packages dpkg lists as installed here, 0 without dpkg. */
+  private static long installedDpkgPackages() throws IOException {
+    Path status = Path.of("/var/lib/dpkg/status");
+    if (!Files.isReadable(status)) {
+      return 0;
+    }
+    try (Stream<String> lines = Files.lines(status)) {
+      return lines.filter(line -> line.equals("Status: install ok installed")).count();
+    }
+  }
+
+  private static void deleteRecursively(Path root) throws IOException {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
+  }
+}
