@@ -32,6 +32,14 @@
   document.addEventListener("htmx:sendError", function () {
     toast("The server cannot be reached; retrying on the next refresh.");
   });
+  // bar lengths come as data-width (percent): the Content-Security-Policy allows no style attributes
+  function sizeBars(root) {
+    root.querySelectorAll("[data-width]").forEach(function (bar) {
+      bar.style.width = bar.getAttribute("data-width") + "%";
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { sizeBars(document); });
+  document.addEventListener("htmx:afterSwap", function () { sizeBars(document); });
   // after approve/revoke the list and the counts change too
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "pending" && document.getElementById("host-list")) {

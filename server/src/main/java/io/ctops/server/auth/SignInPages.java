@@ -132,6 +132,14 @@ public final class SignInPages {
     ctx.redirect("/login", HttpStatus.SEE_OTHER);
   }
 
+  /**
+   * A sign-in refused before it reached the form's handler (its text was malformed) still counts
+   * against its address, so malformed attempts are limited like wrong passwords.
+   */
+  public void refusedSignIn(Context ctx) {
+    throttle.failed("", ctx.ip());
+  }
+
   static String capitalised(String message) {
     return message.isEmpty()
         ? message

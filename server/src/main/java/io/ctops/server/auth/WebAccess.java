@@ -101,6 +101,28 @@ public final class WebAccess {
     ctx.attribute(PRINCIPAL, who);
   }
 
+  /**
+   * Whether the user a long-lived request (a live stream) started with is still signed in: the
+   * session or API key still valid, the user still enabled. Looked up afresh.
+   */
+  public boolean stillSignedIn(Context ctx) {
+    Principal before = principalOrNull(ctx);
+    if (before == null) {
+      return false;
+    }
+    Optional<Principal> now;
+    if (before.viaApiKey()) {
+      String authorization = Optional.ofNullable(ctx.header("Authorization")).orElse("");
+      now =
+          authorization.startsWith("Bearer ")
+              ? apiKeys.authenticate(authorization.substring("Bearer ".length()).strip())
+              : Optional.empty();
+    } else {
+      now = sessions.find(ctx.cookie(SESSION_COOKIE));
+    }
+    return now.filter(p -> p.userId().equals(before.userId())).isPresent();
+  }
+
   public static Principal principal(Context ctx) {
     Principal principal = ctx.attribute(PRINCIPAL);
     if (principal == null) {

@@ -5,6 +5,7 @@ import io.ctops.server.auth.WebAccess;
 import io.ctops.server.enrolment.AgentHistory;
 import io.ctops.server.web.Pages;
 import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
 import io.javalin.http.sse.SseClient;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -14,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -26,24 +28,34 @@ import org.slf4j.LoggerFactory;
 /**
  * Live status badges: one connection per web instance listens on {@code agent_status} (announced by
  * ingest in the transaction of every transition) and pushes the host's new badge as a server-sent
- * event to every open Hosts page of that organisation. No polling of agents or hosts.
+ * event to every open Hosts page of that organisation. No polling of agents or hosts. Every few
+ * seconds each open stream's user is checked again: a stream whose session ended or whose user was
+ * removed is closed.
  */
 public final class LiveHostStatus implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LiveHostStatus.class);
   private static final Pattern AGENT_ID = Pattern.compile("\"agent_id\":\"([0-9a-f-]{36})\"");
   private static final long KEEP_ALIVE_MILLIS = 20_000;
+  static final long RECHECK_MILLIS = 3_000;
 
   private final DataSource dataSource;
   private final Jdbi jdbi;
   private final Pages pages;
+  private final Predicate<Context> stillSignedIn;
   private final Map<UUID, Set<SseClient>> clientsByOrg = new ConcurrentHashMap<>();
   private final Thread listener;
   private volatile boolean running = true;
 
-  public LiveHostStatus(DataSource dataSource, Jdbi jdbi, Pages pages) {
+  /**
+   * @param stillSignedIn whether a stream's request still has a signed-in user (asked every few
+   *     seconds per stream)
+   */
+  public LiveHostStatus(
+      DataSource dataSource, Jdbi jdbi, Pages pages, Predicate<Context> stillSignedIn) {
     this.dataSource = dataSource;
     this.jdbi = jdbi;
     this.pages = pages;
+    this.stillSignedIn = stillSignedIn;
     this.listener = Thread.ofPlatform().daemon().name("live-host-status").unstarted(this::listen);
   }
 
@@ -74,6 +86,7 @@ public final class LiveHostStatus implements AutoCloseable {
 
   private void listen() {
     long lastKeepAlive = System.currentTimeMillis();
+    long lastRecheck = System.currentTimeMillis();
     while (running) {
       try (Connection connection = dataSource.getConnection()) {
         connection.setAutoCommit(true);
@@ -92,11 +105,27 @@ public final class LiveHostStatus implements AutoCloseable {
             lastKeepAlive = System.currentTimeMillis();
             clientsByOrg.values().forEach(set -> set.forEach(c -> c.sendComment("keep-alive")));
           }
+          if (System.currentTimeMillis() - lastRecheck > RECHECK_MILLIS) {
+            lastRecheck = System.currentTimeMillis();
+            closeSignedOut();
+          }
         }
       } catch (SQLException | RuntimeException e) {
         if (running) {
           log.warn("event=live_status_listen_failed retry_in_ms={} error={}", 1000, e.toString());
           sleepQuietly(1000);
+        }
+      }
+    }
+  }
+
+  /** Ends the streams whose user is no longer signed in (session ended, user removed). */
+  private void closeSignedOut() {
+    for (Set<SseClient> clients : clientsByOrg.values()) {
+      for (SseClient client : clients) {
+        if (client.terminated() || !stillSignedIn.test(client.ctx())) {
+          clients.remove(client);
+          client.close();
         }
       }
     }

@@ -36,6 +36,7 @@ import io.ctops.server.orgs.OrgPages;
 import io.ctops.server.orgs.Organisations;
 import io.ctops.server.platform.config.WebSettings;
 import io.ctops.server.platform.database.Database;
+import io.ctops.server.platform.http.RequestText;
 import io.ctops.server.platform.http.WebServer;
 import io.ctops.server.platform.lifecycle.Parts;
 import io.ctops.server.platform.lifecycle.PeriodicJob;
@@ -46,6 +47,7 @@ import io.ctops.server.users.UserPages;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
 import io.javalin.http.Context;
+import io.javalin.http.HandlerType;
 import io.javalin.json.JavalinJackson;
 import java.io.IOException;
 import java.io.InputStream;
@@ -99,7 +101,8 @@ public final class WebRole implements AutoCloseable {
       HostRecords records = new HostRecords(jdbi, approvals, clock);
       MetricSeriesQuery metrics = new MetricSeriesQuery(jdbi);
       EnrolmentTokens tokens = new EnrolmentTokens(jdbi, clock);
-      LiveHostStatus live = new LiveHostStatus(database.dataSource(), jdbi, pages).start();
+      LiveHostStatus live =
+          new LiveHostStatus(database.dataSource(), jdbi, pages, access::stillSignedIn).start();
 
       SignInPages signIn =
           new SignInPages(pages, users, passwords, new LoginThrottle(clock), access);
@@ -143,6 +146,14 @@ public final class WebRole implements AutoCloseable {
                       config.routes.exception(
                           HttpProblem.class,
                           (e, ctx) -> problem(ctx, pages, e.status(), e.getMessage()));
+                      config.routes.exception(
+                          RequestText.Rejected.class,
+                          (e, ctx) -> {
+                            if (ctx.path().equals("/login") && ctx.method() == HandlerType.POST) {
+                              signIn.refusedSignIn(ctx);
+                            }
+                            problem(ctx, pages, 400, e.getMessage());
+                          });
                       config.routes.exception(
                           Exception.class,
                           (e, ctx) -> {

@@ -148,6 +148,25 @@ class WebSecurityTest {
   }
 
   @Test
+  void malformedSignInsAreRefusedAndCountAgainstTheAddress() {
+    web.admin();
+    WebClient browser = web.client();
+    browser.get("/login");
+    for (int i = 0; i < LoginThrottle.MAX_FAILURES_PER_ADDRESS; i++) {
+      HttpResponse<String> refused =
+          browser.post("/login", Map.of("email", "x" + i + "\0@example.com", "password", "p"));
+      assertThat(refused.statusCode()).isEqualTo(400);
+      assertThat(refused.body()).contains("form field 'email' contains a NUL character");
+    }
+
+    HttpResponse<String> next =
+        browser.post(
+            "/login", Map.of("email", WebFixture.ADMIN_EMAIL, "password", WebFixture.PASSWORD));
+
+    assertThat(next.statusCode()).as("the address has used up its attempts").isEqualTo(429);
+  }
+
+  @Test
   void stateChangingRequestsWithoutTheCsrfTokenAreRefused() {
     web.admin();
     UUID host = aHost("victim").insert(web.jdbi(), web.defaultOrg());
@@ -403,6 +422,9 @@ class WebSecurityTest {
               HttpRequest.newBuilder(URI.create(base + "/login")).build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(login.statusCode()).isEqualTo(200);
+      assertThat(login.headers().firstValue("Strict-Transport-Security"))
+          .as("browsers are told to keep to HTTPS")
+          .hasValueSatisfying(v -> assertThat(v).startsWith("max-age="));
       String csrf =
           login.body().replaceAll("(?s).*name=\"csrf-token\" content=\"([^\"]*)\".*", "$1");
       HttpResponse<String> signedIn =

@@ -1,6 +1,7 @@
 package io.ctops.server.testing;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.CookieManager;
 import java.net.URI;
@@ -22,13 +23,14 @@ public final class WebClient {
 
   private final String base;
   private final HttpClient http;
+  private final CookieManager cookies = new CookieManager();
   private String csrf = "";
 
   public WebClient(String base) {
     this.base = base;
     this.http =
         HttpClient.newBuilder()
-            .cookieHandler(new CookieManager())
+            .cookieHandler(cookies)
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
   }
@@ -100,6 +102,11 @@ public final class WebClient {
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
   }
 
+  /** Sends a request whose body is read as it arrives (a server-sent event stream). */
+  public CompletableFuture<HttpResponse<InputStream>> sendStream(HttpRequest request) {
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+  }
+
   public HttpRequest.Builder request(String path) {
     return HttpRequest.newBuilder(URI.create(base + path));
   }
@@ -110,6 +117,13 @@ public final class WebClient {
     HttpResponse<String> response = post("/login", Map.of("email", email, "password", password));
     get("/hosts");
     return response;
+  }
+
+  /** The cookies this client holds, as a {@code Cookie} request header's value. */
+  public String cookieHeader() {
+    return cookies.getCookieStore().getCookies().stream()
+        .map(cookie -> cookie.getName() + "=" + cookie.getValue())
+        .collect(Collectors.joining("; "));
   }
 
   public String csrf() {

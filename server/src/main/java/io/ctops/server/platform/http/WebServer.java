@@ -51,6 +51,10 @@ public final class WebServer implements AutoCloseable {
                     files.location = Location.CLASSPATH;
                   });
               settings.tls().ifPresent(tls -> httpsOnly(config, settings, tls));
+              boolean tls = settings.tls().isPresent();
+              config.routes.before(ctx -> SecurityHeaders.apply(ctx, tls));
+              // before routes and access checks: none of them sees text the application cannot hold
+              config.routes.before(RequestText::check);
               features.accept(config);
             });
     try {
