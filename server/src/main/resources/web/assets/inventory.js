@@ -1,6 +1,12 @@
 // The Inventory tab's instant search: filters the rows already on the page as you type.
 (function () {
   "use strict";
+  var removed = document.getElementById("show-removed");
+  if (removed) {
+    removed.addEventListener("change", function () {
+      window.location.search = removed.checked ? "?removed=1" : "";
+    });
+  }
   var input = document.getElementById("package-search");
   if (!input) { return; }
   input.addEventListener("input", function () {
