@@ -104,7 +104,8 @@ public final class LoginThrottle {
   }
 
   /**
-   * Accounts locked from at least one address now, with how many addresses they are locked from.
+   * Accounts locked from at least one address now, keyed by lower-cased email, with how many
+   * addresses each is locked from.
    */
   public Map<String, Integer> lockedAccounts() {
     return jdbi.withHandle(
