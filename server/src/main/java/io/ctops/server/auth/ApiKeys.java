@@ -29,13 +29,31 @@ public final class ApiKeys {
       String hint,
       Instant createdAt,
       Optional<Instant> lastUsedAt,
-      Optional<Instant> revokedAt) {}
+      Optional<Instant> revokedAt,
+      Optional<Instant> expiresAt) {
+
+    /** "active", "revoked" or "expired", as the profile page shows it. */
+    public String state(Instant now) {
+      if (revokedAt.isPresent()) {
+        return "revoked";
+      }
+      return expiresAt.filter(at -> !at.isAfter(now)).isPresent() ? "expired" : "active";
+    }
+  }
 
   public record CreatedKey(ApiKey key, String plainKey) {}
 
   public CreatedKey create(UUID userId, String name) {
+    return create(userId, name, Optional.empty());
+  }
+
+  /** A key that stops working at {@code expiresAt}, when given. */
+  public CreatedKey create(UUID userId, String name, Optional<Instant> expiresAt) {
     if (name == null || name.isBlank() || name.length() > 200) {
       throw new IllegalArgumentException("a key name must be 1 to 200 characters");
+    }
+    if (name.chars().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException("a key name must not contain control characters");
     }
     String plain = SecretTokens.generate(PREFIX);
     UUID id =
@@ -44,14 +62,16 @@ public final class ApiKeys {
                 handle
                     .createQuery(
                         """
-                        INSERT INTO api_keys (user_id, name, key_hash, key_hint, created_at)
-                        VALUES (:user, :name, :hash, :hint, :now) RETURNING id
+                        INSERT INTO api_keys (user_id, name, key_hash, key_hint, created_at,
+                                              expires_at)
+                        VALUES (:user, :name, :hash, :hint, :now, :expires) RETURNING id
                         """)
                     .bind("user", userId)
                     .bind("name", name.strip())
                     .bind("hash", SecretTokens.sha256(plain))
                     .bind("hint", plain.substring(plain.length() - 4))
                     .bind("now", Timestamp.from(clock.instant()))
+                    .bind("expires", expiresAt.map(Timestamp::from).orElse(null))
                     .mapTo(UUID.class)
                     .one());
     return new CreatedKey(
@@ -64,7 +84,7 @@ public final class ApiKeys {
             handle
                 .createQuery(
                     """
-                    SELECT id, name, key_hint, created_at, last_used_at, revoked_at
+                    SELECT id, name, key_hint, created_at, last_used_at, revoked_at, expires_at
                       FROM api_keys WHERE user_id = :user ORDER BY created_at DESC
                     """)
                 .bind("user", userId)
@@ -78,6 +98,8 @@ public final class ApiKeys {
                             Optional.ofNullable(rs.getTimestamp("last_used_at"))
                                 .map(Timestamp::toInstant),
                             Optional.ofNullable(rs.getTimestamp("revoked_at"))
+                                .map(Timestamp::toInstant),
+                            Optional.ofNullable(rs.getTimestamp("expires_at"))
                                 .map(Timestamp::toInstant)))
                 .list());
   }
@@ -113,9 +135,11 @@ public final class ApiKeys {
                           + """
                             JOIN api_keys k ON k.user_id = u.id
                            WHERE k.key_hash = :hash AND k.revoked_at IS NULL
+                             AND (k.expires_at IS NULL OR k.expires_at > :now)
                              AND u.disabled_at IS NULL
                           """)
                   .bind("hash", hash)
+                  .bind("now", Timestamp.from(clock.instant()))
                   .map(
                       (rs, ctx) ->
                           Sessions.principal(

@@ -8,12 +8,14 @@ import io.javalin.http.HttpStatus;
 import java.util.Optional;
 
 /**
- * Set-up (the first admin, only while no account exists), sign-in and sign-out. A wrong password
- * and an unknown email get the same message after the same work (an Argon2id check either way).
+ * Set-up (the first account, a super admin, only while no account exists), sign-in and sign-out. A
+ * wrong password and an unknown email get the same message after the same work (an Argon2id check
+ * either way).
  */
 public final class SignInPages {
   static final String BAD_CREDENTIALS = "Wrong email or password.";
-  static final String THROTTLED = "Too many failed sign-ins; wait 15 minutes and try again.";
+  static final String THROTTLED =
+      "Too many failed sign-ins from your address; wait up to 15 minutes and try again.";
 
   private final Pages pages;
   private final Users users;
@@ -72,7 +74,7 @@ public final class SignInPages {
     }
     Users.NewUser user;
     try {
-      user = new Users.NewUser(email, name, password, Role.ORG_ADMIN);
+      user = new Users.NewUser(email, name, password, Role.SUPER_ADMIN);
     } catch (IllegalArgumentException e) {
       ctx.status(400);
       pages.page(
@@ -87,6 +89,7 @@ public final class SignInPages {
     if (created.isEmpty()) {
       throw HttpProblem.forbidden("set-up is done; sign in instead");
     }
+    users.signedIn(created.get().id());
     access.startSession(ctx, created.get().id());
     ctx.redirect("/hosts", HttpStatus.SEE_OTHER);
   }
@@ -102,8 +105,9 @@ public final class SignInPages {
   private void login(Context ctx) {
     String email = Optional.ofNullable(ctx.formParam("email")).orElse("").strip();
     String password = Optional.ofNullable(ctx.formParam("password")).orElse("");
-    String address = ctx.ip();
-    if (!throttle.allows(email, address)) {
+    String address = access.clientAddress(ctx);
+    // counted as failed from here on, whatever happens, until the password proves right
+    if (!throttle.admit(email, address)) {
       ctx.status(429);
       pages.page(ctx, "login.jte", "Sign in", "", new FormView(email, "", THROTTLED));
       return;
@@ -117,12 +121,12 @@ public final class SignInPages {
       valid = false;
     }
     if (!valid) {
-      throttle.failed(email, address);
       ctx.status(401);
       pages.page(ctx, "login.jte", "Sign in", "", new FormView(email, "", BAD_CREDENTIALS));
       return;
     }
-    throttle.succeeded(email);
+    throttle.succeeded(email, address);
+    users.signedIn(credentials.get().userId());
     access.startSession(ctx, credentials.get().userId());
     ctx.redirect("/hosts", HttpStatus.SEE_OTHER);
   }
@@ -137,7 +141,7 @@ public final class SignInPages {
    * against its address, so malformed attempts are limited like wrong passwords.
    */
   public void refusedSignIn(Context ctx) {
-    throttle.failed("", ctx.ip());
+    throttle.admit("", access.clientAddress(ctx));
   }
 
   static String capitalised(String message) {

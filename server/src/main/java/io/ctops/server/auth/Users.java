@@ -59,8 +59,10 @@ public final class Users {
   }
 
   /**
-   * Creates the first account, an admin of the default organisation, only while no user exists (two
-   * browsers racing on the setup page cannot both win: the table lock serialises them).
+   * Creates the first account of an installation, in the default organisation, only while no user
+   * exists (two browsers racing on the setup page cannot both win: the table lock serialises them).
+   * Set-up and quickstart make it a super admin: only a super admin grants super admin, so without
+   * one no other organisation could ever be reached.
    */
   public Optional<User> createFirstAdmin(NewUser user) {
     return jdbi.inTransaction(
@@ -138,6 +140,9 @@ public final class Users {
   public record Credentials(UUID userId, String passwordHash) {}
 
   public Optional<Credentials> credentials(String email) {
+    if (email == null || email.length() > 320 || email.indexOf('\0') >= 0) {
+      return Optional.empty(); // no account has such an email, and PostgreSQL text holds no NUL
+    }
     return jdbi.withHandle(
         handle ->
             handle
@@ -147,6 +152,60 @@ public final class Users {
                 .bind("email", email == null ? "" : email.strip().toLowerCase(Locale.ROOT))
                 .map((rs, ctx) -> new Credentials(rs.getObject(1, UUID.class), rs.getString(2)))
                 .findOne());
+  }
+
+  /** The account with this email (any case), wherever it is. */
+  public Optional<User> byEmail(String email) {
+    if (email == null || email.length() > 320 || email.indexOf('\0') >= 0) {
+      return Optional.empty();
+    }
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    "SELECT id, org_id, email, display_name, role, created_at FROM users"
+                        + " WHERE lower(email) = :email AND disabled_at IS NULL")
+                .bind("email", email.strip().toLowerCase(Locale.ROOT))
+                .map(Users::map)
+                .findOne());
+  }
+
+  /** A user as an operator lists them: with their organisation and last sign-in. */
+  public record Account(User user, String orgName, Optional<Instant> lastSignInAt) {}
+
+  /** Every live account, or one organisation's, by organisation then email. */
+  public List<Account> accounts(Optional<UUID> orgId) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    """
+                    SELECT u.id, u.org_id, u.email, u.display_name, u.role, u.created_at,
+                           u.last_sign_in_at, o.name AS org_name
+                      FROM users u JOIN organisations o ON o.id = u.org_id
+                     WHERE u.disabled_at IS NULL AND (CAST(:org AS uuid) IS NULL OR u.org_id = :org)
+                     ORDER BY lower(o.name), lower(u.email)
+                    """)
+                .bind("org", orgId.orElse(null))
+                .map(
+                    (rs, ctx) ->
+                        new Account(
+                            map(rs, ctx),
+                            rs.getString("org_name"),
+                            Optional.ofNullable(rs.getTimestamp("last_sign_in_at"))
+                                .map(Timestamp::toInstant)))
+                .list());
+  }
+
+  /** Notes a successful sign-in, shown by {@code ctops user list}. */
+  public void signedIn(UUID userId) {
+    jdbi.useHandle(
+        handle ->
+            handle
+                .createUpdate("UPDATE users SET last_sign_in_at = :now WHERE id = :id")
+                .bind("now", Timestamp.from(clock.instant()))
+                .bind("id", userId)
+                .execute());
   }
 
   /** Outcome of changing or removing a user. */
@@ -253,7 +312,8 @@ public final class Users {
     }
   }
 
-  static void checkPassword(String password) {
+  /** The web app's password rule: 12 to 1024 characters. */
+  public static void checkPassword(String password) {
     if (password == null || password.length() < MIN_PASSWORD_LENGTH) {
       throw new IllegalArgumentException(
           "a password must be at least " + MIN_PASSWORD_LENGTH + " characters");

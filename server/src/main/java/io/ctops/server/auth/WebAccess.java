@@ -1,11 +1,13 @@
 package io.ctops.server.auth;
 
+import io.ctops.server.platform.config.TrustedProxies;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.PageUser;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.HandlerType;
 import io.javalin.http.SameSite;
+import java.util.Collections;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -28,12 +30,28 @@ public final class WebAccess {
   private final ApiKeys apiKeys;
   private final Users users;
   private final boolean secureCookies;
+  private final TrustedProxies proxies;
 
-  public WebAccess(Sessions sessions, ApiKeys apiKeys, Users users, boolean secureCookies) {
+  public WebAccess(
+      Sessions sessions,
+      ApiKeys apiKeys,
+      Users users,
+      boolean secureCookies,
+      TrustedProxies proxies) {
     this.sessions = sessions;
     this.apiKeys = apiKeys;
     this.users = users;
     this.secureCookies = secureCookies;
+    this.proxies = proxies;
+  }
+
+  /**
+   * The address the request came from, as the web app records and counts it: the socket peer, or
+   * what a trusted reverse proxy says in {@code X-Forwarded-For} (see {@link TrustedProxies}).
+   */
+  public String clientAddress(Context ctx) {
+    return proxies.clientAddress(
+        ctx.req().getRemoteAddr(), Collections.list(ctx.req().getHeaders("X-Forwarded-For")));
   }
 
   private static boolean isPublic(String path) {
@@ -68,7 +86,7 @@ public final class WebAccess {
       }
       principal = apiKeys.authenticate(authorization.substring("Bearer ".length()).strip());
       if (principal.isEmpty()) {
-        throw HttpProblem.unauthorized("the API key is unknown or revoked");
+        throw HttpProblem.unauthorized("the API key is unknown, revoked or expired");
       }
     } else {
       principal = sessions.find(ctx.cookie(SESSION_COOKIE));

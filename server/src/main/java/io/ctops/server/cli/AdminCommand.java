@@ -1,6 +1,7 @@
 package io.ctops.server.cli;
 
 import io.ctops.server.orgs.Organisations;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.Optional;
@@ -11,11 +12,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * The shape every admin command ({@code token ...}, {@code agent list/approve/revoke}) shares:
- * check the options, open the server's database as the environment configures it, act on it, close
- * it, then print the outcome. A command only says what it checks, does and prints; a failure is an
- * exception that {@link Cli} turns into one line and an exit code ({@link UserError} or an unknown
- * organisation: 1), the same for every command.
+ * The shape every admin command ({@code token ...}, {@code agent list/approve/revoke}, {@code user
+ * ...}, {@code apikey create}) shares: check the options, open the server's database as the
+ * environment configures it, act on it, close it, then print the outcome. A command only says what
+ * it checks, does and prints; a failure is an exception that {@link Cli} turns into one line and an
+ * exit code ({@link UserError} or an unknown organisation: 1), the same for every command.
  *
  * @param <T> what the command's action returns for printing
  */
@@ -51,6 +52,11 @@ abstract class AdminCommand<T> implements Callable<Integer> {
 
   /** Prints the outcome; an outcome the user must act on throws a {@link UserError} instead. */
   abstract void print(T outcome, PrintWriter out);
+
+  /** Standard input, where secrets are read from ({@code --password-stdin}). */
+  InputStream stdin() {
+    return context.stdin();
+  }
 
   /** The clock the command runs by, for printing states that depend on the time. */
   Clock clock() {

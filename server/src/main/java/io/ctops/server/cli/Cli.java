@@ -28,9 +28,12 @@ public final class Cli {
       description = {
         "CT-Ops: self-hosted infrastructure monitoring and operations.",
         "",
-        "Admin commands (token, agent list/approve/revoke) act on the server's database:",
-        "DATABASE_URL when set, otherwise the embedded PostgreSQL in",
-        "$CT_OPS_DATA_DIR (default ~/.ct-ops), whether or not the server runs."
+        "Admin commands (token, agent list/approve/revoke, user, apikey) act on the server's",
+        "database: DATABASE_URL when set, otherwise the embedded PostgreSQL in",
+        "$CT_OPS_DATA_DIR (default ~/.ct-ops), whether or not the server runs.",
+        "",
+        "The first account (made on the web app's /setup page or by quickstart) is a super admin;",
+        "`ctops user create --role super_admin` makes one on an installation that has none."
       },
       exitCodeListHeading = "%nExit codes:%n",
       exitCodeList = {
@@ -73,6 +76,15 @@ public final class Cli {
     agent.addSubcommand("approve", new AgentCommand.Approve(context));
     agent.addSubcommand("revoke", new AgentCommand.Revoke(context));
     root.addSubcommand("agent", agent);
+    CommandLine user = new CommandLine(new UserCommand());
+    user.addSubcommand("create", new UserCommand.Create(context));
+    user.addSubcommand("set-role", new UserCommand.SetRole(context));
+    user.addSubcommand("list", new UserCommand.ListUsers(context));
+    user.addSubcommand("reset-password", new UserCommand.ResetPassword(context));
+    root.addSubcommand("user", user);
+    CommandLine apikey = new CommandLine(new ApiKeyCommand());
+    apikey.addSubcommand("create", new ApiKeyCommand.Create(context));
+    root.addSubcommand("apikey", apikey);
     CommandPlugin.addAll(root, context);
     root.setExecutionExceptionHandler(new Failures());
     IParameterExceptionHandler usage = root.getParameterExceptionHandler();

@@ -22,7 +22,6 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -46,7 +45,7 @@ import picocli.CommandLine.Spec;
     description =
         "Run CT-Ops on this machine: the server (embedded PostgreSQL, ingest, web app) in"
             + " $CT_OPS_DATA_DIR (default ~/.ct-ops) and an agent for this machine. The first run"
-            + " creates an administrator (its password is printed once and kept in"
+            + " creates a super admin (its password is printed once and kept in"
             + " quickstart/admin-password under the data dir), an auto-approve enrolment token and"
             + " TLS material; later runs reuse them. Ctrl-C stops everything.",
     mixinStandardHelpOptions = true)
@@ -150,16 +149,19 @@ final class QuickstartCommand implements Callable<Integer> {
     }
   }
 
-  /** The first run's administrator; its generated password is printed once and kept 0600. */
+  /**
+   * The first run's administrator, a super admin like the first account made on the set-up page;
+   * its generated password is printed once and kept 0600.
+   */
   private static void adminAccount(SingleServer server, Path dir, PrintWriter out, Clock clock)
       throws IOException {
     Path passwordFile = dir.resolve("admin-password");
     Users users = new Users(server.database().jdbi(), new PasswordHashing(), clock);
     if (!users.anyExist()) {
-      String password = generatePassword();
+      String password = GeneratedPassword.generate();
       Optional<Users.User> created =
           users.createFirstAdmin(
-              new Users.NewUser(ADMIN_EMAIL, "Administrator", password, Role.ORG_ADMIN));
+              new Users.NewUser(ADMIN_EMAIL, "Administrator", password, Role.SUPER_ADMIN));
       if (created.isPresent()) {
         Pem.write(passwordFile, password + "\n", true);
         out.println("  sign in as " + ADMIN_EMAIL + " with password " + password);
@@ -224,18 +226,5 @@ final class QuickstartCommand implements Callable<Integer> {
       agent.close();
       exit.orTimeout(20, TimeUnit.SECONDS).exceptionally(e -> Agent.Exit.STOPPED).join();
     };
-  }
-
-  private static String generatePassword() {
-    String alphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    SecureRandom random = new SecureRandom();
-    StringBuilder password = new StringBuilder();
-    for (int i = 0; i < 20; i++) {
-      if (i > 0 && i % 5 == 0) {
-        password.append('-');
-      }
-      password.append(alphabet.charAt(random.nextInt(alphabet.length())));
-    }
-    return password.toString();
   }
 }

@@ -91,7 +91,9 @@ public final class WebRole implements AutoCloseable {
       Users users = new Users(jdbi, passwords, clock);
       Sessions sessions = new Sessions(jdbi, clock, settings.sessionIdle());
       ApiKeys apiKeys = new ApiKeys(jdbi, clock);
-      WebAccess access = new WebAccess(sessions, apiKeys, users, settings.isTls());
+      WebAccess access =
+          new WebAccess(sessions, apiKeys, users, settings.isTls(), settings.trustedProxies());
+      LoginThrottle throttle = new LoginThrottle(jdbi, clock);
       Pages pages = new Pages(WebAccess::pageUser, WebAccess::preSessionCsrf);
 
       AgentApprovals approvals = new AgentApprovals(jdbi, clock);
@@ -104,8 +106,7 @@ public final class WebRole implements AutoCloseable {
       LiveHostStatus live =
           new LiveHostStatus(database.dataSource(), jdbi, pages, access::stillSignedIn).start();
 
-      SignInPages signIn =
-          new SignInPages(pages, users, passwords, new LoginThrottle(clock), access);
+      SignInPages signIn = new SignInPages(pages, users, passwords, throttle, access);
       HostPages hostPages = new HostPages(pages, hostList, overview, pending, approvals, records);
       HostsApi hostsApi =
           new HostsApi(hostList, overview, pending, approvals, records, metrics, clock);
@@ -203,6 +204,10 @@ public final class WebRole implements AutoCloseable {
                     int purged = sessions.purgeExpired();
                     if (purged > 0) {
                       log.info("event=sessions_purged count={}", purged);
+                    }
+                    int failures = throttle.purgeExpired();
+                    if (failures > 0) {
+                      log.info("event=sign_in_failures_purged count={}", failures);
                     }
                   })
               .start());

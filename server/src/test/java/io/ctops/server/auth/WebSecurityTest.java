@@ -9,6 +9,7 @@ import io.ctops.server.platform.database.Database;
 import io.ctops.server.platform.pki.DevelopmentCertificate;
 import io.ctops.server.roles.WebRole;
 import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.Sql;
 import io.ctops.server.testing.WebClient;
 import io.ctops.server.testing.WebFixture;
 import java.io.IOException;
@@ -72,6 +73,12 @@ class WebSecurityTest {
         .contains("HttpOnly")
         .contains("SameSite=Lax");
     assertThat(browser.get("/hosts").statusCode()).isEqualTo(200);
+    // the first account is a super admin: without one no other organisation could be reached
+    assertThat(Sql.string(web.jdbi(), "SELECT role FROM users")).isEqualTo("super_admin");
+    assertThat(browser.get("/hosts").body()).contains("href=\"/orgs\"");
+    assertThat(browser.get("/orgs").statusCode()).isEqualTo(200);
+    assertThat(browser.post("/orgs", Map.of("name", "Second")).statusCode()).isEqualTo(200);
+    assertThat(web.count("SELECT count(*) FROM organisations")).isEqualTo(2);
 
     WebClient other = web.client();
     assertThat(other.get("/setup").headers().firstValue("Location")).contains("/login");

@@ -118,6 +118,8 @@ class QuickstartTest {
 
     WebClient browser = new WebClient("http://localhost:" + web);
     assertThat(browser.signIn(email, password).statusCode()).isEqualTo(303);
+    // a super admin, who can reach every organisation
+    assertThat(browser.get("/orgs").statusCode()).isEqualTo(200);
     long readyAt = System.currentTimeMillis();
     Awaitility.await()
         .atMost(Duration.ofSeconds(15))

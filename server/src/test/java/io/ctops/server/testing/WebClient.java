@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.CookieManager;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -27,9 +28,21 @@ public final class WebClient {
   private String csrf = "";
 
   public WebClient(String base) {
+    this(base, HttpClient.newBuilder());
+  }
+
+  /**
+   * A client connecting from another local address (any of 127.0.0.0/8 on Linux), so the server
+   * sees a different client address.
+   */
+  public WebClient(String base, InetAddress from) {
+    this(base, HttpClient.newBuilder().localAddress(from));
+  }
+
+  private WebClient(String base, HttpClient.Builder builder) {
     this.base = base;
     this.http =
-        HttpClient.newBuilder()
+        builder
             .cookieHandler(cookies)
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();

@@ -7,6 +7,8 @@ import io.ctops.server.enrolment.AgentDownloads;
 import io.ctops.server.platform.config.WebSettings;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.roles.WebRole;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -29,6 +31,11 @@ public final class WebFixture implements AutoCloseable {
   /** The web role on a database someone else owns and closes (a {@link FreshDatabase}). */
   public static WebFixture on(Database database) {
     return new WebFixture(database, WebRole.start(settings(), database, Clock.systemUTC()));
+  }
+
+  /** The web role with other settings (e.g. trusted proxies). */
+  public static WebFixture on(Database database, WebSettings settings) {
+    return new WebFixture(database, WebRole.start(settings, database, Clock.systemUTC()));
   }
 
   /** The web role serving the given agent downloads. */
@@ -102,6 +109,15 @@ public final class WebFixture implements AutoCloseable {
 
   public WebClient client() {
     return new WebClient(baseUrl());
+  }
+
+  /** A client whose requests come from another loopback address, e.g. 127.0.0.2. */
+  public WebClient clientFrom(String loopbackAddress) {
+    try {
+      return new WebClient(baseUrl(), InetAddress.getByName(loopbackAddress));
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(e);
+    }
   }
 
   @Override

@@ -8,8 +8,9 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * The web app's settings: its port, optional TLS for browsers, how long an idle session lasts and
- * the address agents are told to use (shown in the enrolment page's ready command line).
+ * The web app's settings: its port, optional TLS for browsers, how long an idle session lasts, the
+ * address agents are told to use (shown in the enrolment page's ready command line) and the reverse
+ * proxies whose {@code X-Forwarded-For} names the client.
  */
 public record WebSettings(
     String listenAddress,
@@ -17,7 +18,8 @@ public record WebSettings(
     Optional<IngestSettings.TlsFiles> tls,
     Duration sessionIdle,
     String agentIngestAddress,
-    Optional<Path> agentBundle) {
+    Optional<Path> agentBundle,
+    TrustedProxies trustedProxies) {
 
   public static final String LISTEN_ADDRESS = "WEB_LISTEN_ADDRESS";
   public static final String HTTP_PORT = "WEB_HTTP_PORT";
@@ -26,6 +28,7 @@ public record WebSettings(
   public static final String SESSION_IDLE_MINUTES = "WEB_SESSION_IDLE_MINUTES";
   public static final String AGENT_INGEST_ADDRESS = "WEB_AGENT_INGEST_ADDRESS";
   public static final String AGENT_BUNDLE = "CT_OPS_AGENT_BUNDLE";
+  public static final String TRUSTED_PROXIES = "WEB_TRUSTED_PROXIES";
 
   /** Set by the launcher: the installation's folder, where agent/ holds the agent bundle. */
   public static final String HOME = "CT_OPS_HOME";
@@ -48,7 +51,38 @@ public record WebSettings(
     if (bundle.isEmpty()) {
       bundle = shippedBundle(env.text(HOME).map(Path::of));
     }
-    return new WebSettings(listen, port, tls, Duration.ofMinutes(idle), agentAddress, bundle);
+    TrustedProxies proxies;
+    try {
+      proxies = env.text(TRUSTED_PROXIES).map(TrustedProxies::parse).orElse(TrustedProxies.none());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(TRUSTED_PROXIES, e.getMessage());
+    }
+    return new WebSettings(
+        listen, port, tls, Duration.ofMinutes(idle), agentAddress, bundle, proxies);
+  }
+
+  /** Settings behind no reverse proxy: the client is always the socket peer. */
+  public WebSettings(
+      String listenAddress,
+      int httpPort,
+      Optional<IngestSettings.TlsFiles> tls,
+      Duration sessionIdle,
+      String agentIngestAddress,
+      Optional<Path> agentBundle) {
+    this(
+        listenAddress,
+        httpPort,
+        tls,
+        sessionIdle,
+        agentIngestAddress,
+        agentBundle,
+        TrustedProxies.none());
+  }
+
+  /** The same settings with other trusted proxies. */
+  public WebSettings withTrustedProxies(TrustedProxies proxies) {
+    return new WebSettings(
+        listenAddress, httpPort, tls, sessionIdle, agentIngestAddress, agentBundle, proxies);
   }
 
   public boolean isTls() {
