@@ -141,7 +141,13 @@ public final class SignInPages {
    * against its address, so malformed attempts are limited like wrong passwords.
    */
   public void refusedSignIn(Context ctx) {
-    throttle.admit("", access.clientAddress(ctx));
+    String email;
+    try {
+      email = Optional.ofNullable(ctx.formParam("email")).orElse("");
+    } catch (RuntimeException unreadable) {
+      email = "";
+    }
+    throttle.admit(email, access.clientAddress(ctx));
   }
 
   static String capitalised(String message) {

@@ -41,11 +41,7 @@ public final class WebClient {
 
   private WebClient(String base, HttpClient.Builder builder) {
     this.base = base;
-    this.http =
-        builder
-            .cookieHandler(cookies)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+    this.http = builder.cookieHandler(cookies).followRedirects(HttpClient.Redirect.NEVER).build();
   }
 
   public HttpResponse<String> get(String path, String... headers) {
