@@ -382,7 +382,7 @@ class BrowserTest {
 
     signIn();
     open("/hosts/" + host + "/inventory");
-    // the minute sweep queues the first scan of a new host by itself; wait until it has landed
+    // registration queued the first scan of the new host; wait until it has landed
     waitForScanResult();
     if (hasDpkg) {
       // Rescan: progress shows, then the page reloads by itself once the agent's scan is in
