@@ -5,8 +5,10 @@
 # the agent as a background process and adds it to /etc/rc.local so it starts at boot.
 #
 # Usage: sudo ./install.sh [--token TOKEN] [--address HOST:PORT] [--ca-cert FILE]
-#                          [--root DIR] [--no-start]
+#                          [--ca-sha256 HEX] [--bundle ZIP --sha256 HEX] [--root DIR] [--no-start]
 # A token and an address are required, from the options or from the bundle's agent.toml.
+# --ca-sha256 and --sha256 pin the CA certificate and the zip this folder was unpacked from: on a
+# mismatch it stops and installs nothing.
 # --root DIR installs under DIR instead of / (packaging, tests; nothing is started).
 set -eu
 
@@ -15,6 +17,9 @@ root=""
 token=""
 address=""
 ca_cert=""
+ca_sha256=""
+bundle_zip=""
+bundle_sha256=""
 start=yes
 die() { echo "install.sh: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
@@ -22,9 +27,12 @@ while [ $# -gt 0 ]; do
     --token) [ $# -ge 2 ] || die "--token needs a value"; token="$2"; shift 2 ;;
     --address) [ $# -ge 2 ] || die "--address needs a value"; address="$2"; shift 2 ;;
     --ca-cert) [ $# -ge 2 ] || die "--ca-cert needs a value"; ca_cert="$2"; shift 2 ;;
+    --ca-sha256) [ $# -ge 2 ] || die "--ca-sha256 needs a value"; ca_sha256="$2"; shift 2 ;;
+    --bundle) [ $# -ge 2 ] || die "--bundle needs a value"; bundle_zip="$2"; shift 2 ;;
+    --sha256) [ $# -ge 2 ] || die "--sha256 needs a value"; bundle_sha256="$2"; shift 2 ;;
     --root) [ $# -ge 2 ] || die "--root needs a value"; root="${2%/}"; start=no; shift 2 ;;
     --no-start) start=no; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
@@ -48,6 +56,29 @@ if [ -n "$ca_cert" ] && [ ! -r "$ca_cert" ]; then
 fi
 if [ -z "$ca_cert" ] && [ -f "$here/ca.crt" ]; then
   ca_cert="$here/ca.crt"
+fi
+
+# Pinned downloads: whoever could alter them on the way would control a root install and the
+# agent's trust anchor, so a mismatch stops everything before the first change.
+pinned() { # FILE EXPECTED WHAT
+  case "$2" in
+    *[!0-9a-fA-F]*) die "$3: '$2' is not a SHA-256 (64 hex digits); nothing was changed" ;;
+  esac
+  [ "${#2}" -eq 64 ] || die "$3: '$2' is not a SHA-256 (64 hex digits); nothing was changed"
+  command -v sha256sum >/dev/null 2>&1 || die "sha256sum is needed to check $3; nothing was changed"
+  actual="$(sha256sum <"$1" | cut -d' ' -f1)"
+  expected="$(printf '%s' "$2" | tr 'A-F' 'a-f')"
+  [ "$actual" = "$expected" ] || die "$3 does not match its pinned SHA-256 (expected $expected, got $actual): the download was altered or is incomplete; nothing was installed"
+}
+if [ -n "$ca_sha256" ]; then
+  [ -n "$ca_cert" ] || die "--ca-sha256 needs the certificate (--ca-cert FILE); nothing was changed"
+  pinned "$ca_cert" "$ca_sha256" "the CA certificate '$ca_cert'"
+fi
+if [ -n "$bundle_sha256" ] || [ -n "$bundle_zip" ]; then
+  [ -n "$bundle_zip" ] || die "--sha256 needs the zip it pins (--bundle FILE); nothing was changed"
+  [ -n "$bundle_sha256" ] || die "--bundle needs its SHA-256 (--sha256 HEX); nothing was changed"
+  [ -r "$bundle_zip" ] || die "cannot read the bundle '$bundle_zip'; nothing was changed"
+  pinned "$bundle_zip" "$bundle_sha256" "the agent bundle '$bundle_zip'"
 fi
 
 opt="$root/opt/ct-ops-agent"

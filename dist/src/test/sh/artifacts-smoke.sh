@@ -102,8 +102,20 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
   check "install.sh as a non-root user refuses" bash -c "[[ '$out' == *'must run as root'* ]]"
   check "... and installs nothing" test ! -e /opt/ct-ops-agent
 fi
+zeros="0000000000000000000000000000000000000000000000000000000000000000"
+out="$(sh "$bundle/install.sh" --root "$root" --token "$token" --address ingest.test:9443 \
+  --ca-cert "$CT_OPS_DATA_DIR/tls/server.crt" --ca-sha256 "$zeros" 2>&1)"
+check "install.sh refuses a CA certificate that does not match its pin" bash -c "[[ '$out' == *'does not match its pinned SHA-256'* ]]"
+check "... and changes nothing" test ! -e "$root"
+out="$(sh "$bundle/install.sh" --root "$root" --token "$token" --address ingest.test:9443 \
+  --bundle "$target/ct-ops-agent-$version-linux-amd64.zip" --sha256 "$zeros" 2>&1)"
+check "install.sh refuses a bundle that does not match its pin" bash -c "[[ '$out' == *'does not match its pinned SHA-256'* ]]"
+check "... and changes nothing" test ! -e "$root"
 sh "$bundle/install.sh" --root "$root" --token "$token" --address ingest.test:9443 \
-  --ca-cert "$CT_OPS_DATA_DIR/tls/server.crt" >/dev/null 2>&1
+  --bundle "$target/ct-ops-agent-$version-linux-amd64.zip" \
+  --sha256 "$(sha256sum <"$target/ct-ops-agent-$version-linux-amd64.zip" | cut -d' ' -f1)" \
+  --ca-cert "$CT_OPS_DATA_DIR/tls/server.crt" \
+  --ca-sha256 "$(sha256sum <"$CT_OPS_DATA_DIR/tls/server.crt" | cut -d' ' -f1)" >/dev/null 2>&1
 check "install.sh puts the agent in /opt/ct-ops-agent" test -x "$root/opt/ct-ops-agent/bin/ct-ops-agent" \
   -a -x "$root/opt/ct-ops-agent/runtime/bin/java" -a -x "$root/opt/ct-ops-agent/uninstall.sh"
 check "it writes agent.toml 0600 with the token and address" bash -c \

@@ -16,8 +16,14 @@ import org.slf4j.LoggerFactory;
  * started together does not heartbeat in lockstep) into the on-disk buffer, whether or not ingest
  * is reachable, and hands each sample on for the heartbeat. Timestamps are whole seconds and
  * strictly increasing: the server stores one sample per (host, timestamp).
+ *
+ * <p>CPU % is measured between two readings of the processor's tick counters. The collector takes
+ * its first reading when it is made, moments before the first sample, and a window that short reads
+ * 0.0 % however busy the host is: the first sample waits {@link #FIRST_WINDOW} so the first value
+ * sent is a real measurement.
  */
 final class Sampler {
+  static final Duration FIRST_WINDOW = Duration.ofSeconds(1);
   private static final Logger log = LoggerFactory.getLogger("agent");
 
   /** The newest sample and the timestamp it was stored under. */
@@ -63,6 +69,11 @@ final class Sampler {
   private void loop() {
     long dropped = 0;
     long lastSampleUnix = 0;
+    try {
+      Thread.sleep(FIRST_WINDOW.toMillis());
+    } catch (InterruptedException e) {
+      return;
+    }
     while (running) {
       try {
         Vitals vitals = collector.sample();

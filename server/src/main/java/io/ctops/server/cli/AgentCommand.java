@@ -4,6 +4,7 @@ import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.enrolment.AgentApprovals.AgentRow;
 import io.ctops.server.enrolment.AgentApprovals.Approval;
 import io.ctops.server.enrolment.AgentApprovals.Revocation;
+import io.ctops.server.inventory.SoftwareScans;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
@@ -97,7 +98,8 @@ final class AgentCommand {
 
     @Override
     Approval act(Admin admin) {
-      return new AgentApprovals(admin.jdbi(), admin.clock())
+      SoftwareScans scans = new SoftwareScans(admin.jdbi(), admin.clock());
+      return new AgentApprovals(admin.jdbi(), admin.clock(), scans::queueFirst)
           .approve(id, "approved with ctops agent approve");
     }
 

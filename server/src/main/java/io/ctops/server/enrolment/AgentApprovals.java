@@ -22,10 +22,17 @@ import org.jdbi.v3.core.mapper.RowMapper;
 public final class AgentApprovals {
   private final Jdbi jdbi;
   private final Clock clock;
+  private final HostActivation activation;
 
-  public AgentApprovals(Jdbi jdbi, Clock clock) {
+  public AgentApprovals(Jdbi jdbi, Clock clock, HostActivation activation) {
     this.jdbi = jdbi;
     this.clock = clock;
+    this.activation = activation;
+  }
+
+  /** Approvals that set nothing else in motion ({@link HostActivation#NONE}). */
+  public AgentApprovals(Jdbi jdbi, Clock clock) {
+    this(jdbi, clock, HostActivation.NONE);
   }
 
   /** An agent and the host it reports for (absent until it registered one). */
@@ -127,6 +134,7 @@ public final class AgentApprovals {
               .bind("id", agentId)
               .execute();
           AgentHistory.record(handle, agentId, "active", reason, clock);
+          agent.hostId().ifPresent(host -> activation.activated(handle, agent.orgId(), host));
           return new Approval.Approved(lockAgent(handle, agentId).orElseThrow());
         });
   }

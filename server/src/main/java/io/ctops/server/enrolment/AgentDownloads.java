@@ -10,6 +10,9 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Optional;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
@@ -79,25 +82,67 @@ public final class AgentDownloads {
     ctx.contentType("application/x-pem-file").result(Files.readAllBytes(file));
   }
 
-  /** The one line that installs an agent on a host that can reach this web server. */
-  public Optional<String> installCommand(String token, String ingestAddress) {
+  /**
+   * The one line that installs an agent on a host that can reach this web server, and the SHA-256
+   * of each download it pins: the line checks both before it unpacks or runs anything (the
+   * installer comes out of the zip, so only a check made before it runs can vouch for it), and
+   * {@code install.sh} checks them again before it changes anything.
+   */
+  public record InstallCommand(String line, String bundleSha256, Optional<String> caSha256) {}
+
+  /**
+   * The pinned install line for a token, hashing the files as they are served now: an upgrade may
+   * replace the bundle while the server runs, and hashing it takes a fraction of a second, once per
+   * token an administrator creates.
+   */
+  public Optional<InstallCommand> installCommand(String token, String ingestAddress) {
     if (bundle.isEmpty()) {
       return Optional.empty();
     }
     String folder = bundleFolder();
+    String bundleSha256 = sha256(bundle.get());
+    Optional<String> caSha256 = caCertificate.map(AgentDownloads::sha256);
     StringBuilder line =
         new StringBuilder("cd \"$(mktemp -d)\" && curl -fsSL ")
             .append(baseUrl)
-            .append("/api/agent/download -o agent.zip && unzip -q agent.zip");
-    if (caCertificate.isPresent()) {
+            .append("/api/agent/download -o agent.zip");
+    if (caSha256.isPresent()) {
       line.append(" && curl -fsSL ").append(baseUrl).append("/api/agent/ca.crt -o ca.crt");
+      line.append(" && printf '%s  agent.zip\\n%s  ca.crt\\n' ")
+          .append(bundleSha256)
+          .append(' ')
+          .append(caSha256.get());
+    } else {
+      line.append(" && printf '%s  agent.zip\\n' ").append(bundleSha256);
     }
+    line.append(" | sha256sum -c - && unzip -q agent.zip");
     line.append(" && sudo sh ").append(folder).append("/install.sh --token ").append(token);
     line.append(" --address ").append(ingestAddress);
-    if (caCertificate.isPresent()) {
-      line.append(" --ca-cert ca.crt");
+    line.append(" --bundle agent.zip --sha256 ").append(bundleSha256);
+    if (caSha256.isPresent()) {
+      line.append(" --ca-cert ca.crt --ca-sha256 ").append(caSha256.get());
     }
-    return Optional.of(line.toString());
+    return Optional.of(new InstallCommand(line.toString(), bundleSha256, caSha256));
+  }
+
+  /** Whether hosts download over plain HTTP, where only the pinned hashes protect them. */
+  public boolean isPlainHttp() {
+    return baseUrl.regionMatches(true, 0, "http://", 0, "http://".length());
+  }
+
+  static String sha256(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      byte[] chunk = new byte[1 << 16];
+      for (int n = in.read(chunk); n >= 0; n = in.read(chunk)) {
+        digest.update(chunk, 0, n);
+      }
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**

@@ -32,13 +32,19 @@ public final class RegistrationService {
   private final AgentTokens tokens;
   private final AgentCertificateAuthority authority;
   private final Clock clock;
+  private final HostActivation activation;
 
   public RegistrationService(
-      Jdbi jdbi, AgentTokens tokens, AgentCertificateAuthority authority, Clock clock) {
+      Jdbi jdbi,
+      AgentTokens tokens,
+      AgentCertificateAuthority authority,
+      Clock clock,
+      HostActivation activation) {
     this.jdbi = jdbi;
     this.tokens = tokens;
     this.authority = authority;
     this.clock = clock;
+    this.activation = activation;
   }
 
   /** Thrown inside the transaction to roll it back and answer with a rejection. */
@@ -76,6 +82,14 @@ public final class RegistrationService {
         throw e;
       }
     }
+  }
+
+  private static UUID hostOf(Handle handle, UUID agentId) {
+    return handle
+        .createQuery("SELECT id FROM hosts WHERE agent_id = :agent")
+        .bind("agent", agentId)
+        .mapTo(UUID.class)
+        .one();
   }
 
   private Registration register(Handle handle, RegistrationRequest request) {
@@ -122,6 +136,9 @@ public final class RegistrationService {
       reason = ADOPTED_REASON;
     }
     AgentHistory.record(handle, agentId, status, reason, clock);
+    if (token.autoApprove()) {
+      activation.activated(handle, token.orgId(), hostOf(handle, agentId));
+    }
     Registration outcome =
         token.autoApprove()
             ? active(handle, agentId, request, "registered and approved")

@@ -48,14 +48,16 @@ public final class TokenPages {
       List<TokenLine> tokens, Optional<Created> created, String error, String ingestAddress) {}
 
   /**
-   * A token just created: its secret, the command that enrols an agent with it, the one line that
-   * installs the agent bundle from this web server, and whether an offline bundle can be offered.
+   * A token just created: its secret, the command that enrols an agent with it, the pinned one line
+   * that installs the agent bundle from this web server (and whether it downloads over plain HTTP),
+   * and whether an offline bundle can be offered.
    */
   public record Created(
       String name,
       String plainToken,
       String commandLine,
-      Optional<String> installCommand,
+      Optional<AgentDownloads.InstallCommand> install,
+      boolean plainHttp,
       boolean offlineBundle) {}
 
   public void routes(RoutesConfig routes) {
@@ -100,9 +102,14 @@ public final class TokenPages {
                 created.token().name(),
                 created.plainToken(),
                 commandLine(agentIngestAddress, created.plainToken()),
-                downloads.installCommand(created.plainToken(), agentIngestAddress),
+                installCommand(created.plainToken()),
+                downloads.isPlainHttp(),
                 downloads.hasBundle())),
         "");
+  }
+
+  Optional<AgentDownloads.InstallCommand> installCommand(String plainToken) {
+    return downloads.installCommand(plainToken, agentIngestAddress);
   }
 
   /** Parses the create form; a bad field is an {@link IllegalArgumentException} naming it. */

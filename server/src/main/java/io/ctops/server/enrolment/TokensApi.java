@@ -36,9 +36,17 @@ public final class TokensApi {
       @JsonProperty("expires_in_days") Integer expiresInDays,
       @JsonProperty("max_uses") Integer maxUses) {}
 
-  /** A created token: the secret appears here once. */
+  /**
+   * A created token: the secret appears here once, with the pinned one-line install and the SHA-256
+   * of the bundle and CA certificate it checks (null without a bundle or a CA file).
+   */
   public record CreatedTokenResponse(
-      EnrolmentTokens.EnrolmentToken token, String plainToken, String commandLine) {}
+      EnrolmentTokens.EnrolmentToken token,
+      String plainToken,
+      String commandLine,
+      String installCommand,
+      String bundleSha256,
+      String caSha256) {}
 
   public void routes(RoutesConfig routes) {
     routes.get("/api/v1/tokens", ctx -> ctx.json(pages.lines(WebAccess.requireAdmin(ctx).orgId())));
@@ -84,12 +92,16 @@ public final class TokensApi {
       throw HttpProblem.badRequest(e.getMessage());
     }
     EnrolmentTokens.CreatedToken created = tokens.create(request);
+    Optional<AgentDownloads.InstallCommand> install = pages.installCommand(created.plainToken());
     ctx.status(201)
         .json(
             new CreatedTokenResponse(
                 created.token(),
                 created.plainToken(),
-                TokenPages.commandLine(agentIngestAddress, created.plainToken())));
+                TokenPages.commandLine(agentIngestAddress, created.plainToken()),
+                install.map(AgentDownloads.InstallCommand::line).orElse(null),
+                install.map(AgentDownloads.InstallCommand::bundleSha256).orElse(null),
+                install.flatMap(AgentDownloads.InstallCommand::caSha256).orElse(null)));
   }
 
   private void revoke(Context ctx) {

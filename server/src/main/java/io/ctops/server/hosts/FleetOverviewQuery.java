@@ -86,14 +86,22 @@ public final class FleetOverviewQuery {
                   .bind("org", orgId)
                   .mapToMap()
                   .one();
+          // A host never heard from is stale only once it has been approved for the whole window:
+          // one approved a minute ago (or connected, its first vitals on the way) is not.
           long stale =
               handle
                   .createQuery(
                       """
-                      SELECT count(*) FROM host_vitals
-                       WHERE org_id = :org
-                         AND host_status IN ('online', 'offline', 'unknown')
-                         AND (last_seen IS NULL OR last_seen < :staleBefore)
+                      SELECT count(*) FROM host_vitals v
+                       WHERE v.org_id = :org
+                         AND v.host_status IN ('online', 'offline', 'unknown')
+                         AND (v.last_seen < :staleBefore
+                              OR (v.last_seen IS NULL AND v.host_status <> 'online'
+                                  AND EXISTS (SELECT 1 FROM hosts h
+                                                LEFT JOIN agents a ON a.id = h.agent_id
+                                               WHERE h.id = v.host_id
+                                                 AND coalesce(a.approved_at, h.first_seen)
+                                                     < :staleBefore)))
                       """)
                   .bind("org", orgId)
                   .bind("staleBefore", Timestamp.from(clock.instant().minus(STALE_AFTER)))

@@ -2,9 +2,14 @@ package io.ctops.server.hosts;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
-/** A host's Overview tab: what it is, its agent, and its current vitals. */
+/**
+ * A host's Overview tab: what it is, its agent, and its current vitals. {@code lastSeen} is the
+ * agent's latest contact, its stream opening included; {@code agentTags} are the tags from the
+ * agent's configuration, by key.
+ */
 public record HostDetail(
     UUID id,
     UUID orgId,
@@ -26,10 +31,29 @@ public record HostDetail(
     String agentVersion,
     String agentStatus,
     Instant approvedAt,
-    Instant deletedAt) {
+    Instant deletedAt,
+    Map<String, String> agentTags) {
 
   public boolean isDeleted() {
     return deletedAt != null;
+  }
+
+  /**
+   * The administrator's decision on the agent, which outlives its connection: an approved agent
+   * that is disconnected ({@code offline}) is still approved.
+   */
+  public String approval() {
+    return switch (agentStatus == null ? "" : agentStatus) {
+      case "active", "offline" -> "Approved";
+      case "pending" -> "Pending";
+      case "revoked" -> "Revoked";
+      default -> "—";
+    };
+  }
+
+  /** The name to title the host with: its display name, else its hostname. */
+  public String shownName() {
+    return displayName == null || displayName.isBlank() ? hostname : displayName;
   }
 
   /** "3d 4h 12m"-style uptime; empty when unknown. */

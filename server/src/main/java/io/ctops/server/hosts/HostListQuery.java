@@ -110,16 +110,18 @@ public final class HostListQuery {
   private static String rowsOfPage(String ids) {
     return """
         WITH page AS (SELECT ids.id, row_number() OVER () AS n FROM (
-        %s
+        %1$s
         ) ids)
         SELECT h.id, h.hostname, h.display_name, h.os, h.os_version,
                CAST(h.ip_addresses AS text[]) AS ips, v.cpu_percent,
-               v.memory_percent, v.disk_percent, v.last_seen, h.status
+               v.memory_percent, v.disk_percent, %2$s AS last_seen, h.status,
+               ARRAY(SELECT t.key FROM jsonb_each_text(%3$s) t ORDER BY t.key) AS tag_keys,
+               ARRAY(SELECT t.value FROM jsonb_each_text(%3$s) t ORDER BY t.key) AS tag_values
           FROM page JOIN hosts h ON h.id = page.id
           JOIN host_vitals v ON v.host_id = h.id
          ORDER BY page.n
         """
-        .formatted(ids);
+        .formatted(ids, HostRecords.LAST_CONTACT, HostRecords.AGENT_TAGS);
   }
 
   /**
@@ -205,7 +207,8 @@ public final class HostListQuery {
         (Float) rs.getObject("memory_percent"),
         (Float) rs.getObject("disk_percent"),
         lastSeen == null ? null : lastSeen.toInstant(),
-        rs.getString("status"));
+        rs.getString("status"),
+        HostRecords.tags(rs.getArray("tag_keys"), rs.getArray("tag_values")));
   }
 
   /** inet's text form carries a prefix length for non-host masks only; strip "/32" style noise. */

@@ -1,6 +1,7 @@
 package io.ctops.server.hosts;
 
 import io.ctops.server.auth.Principal;
+import io.ctops.server.auth.Role;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.web.HttpProblem;
@@ -49,6 +50,7 @@ public final class HostPages {
     routes.post("/agents/{id}/revoke", this::revoke);
     routes.get("/hosts/{id}", ctx -> detail(ctx, "overview"));
     routes.get("/hosts/{id}/metrics", ctx -> detail(ctx, "metrics"));
+    routes.post("/hosts/{id}/display-name", this::rename);
     routes.post("/hosts/{id}/delete", this::softDelete);
     routes.post("/hosts/{id}/restore", this::restore);
     routes.post("/hosts/{id}/delete-permanently", this::deletePermanently);
@@ -127,9 +129,48 @@ public final class HostPages {
     pages.page(
         ctx,
         "hosts/detail.jte",
-        host.hostname(),
+        host.shownName(),
         "hosts",
-        new HostViews.DetailView(host, tab, user.isAdmin(), MetricRanges.NAMES, range));
+        new HostViews.DetailView(
+            host, tab, user.isAdmin(), mayRename(user), MetricRanges.NAMES, range));
+  }
+
+  /** Engineers and admins name hosts; read-only users see the name. */
+  static boolean mayRename(Principal user) {
+    return user.role() != Role.READ_ONLY;
+  }
+
+  /**
+   * Sets the display name from the host page's form, for the host page and the API alike: 403 for
+   * read-only users, 409 for a deleted host, 400 naming what is wrong with the name.
+   */
+  static HostDetail rename(Principal user, HostRecords records, String pathId, String name) {
+    if (!mayRename(user)) {
+      throw HttpProblem.forbidden("read-only users cannot rename hosts");
+    }
+    HostDetail host = records.requireInOrg(user.orgId(), pathId);
+    if (host.isDeleted()) {
+      throw HttpProblem.conflict("the host is deleted; restore it to rename it");
+    }
+    Optional<String> displayName;
+    try {
+      displayName = DisplayName.parse(name);
+    } catch (IllegalArgumentException e) {
+      throw HttpProblem.badRequest(e.getMessage());
+    }
+    records.setDisplayName(user.orgId(), host.id(), displayName);
+    return records.requireInOrg(user.orgId(), pathId);
+  }
+
+  private void rename(Context ctx) {
+    Principal user = WebAccess.principal(ctx);
+    HostDetail host =
+        rename(
+            user,
+            records,
+            ctx.pathParam("id"),
+            Optional.ofNullable(ctx.formParam("display_name")).orElse(""));
+    redirect(ctx, "/hosts/" + host.id());
   }
 
   private void softDelete(Context ctx) {

@@ -3,9 +3,14 @@ package io.ctops.server.hosts;
 import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.UuidParam;
+import java.sql.Array;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
@@ -34,14 +39,19 @@ public final class HostRecords {
                     """
                     SELECT h.id, h.org_id, h.hostname, h.display_name,
                            CAST(h.ip_addresses AS text[]) AS ips, h.os, h.os_version, h.arch,
-                           h.first_seen, v.last_seen, h.status, v.cpu_percent, v.memory_percent,
-                           v.disk_percent, v.uptime_seconds, v.heartbeat_interval_seconds,
-                           a.id AS agent_id, a.version, a.status AS agent_status, a.approved_at,
-                           h.deleted_at
+                           h.first_seen, %s AS last_seen, h.status, v.cpu_percent,
+                           v.memory_percent, v.disk_percent, v.uptime_seconds,
+                           v.heartbeat_interval_seconds, a.id AS agent_id, a.version,
+                           a.status AS agent_status, a.approved_at, h.deleted_at,
+                           ARRAY(SELECT t.key FROM jsonb_each_text(%s) t ORDER BY t.key)
+                             AS tag_keys,
+                           ARRAY(SELECT t.value FROM jsonb_each_text(%s) t ORDER BY t.key)
+                             AS tag_values
                       FROM hosts h JOIN host_vitals v ON v.host_id = h.id
                       LEFT JOIN agents a ON a.id = h.agent_id
                      WHERE h.id = :id AND h.org_id = :org
-                    """)
+                    """
+                        .formatted(LAST_CONTACT, AGENT_TAGS, AGENT_TAGS))
                 .bind("id", hostId)
                 .bind("org", orgId)
                 .map(
@@ -67,8 +77,50 @@ public final class HostRecords {
                             rs.getString("version"),
                             rs.getString("agent_status"),
                             instant(rs.getTimestamp("approved_at")),
-                            instant(rs.getTimestamp("deleted_at"))))
+                            instant(rs.getTimestamp("deleted_at")),
+                            tags(rs.getArray("tag_keys"), rs.getArray("tag_values"))))
                 .findOne());
+  }
+
+  /**
+   * The agent's latest contact: its newest heartbeat, or the opening of the stream it is connected
+   * on, which comes first (an agent that just connected has been seen, though its first vitals may
+   * still be on the way).
+   */
+  static final String LAST_CONTACT =
+      "greatest(v.last_seen, CASE WHEN h.status = 'online' THEN h.stream_opened_at END)";
+
+  /** The tags from the agent's configuration, which registration keeps in the host's metadata. */
+  static final String AGENT_TAGS =
+      "CASE WHEN jsonb_typeof(h.metadata->'tags') = 'object' THEN h.metadata->'tags'"
+          + " ELSE '{}' END";
+
+  static Map<String, String> tags(Array keys, Array values) throws SQLException {
+    String[] k = (String[]) keys.getArray();
+    String[] v = (String[]) values.getArray();
+    Map<String, String> tags = new LinkedHashMap<>();
+    for (int i = 0; i < k.length; i++) {
+      tags.put(k[i], v[i]);
+    }
+    return Collections.unmodifiableMap(tags);
+  }
+
+  /**
+   * Sets or clears (empty) the host's display name; false when the host is not a live host of the
+   * organisation.
+   */
+  public boolean setDisplayName(UUID orgId, UUID hostId, Optional<String> displayName) {
+    return jdbi.withHandle(
+            handle ->
+                handle
+                    .createUpdate(
+                        "UPDATE hosts SET display_name = :name"
+                            + " WHERE id = :id AND org_id = :org AND deleted_at IS NULL")
+                    .bind("name", displayName.orElse(null))
+                    .bind("id", hostId)
+                    .bind("org", orgId)
+                    .execute())
+        == 1;
   }
 
   /** The host named by a path, if it is one of the organisation's; otherwise 404. */

@@ -2,9 +2,13 @@ package io.ctops.server.hosts;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
-/** One line of the host list. Vitals are null until the host reported them. */
+/**
+ * One line of the host list. Vitals are null until the host reported them; {@code agentTags} are
+ * the tags from the agent's configuration.
+ */
 public record HostRow(
     UUID id,
     String hostname,
@@ -16,7 +20,8 @@ public record HostRow(
     Float memoryPercent,
     Float diskPercent,
     Instant lastSeen,
-    String status) {
+    String status,
+    Map<String, String> agentTags) {
 
   /** The threshold from which a vital counts as a hotspot and shows in red. */
   public static final float HOT_PERCENT = 80f;

@@ -50,7 +50,12 @@ public final class HostViews {
 
   /** A host page's tab, with what that tab shows. */
   public record DetailView(
-      HostDetail host, String tab, boolean canDelete, List<String> ranges, String range) {}
+      HostDetail host,
+      String tab,
+      boolean canDelete,
+      boolean canRename,
+      List<String> ranges,
+      String range) {}
 
   /** A status badge, also sent alone over server-sent events when a host changes status. */
   public record Badge(UUID hostId, String status) {}

@@ -9,6 +9,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -57,6 +58,7 @@ public final class HostsApi {
         ctx ->
             ctx.json(records.requireInOrg(WebAccess.principal(ctx).orgId(), ctx.pathParam("id"))));
     routes.get("/api/v1/hosts/{id}/metrics", this::metrics);
+    routes.patch("/api/v1/hosts/{id}", this::patch);
     routes.delete("/api/v1/hosts/{id}", this::delete);
     routes.get(
         "/api/v1/agents/pending", ctx -> ctx.json(pending.list(WebAccess.principal(ctx).orgId())));
@@ -87,6 +89,39 @@ public final class HostsApi {
             Optional.ofNullable(ctx.queryParam("to")),
             clock.instant());
     ctx.json(metrics.read(host.id(), window.from(), window.to()));
+  }
+
+  /** {@code {"display_name": "…"}}: the only field a client may change; null or "" clears it. */
+  private void patch(Context ctx) {
+    Principal user = WebAccess.principal(ctx);
+    if (!HostPages.mayRename(user)) {
+      throw HttpProblem.forbidden("read-only users cannot rename hosts");
+    }
+    Map<?, ?> body;
+    try {
+      body = ctx.bodyAsClass(Map.class);
+    } catch (Exception e) {
+      // not JSON, or not an object (Javalin rethrows Jackson's checked exceptions): answered below
+      body = null;
+    }
+    if (body == null) {
+      throw HttpProblem.badRequest(
+          "the body must be a JSON object such as {\"display_name\": \"…\"}");
+    }
+    for (Object key : body.keySet()) {
+      if (!"display_name".equals(key)) {
+        throw HttpProblem.badRequest(
+            "unknown property \"" + key + "\"; only display_name can be changed");
+      }
+    }
+    if (!body.containsKey("display_name")) {
+      throw HttpProblem.badRequest("nothing to change: send display_name");
+    }
+    Object name = body.get("display_name");
+    if (name != null && !(name instanceof String)) {
+      throw HttpProblem.badRequest("display_name must be a string or null");
+    }
+    ctx.json(HostPages.rename(user, records, ctx.pathParam("id"), (String) name));
   }
 
   private void delete(Context ctx) {

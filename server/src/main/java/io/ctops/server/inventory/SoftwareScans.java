@@ -68,6 +68,28 @@ public final class SoftwareScans {
         });
   }
 
+  /**
+   * Queues a host's first scan in the caller's transaction (the one that makes its agent active),
+   * so it runs on the agent's first heartbeat stream; nothing when one is already under way, as the
+   * sweep of due scans also finds none to add while this one waits.
+   */
+  public void queueFirst(Handle handle, UUID orgId, UUID hostId) {
+    try {
+      SoftwareScanTask.TYPE.request(
+          handle,
+          new TaskQueue.NewTask(
+              UUID.randomUUID(),
+              orgId,
+              hostId,
+              SoftwareScanTask.TYPE,
+              JsonNodeFactory.instance.objectNode(),
+              Requester.system("first software scan"),
+              clock.instant()));
+    } catch (TaskType.Refused underWay) {
+      // the scan that is under way is the first one
+    }
+  }
+
   private static Optional<UUID> active(Handle handle, UUID hostId) {
     return handle
         .createQuery(

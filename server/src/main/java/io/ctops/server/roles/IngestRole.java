@@ -106,9 +106,10 @@ public final class IngestRole implements AutoCloseable {
                   database.dataSource(), registry, 500_000, 20_000, tuning.metricLinger())
               .start();
       AgentAuthentication authentication = new AgentAuthentication(database.jdbi(), tokens);
+      SoftwareScans scans = new SoftwareScans(database.jdbi(), clock);
       RegisterHandler registration =
           new RegisterHandler(
-              new RegistrationService(database.jdbi(), tokens, authority, clock),
+              new RegistrationService(database.jdbi(), tokens, authority, clock, scans::queueFirst),
               new RegisterRateLimiter(
                   settings.registerRatePerSecond(), settings.registerRatePerSecond() * 5.0),
               authority,
@@ -166,11 +167,7 @@ public final class IngestRole implements AutoCloseable {
                   settings.maxMessageBytes()),
               List.of(
                   new IngestGrpcService(
-                      registration,
-                      agents,
-                      renewal,
-                      new InventoryUploads(
-                          authentication, new SoftwareScans(database.jdbi(), clock)))));
+                      registration, agents, renewal, new InventoryUploads(authentication, scans))));
       parts.add(grpc);
       OpsHttpServer http =
           OpsHttpServer.start(

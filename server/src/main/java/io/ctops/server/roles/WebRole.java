@@ -31,6 +31,7 @@ import io.ctops.server.inventory.HostInventory;
 import io.ctops.server.inventory.InventoryPages;
 import io.ctops.server.inventory.PackageDiff;
 import io.ctops.server.inventory.SoftwarePages;
+import io.ctops.server.inventory.SoftwareScans;
 import io.ctops.server.metrics.MetricSeriesQuery;
 import io.ctops.server.orgs.OrgPages;
 import io.ctops.server.orgs.Organisations;
@@ -96,7 +97,8 @@ public final class WebRole implements AutoCloseable {
       LoginThrottle throttle = new LoginThrottle(jdbi, clock);
       Pages pages = new Pages(WebAccess::pageUser, WebAccess::preSessionCsrf);
 
-      AgentApprovals approvals = new AgentApprovals(jdbi, clock);
+      AgentApprovals approvals =
+          new AgentApprovals(jdbi, clock, new SoftwareScans(jdbi, clock)::queueFirst);
       HostListQuery hostList = new HostListQuery(jdbi);
       FleetOverviewQuery overview = new FleetOverviewQuery(jdbi, clock);
       PendingAgents pending = new PendingAgents(jdbi);

@@ -17,8 +17,10 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -88,14 +90,27 @@ class AgentDownloadsTest {
       String page = admin.post("/tokens", Map.of("name", "rack 9", "auto_approve", "on")).body();
       int start = page.indexOf("id=\"token-value\">") + "id=\"token-value\">".length();
       String token = page.substring(start, page.indexOf("</pre>", start));
+      String bundleSha256 = sha256Hex(zip);
+      String caSha256 = sha256Hex(ca);
       assertThat(page)
           .contains("curl -fsSL https://ctops.example/api/agent/download -o agent.zip")
           .contains("https://ctops.example/api/agent/ca.crt -o ca.crt")
           .contains(
+              bundleSha256 + " " + caSha256 + " | sha256sum -c - &amp;&amp; unzip -q agent.zip")
+          .contains(
               "sudo sh ct-ops-agent-9.9.9/install.sh --token "
                   + token
-                  + " --address localhost:9443 --ca-cert ca.crt")
+                  + " --address localhost:9443 --bundle agent.zip --sha256 "
+                  + bundleSha256
+                  + " --ca-cert ca.crt --ca-sha256 "
+                  + caSha256)
+          .contains("<code id=\"bundle-sha256\">" + bundleSha256 + "</code>")
+          .contains("<code id=\"ca-sha256\">" + caSha256 + "</code>")
+          .doesNotContain("install-https-warning")
           .contains("id=\"download-offline-bundle\"");
+      // the tokens list shows the hint as it is stored (one ellipsis, not two)
+      String hint = "ctops_…" + token.substring(token.length() - 4);
+      assertThat(page).contains("<code>" + hint + "</code>").doesNotContain("…" + hint);
 
       HttpResponse<byte[]> offline = postForBundle(web, admin, token, true);
       assertThat(offline.statusCode()).isEqualTo(200);
@@ -131,6 +146,28 @@ class AgentDownloadsTest {
                           .one());
       admin.post("/tokens/" + id + "/revoke", Map.of());
       assertThat(postForBundle(web, admin, token, true).statusCode()).isEqualTo(400);
+    }
+  }
+
+  /** Computed here, independently of the server's code. */
+  private static String sha256Hex(Path file) throws Exception {
+    return HexFormat.of()
+        .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+  }
+
+  @Test
+  void aPlainHttpDownloadAddressIsFlaggedOnThePage(Database database) throws Exception {
+    Path zip = bundle();
+    try (WebFixture web =
+        WebFixture.on(
+            database,
+            new AgentDownloads(Optional.of(zip), Optional.empty(), "http://10.0.0.1:3000"))) {
+      String page = web.signedInAdmin().post("/tokens", Map.of("name", "lan")).body();
+      assertThat(page)
+          .contains("printf '%s  agent.zip\\n' " + sha256Hex(zip) + " | sha256sum -c -")
+          .contains("id=\"install-https-warning\"")
+          .contains("WEB_TLS_CERT")
+          .doesNotContain("ca-sha256");
     }
   }
 

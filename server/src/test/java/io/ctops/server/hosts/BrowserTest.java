@@ -328,6 +328,28 @@ class BrowserTest {
   }
 
   @Test
+  void anAdminNamesAHostOnItsPageAndABadNameIsRefusedWithTheReason() {
+    web = WebFixture.on(db.database());
+    web.admin();
+    UUID host = aHost("web-12").insert(web.jdbi(), web.defaultOrg());
+    signIn();
+    open("/hosts/" + host);
+    find("#host-display-name").sendKeys("Storefront");
+    find("#save-display-name").click();
+    browser.waitFor(d -> find("#host-name").getText().equals("Storefront"));
+    assertThat(find("#host-hostname").getText()).isEqualTo("web-12");
+    assertThat(browser.driver.getTitle()).contains("Storefront");
+
+    find("#host-display-name").clear();
+    find("#host-display-name").sendKeys("x".repeat(20) + "\u202e");
+    find("#save-display-name").click();
+    browser.waitFor(d -> find("#toast").isDisplayed());
+    assertThat(find("#toast").getText()).contains("400").contains("control characters");
+    open("/hosts/" + host);
+    assertThat(find("#host-name").getText()).isEqualTo("Storefront");
+  }
+
+  @Test
   void aHostWhoseAgentSendsNoNetworkRatesSaysSoInsteadOfDrawingZero() {
     web = WebFixture.on(db.database());
     web.admin();
@@ -382,7 +404,7 @@ class BrowserTest {
 
     signIn();
     open("/hosts/" + host + "/inventory");
-    // the minute sweep queues the first scan of a new host by itself; wait until it has landed
+    // registration queued the first scan of the new host; wait until it has landed
     waitForScanResult();
     if (hasDpkg) {
       // Rescan: progress shows, then the page reloads by itself once the agent's scan is in

@@ -44,6 +44,24 @@ public final class WebFixture implements AutoCloseable {
         database, WebRole.start(settings(), database, Clock.systemUTC(), downloads));
   }
 
+  /**
+   * The web role on a port chosen beforehand, for downloads whose public URL (which the install
+   * line names) must be this very server.
+   */
+  public static WebFixture on(Database database, int port, AgentDownloads downloads) {
+    WebSettings any = settings();
+    WebSettings settings =
+        new WebSettings(
+            any.listenAddress(),
+            port,
+            any.tls(),
+            any.sessionIdle(),
+            any.agentIngestAddress(),
+            any.agentBundle());
+    return new WebFixture(
+        database, WebRole.start(settings, database, Clock.systemUTC(), downloads));
+  }
+
   public static WebSettings settings() {
     return new WebSettings(
         "127.0.0.1",
