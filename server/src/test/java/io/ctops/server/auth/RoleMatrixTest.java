@@ -50,6 +50,8 @@ class RoleMatrixTest {
     MATRIX.put("POST /api/v1/hosts/{id}/rescan", Least.ENGINEER);
     MATRIX.put("POST /api/v1/hosts/{id}/tasks", Least.ENGINEER);
     MATRIX.put("POST /api/v1/tasks/{id}/cancel", Least.ENGINEER);
+    MATRIX.put("POST /hosts/{id}/display-name", Least.ENGINEER);
+    MATRIX.put("PATCH /api/v1/hosts/{id}", Least.ENGINEER);
     MATRIX.put("POST /agents/{id}/approve", Least.ADMIN);
     MATRIX.put("POST /agents/{id}/revoke", Least.ADMIN);
     MATRIX.put("POST /api/v1/agents/{id}/approve", Least.ADMIN);
@@ -73,7 +75,9 @@ class RoleMatrixTest {
 
   /** API bodies for routes whose needed role depends on what is asked. */
   private static final Map<String, String> BODIES =
-      Map.of("POST /api/v1/hosts/{id}/tasks", "{\"type\": \"software_inventory\"}");
+      Map.of(
+          "POST /api/v1/hosts/{id}/tasks", "{\"type\": \"software_inventory\"}",
+          "PATCH /api/v1/hosts/{id}", "{\"display_name\": \"renamed\"}");
 
   /** From the least to the most allowed, as this test signs them in. */
   private static final List<Role> ROLES =

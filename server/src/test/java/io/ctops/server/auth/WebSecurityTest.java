@@ -166,7 +166,9 @@ class WebSecurityTest {
       assertThat(refused.body()).contains("form field 'email' contains a NUL character");
     }
 
-    assertThat(web.count("SELECT count(*) FROM sign_in_failures")).as("counted").isEqualTo(LoginThrottle.MAX_FAILURES_PER_ADDRESS);
+    assertThat(web.count("SELECT count(*) FROM sign_in_failures"))
+        .as("counted")
+        .isEqualTo(LoginThrottle.MAX_FAILURES_PER_ADDRESS);
     HttpResponse<String> next =
         browser.post(
             "/login", Map.of("email", WebFixture.ADMIN_EMAIL, "password", WebFixture.PASSWORD));
