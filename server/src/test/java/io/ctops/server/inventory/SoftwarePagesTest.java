@@ -121,4 +121,47 @@ class SoftwarePagesTest {
     assertThat(csv.split("\r\n")).hasSize(2);
     assertThat(csv).contains("epoch-1");
   }
+
+  @Test
+  void refusesAVersionRangeThatHoldsNoVersion() {
+    hostWith("mid-1", pkg("openssl", "3.0.11-1"));
+    for (String path :
+        List.of(
+            "/software?name=openssl&version_from=3.0.15&version_before=3.0.10",
+            "/api/v1/software?name=openssl&version_from=3.0.15&version_before=3.0.10",
+            "/software.csv?name=openssl&version_from=3.0.11&version_before=3.0.11",
+            "/software?name=openssl&version_from=1.10&version_before=1.9")) {
+      var answer = admin.get(path);
+      assertThat(answer.statusCode()).as(path).isEqualTo(400);
+      assertThat(answer.body()).as(path).contains("must be lower than version_before");
+    }
+    assertThat(
+            admin
+                .get("/api/v1/software?name=openssl&version_from=1.9&version_before=3.0.12")
+                .body())
+        .contains("\"hostname\":\"mid-1\"");
+  }
+
+  @Test
+  void saysSoWhenNoHostHasThePackage() {
+    hostWith("db-1", pkg("openssl", "3.0.11"));
+    String page = admin.get("/software?name=opensssl").body();
+    assertThat(page)
+        .contains("0 hosts have opensssl")
+        .contains("id=\"software-none\">No host has a package named “opensssl”");
+    assertThat(admin.get("/software?name=openssl&version_before=1.0").body())
+        .contains("No host has a package named “openssl” in the versions asked for");
+    assertThat(admin.get("/software?name=openssl").body()).doesNotContain("software-none");
+  }
+
+  @Test
+  void listsHoldersInNaturalHostnameOrder() {
+    for (String name : List.of("node-10", "node-9", "node-100", "Node-2", "node-1")) {
+      hostWith(name, pkg("bash", "5.2"));
+    }
+    String csv = admin.get("/software.csv?name=bash").body();
+    List<String> hosts =
+        csv.lines().skip(1).map(line -> line.substring(1, line.indexOf('"', 1))).toList();
+    assertThat(hosts).containsExactly("node-1", "Node-2", "node-9", "node-10", "node-100");
+  }
 }
