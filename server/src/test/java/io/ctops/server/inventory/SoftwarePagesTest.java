@@ -164,4 +164,22 @@ class SoftwarePagesTest {
         csv.lines().skip(1).map(line -> line.substring(1, line.indexOf('"', 1))).toList();
     assertThat(hosts).containsExactly("node-1", "Node-2", "node-9", "node-10", "node-100");
   }
+
+  @Test
+  void comparesInNaturalNameOrder() {
+    UUID left =
+        hostWith("left", pkg("lib10", "1"), pkg("lib2", "1"), pkg("Lib3", "1"), pkg("zlib", "1"));
+    UUID right = hostWith("right", pkg("zlib", "1"), pkg("lib100", "1"), pkg("lib20", "2"));
+    PackageDiff.Diff diff = new PackageDiff(web.jdbi()).compare(left, right);
+    assertThat(diff.onlyHere())
+        .extracting(PackageDiff.Line::name)
+        .containsExactly("lib2", "Lib3", "lib10");
+    assertThat(diff.onlyThere())
+        .extracting(PackageDiff.Line::name)
+        .containsExactly("lib20", "lib100");
+    assertThat(diff.same()).extracting(PackageDiff.Line::name).containsExactly("zlib");
+    PackageDiff.Diff itself = new PackageDiff(web.jdbi()).compare(left, left);
+    assertThat(itself.same()).hasSize(4);
+    assertThat(itself.onlyHere()).isEmpty();
+  }
 }
