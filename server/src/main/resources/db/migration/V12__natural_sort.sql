@@ -3,6 +3,7 @@
 -- ordering does it inside PostgreSQL, so the host list still reads one page from an index. It is
 -- deterministic (equal only when the bytes are equal), which keeps these indexes usable for the
 -- equality lookups too; lower() stays so that case never decides the order.
+-- It needs a PostgreSQL built with ICU: the embedded one is, as are the usual distribution builds.
 CREATE COLLATION ctops_natural (provider = icu, locale = 'und-u-kn-true');
 
 -- the host list's orders that use the hostname (HostListQuery.orderBy)

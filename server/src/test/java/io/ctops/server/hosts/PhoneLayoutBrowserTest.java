@@ -4,6 +4,7 @@ import static io.ctops.server.testing.HostSeed.aHost;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctops.agent.inventory.InstalledPackage;
+import io.ctops.server.auth.Role;
 import io.ctops.server.inventory.SoftwareScans;
 import io.ctops.server.metrics.MetricPartitions;
 import io.ctops.server.testing.Browser;
@@ -194,6 +195,17 @@ class PhoneLayoutBrowserTest {
     find("#logout").click();
     browser.waitFor(d -> d.getCurrentUrl().endsWith("/login"));
     assertNoSidewaysScroll("/login after signing out");
+
+    // the organisations page, which only a super admin sees
+    web.user(web.defaultOrg(), "root@example.com", Role.SUPER_ADMIN);
+    find("#email").sendKeys("root@example.com");
+    find("#password").sendKeys(WebFixture.PASSWORD);
+    find("#sign-in").click();
+    browser.waitFor(d -> d.getCurrentUrl().endsWith("/hosts"));
+    open("/orgs");
+    assertThat(find("h1").getText()).isEqualTo("Organisations");
+    assertNoSidewaysScroll("/orgs");
+    assertSignOutReachable("/orgs");
   }
 
   @Test
