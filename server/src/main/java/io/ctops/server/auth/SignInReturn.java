@@ -2,6 +2,8 @@ package io.ctops.server.auth;
 
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
@@ -19,18 +21,41 @@ final class SignInReturn {
 
   /**
    * The sign-in page's address for a browser without a session: a GET request names its page in
-   * {@code next} (the host list, where signing in leads anyway, needs no name).
+   * {@code next}, an htmx request the page it was made from (not the fragment it asked for); the
+   * host list, where signing in leads anyway, needs no name.
    */
   static String loginUrl(Context ctx) {
-    if (ctx.method() != HandlerType.GET || ctx.path().equals("/")) {
-      return "/login";
+    String here;
+    if (ctx.header("HX-Request") != null) {
+      here = pageOf(ctx.header("HX-Current-URL"));
+    } else if (ctx.method() == HandlerType.GET) {
+      String query = ctx.queryString();
+      here = query == null || query.isEmpty() ? ctx.path() : ctx.path() + "?" + query;
+    } else {
+      here = null;
     }
-    String query = ctx.queryString();
-    String here = query == null || query.isEmpty() ? ctx.path() : ctx.path() + "?" + query;
-    if (!isLocalPath(here) || here.equals(DEFAULT)) {
+    if (here == null || !isLocalPath(here) || here.equals(DEFAULT) || here.equals("/")) {
       return "/login";
     }
     return "/login?next=" + URLEncoder.encode(here, StandardCharsets.UTF_8);
+  }
+
+  /** The path and query of a page's full address (only those: the host is ours anyway). */
+  private static String pageOf(String url) {
+    if (url == null) {
+      return null;
+    }
+    try {
+      URI uri = new URI(url);
+      if (uri.getRawPath() == null || uri.getRawPath().isEmpty()) {
+        return null;
+      }
+      return uri.getRawQuery() == null
+          ? uri.getRawPath()
+          : uri.getRawPath() + "?" + uri.getRawQuery();
+    } catch (URISyntaxException e) {
+      return null;
+    }
   }
 
   /** The page to open after signing in: {@code next} when it is a path on this site. */

@@ -71,6 +71,25 @@ class SignInReturnTest {
   }
 
   @Test
+  void anHtmxRequestWithoutASessionReturnsToItsPageNotToTheFragment() {
+    WebClient client = web.client();
+    String page = "/hosts?q=web&status=online";
+    HttpResponse<String> refused =
+        client.get("/hosts/overview", "HX-Request", "true", "HX-Current-URL", web.baseUrl() + page);
+    assertThat(refused.statusCode()).isEqualTo(401);
+    assertThat(refused.headers().firstValue("HX-Redirect"))
+        .hasValue("/login?next=" + URLEncoder.encode(page, StandardCharsets.UTF_8));
+    // only the path of the page counts: an address naming another host still returns here
+    HttpResponse<String> foreign =
+        client.get(
+            "/hosts/overview", "HX-Request", "true", "HX-Current-URL", "https://evil.example//x");
+    assertThat(foreign.headers().firstValue("HX-Redirect")).hasValue("/login");
+    assertThat(
+            client.get("/hosts/overview", "HX-Request", "true").headers().firstValue("HX-Redirect"))
+        .hasValue("/login");
+  }
+
+  @Test
   void theHostListNeedsNoReturnAddressAndSigningInWithoutOneLandsThere() {
     WebClient client = web.client();
     assertThat(location(client.get("/hosts"))).isEqualTo("/login");
