@@ -1,5 +1,6 @@
-// CT-Ops page behaviour: CSRF header on every htmx request, confirm dialogs for destructive forms,
-// refresh of the host list after actions, and error messages from refused htmx requests.
+// CT-Ops page behaviour: CSRF header on every htmx request, confirm dialogs for destructive forms
+// and role changes, refresh of the host list after actions, error messages from refused htmx
+// requests, the folding navigation of narrow screens, and the search keys ("/" and Esc).
 (function () {
   "use strict";
   function csrf() {
@@ -17,6 +18,56 @@
       event.stopPropagation();
     }
   }, true);
+  // a select that submits its form when changed (the users' roles), after its question if any;
+  // answering no puts the previous choice back
+  document.addEventListener("focusin", function (event) {
+    var select = event.target;
+    if (select.matches && select.matches("select[data-submit-on-change]")) {
+      select.setAttribute("data-previous", select.value);
+    }
+  });
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.matches || !select.matches("select[data-submit-on-change]")) { return; }
+    var question = select.getAttribute("data-confirm-change");
+    if (question) {
+      var chosen = select.options[select.selectedIndex].text;
+      if (!window.confirm(question.replace("{choice}", chosen))) {
+        var previous = select.getAttribute("data-previous");
+        if (previous !== null) { select.value = previous; }
+        return;
+      }
+    }
+    select.form.submit();
+  });
+  // narrow screens: the Menu button opens and closes the folded navigation
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("#nav-toggle");
+    if (!button) { return; }
+    var header = document.getElementById("top");
+    var open = header.classList.toggle("open");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+  // "/" jumps to the page's search box (unless typing somewhere already); Esc clears it
+  function typing(element) {
+    return element && (element.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(element.tagName));
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey && !typing(document.activeElement)) {
+      var search = document.querySelector("main input[type=search]");
+      if (search) {
+        event.preventDefault();
+        search.focus();
+        search.select();
+      }
+    } else if (event.key === "Escape" && event.target.matches && event.target.matches("input[type=search]")) {
+      if (event.target.value !== "") {
+        event.preventDefault();
+        event.target.value = "";
+        event.target.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    }
+  });
   function toast(message) {
     var box = document.getElementById("toast");
     if (!box) { return; }

@@ -1,22 +1,41 @@
-// The Inventory tab's instant search: filters the rows already on the page as you type.
+// The Inventory tab: searching and Show removed ask the server for the first page of matching
+// packages (the list is paged there: a host can have thousands), and the pager's links swap in
+// another page. Only the list is replaced, so the search box keeps focus while typing; the address
+// bar follows each view, so a reload or a shared link shows the same page.
 (function () {
   "use strict";
-  var removed = document.getElementById("show-removed");
-  if (removed) {
-    removed.addEventListener("change", function () {
-      window.location.search = removed.checked ? "?removed=1" : "";
-    });
-  }
+  var section = document.getElementById("inventory");
   var input = document.getElementById("package-search");
-  if (!input) { return; }
+  var removed = document.getElementById("show-removed");
+  if (!section || !input || !removed) { return; }
+  var base = section.getAttribute("data-base");
+
+  function show(url, push) {
+    htmx.ajax("GET", url, { target: "#package-list", select: "#package-list", swap: "outerHTML" })
+      .then(function () {
+        if (push) { history.pushState({}, "", url); } else { history.replaceState({}, "", url); }
+      });
+  }
+
+  function filtered() {
+    var query = [];
+    var term = input.value.trim();
+    if (term !== "") { query.push("q=" + encodeURIComponent(term)); }
+    if (removed.checked) { query.push("removed=1"); }
+    return query.length ? base + "?" + query.join("&") : base;
+  }
+
+  var timer = null;
   input.addEventListener("input", function () {
-    var term = input.value.trim().toLowerCase();
-    var shown = 0;
-    document.querySelectorAll("#packages tbody tr[data-name]").forEach(function (row) {
-      var match = term === "" || row.getAttribute("data-name").indexOf(term) >= 0;
-      row.hidden = !match;
-      if (match) { shown++; }
-    });
-    document.getElementById("package-count").textContent = shown + " packages";
+    clearTimeout(timer);
+    timer = setTimeout(function () { show(filtered(), false); }, 250);
   });
+  removed.addEventListener("change", function () { show(filtered(), true); });
+  section.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("#package-pager a");
+    if (!link) { return; }
+    event.preventDefault();
+    show(link.getAttribute("href"), true);
+  });
+  window.addEventListener("popstate", function () { window.location.reload(); });
 })();

@@ -2,6 +2,8 @@
 // downsamples in SQL to about 1,000 points whatever the window. Dragging across a chart zooms both
 // and fetches that window at finer resolution; "Reset zoom" returns to the chosen range. Agents that
 // do not measure network traffic send none: then the network chart gives way to a note saying so.
+// A window without any sample (a zoom into a gap, a host that never reported) says so. The value
+// axis is as wide as its longest label, so "146.5 KB/s" is never cut to "46.5 KB/s".
 (function () {
   "use strict";
   var section = document.getElementById("metrics");
@@ -14,7 +16,7 @@
   window.ctopsMetricsLoads = 0;
 
   function width() {
-    return Math.max(320, section.clientWidth - 32);
+    return Math.max(240, section.clientWidth - 32);
   }
 
   function bytes(v) {
@@ -25,13 +27,33 @@
     return v.toFixed(i === 0 ? 0 : 1) + " " + units[i];
   }
 
-  var syncing = false;
+  // axis labels in the page's text colour, so they read in the dark theme too
+  function axisColour() {
+    return getComputedStyle(document.documentElement).getPropertyValue("--muted").trim() || "#6b7280";
+  }
+
   function onSelect(u) {
     if (u.select.width < 5) { return; }
     var min = Math.floor(u.posToVal(u.select.left, "x"));
     var max = Math.ceil(u.posToVal(u.select.left + u.select.width, "x"));
     u.setSelect({ left: 0, width: 0, top: 0, height: 0 }, false);
     zoom(min, max);
+  }
+
+  // the value axis's width: the widest label as drawn in the axis font, plus its ticks and gap
+  function axisSize(u, values, axisIndex, cycle) {
+    var axis = u.axes[axisIndex];
+    if (cycle > 1) { return axis._size; }
+    var size = axis.ticks.size + axis.gap + 8;
+    if (values && values.length) {
+      u.ctx.font = axis.font[0];
+      var widest = 0;
+      values.forEach(function (label) {
+        if (label != null) { widest = Math.max(widest, u.ctx.measureText(String(label)).width); }
+      });
+      size += widest / (window.devicePixelRatio || 1);
+    }
+    return Math.ceil(size);
   }
 
   function options(title, series, percent) {
@@ -41,7 +63,16 @@
       height: 220,
       cursor: { drag: { x: true, y: false, setScale: false } },
       scales: { x: { time: true }, y: percent ? { range: [0, 100] } : { auto: true } },
-      axes: [{}, { values: function (u, vals) { return vals.map(function (v) { return percent ? v + "%" : bytes(v); }); }, size: 70 }],
+      axes: [
+        { stroke: axisColour, grid: { stroke: "rgba(128, 128, 128, 0.2)" }, ticks: { stroke: "rgba(128, 128, 128, 0.3)" } },
+        {
+          stroke: axisColour,
+          grid: { stroke: "rgba(128, 128, 128, 0.2)" },
+          ticks: { stroke: "rgba(128, 128, 128, 0.3)" },
+          values: function (u, vals) { return vals.map(function (v) { return percent ? v + "%" : bytes(v); }); },
+          size: axisSize
+        }
+      ],
       series: [{}].concat(series),
       hooks: { setSelect: [onSelect] }
     };
@@ -70,6 +101,10 @@
     var from = Date.parse(data.from) / 1000;
     var to = Date.parse(data.to) / 1000;
     charts.forEach(function (c) { c.setScale("x", { min: from, max: to }); });
+    var empty = document.getElementById("metrics-empty");
+    empty.hidden = data.times.length > 0;
+    empty.textContent = data.times.length > 0 ? "" : "No data between " + new Date(from * 1000).toLocaleString() +
+      " and " + new Date(to * 1000).toLocaleString() + "." + (resetButton.hidden ? "" : " Reset zoom to go back.");
     document.getElementById("metrics-note").textContent =
       data.times.length + " points, one per " + data.bucket_seconds + " s. Drag across a chart to zoom in.";
     window.ctopsMetricsLoads++;

@@ -36,8 +36,21 @@ public final class SignInPages {
     this.access = access;
   }
 
-  /** The forms' state: what was typed (never the password) and what went wrong. */
-  public record FormView(String email, String displayName, String error) {}
+  /**
+   * The forms' state: what was typed (never the password), what went wrong, and the page to return
+   * to after signing in (empty: the host list).
+   */
+  public record FormView(String email, String displayName, String error, String next) {
+    public FormView(String email, String displayName, String error) {
+      this(email, displayName, error, "");
+    }
+  }
+
+  /** The page asked for before signing in, when it is one of ours; empty otherwise. */
+  private static String next(String asked) {
+    String target = SignInReturn.target(asked);
+    return target.equals(SignInReturn.DEFAULT) ? "" : target;
+  }
 
   public void routes(RoutesConfig routes) {
     routes.get("/setup", this::setupForm);
@@ -99,17 +112,19 @@ public final class SignInPages {
       ctx.redirect("/setup");
       return;
     }
-    pages.page(ctx, "login.jte", "Sign in", "", new FormView("", "", ""));
+    pages.page(
+        ctx, "login.jte", "Sign in", "", new FormView("", "", "", next(ctx.queryParam("next"))));
   }
 
   private void login(Context ctx) {
     String email = Optional.ofNullable(ctx.formParam("email")).orElse("").strip();
     String password = Optional.ofNullable(ctx.formParam("password")).orElse("");
     String address = access.clientAddress(ctx);
+    String next = next(ctx.formParam("next"));
     // counted as failed from here on, whatever happens, until the password proves right
     if (!throttle.admit(email, address)) {
       ctx.status(429);
-      pages.page(ctx, "login.jte", "Sign in", "", new FormView(email, "", THROTTLED));
+      pages.page(ctx, "login.jte", "Sign in", "", new FormView(email, "", THROTTLED, next));
       return;
     }
     Optional<Users.Credentials> credentials = users.credentials(email);
@@ -122,13 +137,13 @@ public final class SignInPages {
     }
     if (!valid) {
       ctx.status(401);
-      pages.page(ctx, "login.jte", "Sign in", "", new FormView(email, "", BAD_CREDENTIALS));
+      pages.page(ctx, "login.jte", "Sign in", "", new FormView(email, "", BAD_CREDENTIALS, next));
       return;
     }
     throttle.succeeded(email, address);
     users.signedIn(credentials.get().userId());
     access.startSession(ctx, credentials.get().userId());
-    ctx.redirect("/hosts", HttpStatus.SEE_OTHER);
+    ctx.redirect(SignInReturn.target(next), HttpStatus.SEE_OTHER);
   }
 
   private void logout(Context ctx) {

@@ -95,7 +95,7 @@ public final class WebAccess {
       if (isApi(ctx)) {
         throw HttpProblem.unauthorized("sign in, or send an API key as Authorization: Bearer");
       }
-      String target = users.anyExist() ? "/login" : "/setup";
+      String target = users.anyExist() ? SignInReturn.loginUrl(ctx) : "/setup";
       if (ctx.header("HX-Request") != null) {
         ctx.header("HX-Redirect", target);
         ctx.status(401);

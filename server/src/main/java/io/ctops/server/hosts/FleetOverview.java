@@ -20,6 +20,15 @@ public record FleetOverview(
   /** One operating system's share of the fleet. */
   public record OsShare(String os, long hosts, double percent) {}
 
+  /** How many online hosts are hot in this resource. */
+  public long hotCount(HostListParams.Hotspot hot) {
+    return switch (hot) {
+      case CPU -> cpuHot;
+      case MEMORY -> memoryHot;
+      case DISK -> diskHot;
+    };
+  }
+
   public double onlinePercent() {
     return total == 0 ? 0 : 100.0 * online / total;
   }

@@ -21,6 +21,7 @@ public record HostListParams(
     String search,
     Optional<StatusFilter> status,
     Optional<String> os,
+    Optional<Hotspot> hot,
     Sort sort,
     boolean descending,
     int page,
@@ -32,7 +33,8 @@ public record HostListParams(
   static final int MAX_PAGE = 1_000_000;
 
   public static final HostListParams DEFAULT =
-      new HostListParams("", Optional.empty(), Optional.empty(), Sort.HOSTNAME, false, 1, 50);
+      new HostListParams(
+          "", Optional.empty(), Optional.empty(), Optional.empty(), Sort.HOSTNAME, false, 1, 50);
 
   /** The status filter's choices; {@code deleted} lists soft-deleted hosts instead of live ones. */
   public enum StatusFilter {
@@ -60,9 +62,42 @@ public record HostListParams(
     }
   }
 
+  /**
+   * The overview's hotspots as a filter: online hosts at or above 80 % of one resource. Each
+   * condition is the one of a partial index (V5__host_vitals.sql), so only hot hosts are read.
+   */
+  public enum Hotspot {
+    CPU("cpu", "CPU", "cpu_percent >= 80"),
+    MEMORY("memory", "Memory", "memory_percent >= 80"),
+    DISK("disk", "Disk", "disk_percent >= 80");
+
+    private final String param;
+    private final String resource;
+    final String sql;
+
+    Hotspot(String param, String resource, String sql) {
+      this.param = param;
+      this.resource = resource;
+      this.sql = sql;
+    }
+
+    public String param() {
+      return param;
+    }
+
+    public String resource() {
+      return resource;
+    }
+
+    /** How the active filter is shown above the list. */
+    public String label() {
+      return resource + " ≥ 80 %";
+    }
+  }
+
   /** Sortable columns and the SQL each maps to (never text from the request). */
   public enum Sort {
-    HOSTNAME("hostname", "lower(h.hostname)"),
+    HOSTNAME("hostname", HostListQuery.NATURAL_HOSTNAME),
     OS("os", "h.os"),
     CPU("cpu", "v.cpu_percent"),
     MEMORY("memory", "v.memory_percent"),
@@ -87,7 +122,7 @@ public record HostListParams(
   }
 
   private static final Set<String> KNOWN =
-      Set.of("q", "status", "os", "sort", "dir", "page", "size");
+      Set.of("q", "status", "os", "hot", "sort", "dir", "page", "size");
 
   public static HostListParams parse(Map<String, List<String>> query) {
     for (String name : KNOWN) {
@@ -106,6 +141,8 @@ public record HostListParams(
     if (os.isPresent() && os.get().length() > 200) {
       throw HttpProblem.badRequest("os is limited to 200 characters");
     }
+    Optional<Hotspot> hot =
+        one(query, "hot").filter(s -> !s.isEmpty()).map(HostListParams::hotspot);
     Sort sort =
         one(query, "sort")
             .filter(s -> !s.isEmpty())
@@ -125,7 +162,14 @@ public record HostListParams(
     if (!PAGE_SIZES.contains(size)) {
       throw HttpProblem.badRequest("size must be one of 25, 50, 100, 200");
     }
-    return new HostListParams(search, status, os, sort, descending, page, size);
+    return new HostListParams(search, status, os, hot, sort, descending, page, size);
+  }
+
+  private static Hotspot hotspot(String value) {
+    return Arrays.stream(Hotspot.values())
+        .filter(h -> h.param.equals(value))
+        .findFirst()
+        .orElseThrow(() -> HttpProblem.badRequest("hot must be one of cpu, memory, disk"));
   }
 
   private static StatusFilter statusFilter(String value) {
@@ -176,17 +220,23 @@ public record HostListParams(
   }
 
   public HostListParams withPage(int newPage) {
-    return new HostListParams(search, status, os, sort, descending, newPage, pageSize);
+    return new HostListParams(search, status, os, hot, sort, descending, newPage, pageSize);
   }
 
   /** Clicking a column header: sort by it ascending, or flip it when it is already the sort. */
   public HostListParams toggledSort(Sort column) {
     boolean desc = column == sort && !descending;
-    return new HostListParams(search, status, os, column, desc, 1, pageSize);
+    return new HostListParams(search, status, os, hot, column, desc, 1, pageSize);
   }
 
   public HostListParams withOs(String newOs) {
-    return new HostListParams(search, status, Optional.of(newOs), sort, descending, 1, pageSize);
+    return new HostListParams(
+        search, status, Optional.of(newOs), hot, sort, descending, 1, pageSize);
+  }
+
+  public HostListParams withHotspot(Hotspot newHot) {
+    return new HostListParams(
+        search, status, os, Optional.of(newHot), sort, descending, 1, pageSize);
   }
 
   /** The query string of this view, leaving out defaults. */
@@ -197,6 +247,7 @@ public record HostListParams(
     }
     status.ifPresent(s -> params.put("status", s.param));
     os.ifPresent(o -> params.put("os", o));
+    hot.ifPresent(h -> params.put("hot", h.param));
     if (sort != Sort.HOSTNAME) {
       params.put("sort", sort.param);
     }

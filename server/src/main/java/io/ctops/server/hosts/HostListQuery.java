@@ -71,8 +71,27 @@ public final class HostListQuery {
              OR h.ip_text ILIKE :pattern)
       """;
 
-  private static final String WHERE =
-      IN_ORGANISATION + FILTER_BY_STATUS + FILTER_BY_OS + FILTER_BY_SEARCH;
+  /** Only the hosts hot in one resource; the condition comes from the allow-list of the enum. */
+  private static String filterByHotspot(HostListParams params) {
+    return params
+        .hot()
+        .map(
+            hot ->
+                """
+                  AND h.id IN (SELECT host_id FROM host_vitals
+                                WHERE org_id = :org AND host_status = 'online' AND %s)
+                """
+                    .formatted(hot.sql))
+        .orElse("");
+  }
+
+  private static String where(HostListParams params) {
+    return IN_ORGANISATION
+        + FILTER_BY_STATUS
+        + FILTER_BY_OS
+        + FILTER_BY_SEARCH
+        + filterByHotspot(params);
+  }
 
   /**
    * Picks the page's ids first, reading only index entries (or the sort key) of the matching rows,
@@ -83,7 +102,9 @@ public final class HostListQuery {
     return jdbi.inTransaction(
         handle -> {
           long total =
-              bind(handle.createQuery(countMatching()), orgId, params).mapTo(Long.class).one();
+              bind(handle.createQuery(countMatching(params)), orgId, params)
+                  .mapTo(Long.class)
+                  .one();
           long offset = (long) (params.page() - 1) * params.pageSize();
           String ids = pageIds(params);
           Query query =
@@ -98,12 +119,12 @@ public final class HostListQuery {
         });
   }
 
-  private static String countMatching() {
+  private static String countMatching(HostListParams params) {
     return """
         SELECT count(*)
         %s
         %s"""
-        .formatted(FROM_HOSTS, WHERE);
+        .formatted(FROM_HOSTS, where(params));
   }
 
   /** The rows shown for the page's ids, in the ids' order. */
@@ -131,33 +152,40 @@ public final class HostListQuery {
   static String pageIds(HostListParams params) {
     Sort sort = params.sort();
     return switch (sort) {
-      case HOSTNAME, STATUS, OS -> onePage(FROM_HOSTS, orderBy(sort, params.descending()));
+      case HOSTNAME, STATUS, OS ->
+          onePage(FROM_HOSTS, where(params), orderBy(sort, params.descending()));
       case CPU, MEMORY, DISK, LAST_SEEN ->
           params.descending()
-              ? vitalDescendingNullsLast(sort)
-              : onePage(WITH_VITALS, orderBy(sort, false));
+              ? vitalDescendingNullsLast(sort, where(params))
+              : onePage(WITH_VITALS, where(params), orderBy(sort, false));
     };
   }
+
+  /**
+   * Hostnames in natural order (web-2 before web-10): the ICU collation of V12__natural_sort.sql,
+   * spelled exactly as the indexes are, so the planner reads them.
+   */
+  static final String NATURAL_HOSTNAME = "(lower(h.hostname) COLLATE ctops_natural)";
 
   /** The sort key, then hostname and id, so equal keys keep one order and pages never overlap. */
   private static String orderBy(Sort sort, boolean descending) {
     String dir = descending ? "DESC" : "ASC";
     return switch (sort) {
-      case HOSTNAME -> "lower(h.hostname) " + dir + ", h.id " + dir;
-      case STATUS -> sort.sql + " " + dir + ", lower(h.hostname) " + dir + ", h.id " + dir;
-      case OS -> "h.os " + dir + " NULLS LAST, lower(h.hostname) " + dir + ", h.id " + dir;
+      case HOSTNAME -> NATURAL_HOSTNAME + " " + dir + ", h.id " + dir;
+      case STATUS -> sort.sql + " " + dir + ", " + NATURAL_HOSTNAME + " " + dir + ", h.id " + dir;
+      case OS -> "h.os " + dir + " NULLS LAST, " + NATURAL_HOSTNAME + " " + dir + ", h.id " + dir;
       case CPU, MEMORY, DISK, LAST_SEEN -> sort.sql + " " + dir + " NULLS LAST, h.id " + dir;
     };
   }
 
-  private static String onePage(String from, String orderBy) {
+  private static String onePage(String from, String where, String orderBy) {
     return """
         SELECT h.id
         %s
         %s
          ORDER BY %s
          LIMIT :limit OFFSET :offset"""
-        .formatted(from, WHERE, orderBy);
+        .formatted(from, where, orderBy);
   }
 
   /**
@@ -165,7 +193,7 @@ public final class HostListQuery {
    * hosts that have the value (at most {@code :window} of them, enough to reach the page's end),
    * then the hosts without it, instead of sorting every matching host.
    */
-  private static String vitalDescendingNullsLast(Sort sort) {
+  private static String vitalDescendingNullsLast(Sort sort, String where) {
     return """
         SELECT u.id FROM (
           (SELECT h.id, 0 AS part, %1$s AS sort_key
@@ -181,7 +209,7 @@ public final class HostListQuery {
            ORDER BY %1$s DESC, h.id DESC LIMIT :window)
         ) u
         ORDER BY u.part, u.sort_key DESC, u.id DESC LIMIT :limit OFFSET :offset"""
-        .formatted(sort.sql, WITH_VITALS, WHERE);
+        .formatted(sort.sql, WITH_VITALS, where);
   }
 
   private static Query bind(Query query, UUID orgId, HostListParams params) {

@@ -55,8 +55,9 @@ public final class FleetSoftware {
   }
 
   /**
-   * The holders of a package, in host name order, at most {@link #LIMIT}. A version range is
-   * applied to every row of that name before the limit (version order is not SQL's).
+   * The holders of a package, in natural host name order (web-2 before web-10), at most {@link
+   * #LIMIT}. A version range is applied to every row of that name before the limit (version order
+   * is not SQL's).
    */
   public List<Holder> hostsWith(UUID orgId, String name, VersionRange range) {
     List<Holder> holders = holders(orgId, name, range.unbounded() ? LIMIT : Integer.MAX_VALUE);
@@ -76,7 +77,7 @@ public final class FleetSoftware {
                       FROM software_packages p JOIN hosts h ON h.id = p.host_id
                      WHERE p.org_id = :org AND lower(p.name) = lower(:name)
                        AND p.removed_at IS NULL AND h.deleted_at IS NULL
-                     ORDER BY lower(h.hostname), p.version, p.architecture
+                     ORDER BY lower(h.hostname) COLLATE ctops_natural, h.id, p.version, p.architecture
                      LIMIT :limit
                     """)
                 .bind("org", orgId)

@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
@@ -62,33 +63,101 @@ public final class HostInventory {
     return jdbi;
   }
 
+  /** Rows per page of the Inventory tab: long lists (hundreds of packages) are paged. */
+  public static final int PAGE_SIZE = 100;
+
+  /** One page of a host's packages and how many match in all. */
+  public record PackagePage(List<PackageRow> rows, long total, int page) {
+    public int pageCount() {
+      return (int) Math.max(1, (total + PAGE_SIZE - 1) / PAGE_SIZE);
+    }
+  }
+
+  /** Which packages: removed ones too or not, and a name search (empty: all). */
+  public record PackageFilter(boolean includeRemoved, String search) {
+    /** The search as a LIKE pattern matching anywhere, with LIKE's own characters escaped. */
+    String likePattern() {
+      return search.isEmpty()
+          ? null
+          : "%"
+              + search
+                  .toLowerCase(Locale.ROOT)
+                  .replace("\\", "\\\\")
+                  .replace("%", "\\%")
+                  .replace("_", "\\_")
+              + "%";
+    }
+  }
+
+  /**
+   * Packages in natural name order (lib2 before lib10; the collation of V12__natural_sort.sql),
+   * then version and architecture.
+   */
+  private static final String SELECT_PACKAGES =
+      """
+      SELECT name, version, architecture, source, publisher, installed_at,
+             first_seen, last_seen, removed_at
+        FROM software_packages
+       WHERE host_id = :host AND (:removed OR removed_at IS NULL)
+         AND (CAST(:pattern AS text) IS NULL OR lower(name) LIKE :pattern)
+       ORDER BY lower(name) COLLATE ctops_natural, name, version, architecture
+      """;
+
+  /** Every package of the host (CSV export, JSON API). */
   public List<PackageRow> packages(UUID hostId, boolean includeRemoved) {
     return jdbi.withHandle(
         handle ->
             handle
-                .createQuery(
-                    """
-                    SELECT name, version, architecture, source, publisher, installed_at,
-                           first_seen, last_seen, removed_at
-                      FROM software_packages
-                     WHERE host_id = :host AND (:removed OR removed_at IS NULL)
-                     ORDER BY lower(name), name, version, architecture
-                    """)
+                .createQuery(SELECT_PACKAGES)
                 .bind("host", hostId)
                 .bind("removed", includeRemoved)
-                .map(
-                    (rs, ctx) ->
-                        new PackageRow(
-                            rs.getString("name"),
-                            rs.getString("version"),
-                            rs.getString("architecture"),
-                            rs.getString("source"),
-                            rs.getString("publisher"),
-                            instant(rs.getTimestamp("installed_at")),
-                            instant(rs.getTimestamp("first_seen")),
-                            instant(rs.getTimestamp("last_seen")),
-                            instant(rs.getTimestamp("removed_at"))))
+                .bind("pattern", (String) null)
+                .map((rs, ctx) -> packageRow(rs))
                 .list());
+  }
+
+  /** One page of the host's packages that pass the filter. */
+  public PackagePage packagePage(UUID hostId, PackageFilter filter, int page) {
+    return jdbi.inTransaction(
+        handle -> {
+          long total =
+              handle
+                  .createQuery(
+                      """
+                      SELECT count(*) FROM software_packages
+                       WHERE host_id = :host AND (:removed OR removed_at IS NULL)
+                         AND (CAST(:pattern AS text) IS NULL OR lower(name) LIKE :pattern)
+                      """)
+                  .bind("host", hostId)
+                  .bind("removed", filter.includeRemoved())
+                  .bind("pattern", filter.likePattern())
+                  .mapTo(Long.class)
+                  .one();
+          List<PackageRow> rows =
+              handle
+                  .createQuery(SELECT_PACKAGES + " LIMIT :limit OFFSET :offset")
+                  .bind("host", hostId)
+                  .bind("removed", filter.includeRemoved())
+                  .bind("pattern", filter.likePattern())
+                  .bind("limit", PAGE_SIZE)
+                  .bind("offset", (long) (page - 1) * PAGE_SIZE)
+                  .map((rs, ctx) -> packageRow(rs))
+                  .list();
+          return new PackagePage(rows, total, page);
+        });
+  }
+
+  private static PackageRow packageRow(ResultSet rs) throws SQLException {
+    return new PackageRow(
+        rs.getString("name"),
+        rs.getString("version"),
+        rs.getString("architecture"),
+        rs.getString("source"),
+        rs.getString("publisher"),
+        instant(rs.getTimestamp("installed_at")),
+        instant(rs.getTimestamp("first_seen")),
+        instant(rs.getTimestamp("last_seen")),
+        instant(rs.getTimestamp("removed_at")));
   }
 
   public ScanState scans(UUID orgId, UUID hostId) {

@@ -11,8 +11,11 @@ import io.ctops.server.web.Pages;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -32,13 +35,36 @@ public final class InventoryPages {
     this.scans = new SoftwareScans(inventory.jdbi(), clock);
   }
 
-  /** The tab: the host, its scan state, and its packages. */
+  /** The tab: the host, its scan state, and one page of its packages. */
   public record InventoryView(
       HostDetail host,
       HostInventory.ScanState scans,
-      List<HostInventory.PackageRow> packages,
-      boolean showRemoved,
-      boolean canRescan) {}
+      HostInventory.PackagePage packages,
+      HostInventory.PackageFilter filter,
+      boolean canRescan) {
+    public boolean showRemoved() {
+      return filter.includeRemoved();
+    }
+
+    /** The tab's address for another page of the same filter. */
+    public String pageUrl(int page) {
+      StringBuilder query = new StringBuilder();
+      if (!filter.search().isEmpty()) {
+        query.append("&q=").append(URLEncoder.encode(filter.search(), StandardCharsets.UTF_8));
+      }
+      if (filter.includeRemoved()) {
+        query.append("&removed=1");
+      }
+      if (page > 1) {
+        query.append("&page=").append(page);
+      }
+      String path = "/hosts/" + host.id() + "/inventory";
+      return query.isEmpty() ? path : path + "?" + query.substring(1);
+    }
+  }
+
+  static final int MAX_SEARCH_LENGTH = 200;
+  static final int MAX_PAGE = 100_000;
 
   public void routes(RoutesConfig routes) {
     routes.get("/hosts/{id}/inventory", this::tab);
@@ -53,16 +79,47 @@ public final class InventoryPages {
     return user.role() != Role.READ_ONLY;
   }
 
+  private static boolean removed(Context ctx) {
+    return "1".equals(ctx.queryParam("removed")) || "true".equals(ctx.queryParam("removed"));
+  }
+
+  private static HostInventory.PackageFilter filter(Context ctx) {
+    String search = Optional.ofNullable(ctx.queryParam("q")).orElse("").strip();
+    if (search.length() > MAX_SEARCH_LENGTH) {
+      throw HttpProblem.badRequest("q is limited to " + MAX_SEARCH_LENGTH + " characters");
+    }
+    return new HostInventory.PackageFilter(removed(ctx), search);
+  }
+
+  private static int page(Context ctx) {
+    String text = Optional.ofNullable(ctx.queryParam("page")).orElse("").strip();
+    if (text.isEmpty()) {
+      return 1;
+    }
+    try {
+      int page = Integer.parseInt(text);
+      if (page >= 1 && page <= MAX_PAGE) {
+        return page;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw HttpProblem.badRequest("page must be a whole number between 1 and " + MAX_PAGE);
+  }
+
+  private HostDetail host(Context ctx) {
+    return records.requireInOrg(WebAccess.principal(ctx).orgId(), ctx.pathParam("id"));
+  }
+
   private InventoryView view(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
-    boolean removed =
-        "1".equals(ctx.queryParam("removed")) || "true".equals(ctx.queryParam("removed"));
+    HostDetail host = host(ctx);
+    HostInventory.PackageFilter filter = filter(ctx);
     return new InventoryView(
         host,
         inventory.scans(user.orgId(), host.id()),
-        inventory.packages(host.id(), removed),
-        removed,
+        inventory.packagePage(host.id(), filter, page(ctx)),
+        filter,
         canRescan(user));
   }
 
@@ -112,14 +169,14 @@ public final class InventoryPages {
   }
 
   private void csv(Context ctx) {
-    InventoryView view = view(ctx);
+    HostDetail host = host(ctx);
     ctx.contentType("text/csv; charset=utf-8");
     ctx.header(
         "Content-Disposition",
         "attachment; filename=\"packages-"
-            + view.host().hostname().replaceAll("[^A-Za-z0-9._-]", "_")
+            + host.hostname().replaceAll("[^A-Za-z0-9._-]", "_")
             + ".csv\"");
-    ctx.result(PackageCsv.write(view.packages()));
+    ctx.result(PackageCsv.write(inventory.packages(host.id(), removed(ctx))));
   }
 
   /** The JSON API's answer for a host's packages. */
@@ -132,14 +189,16 @@ public final class InventoryPages {
       List<HostInventory.PackageRow> packages) {}
 
   private void api(Context ctx) {
-    InventoryView view = view(ctx);
+    Principal user = WebAccess.principal(ctx);
+    HostDetail host = host(ctx);
+    HostInventory.ScanState scans = inventory.scans(user.orgId(), host.id());
     ctx.json(
         new PackagesResponse(
-            view.host().id(),
-            view.scans().isUnderWay(),
-            view.scans().isStale(),
-            view.scans().latest().orElse(null),
-            view.scans().lastCompleted().orElse(null),
-            view.packages()));
+            host.id(),
+            scans.isUnderWay(),
+            scans.isStale(),
+            scans.latest().orElse(null),
+            scans.lastCompleted().orElse(null),
+            inventory.packages(host.id(), removed(ctx))));
   }
 }

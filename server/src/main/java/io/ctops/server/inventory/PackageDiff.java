@@ -1,11 +1,9 @@
 package io.ctops.server.inventory;
 
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
@@ -24,32 +22,23 @@ public final class PackageDiff {
   /** A package name and architecture with the versions each host has ("" when it has none). */
   public record Line(String name, String architecture, String here, String there) {}
 
-  /** The comparison, each list sorted by name. */
+  /** The comparison, each list in natural name order. */
   public record Diff(
       List<Line> onlyHere, List<Line> onlyThere, List<Line> different, List<Line> same) {}
 
   public Diff compare(UUID here, UUID there) {
-    Map<String, TreeSet<String>> mine = versions(here);
-    Map<String, TreeSet<String>> theirs = versions(there);
-    TreeSet<String> keys = new TreeSet<>(mine.keySet());
-    keys.addAll(theirs.keySet());
     List<Line> onlyHere = new ArrayList<>();
     List<Line> onlyThere = new ArrayList<>();
     List<Line> different = new ArrayList<>();
     List<Line> same = new ArrayList<>();
-    for (String key : keys) {
-      String[] parts = key.split("\u0000", 2);
-      TreeSet<String> a = mine.get(key);
-      TreeSet<String> b = theirs.get(key);
-      Line line =
-          new Line(
-              parts[0],
-              parts[1],
-              a == null ? "" : String.join(", ", a),
-              b == null ? "" : String.join(", ", b));
-      if (b == null) {
+    for (Map.Entry<String, Versions> entry : versions(here, there).entrySet()) {
+      String[] parts = entry.getKey().split("\u0000", 2);
+      TreeSet<String> a = entry.getValue().here;
+      TreeSet<String> b = entry.getValue().there;
+      Line line = new Line(parts[0], parts[1], String.join(", ", a), String.join(", ", b));
+      if (b.isEmpty()) {
         onlyHere.add(line);
-      } else if (a == null) {
+      } else if (a.isEmpty()) {
         onlyThere.add(line);
       } else if (a.equals(b)) {
         same.add(line);
@@ -60,23 +49,48 @@ public final class PackageDiff {
     return new Diff(onlyHere, onlyThere, different, same);
   }
 
-  private Map<String, TreeSet<String>> versions(UUID host) {
-    Map<String, TreeSet<String>> byKey =
-        new TreeMap<>(
-            Comparator.comparing((String k) -> k.toLowerCase(Locale.ROOT)).thenComparing(k -> k));
+  /** One package name and architecture: the versions on each host (empty where it is missing). */
+  private record Versions(TreeSet<String> here, TreeSet<String> there) {}
+
+  /**
+   * Both hosts' packages keyed by name and architecture, in natural name order (lib2 before lib10;
+   * the collation of V12__natural_sort.sql), which the lists keep.
+   */
+  private Map<String, Versions> versions(UUID here, UUID there) {
+    Map<String, Versions> byKey = new LinkedHashMap<>();
     jdbi.useHandle(
         handle ->
             handle
                 .createQuery(
-                    "SELECT name, architecture, version FROM software_packages"
-                        + " WHERE host_id = :host AND removed_at IS NULL")
-                .bind("host", host)
-                .map((rs, ctx) -> new String[] {rs.getString(1), rs.getString(2), rs.getString(3)})
+                    """
+                    SELECT host_id, name, architecture, version FROM software_packages
+                     WHERE host_id IN (:here, :there) AND removed_at IS NULL
+                     ORDER BY lower(name) COLLATE ctops_natural, name, architecture
+                    """)
+                .bind("here", here)
+                .bind("there", there)
+                .map(
+                    (rs, ctx) ->
+                        new Object[] {
+                          rs.getObject(1, UUID.class),
+                          rs.getString(2),
+                          rs.getString(3),
+                          rs.getString(4)
+                        })
                 .forEach(
-                    row ->
-                        byKey
-                            .computeIfAbsent(row[0] + "\u0000" + row[1], k -> new TreeSet<>())
-                            .add(row[2])));
+                    row -> {
+                      Versions versions =
+                          byKey.computeIfAbsent(
+                              row[1] + "\u0000" + row[2],
+                              k -> new Versions(new TreeSet<>(), new TreeSet<>()));
+                      // a host compared with itself is on both sides
+                      if (here.equals(row[0])) {
+                        versions.here.add((String) row[3]);
+                      }
+                      if (there.equals(row[0])) {
+                        versions.there.add((String) row[3]);
+                      }
+                    }));
     return byKey;
   }
 }

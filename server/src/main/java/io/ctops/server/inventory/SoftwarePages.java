@@ -113,6 +113,17 @@ public final class SoftwarePages {
       throw HttpProblem.badRequest(
           "version_from and version_before are limited to 1,024 characters");
     }
+    if (!range.from().isEmpty()
+        && !range.before().isEmpty()
+        && PackageVersions.compare(range.from(), range.before()) >= 0) {
+      // an empty range would silently answer "no host", which reads as "none is affected"
+      throw HttpProblem.badRequest(
+          "version_from ("
+              + range.from()
+              + ") must be lower than version_before ("
+              + range.before()
+              + "): no version lies between them");
+    }
     return range;
   }
 

@@ -440,8 +440,9 @@ class BrowserTest {
         });
     assertThat(find("#export-csv").getAttribute("href"))
         .endsWith("/hosts/" + host + "/inventory.csv");
+    // the search stays when removed packages are shown too
     find("#show-removed").click();
-    browser.waitFor(d -> d.getCurrentUrl().endsWith("?removed=1"));
+    browser.waitFor(d -> d.getCurrentUrl().endsWith("?q=libc&removed=1"));
     assertThat(find("#export-csv").getAttribute("href")).endsWith("inventory.csv?removed=1");
 
     find("#compare").click();

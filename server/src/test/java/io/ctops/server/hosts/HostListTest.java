@@ -115,6 +115,85 @@ class HostListTest {
   }
 
   @Test
+  void hostnamesSortWithNumbersInNaturalOrderInEveryDirection() {
+    for (String name : List.of("web-10", "web-0", "Web-3", "web-100", "web-1", "web-2", "db-9")) {
+      aHost(name).os("Debian").status("online").insert(web.jdbi(), org);
+    }
+    List<String> natural = List.of("db-9", "web-0", "web-1", "web-2", "Web-3", "web-10", "web-100");
+    assertThat(names("")).containsExactlyElementsOf(natural);
+    assertThat(names("dir=desc")).containsExactlyElementsOf(natural.reversed());
+    // the tie-breaker of the OS and status orders is the same natural hostname order
+    assertThat(names("sort=os")).containsExactlyElementsOf(natural);
+    assertThat(names("sort=status&dir=desc")).containsExactlyElementsOf(natural.reversed());
+    assertThat(names("status=online")).containsExactlyElementsOf(natural);
+  }
+
+  @Test
+  void theNaturalHostnameOrderReadsAPageFromItsIndex() {
+    aHost("web-1").insert(web.jdbi(), org);
+    for (String query : List.of("", "dir=desc", "sort=os", "sort=status", "status=online")) {
+      HostListParams params = HostListParams.parse(parse(query));
+      String plan =
+          web.jdbi()
+              .inTransaction(
+                  h -> {
+                    // with sorting priced out, only an index in exactly this order avoids a Sort
+                    h.execute("SET LOCAL enable_sort = off");
+                    h.execute("SET LOCAL enable_seqscan = off");
+                    return String.join(
+                        "\n",
+                        h.createQuery("EXPLAIN " + HostListQuery.pageIds(params))
+                            .bind("org", org)
+                            .bind("deleted", false)
+                            .bind("status", params.status().map(s -> s.param()).orElse(null))
+                            .bind("os", (String) null)
+                            .bind("pattern", (String) null)
+                            .bind("limit", 50)
+                            .bind("offset", 0)
+                            .mapTo(String.class)
+                            .list());
+                  });
+      assertThat(plan).as(query).contains("Index").doesNotContain("Sort");
+    }
+  }
+
+  @Test
+  void aHotspotFilterListsOnlineHostsAtOrAbove80Percent() {
+    aHost("cpu-hot").status("online").vitals(80f, 10f, 10f).insert(web.jdbi(), org);
+    aHost("all-hot").status("online").vitals(99f, 95f, 91f).insert(web.jdbi(), org);
+    aHost("cool").status("online").vitals(79.9f, 10f, 10f).insert(web.jdbi(), org);
+    aHost("offline-hot").status("offline").vitals(99f, 99f, 99f).insert(web.jdbi(), org);
+    aHost("deleted-hot").status("online").vitals(99f, 99f, 99f).deleted().insert(web.jdbi(), org);
+    aHost("other-org-hot")
+        .status("online")
+        .vitals(99f, 99f, 99f)
+        .insert(web.jdbi(), web.otherOrg());
+
+    assertThat(names("hot=cpu")).containsExactly("all-hot", "cpu-hot");
+    assertThat(names("hot=memory")).containsExactly("all-hot");
+    assertThat(names("hot=disk&sort=cpu&dir=desc")).containsExactly("all-hot");
+    assertThat(list.page(org, HostListParams.parse(parse("hot=cpu"))).total()).isEqualTo(2);
+    FleetOverview overview = new FleetOverviewQuery(web.jdbi(), Clock.systemUTC()).overview(org);
+    for (HostListParams.Hotspot hot : HostListParams.Hotspot.values()) {
+      assertThat(names("hot=" + hot.param())).as(hot.name()).hasSize((int) overview.hotCount(hot));
+    }
+    assertThat(HostListParams.DEFAULT.withHotspot(HostListParams.Hotspot.DISK).url("/hosts"))
+        .isEqualTo("/hosts?hot=disk");
+
+    WebClient admin = web.signedInAdmin();
+    assertThat(admin.get("/hosts?hot=cpu").body())
+        .contains("id=\"hot-filter\">CPU ≥ 80 %")
+        .contains(">all-hot<")
+        .doesNotContain(">cool<");
+    HttpResponse<String> bad = admin.get("/api/v1/hosts?hot=gpu");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.body()).contains("hot must be one of cpu, memory, disk");
+    assertThat(admin.get("/api/v1/hosts?hot=memory").body())
+        .contains("\"hostname\":\"all-hot\"")
+        .doesNotContain("cpu-hot");
+  }
+
+  @Test
   void overviewCountsTheLiveFleet() {
     aHost("on-hot").status("online").vitals(95f, 81f, 80f).os("Ubuntu").insert(web.jdbi(), org);
     aHost("on-cool").status("online").vitals(10f, 10f, 10f).os("Ubuntu").insert(web.jdbi(), org);

@@ -11,6 +11,7 @@ import io.ctops.server.testing.WebClient;
 import io.ctops.server.testing.WebFixture;
 import java.net.http.HttpResponse;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -157,5 +158,38 @@ class InventoryPagesTest {
     assertThat(admin.get("/hosts/" + foreign + "/inventory.csv").statusCode()).isEqualTo(404);
     assertThat(admin.get("/api/v1/hosts/" + foreign + "/packages").statusCode()).isEqualTo(404);
     assertThat(admin.post("/hosts/" + foreign + "/rescan", Map.of()).statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void pagesThePackageListInNaturalOrderAndRefusesBadPagingParameters() {
+    List<InstalledPackage> many = new ArrayList<>();
+    for (int i = 1; i <= 120; i++) {
+      many.add(pkg("lib" + i, ""));
+    }
+    scan(many);
+    String first = admin.get("/hosts/" + host + "/inventory").body();
+    assertThat(first)
+        .contains("120 packages · page 1 of 2")
+        .contains(">lib9<")
+        .contains(">lib100<")
+        .doesNotContain(">lib101<")
+        .contains("href=\"/hosts/" + host + "/inventory?page=2\"");
+    assertThat(first.indexOf(">lib9<")).isLessThan(first.indexOf(">lib10<"));
+    String second = admin.get("/hosts/" + host + "/inventory?page=2").body();
+    assertThat(second).contains(">lib101<").contains(">lib120<").doesNotContain(">lib100<");
+    String searched = admin.get("/hosts/" + host + "/inventory?q=LIB11").body();
+    assertThat(searched).contains("11 packages").contains(">lib11<").contains(">lib119<");
+    assertThat(admin.get("/hosts/" + host + "/inventory?q=lib_").body())
+        .as("LIKE wildcards are searched for literally")
+        .contains("0 packages")
+        .contains("No package matches");
+    // CSV and API still hold every package
+    assertThat(admin.get("/hosts/" + host + "/inventory.csv").body().split("\r\n")).hasSize(121);
+    assertThat(admin.get("/api/v1/hosts/" + host + "/packages").body()).contains("\"lib120\"");
+
+    for (String bad : List.of("page=0", "page=x", "page=100001", "q=" + "a".repeat(201))) {
+      HttpResponse<String> refused = admin.get("/hosts/" + host + "/inventory?" + bad);
+      assertThat(refused.statusCode()).as(bad).isEqualTo(400);
+    }
   }
 }

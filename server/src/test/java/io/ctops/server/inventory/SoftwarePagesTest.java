@@ -121,4 +121,65 @@ class SoftwarePagesTest {
     assertThat(csv.split("\r\n")).hasSize(2);
     assertThat(csv).contains("epoch-1");
   }
+
+  @Test
+  void refusesAVersionRangeThatHoldsNoVersion() {
+    hostWith("mid-1", pkg("openssl", "3.0.11-1"));
+    for (String path :
+        List.of(
+            "/software?name=openssl&version_from=3.0.15&version_before=3.0.10",
+            "/api/v1/software?name=openssl&version_from=3.0.15&version_before=3.0.10",
+            "/software.csv?name=openssl&version_from=3.0.11&version_before=3.0.11",
+            "/software?name=openssl&version_from=1.10&version_before=1.9")) {
+      var answer = admin.get(path);
+      assertThat(answer.statusCode()).as(path).isEqualTo(400);
+      assertThat(answer.body()).as(path).contains("must be lower than version_before");
+    }
+    assertThat(
+            admin
+                .get("/api/v1/software?name=openssl&version_from=1.9&version_before=3.0.12")
+                .body())
+        .contains("\"hostname\":\"mid-1\"");
+  }
+
+  @Test
+  void saysSoWhenNoHostHasThePackage() {
+    hostWith("db-1", pkg("openssl", "3.0.11"));
+    String page = admin.get("/software?name=opensssl").body();
+    assertThat(page)
+        .contains("0 hosts have opensssl")
+        .contains("id=\"software-none\">No host has a package named “opensssl”");
+    assertThat(admin.get("/software?name=openssl&version_before=1.0").body())
+        .contains("No host has a package named “openssl” in the versions asked for");
+    assertThat(admin.get("/software?name=openssl").body()).doesNotContain("software-none");
+  }
+
+  @Test
+  void listsHoldersInNaturalHostnameOrder() {
+    for (String name : List.of("node-10", "node-9", "node-100", "Node-2", "node-1")) {
+      hostWith(name, pkg("bash", "5.2"));
+    }
+    String csv = admin.get("/software.csv?name=bash").body();
+    List<String> hosts =
+        csv.lines().skip(1).map(line -> line.substring(1, line.indexOf('"', 1))).toList();
+    assertThat(hosts).containsExactly("node-1", "Node-2", "node-9", "node-10", "node-100");
+  }
+
+  @Test
+  void comparesInNaturalNameOrder() {
+    UUID left =
+        hostWith("left", pkg("lib10", "1"), pkg("lib2", "1"), pkg("Lib3", "1"), pkg("zlib", "1"));
+    UUID right = hostWith("right", pkg("zlib", "1"), pkg("lib100", "1"), pkg("lib20", "2"));
+    PackageDiff.Diff diff = new PackageDiff(web.jdbi()).compare(left, right);
+    assertThat(diff.onlyHere())
+        .extracting(PackageDiff.Line::name)
+        .containsExactly("lib2", "Lib3", "lib10");
+    assertThat(diff.onlyThere())
+        .extracting(PackageDiff.Line::name)
+        .containsExactly("lib20", "lib100");
+    assertThat(diff.same()).extracting(PackageDiff.Line::name).containsExactly("zlib");
+    PackageDiff.Diff itself = new PackageDiff(web.jdbi()).compare(left, left);
+    assertThat(itself.same()).hasSize(4);
+    assertThat(itself.onlyHere()).isEmpty();
+  }
 }

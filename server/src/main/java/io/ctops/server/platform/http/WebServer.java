@@ -26,8 +26,8 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * The browser-facing HTTP server (Javalin on Jetty): plain HTTP, or HTTPS only when a certificate
- * is configured. Static assets come from the classpath ({@code /assets}) and from WebJars ({@code
- * /webjars}); features add their routes through the given configurer.
+ * is configured. Static assets come from the classpath ({@code /assets}, and {@code /favicon.ico})
+ * and from WebJars ({@code /webjars}); features add their routes through the given configurer.
  */
 public final class WebServer implements AutoCloseable {
   private final Javalin app;
@@ -50,6 +50,14 @@ public final class WebServer implements AutoCloseable {
                     files.directory = "/web/assets";
                     files.location = Location.CLASSPATH;
                   });
+              // browsers ask for /favicon.ico on every site, whatever the page links
+              byte[] favicon = classpathBytes("/web/assets/favicon.ico");
+              config.routes.get(
+                  "/favicon.ico",
+                  ctx ->
+                      ctx.contentType("image/x-icon")
+                          .header("Cache-Control", "max-age=86400")
+                          .result(favicon));
               settings.tls().ifPresent(tls -> httpsOnly(config, settings, tls));
               boolean tls = settings.tls().isPresent();
               config.routes.before(ctx -> SecurityHeaders.apply(ctx, tls));
@@ -116,6 +124,17 @@ public final class WebServer implements AutoCloseable {
       throw new UncheckedIOException(e);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("cannot use the web TLS key and certificate: " + e, e);
+    }
+  }
+
+  private static byte[] classpathBytes(String name) {
+    try (var in = WebServer.class.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException(name + " is missing from the jar");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
