@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Message;
+import io.ctops.protocol.v1.AgentInfo;
 import io.ctops.protocol.v1.AgentQueryResult;
 import io.ctops.protocol.v1.AgentTaskProgress;
 import io.ctops.protocol.v1.AgentTaskResult;
@@ -205,11 +206,7 @@ class HostileAgentInputTest {
                 + " = "
                 + value;
         judge(what, status, before, Set.of("software_scans"));
-        String outcome =
-            ingest.string(
-                "SELECT status || ': ' || coalesce(error, '') FROM software_scans WHERE id = '"
-                    + scan
-                    + "'");
+        String outcome = scanOutcome(scan);
         if (status.isOk() && !outcome.startsWith("completed")) {
           problems.add(what + ": accepted, but the scan is " + outcome);
         }
@@ -224,6 +221,49 @@ class HostileAgentInputTest {
       }
     }
     assertThat(problems).isEmpty();
+  }
+
+  @Test
+  void aRefusedChunkFailsItsScanWithTheReasonAtOnce() {
+    RegisterResponse agent = ingest.registerActive(new TestAgent("reason-host", "10.0.0.15"));
+    UUID hostId = UUID.fromString(ingest.string("SELECT CAST(id AS text) FROM hosts"));
+    UUID orgId = UUID.fromString(ingest.string("SELECT CAST(org_id AS text) FROM hosts"));
+    SoftwareScans scans = new SoftwareScans(ingest.jdbi(), Clock.systemUTC());
+    StringFields name =
+        fieldsOf(SoftwareInventoryChunk.getDescriptor()).stream()
+            .filter(f -> f.name().equals("packages.name"))
+            .findFirst()
+            .orElseThrow();
+    RawCalls calls = new RawCalls(ingest.channel(), agent.getJwtToken());
+
+    UUID nul = scans.queue(orgId, hostId);
+    Status refusedNul =
+        calls.clientStreaming(
+            IngestServiceGrpc.getSubmitSoftwareInventoryMethod(),
+            chunk(nul, 0, false).toByteArray(),
+            name.with(chunk(nul, 1, true), "evil\0name").toByteArray());
+    UUID unparsable = scans.queue(orgId, hostId);
+    Status refusedBytes =
+        calls.clientStreaming(
+            IngestServiceGrpc.getSubmitSoftwareInventoryMethod(),
+            chunk(unparsable, 0, false).toByteArray(),
+            name.withInvalidUtf8(chunk(unparsable, 1, true)));
+
+    assertThat(refusedNul.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(scanOutcome(nul)).isEqualTo("failed: packages[0].name contains a NUL character");
+    assertThat(refusedBytes.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(scanOutcome(unparsable))
+        .isEqualTo(
+            "failed: the message is not a valid agent.v1.SoftwareInventoryChunk: a text field"
+                + " holds bytes that are not UTF-8");
+    assertThat(ingest.count("SELECT count(*) FROM software_packages")).isZero();
+  }
+
+  private String scanOutcome(UUID scan) {
+    return ingest.string(
+        "SELECT status || ': ' || coalesce(error, '') FROM software_scans WHERE id = '"
+            + scan
+            + "'");
   }
 
   @Test
@@ -252,10 +292,7 @@ class HostileAgentInputTest {
     RegisterRequest request =
         new TestAgent("nul-host", "10.0.0.13")
             .request(ingest.token(true))
-            .setAgentInfo(
-                io.ctops.protocol.v1.AgentInfo.newBuilder()
-                    .setHostname("nul-host")
-                    .setVersion("1.0\u0000"))
+            .setAgentInfo(AgentInfo.newBuilder().setHostname("nul-host").setVersion("1.0\u0000"))
             .build();
 
     Status status =
