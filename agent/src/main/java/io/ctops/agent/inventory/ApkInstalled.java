@@ -1,7 +1,6 @@
 package io.ctops.agent.inventory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,7 +38,7 @@ public final class ApkInstalled implements PackageSource {
   public List<InstalledPackage> read() throws IOException {
     List<InstalledPackage> packages = new ArrayList<>();
     Map<Character, String> fields = new HashMap<>();
-    for (String line : Files.readAllLines(database(), StandardCharsets.UTF_8)) {
+    for (String line : PackageSource.lines(database())) {
       if (line.isBlank()) {
         add(fields, packages);
         fields.clear();

@@ -1,8 +1,8 @@
 package io.ctops.agent.inventory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,7 +40,7 @@ public final class DpkgStatus implements PackageSource {
     List<InstalledPackage> packages = new ArrayList<>();
     Map<String, String> fields = new HashMap<>();
     String last = null;
-    for (String line : Files.readAllLines(status(), StandardCharsets.UTF_8)) {
+    for (String line : PackageSource.lines(status())) {
       if (line.isBlank()) {
         add(fields, packages);
         fields.clear();
@@ -77,15 +77,16 @@ public final class DpkgStatus implements PackageSource {
 
   private long installTime(String name, String arch) {
     Path info = root.resolve("var/lib/dpkg/info");
-    for (Path list :
-        List.of(info.resolve(name + ":" + arch + ".list"), info.resolve(name + ".list"))) {
-      try {
+    try {
+      for (Path list :
+          List.of(info.resolve(name + ":" + arch + ".list"), info.resolve(name + ".list"))) {
         if (Files.exists(list)) {
           return Files.getLastModifiedTime(list).toInstant().getEpochSecond();
         }
-      } catch (IOException e) {
-        return 0;
       }
+    } catch (IOException | InvalidPathException e) {
+      // A name no file can have (a NUL in it): the entry is skipped later anyway.
+      return 0;
     }
     return 0;
   }

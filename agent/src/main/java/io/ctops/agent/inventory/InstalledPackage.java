@@ -20,6 +20,34 @@ public record InstalledPackage(
     installedUnix = Math.max(0, installedUnix);
   }
 
+  /**
+   * Whether the server can store this package as it is: a name, and no NUL (PostgreSQL text cannot
+   * hold one), no bytes that were not UTF-8 (read as U+FFFD) and no broken surrogate pair in its
+   * name, version or architecture, which identify it. The publisher is only shown, so a NUL there
+   * is replaced instead (see {@link PackageInventory}).
+   */
+  public boolean isRepresentable() {
+    return !name.isEmpty() && isClean(name) && isClean(version) && isClean(architecture);
+  }
+
+  private static boolean isClean(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == '\0' || c == '\uFFFD') {
+        return false;
+      }
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))) {
+          return false;
+        }
+        i++;
+      } else if (Character.isLowSurrogate(c)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   static String clip(String value) {
     if (value == null) {
       return "";

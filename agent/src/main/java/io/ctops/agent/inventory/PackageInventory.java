@@ -2,6 +2,7 @@ package io.ctops.agent.inventory;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -21,16 +22,37 @@ public final class PackageInventory {
             new ApkInstalled(root));
   }
 
-  /** What a scan found, and where. */
-  public record Scan(String source, List<InstalledPackage> packages) {}
+  /**
+   * What a scan found, and where; {@code skipped} counts the entries the server could not store
+   * (see {@link InstalledPackage#isRepresentable}), left out rather than failing the whole scan.
+   */
+  public record Scan(String source, List<InstalledPackage> packages, int skipped) {}
 
   /** The host's packages, or empty when it has none of the known package managers. */
   public Optional<Scan> scan() throws IOException {
     for (PackageSource source : sources) {
       if (source.isPresent()) {
-        return Optional.of(new Scan(source.name(), source.read()));
+        return Optional.of(representable(source.name(), source.read()));
       }
     }
     return Optional.empty();
+  }
+
+  static Scan representable(String source, List<InstalledPackage> read) {
+    List<InstalledPackage> kept = new ArrayList<>(read.size());
+    for (InstalledPackage p : read) {
+      if (p.isRepresentable()) {
+        kept.add(
+            p.publisher().indexOf('\0') < 0
+                ? p
+                : new InstalledPackage(
+                    p.name(),
+                    p.version(),
+                    p.architecture(),
+                    p.publisher().replace('\0', '\uFFFD'),
+                    p.installedUnix()));
+      }
+    }
+    return new Scan(source, kept, read.size() - kept.size());
   }
 }

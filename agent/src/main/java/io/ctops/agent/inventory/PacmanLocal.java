@@ -1,7 +1,6 @@
 package io.ctops.agent.inventory;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,7 +40,7 @@ public final class PacmanLocal implements PackageSource {
     try (Stream<Path> entries = Files.list(local())) {
       for (Path desc :
           entries.map(dir -> dir.resolve("desc")).filter(Files::isRegularFile).sorted().toList()) {
-        Map<String, String> fields = sections(Files.readAllLines(desc, StandardCharsets.UTF_8));
+        Map<String, String> fields = sections(PackageSource.lines(desc));
         String name = fields.getOrDefault("NAME", "");
         if (name.isBlank()) {
           continue;

@@ -43,18 +43,31 @@ public final class ScanUpload {
           .setError("no supported package manager on this host (dpkg, rpm, pacman, apk)")
           .build();
     }
-    return send(stub, scanId, scan.get().source(), scan.get().packages());
+    return send(stub, scanId, scan.get().source(), scan.get().packages(), scan.get().skipped());
   }
 
   /**
-   * Streams {@code packages} for scan {@code scanId}, at most {@link #CHUNK} per chunk, the last
-   * one marked, and waits for ingest's answer. Also used by the load tester's virtual agents.
+   * {@link #send(IngestServiceGrpc.IngestServiceStub, String, String, List, int)}, none skipped.
    */
   public static AgentTaskResult send(
       IngestServiceGrpc.IngestServiceStub stub,
       String scanId,
       String source,
       List<InstalledPackage> packages) {
+    return send(stub, scanId, source, packages, 0);
+  }
+
+  /**
+   * Streams {@code packages} for scan {@code scanId}, at most {@link #CHUNK} per chunk, the last
+   * one marked, and waits for ingest's answer; the result says how many entries the scan {@code
+   * skipped}. Also used by the load tester's virtual agents.
+   */
+  public static AgentTaskResult send(
+      IngestServiceGrpc.IngestServiceStub stub,
+      String scanId,
+      String source,
+      List<InstalledPackage> packages,
+      int skipped) {
     AgentTaskResult.Builder result =
         AgentTaskResult.newBuilder().setTaskId(scanId).setTaskType(TASK_TYPE);
     CompletableFuture<SoftwareInventoryAck> answer = new CompletableFuture<>();
@@ -106,7 +119,14 @@ public final class ScanUpload {
       SoftwareInventoryAck ack = answer.get(10, TimeUnit.MINUTES);
       return result
           .setExitCode(0)
-          .setResultJson("{\"packages\":" + ack.getReceived() + ",\"source\":\"" + source + "\"}")
+          .setResultJson(
+              "{\"packages\":"
+                  + ack.getReceived()
+                  + ",\"source\":\""
+                  + source
+                  + "\",\"skipped\":"
+                  + skipped
+                  + "}")
           .build();
     } catch (ExecutionException e) {
       Status status = Status.fromThrowable(e.getCause());

@@ -194,7 +194,7 @@ public final class TaskRunner implements AutoCloseable {
         .setTaskType(task.getTaskType())
         .setExitCode(outcome.exitCode())
         .setResultJson(outcome.resultJson())
-        .setError(outcome.error())
+        .setError(outcome.error().replace('\0', TaskOutput.REPLACEMENT))
         .build();
   }
 

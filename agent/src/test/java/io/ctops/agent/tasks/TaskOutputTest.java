@@ -57,6 +57,13 @@ class TaskOutputTest {
   }
 
   @Test
+  void replacesNulCharactersTheServerCouldNotStore() {
+    output.append("binary\0output\0");
+
+    assertThat(String.join("", server.output("t-1"))).isEqualTo("binary\uFFFDoutput\uFFFD");
+  }
+
+  @Test
   void neverSplitsACharacterAcrossChunks() {
     String text = "é€😀".repeat(3000);
 

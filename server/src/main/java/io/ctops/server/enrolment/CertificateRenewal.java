@@ -4,11 +4,13 @@ import io.ctops.protocol.v1.RenewCertificateRequest;
 import io.ctops.protocol.v1.RenewCertificateResponse;
 import io.ctops.server.agentca.AgentCertificateAuthority;
 import io.ctops.server.enrolment.AgentAuthentication.AuthenticatedAgent;
+import io.ctops.server.platform.grpc.AgentText;
 import io.ctops.server.platform.grpc.CallIdentity;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
 import java.util.Optional;
+import java.util.Set;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -30,6 +32,10 @@ public final class CertificateRenewal {
   public void renew(
       RenewCertificateRequest request, StreamObserver<RenewCertificateResponse> responses) {
     try {
+      Optional<String> nul = AgentText.nulIn(request, Set.of());
+      if (nul.isPresent()) {
+        throw Status.INVALID_ARGUMENT.withDescription(nul.get()).asException();
+      }
       AuthenticatedAgent agent =
           authentication.authenticate(
               CallIdentity.bearerToken(),

@@ -3,12 +3,14 @@ package io.ctops.server.enrolment;
 import com.google.common.net.InetAddresses;
 import io.ctops.protocol.v1.RegisterRequest;
 import io.ctops.protocol.v1.Tag;
+import io.ctops.server.platform.grpc.AgentText;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A {@code Register} call, checked: every field an agent sends is validated here before anything
@@ -51,6 +53,10 @@ public record RegistrationRequest(
 
   public static RegistrationRequest from(RegisterRequest request)
       throws InvalidRequestException, MissingTokenException {
+    Optional<String> nul = AgentText.nulIn(request, Set.of());
+    if (nul.isPresent()) {
+      throw new InvalidRequestException(nul.get());
+    }
     if (request.getOrgToken().isBlank()) {
       throw new MissingTokenException();
     }

@@ -6,7 +6,9 @@ import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
 import io.ctops.server.enrolment.AgentAuthentication.AuthenticatedAgent;
 import io.ctops.server.metrics.MetricSample;
+import io.ctops.server.platform.grpc.AgentText;
 import io.ctops.server.platform.grpc.CallIdentity;
+import io.ctops.server.platform.grpc.RequestGuard;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
@@ -80,14 +82,19 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
     try {
       if (first) {
         authenticate(request);
-      } else if (!request.getAgentId().isEmpty()
+      }
+      HeartbeatValidation.check(request, now);
+      if (!first
+          && !request.getAgentId().isEmpty()
           && !looksLikeJwt(request.getAgentId())
           && !request.getAgentId().equals(agent.agentId().toString())) {
         throw Status.PERMISSION_DENIED
-            .withDescription("agent_id " + request.getAgentId() + " is not this stream's agent")
+            .withDescription(
+                "agent_id '"
+                    + AgentText.storable(request.getAgentId(), 60)
+                    + "' is not this stream's agent")
             .asException();
       }
-      HeartbeatValidation.check(request, now);
       if (first) {
         // Only a valid first heartbeat brings the host online: a refused stream writes nothing.
         registry.opened(this, agent, streamId, request.getAgentVersion(), certificate.isPresent());
@@ -299,8 +306,12 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
         status.getCode(),
         status.getDescription());
     undelivered();
+    // The description may quote what the agent sent.
     registry.closed(
-        this, opened ? agent : null, streamId, "stream ended: " + status.getDescription());
+        this,
+        opened ? agent : null,
+        streamId,
+        "stream ended: " + AgentText.storable(String.valueOf(status.getDescription()), 500));
   }
 
   @Override
@@ -312,11 +323,11 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
       closed = true;
     }
     undelivered();
-    registry.closed(
-        this,
-        opened ? agent : null,
-        streamId,
-        "heartbeat stream closed (" + Status.fromThrowable(error).getCode() + ")");
+    String reason =
+        RequestGuard.refusal()
+            .map(refused -> "stream ended: " + refused.getDescription())
+            .orElse("heartbeat stream closed (" + Status.fromThrowable(error).getCode() + ")");
+    registry.closed(this, opened ? agent : null, streamId, reason);
   }
 
   @Override

@@ -1,26 +1,58 @@
 package io.ctops.server.heartbeat;
 
+import com.google.protobuf.Descriptors.FieldDescriptor;
+import io.ctops.protocol.v1.AgentQueryResult;
+import io.ctops.protocol.v1.AgentTaskProgress;
+import io.ctops.protocol.v1.AgentTaskResult;
 import io.ctops.protocol.v1.BufferedSample;
+import io.ctops.protocol.v1.CheckResult;
 import io.ctops.protocol.v1.DiskInfo;
 import io.ctops.protocol.v1.HeartbeatRequest;
+import io.ctops.protocol.v1.NetworkInterface;
+import io.ctops.protocol.v1.PortInfo;
+import io.ctops.protocol.v1.ServiceInfo;
+import io.ctops.server.platform.grpc.AgentText;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
 
 /**
- * Checks a heartbeat before anything of it is used: percentages are real numbers from 0 to 100,
- * timestamps are not in the future (beyond a clock-skew allowance), and sizes are bounded. A bad
- * message ends the stream with {@code INVALID_ARGUMENT} and a message naming the field.
+ * Checks a heartbeat before anything of it is used: no NUL in any text but the agent's free text
+ * (task output and errors, check output, query errors: made storable where they are written),
+ * percentages are real numbers from 0 to 100, timestamps are not in the future (beyond a clock-skew
+ * allowance), and sizes are bounded. A bad message ends the stream with {@code INVALID_ARGUMENT}
+ * and a message naming the field.
  */
 final class HeartbeatValidation {
   static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(10);
   static final int MAX_SAMPLES = 3000;
   private static final int MAX_TEXT = 256;
+  // Paths (mount points, devices, a process's command) may be as long as Linux allows.
+  private static final int MAX_PATH = 4096;
+  // The first message may carry the JWT here (older agents).
+  private static final int MAX_AGENT_ID = 8192;
+
+  private static final Set<FieldDescriptor> FREE_TEXT =
+      Set.of(
+          AgentTaskProgress.getDescriptor()
+              .findFieldByNumber(AgentTaskProgress.OUTPUT_CHUNK_FIELD_NUMBER),
+          AgentTaskResult.getDescriptor().findFieldByNumber(AgentTaskResult.ERROR_FIELD_NUMBER),
+          AgentTaskResult.getDescriptor()
+              .findFieldByNumber(AgentTaskResult.RESULT_JSON_FIELD_NUMBER),
+          CheckResult.getDescriptor().findFieldByNumber(CheckResult.OUTPUT_FIELD_NUMBER),
+          AgentQueryResult.getDescriptor().findFieldByNumber(AgentQueryResult.ERROR_FIELD_NUMBER));
 
   private HeartbeatValidation() {}
 
   static void check(HeartbeatRequest request, Instant now) throws StatusException {
+    Optional<String> nul = AgentText.nulIn(request, FREE_TEXT);
+    if (nul.isPresent()) {
+      throw invalid(nul.get());
+    }
+    text("agent_id", request.getAgentId(), MAX_AGENT_ID);
     percent("cpu_percent", request.getCpuPercent());
     percent("memory_percent", request.getMemoryPercent());
     percent("disk_percent", request.getDiskPercent());
@@ -32,8 +64,44 @@ final class HeartbeatValidation {
     text("os_version", request.getOsVersion());
     text("os", request.getOs());
     text("arch", request.getArch());
+    text("pinned_server_cert_fingerprint", request.getPinnedServerCertFingerprint());
     for (DiskInfo disk : request.getDisksList()) {
       percent("disks.percent_used", disk.getPercentUsed());
+      text("disks.mount_point", disk.getMountPoint(), MAX_PATH);
+      text("disks.device", disk.getDevice(), MAX_PATH);
+      text("disks.fs_type", disk.getFsType());
+    }
+    for (NetworkInterface nic : request.getNetworkInterfacesList()) {
+      text("network_interfaces.name", nic.getName());
+      text("network_interfaces.mac_address", nic.getMacAddress());
+      for (String address : nic.getIpAddressesList()) {
+        text("network_interfaces.ip_addresses", address);
+      }
+    }
+    for (CheckResult result : request.getCheckResultsList()) {
+      text("check_results.check_id", result.getCheckId());
+      text("check_results.status", result.getStatus());
+    }
+    for (AgentQueryResult result : request.getQueryResultsList()) {
+      text("query_results.query_id", result.getQueryId());
+      text("query_results.query_type", result.getQueryType());
+      text("query_results.status", result.getStatus());
+      for (PortInfo port : result.getPortsList()) {
+        text("query_results.ports.protocol", port.getProtocol());
+        text("query_results.ports.process", port.getProcess(), MAX_PATH);
+      }
+      for (ServiceInfo service : result.getServicesList()) {
+        text("query_results.services.name", service.getName());
+        text("query_results.services.load_state", service.getLoadState());
+        text("query_results.services.active_sub", service.getActiveSub());
+      }
+    }
+    for (AgentTaskProgress progress : request.getTaskProgressList()) {
+      text("task_progress.task_id", progress.getTaskId());
+    }
+    for (AgentTaskResult result : request.getTaskResultsList()) {
+      text("task_results.task_id", result.getTaskId());
+      text("task_results.task_type", result.getTaskType());
     }
     if (request.getSamplesCount() > MAX_SAMPLES) {
       throw invalid("samples holds " + request.getSamplesCount() + "; at most " + MAX_SAMPLES);
@@ -81,8 +149,12 @@ final class HeartbeatValidation {
   }
 
   private static void text(String field, String value) throws StatusException {
-    if (value.length() > MAX_TEXT) {
-      throw invalid(field + " is longer than " + MAX_TEXT + " characters");
+    text(field, value, MAX_TEXT);
+  }
+
+  private static void text(String field, String value, int limit) throws StatusException {
+    if (value.length() > limit) {
+      throw invalid(field + " is longer than " + limit + " characters");
     }
   }
 

@@ -6,7 +6,9 @@ import io.ctops.protocol.v1.SoftwareInventoryChunk;
 import io.ctops.protocol.v1.SoftwarePackage;
 import io.ctops.server.enrolment.AgentAuthentication;
 import io.ctops.server.enrolment.AgentAuthentication.AuthenticatedAgent;
+import io.ctops.server.platform.grpc.AgentText;
 import io.ctops.server.platform.grpc.CallIdentity;
+import io.ctops.server.platform.grpc.RequestGuard;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
@@ -109,11 +111,10 @@ public final class InventoryUploads {
                   "scan " + scanId + " is " + found.status() + "; it takes no more chunks")
               .asException();
         }
+        scan = found;
         if (!SOURCES.contains(chunk.getSource())) {
-          scan = found;
           throw invalid("source must be one of dpkg, rpm, pacman, apk");
         }
-        scan = found;
         source = chunk.getSource();
         if (!scans.start(scan.id(), source)) {
           throw Status.FAILED_PRECONDITION
@@ -124,6 +125,11 @@ public final class InventoryUploads {
         throw invalid("every chunk of a stream must carry the same scan_id");
       } else if (!chunk.getSource().equals(source)) {
         throw invalid("every chunk of a scan must carry the same source");
+      }
+      // After the scan is known, so that the refusal fails it with the reason.
+      Optional<String> nul = AgentText.nulIn(chunk, Set.of());
+      if (nul.isPresent()) {
+        throw invalid(nul.get());
       }
       if (chunk.getChunkIndex() != nextIndex) {
         throw invalid(
@@ -170,15 +176,16 @@ public final class InventoryUploads {
         throw invalid(
             "package " + position + ": " + field + " is longer than " + MAX_FIELD_BYTES + " bytes");
       }
-      if (value.indexOf('\0') >= 0) {
-        throw invalid("package " + position + ": " + field + " contains a NUL character");
-      }
     }
 
     @Override
     public void onError(Throwable error) {
       if (!finished && scan != null) {
-        scans.fail(scan.id(), "the agent's stream ended: " + Status.fromThrowable(error).getCode());
+        scans.fail(
+            scan.id(),
+            RequestGuard.refusal()
+                .map(Status::getDescription)
+                .orElse("the agent's stream ended: " + Status.fromThrowable(error).getCode()));
       }
       finished = true;
     }
@@ -231,6 +238,7 @@ public final class InventoryUploads {
   }
 
   private static String shorten(String text) {
-    return text.length() > 60 ? text.substring(0, 60) + "…" : text;
+    String clean = AgentText.storable(text, 60);
+    return text.length() > 60 ? clean + "…" : clean;
   }
 }

@@ -2,6 +2,7 @@ package io.ctops.server.inventory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ctops.server.auth.Role;
+import io.ctops.server.platform.grpc.AgentText;
 import io.ctops.server.tasks.TaskQueue;
 import io.ctops.server.tasks.TaskState;
 import io.ctops.server.tasks.TaskType;
@@ -96,7 +97,7 @@ public final class SoftwareScanTask implements TaskType {
     handle
         .createUpdate(
             """
-            UPDATE software_scans s SET status = 'failed', error = left(e.error, 1000),
+            UPDATE software_scans s SET status = 'failed', error = e.error,
                    finished_at = now()
               FROM unnest(:ids, :errors) AS e (id, error)
              WHERE s.id = e.id AND s.status IN ('queued', 'running')
@@ -108,6 +109,10 @@ public final class SoftwareScanTask implements TaskType {
   }
 
   private static String reason(EndedTask task) {
+    return AgentText.storable(explanation(task), SoftwareScans.MAX_REASON);
+  }
+
+  private static String explanation(EndedTask task) {
     return switch (task.state()) {
       case FAILED -> "the agent could not scan: " + task.error();
       case CANCELLED -> task.error();

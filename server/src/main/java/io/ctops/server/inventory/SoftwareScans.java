@@ -2,6 +2,7 @@ package io.ctops.server.inventory;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.ctops.agent.inventory.InstalledPackage;
+import io.ctops.server.platform.grpc.AgentText;
 import io.ctops.server.tasks.Requester;
 import io.ctops.server.tasks.TaskQueue;
 import io.ctops.server.tasks.TaskType;
@@ -28,6 +29,8 @@ import org.postgresql.PGConnection;
  * marked removed. A failed scan changes no package.
  */
 public final class SoftwareScans {
+  static final int MAX_REASON = 1000;
+
   private final Jdbi jdbi;
   private final Clock clock;
 
@@ -133,6 +136,7 @@ public final class SoftwareScans {
         == 1;
   }
 
+  /** Fails the scan with {@code reason}, which may quote what an agent sent. */
   public void fail(UUID scanId, String reason) {
     jdbi.useHandle(
         handle ->
@@ -140,7 +144,7 @@ public final class SoftwareScans {
                 .createUpdate(
                     "UPDATE software_scans SET status = 'failed', error = :reason,"
                         + " finished_at = :now WHERE id = :id AND status IN ('queued', 'running')")
-                .bind("reason", reason.length() > 1000 ? reason.substring(0, 1000) : reason)
+                .bind("reason", AgentText.storable(reason, MAX_REASON))
                 .bind("now", Timestamp.from(clock.instant()))
                 .bind("id", scanId)
                 .execute());

@@ -2,6 +2,7 @@ package io.ctops.server.tasks;
 
 import io.ctops.protocol.v1.AgentTaskProgress;
 import io.ctops.protocol.v1.AgentTaskResult;
+import io.ctops.server.platform.grpc.AgentText;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Timestamp;
@@ -13,6 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -101,7 +103,7 @@ public final class TaskReports implements AutoCloseable {
                        AND state IN ('queued', 'dispatched', 'running')
                     """)
                 .bind("now", Timestamp.from(clock.instant()))
-                .bind("chunk", text(report.getOutputChunk()))
+                .bind("chunk", AgentText.storable(report.getOutputChunk(), Integer.MAX_VALUE))
                 .bind("limit", OUTPUT_LIMIT)
                 .bind("id", id.get())
                 .bind("host", hostId)
@@ -120,7 +122,7 @@ public final class TaskReports implements AutoCloseable {
             ? null
             : result.getError().isEmpty()
                 ? "the agent's task ended with exit code " + result.getExitCode()
-                : cut(text(result.getError()));
+                : AgentText.storable(result.getError(), ERROR_LIMIT);
     Optional<String> type =
         id.isEmpty()
             ? Optional.empty()
@@ -142,7 +144,7 @@ public final class TaskReports implements AutoCloseable {
                 .bind("error", error)
                 .bind(
                     "result",
-                    result.getResultJson().isEmpty() ? null : text(result.getResultJson()))
+                    result.getResultJson().isEmpty() ? null : storableJson(result.getResultJson()))
                 .bind("now", Timestamp.from(clock.instant()))
                 .bind("id", id.get())
                 .bind("host", hostId)
@@ -174,14 +176,18 @@ public final class TaskReports implements AutoCloseable {
         });
   }
 
-  /** PostgreSQL text cannot hold NUL: an agent's NUL bytes are dropped, not a reason to fail. */
-  private static String text(String reported) {
-    return reported.indexOf('\u0000') < 0 ? reported : reported.replace("\u0000", "");
+  /**
+   * The agent's result as jsonb can hold it: a NUL, raw or as JSON's escape for code point 0 (which
+   * jsonb refuses, failing the whole report), becomes U+FFFD. An escaped backslash followed by
+   * "u0000" is left alone: that is text, not an escape.
+   */
+  static String storableJson(String json) {
+    String raw = AgentText.storable(json, Integer.MAX_VALUE);
+    return raw.contains("u0000") ? NUL_ESCAPE.matcher(raw).replaceAll("$1\\\\ufffd") : raw;
   }
 
-  private static String cut(String text) {
-    return text.length() > ERROR_LIMIT ? text.substring(0, ERROR_LIMIT) : text;
-  }
+  // A backslash-u0000 escape preceded by an even number of backslashes (pairs are literal ones).
+  private static final Pattern NUL_ESCAPE = Pattern.compile("(?<!\\\\)((?:\\\\\\\\)*)\\\\u0000");
 
   private static Optional<UUID> uuid(String text) {
     try {

@@ -20,7 +20,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A gRPC server that speaks TLS only. Client certificates are optional at the handshake (an agent
- * registers before it has one) but, when presented, must chain to the agent CA.
+ * registers before it has one) but, when presented, must chain to the agent CA. Every service is
+ * behind a {@link RequestGuard}: a request that does not parse is refused as {@code
+ * INVALID_ARGUMENT}.
  */
 public final class TlsGrpcServer implements AutoCloseable {
   private final Server server;
@@ -61,7 +63,8 @@ public final class TlsGrpcServer implements AutoCloseable {
               .keepAliveTimeout(20, TimeUnit.SECONDS);
       CallIdentity identity = new CallIdentity();
       for (BindableService service : services) {
-        builder.addService(ServerInterceptors.intercept(service, identity));
+        builder.addService(
+            ServerInterceptors.intercept(RequestGuard.guard(service.bindService()), identity));
       }
       return new TlsGrpcServer(builder.build().start());
     } catch (IOException e) {
