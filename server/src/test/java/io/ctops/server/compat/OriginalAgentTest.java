@@ -226,9 +226,10 @@ class OriginalAgentTest {
         .until(() -> admin.get("/api/v1/tasks/" + task).body().contains("\"state\":\"failed\""));
     String shown = admin.get("/api/v1/tasks/" + task).body();
     assertThat(shown).contains("agent-mediated host access is disabled");
-    assertThat(ingest.count("SELECT count(*) FROM tasks WHERE state = 'queued'"))
-        .as("not retried")
-        .isZero();
+    assertThat(ingest.count("SELECT count(*) FROM tasks WHERE type = 'service'"))
+        .as("not retried: still the one task, ended")
+        .isEqualTo(1);
+    assertThat(ingest.string("SELECT state FROM tasks WHERE type = 'service'")).isEqualTo("failed");
   }
 
   @Test
