@@ -28,7 +28,9 @@ public final class SecurityHeaders {
       ctx.header("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY);
     }
     String path = ctx.path();
-    if (!path.startsWith("/assets/") && !path.startsWith("/webjars/")) {
+    boolean staticFile =
+        path.startsWith("/assets/") || path.startsWith("/webjars/") || path.equals("/favicon.ico");
+    if (!staticFile) {
       ctx.header("Cache-Control", "no-store");
     }
   }
