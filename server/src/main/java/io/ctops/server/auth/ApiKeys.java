@@ -1,5 +1,10 @@
 package io.ctops.server.auth;
 
+import io.ctops.server.audit.Actor;
+import io.ctops.server.audit.AuditAction;
+import io.ctops.server.audit.AuditEntry;
+import io.ctops.server.audit.AuditLog;
+import io.ctops.server.audit.Target;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -33,27 +38,36 @@ public final class ApiKeys {
 
   public record CreatedKey(ApiKey key, String plainKey) {}
 
-  public CreatedKey create(UUID userId, String name) {
+  /** A new key of the user's, recorded (by name, never the key) in the organisation's log. */
+  public CreatedKey create(UUID userId, UUID orgId, String name, Actor by) {
     if (name == null || name.isBlank() || name.length() > 200) {
       throw new IllegalArgumentException("a key name must be 1 to 200 characters");
     }
     String plain = SecretTokens.generate(PREFIX);
     UUID id =
-        jdbi.withHandle(
-            handle ->
-                handle
-                    .createQuery(
-                        """
+        jdbi.inTransaction(
+            handle -> {
+              UUID created =
+                  handle
+                      .createQuery(
+                          """
                         INSERT INTO api_keys (user_id, name, key_hash, key_hint, created_at)
                         VALUES (:user, :name, :hash, :hint, :now) RETURNING id
                         """)
-                    .bind("user", userId)
-                    .bind("name", name.strip())
-                    .bind("hash", SecretTokens.sha256(plain))
-                    .bind("hint", plain.substring(plain.length() - 4))
-                    .bind("now", Timestamp.from(clock.instant()))
-                    .mapTo(UUID.class)
-                    .one());
+                      .bind("user", userId)
+                      .bind("name", name.strip())
+                      .bind("hash", SecretTokens.sha256(plain))
+                      .bind("hint", plain.substring(plain.length() - 4))
+                      .bind("now", Timestamp.from(clock.instant()))
+                      .mapTo(UUID.class)
+                      .one();
+              AuditLog.record(
+                  handle,
+                  AuditEntry.of(orgId, by, AuditAction.API_KEY_CREATE)
+                      .target(Target.apiKey(created, name.strip()))
+                      .param("hint", plain.substring(plain.length() - 4)));
+              return created;
+            });
     return new CreatedKey(
         list(userId).stream().filter(k -> k.id().equals(id)).findFirst().orElseThrow(), plain);
   }
@@ -83,18 +97,28 @@ public final class ApiKeys {
   }
 
   /** Revokes one of the user's own keys; false when there is no such live key. */
-  public boolean revoke(UUID userId, UUID keyId) {
-    return jdbi.withHandle(
-            handle ->
-                handle
-                    .createUpdate(
-                        "UPDATE api_keys SET revoked_at = :now"
-                            + " WHERE id = :id AND user_id = :user AND revoked_at IS NULL")
-                    .bind("now", Timestamp.from(clock.instant()))
-                    .bind("id", keyId)
-                    .bind("user", userId)
-                    .execute())
-        == 1;
+  public boolean revoke(UUID userId, UUID orgId, UUID keyId, Actor by) {
+    return jdbi.inTransaction(
+        handle -> {
+          Optional<String> revoked =
+              handle
+                  .createQuery(
+                      "UPDATE api_keys SET revoked_at = :now"
+                          + " WHERE id = :id AND user_id = :user AND revoked_at IS NULL"
+                          + " RETURNING name")
+                  .bind("now", Timestamp.from(clock.instant()))
+                  .bind("id", keyId)
+                  .bind("user", userId)
+                  .mapTo(String.class)
+                  .findOne();
+          revoked.ifPresent(
+              name ->
+                  AuditLog.record(
+                      handle,
+                      AuditEntry.of(orgId, by, AuditAction.API_KEY_REVOKE)
+                          .target(Target.apiKey(keyId, name))));
+          return revoked.isPresent();
+        });
   }
 
   /** The owner of a live key. */
@@ -109,6 +133,7 @@ public final class ApiKeys {
               handle
                   .createQuery(
                       Sessions.PRINCIPAL_COLUMNS
+                          + ", k.id AS key_id, k.name AS key_name"
                           + Sessions.PRINCIPAL_FROM
                           + """
                             JOIN api_keys k ON k.user_id = u.id
@@ -126,7 +151,10 @@ public final class ApiKeys {
                               rs.getString("display_name"),
                               rs.getString("role"),
                               "",
-                              true))
+                              Optional.of(
+                                  new Principal.ApiKeyUsed(
+                                      rs.getObject("key_id", UUID.class),
+                                      rs.getString("key_name")))))
                   .findOne();
           if (principal.isPresent()) {
             handle

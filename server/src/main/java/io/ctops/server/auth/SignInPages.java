@@ -1,15 +1,21 @@
 package io.ctops.server.auth;
 
+import io.ctops.server.audit.Actor;
+import io.ctops.server.audit.AuditAction;
+import io.ctops.server.audit.AuditEntry;
+import io.ctops.server.audit.AuditLog;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
 
 /**
  * Set-up (the first admin, only while no account exists), sign-in and sign-out. A wrong password
  * and an unknown email get the same message after the same work (an Argon2id check either way).
+ * Every sign-in is in the audit log, and so is every refused one (with the email typed).
  */
 public final class SignInPages {
   static final String BAD_CREDENTIALS = "Wrong email or password.";
@@ -20,8 +26,10 @@ public final class SignInPages {
   private final PasswordHashing passwords;
   private final LoginThrottle throttle;
   private final WebAccess access;
+  private final Jdbi jdbi;
 
   public SignInPages(
+      Jdbi jdbi,
       Pages pages,
       Users users,
       PasswordHashing passwords,
@@ -32,6 +40,7 @@ public final class SignInPages {
     this.passwords = passwords;
     this.throttle = throttle;
     this.access = access;
+    this.jdbi = jdbi;
   }
 
   /** The forms' state: what was typed (never the password) and what went wrong. */
@@ -83,7 +92,9 @@ public final class SignInPages {
           new FormView(email, name, capitalised(e.getMessage())));
       return;
     }
-    Optional<Users.User> created = users.createFirstAdmin(user);
+    Optional<Users.User> created =
+        users.createFirstAdmin(
+            user, Actor.signingIn(Optional.empty(), user.email(), WebAccess.clientAddress(ctx)));
     if (created.isEmpty()) {
       throw HttpProblem.forbidden("set-up is done; sign in instead");
     }
@@ -102,8 +113,9 @@ public final class SignInPages {
   private void login(Context ctx) {
     String email = Optional.ofNullable(ctx.formParam("email")).orElse("").strip();
     String password = Optional.ofNullable(ctx.formParam("password")).orElse("");
-    String address = ctx.ip();
+    String address = WebAccess.clientAddress(ctx);
     if (!throttle.allows(email, address)) {
+      refused(users.credentials(email), email, address, "too many failed sign-ins");
       ctx.status(429);
       pages.page(ctx, "login.jte", "Sign in", "", new FormView(email, "", THROTTLED));
       return;
@@ -118,6 +130,7 @@ public final class SignInPages {
     }
     if (!valid) {
       throttle.failed(email, address);
+      refused(credentials, email, address, "wrong email or password");
       ctx.status(401);
       pages.page(ctx, "login.jte", "Sign in", "", new FormView(email, "", BAD_CREDENTIALS));
       return;
@@ -125,6 +138,18 @@ public final class SignInPages {
     throttle.succeeded(email);
     access.startSession(ctx, credentials.get().userId());
     ctx.redirect("/hosts", HttpStatus.SEE_OTHER);
+  }
+
+  /** A refused sign-in, in the account's organisation when the email names an account. */
+  private void refused(
+      Optional<Users.Credentials> account, String email, String address, String reason) {
+    AuditLog.recordAlone(
+        jdbi,
+        AuditEntry.of(
+                account.map(Users.Credentials::orgId).orElse(null),
+                Actor.signingIn(account.map(Users.Credentials::userId), email, address),
+                AuditAction.SIGN_IN)
+            .failed(reason));
   }
 
   private void logout(Context ctx) {

@@ -1,5 +1,6 @@
 package io.ctops.server.auth;
 
+import io.ctops.server.audit.Actor;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.PageUser;
 import io.javalin.http.Context;
@@ -127,6 +128,24 @@ public final class WebAccess {
             who.csrfToken());
   }
 
+  /**
+   * The client's address as the web app sees it: sign-in throttling and the audit log use this one
+   * function, so how it is found (a trusted proxy's header, say) changes in one place.
+   */
+  public static String clientAddress(Context ctx) {
+    return ctx.ip();
+  }
+
+  /** The request's user (or API key) as the audit log names them, with the client address. */
+  public static Actor actor(Context ctx) {
+    Principal who = principal(ctx);
+    return who.apiKey()
+        .map(
+            key ->
+                Actor.apiKey(key.id(), key.name(), who.userId(), who.email(), clientAddress(ctx)))
+        .orElseGet(() -> Actor.user(who.userId(), who.email(), clientAddress(ctx)));
+  }
+
   public static Principal requireAdmin(Context ctx) {
     Principal principal = principal(ctx);
     if (!principal.isAdmin()) {
@@ -158,7 +177,7 @@ public final class WebAccess {
   }
 
   public void startSession(Context ctx, UUID userId) {
-    String secret = sessions.start(userId);
+    String secret = sessions.start(userId, clientAddress(ctx));
     ctx.cookie(
         new Cookie(SESSION_COOKIE, secret, "/", -1, secureCookies, true, null, SameSite.LAX));
   }

@@ -1,5 +1,6 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.audit.HostHistory;
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.enrolment.AgentApprovals;
@@ -8,14 +9,15 @@ import io.ctops.server.web.Pages;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
  * The Hosts page (fleet overview, pending approvals, host list) and a host's page (overview,
- * metrics charts, delete and restore). htmx asks for fragments: the list (search, filters, sort,
- * paging; the URL is pushed so views are bookmarkable), the overview every 30 s, the pending panel
- * after approve/revoke.
+ * metrics charts, history, delete and restore). htmx asks for fragments: the list (search, filters,
+ * sort, paging; the URL is pushed so views are bookmarkable), the overview every 30 s, the pending
+ * panel after approve/revoke.
  */
 public final class HostPages {
   private final Pages pages;
@@ -24,6 +26,7 @@ public final class HostPages {
   private final PendingAgents pending;
   private final AgentApprovals approvals;
   private final HostRecords records;
+  private final HostHistory history;
 
   public HostPages(
       Pages pages,
@@ -31,13 +34,15 @@ public final class HostPages {
       FleetOverviewQuery overview,
       PendingAgents pending,
       AgentApprovals approvals,
-      HostRecords records) {
+      HostRecords records,
+      HostHistory history) {
     this.pages = pages;
     this.list = list;
     this.overview = overview;
     this.pending = pending;
     this.approvals = approvals;
     this.records = records;
+    this.history = history;
   }
 
   public void routes(RoutesConfig routes) {
@@ -94,7 +99,8 @@ public final class HostPages {
   private void approve(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
     UUID agentId = pending.requireInOrg(user.orgId(), ctx.pathParam("id"));
-    AgentApprovals.Approval outcome = approvals.approve(agentId, "approved by " + user.email());
+    AgentApprovals.Approval outcome =
+        approvals.approve(agentId, "approved by " + user.email(), WebAccess.actor(ctx));
     overview.invalidate(user.orgId());
     switch (outcome) {
       case AgentApprovals.Approval.Approved a ->
@@ -109,7 +115,8 @@ public final class HostPages {
   private void revoke(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
     UUID agentId = pending.requireInOrg(user.orgId(), ctx.pathParam("id"));
-    AgentApprovals.Revocation outcome = approvals.revoke(agentId, "revoked by " + user.email());
+    AgentApprovals.Revocation outcome =
+        approvals.revoke(agentId, "revoked by " + user.email(), WebAccess.actor(ctx));
     overview.invalidate(user.orgId());
     switch (outcome) {
       case AgentApprovals.Revocation.Revoked r ->
@@ -129,13 +136,21 @@ public final class HostPages {
         "hosts/detail.jte",
         host.hostname(),
         "hosts",
-        new HostViews.DetailView(host, tab, user.isAdmin(), MetricRanges.NAMES, range));
+        new HostViews.DetailView(
+            host,
+            tab,
+            user.isAdmin(),
+            MetricRanges.NAMES,
+            range,
+            tab.equals("overview")
+                ? history.timeline(user.orgId(), host.id(), host.agentId())
+                : List.of()));
   }
 
   private void softDelete(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
     HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
-    records.softDelete(user.orgId(), host.id(), user.userId());
+    records.softDelete(user.orgId(), host.id(), WebAccess.actor(ctx));
     overview.invalidate(user.orgId());
     redirect(ctx, "/hosts");
   }
@@ -143,7 +158,7 @@ public final class HostPages {
   private void restore(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
     HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
-    switch (records.restore(user.orgId(), host.id())) {
+    switch (records.restore(user.orgId(), host, WebAccess.actor(ctx))) {
       case HostRecords.Restore.Restored r -> {
         overview.invalidate(user.orgId());
         redirect(ctx, "/hosts/" + host.id());
@@ -159,7 +174,7 @@ public final class HostPages {
     if (!host.isDeleted()) {
       throw HttpProblem.conflict("delete the host first; permanent removal is for deleted hosts");
     }
-    records.deletePermanently(user.orgId(), host.id(), user.email());
+    records.deletePermanently(user.orgId(), host.id(), WebAccess.actor(ctx));
     overview.invalidate(user.orgId());
     redirect(ctx, "/hosts?status=deleted");
   }

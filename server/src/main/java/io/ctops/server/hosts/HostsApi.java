@@ -97,9 +97,9 @@ public final class HostsApi {
       if (!host.isDeleted()) {
         throw HttpProblem.conflict("delete the host first; permanent removal is for deleted hosts");
       }
-      records.deletePermanently(user.orgId(), host.id(), user.email());
+      records.deletePermanently(user.orgId(), host.id(), WebAccess.actor(ctx));
     } else {
-      records.softDelete(user.orgId(), host.id(), user.userId());
+      records.softDelete(user.orgId(), host.id(), WebAccess.actor(ctx));
     }
     overview.invalidate(user.orgId());
     ctx.status(204);
@@ -109,7 +109,8 @@ public final class HostsApi {
     Principal user = WebAccess.requireAdmin(ctx);
     UUID agentId = pending.requireInOrg(user.orgId(), ctx.pathParam("id"));
     overview.invalidate(user.orgId());
-    switch (approvals.approve(agentId, "approved by " + user.email() + " (API)")) {
+    switch (approvals.approve(
+        agentId, "approved by " + user.email() + " (API)", WebAccess.actor(ctx))) {
       case AgentApprovals.Approval.Approved a ->
           ctx.json(new AgentActionResponse(agentId, "approved", ""));
       case AgentApprovals.Approval.AlreadyActive a ->
@@ -123,7 +124,8 @@ public final class HostsApi {
     Principal user = WebAccess.requireAdmin(ctx);
     UUID agentId = pending.requireInOrg(user.orgId(), ctx.pathParam("id"));
     overview.invalidate(user.orgId());
-    switch (approvals.revoke(agentId, "revoked by " + user.email() + " (API)")) {
+    switch (approvals.revoke(
+        agentId, "revoked by " + user.email() + " (API)", WebAccess.actor(ctx))) {
       case AgentApprovals.Revocation.Revoked r ->
           ctx.json(new AgentActionResponse(agentId, "revoked", ""));
       case AgentApprovals.Revocation.AlreadyRevoked r ->

@@ -6,9 +6,16 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.ctops.server.audit.AuditEntryQuery;
+import io.ctops.server.audit.AuditPages;
+import io.ctops.server.audit.AuditReader;
+import io.ctops.server.audit.AuditRetention;
+import io.ctops.server.audit.HostHistory;
 import io.ctops.server.auth.ApiKeys;
 import io.ctops.server.auth.LoginThrottle;
 import io.ctops.server.auth.PasswordHashing;
+import io.ctops.server.auth.Principal;
+import io.ctops.server.auth.Role;
 import io.ctops.server.auth.Sessions;
 import io.ctops.server.auth.SignInPages;
 import io.ctops.server.auth.Users;
@@ -102,8 +109,10 @@ public final class WebRole implements AutoCloseable {
       LiveHostStatus live = new LiveHostStatus(database.dataSource(), jdbi, pages).start();
 
       SignInPages signIn =
-          new SignInPages(pages, users, passwords, new LoginThrottle(clock), access);
-      HostPages hostPages = new HostPages(pages, hostList, overview, pending, approvals, records);
+          new SignInPages(jdbi, pages, users, passwords, new LoginThrottle(clock), access);
+      HostPages hostPages =
+          new HostPages(
+              pages, hostList, overview, pending, approvals, records, new HostHistory(jdbi));
       HostsApi hostsApi =
           new HostsApi(hostList, overview, pending, approvals, records, metrics, clock);
       TokenPages tokenPages =
@@ -128,6 +137,14 @@ public final class WebRole implements AutoCloseable {
                   throw HttpProblem.conflict("the host is deleted");
                 }
                 return host.id();
+              });
+      AuditPages auditPages =
+          new AuditPages(
+              pages,
+              new AuditEntryQuery(jdbi),
+              ctx -> {
+                Principal admin = WebAccess.requireAdmin(ctx);
+                return new AuditReader(admin.orgId(), admin.role() == Role.SUPER_ADMIN);
               });
       byte[] openApi = resource("/web/openapi.json");
 
@@ -176,6 +193,7 @@ public final class WebRole implements AutoCloseable {
                       tasksApi.routes(config.routes);
                       accountPages.routes(config.routes);
                       orgPages.routes(config.routes);
+                      auditPages.routes(config.routes);
                     }));
       } catch (RuntimeException e) {
         live.close();
@@ -192,6 +210,19 @@ public final class WebRole implements AutoCloseable {
                     int purged = sessions.purgeExpired();
                     if (purged > 0) {
                       log.info("event=sessions_purged count={}", purged);
+                    }
+                  })
+              .start());
+      AuditRetention auditRetention = new AuditRetention(jdbi, clock, settings.auditRetention());
+      parts.add(
+          new PeriodicJob(
+                  "audit-retention",
+                  Duration.ofMinutes(2),
+                  Duration.ofHours(1),
+                  () -> {
+                    int purged = auditRetention.purge();
+                    if (purged > 0) {
+                      log.info("event=audit_entries_purged count={}", purged);
                     }
                   })
               .start());

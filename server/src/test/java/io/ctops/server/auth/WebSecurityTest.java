@@ -381,7 +381,8 @@ class WebSecurityTest {
             Optional.of(new IngestSettings.TlsFiles(cert, key)),
             Duration.ofMinutes(30),
             "localhost:9443",
-            Optional.empty());
+            Optional.empty(),
+            Duration.ofDays(365));
     web.admin();
     try (WebRole https = WebRole.start(settings, web.database, Clock.systemUTC())) {
       KeyStore trust = KeyStore.getInstance("PKCS12");

@@ -9,7 +9,8 @@ import java.util.stream.Stream;
 
 /**
  * The web app's settings: its port, optional TLS for browsers, how long an idle session lasts and
- * the address agents are told to use (shown in the enrolment page's ready command line).
+ * the address agents are told to use (shown in the enrolment page's ready command line), and how
+ * long the audit log keeps its entries.
  */
 public record WebSettings(
     String listenAddress,
@@ -17,7 +18,8 @@ public record WebSettings(
     Optional<IngestSettings.TlsFiles> tls,
     Duration sessionIdle,
     String agentIngestAddress,
-    Optional<Path> agentBundle) {
+    Optional<Path> agentBundle,
+    Duration auditRetention) {
 
   public static final String LISTEN_ADDRESS = "WEB_LISTEN_ADDRESS";
   public static final String HTTP_PORT = "WEB_HTTP_PORT";
@@ -26,6 +28,7 @@ public record WebSettings(
   public static final String SESSION_IDLE_MINUTES = "WEB_SESSION_IDLE_MINUTES";
   public static final String AGENT_INGEST_ADDRESS = "WEB_AGENT_INGEST_ADDRESS";
   public static final String AGENT_BUNDLE = "CT_OPS_AGENT_BUNDLE";
+  public static final String AUDIT_RETENTION_DAYS = "AUDIT_RETENTION_DAYS";
 
   /** Set by the launcher: the installation's folder, where agent/ holds the agent bundle. */
   public static final String HOME = "CT_OPS_HOME";
@@ -48,7 +51,19 @@ public record WebSettings(
     if (bundle.isEmpty()) {
       bundle = shippedBundle(env.text(HOME).map(Path::of));
     }
-    return new WebSettings(listen, port, tls, Duration.ofMinutes(idle), agentAddress, bundle);
+    int auditDays = env.positiveInteger(AUDIT_RETENTION_DAYS, 365);
+    if (auditDays > 36_500) {
+      throw new ConfigException(
+          AUDIT_RETENTION_DAYS, "must be at most 36500 (100 years), got " + auditDays);
+    }
+    return new WebSettings(
+        listen,
+        port,
+        tls,
+        Duration.ofMinutes(idle),
+        agentAddress,
+        bundle,
+        Duration.ofDays(auditDays));
   }
 
   public boolean isTls() {
