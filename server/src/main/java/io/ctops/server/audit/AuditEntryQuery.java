@@ -19,7 +19,7 @@ import org.jdbi.v3.core.statement.SqlStatement;
  */
 public final class AuditEntryQuery {
   /** The CSV's ceiling: an export larger than this is narrowed by its filters instead. */
-  public static final int MAX_EXPORT = 100_000;
+  static final int MAX_EXPORT = 100_000;
 
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -10,7 +10,7 @@ import org.jdbi.v3.core.Jdbi;
  * agent registered) and the audit entries that name the host, as one timeline, newest first.
  */
 public final class HostHistory {
-  public static final int LIMIT = 100;
+  private static final int LIMIT = 100;
 
   private final Jdbi jdbi;
 

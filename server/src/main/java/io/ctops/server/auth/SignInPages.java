@@ -15,7 +15,8 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * Set-up (the first admin, only while no account exists), sign-in and sign-out. A wrong password
  * and an unknown email get the same message after the same work (an Argon2id check either way).
- * Every sign-in is in the audit log, and so is every refused one (with the email typed).
+ * Every sign-in is in the audit log, and so is every wrong one (with the email typed); attempts the
+ * throttle turns away unchecked are not, so they cannot flood it.
  */
 public final class SignInPages {
   static final String BAD_CREDENTIALS = "Wrong email or password.";
@@ -115,7 +116,8 @@ public final class SignInPages {
     String password = Optional.ofNullable(ctx.formParam("password")).orElse("");
     String address = WebAccess.clientAddress(ctx);
     if (!throttle.allows(email, address)) {
-      refused(users.credentials(email), email, address, "too many failed sign-ins");
+      // not recorded: these attempts are never checked, and logging them would let anyone
+      // write to the audit log as fast as they can send requests
       ctx.status(429);
       pages.page(ctx, "login.jte", "Sign in", "", new FormView(email, "", THROTTLED));
       return;
@@ -130,7 +132,7 @@ public final class SignInPages {
     }
     if (!valid) {
       throttle.failed(email, address);
-      refused(credentials, email, address, "wrong email or password");
+      refused(credentials, email, address);
       ctx.status(401);
       pages.page(ctx, "login.jte", "Sign in", "", new FormView(email, "", BAD_CREDENTIALS));
       return;
@@ -141,15 +143,14 @@ public final class SignInPages {
   }
 
   /** A refused sign-in, in the account's organisation when the email names an account. */
-  private void refused(
-      Optional<Users.Credentials> account, String email, String address, String reason) {
+  private void refused(Optional<Users.Credentials> account, String email, String address) {
     AuditLog.recordAlone(
         jdbi,
         AuditEntry.of(
                 account.map(Users.Credentials::orgId).orElse(null),
                 Actor.signingIn(account.map(Users.Credentials::userId), email, address),
                 AuditAction.SIGN_IN)
-            .failed(reason));
+            .failed("wrong email or password"));
   }
 
   private void logout(Context ctx) {

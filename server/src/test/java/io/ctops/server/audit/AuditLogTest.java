@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ctops.server.auth.Role;
+import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.WebClient;
 import io.ctops.server.testing.WebFixture;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Clock;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -311,6 +313,35 @@ class AuditLogTest {
     AuditTrail.Row ok = log.last("task.request");
     assertThat(ok.outcome()).isEqualTo("succeeded");
     assertThat(ok.parameters()).contains("\"type\": \"software_inventory\"");
+  }
+
+  @Test
+  void theCommandLineIsRecordedAsTheSystem() {
+    UUID host = aHost("cli-1").agent("active").insert(web.jdbi(), org);
+    new AgentApprovals(web.jdbi(), Clock.systemUTC())
+        .revoke(agentOf(host), "revoked with ctops agent revoke");
+    AuditTrail.Row revoked = log.last("agent.revoke");
+    assertThat(revoked.actorKind()).isEqualTo("system");
+    assertThat(revoked.actorName()).isEqualTo("command line");
+    assertThat(revoked.sourceAddress()).isNull();
+  }
+
+  @Test
+  void newOrganisationsAreRecordedAndATakenNameIsARefusal() {
+    web.user(org, "root@example.com", Role.SUPER_ADMIN);
+    WebClient root = web.client();
+    root.signIn("root@example.com", WebFixture.PASSWORD);
+
+    root.post("/orgs", Map.of("name", "Branch office"));
+    AuditTrail.Row created = log.last("org.create");
+    assertThat(created.outcome()).isEqualTo("succeeded");
+    assertThat(created.targetLabel()).isEqualTo("Branch office");
+    assertThat(created.actorName()).isEqualTo("root@example.com");
+
+    root.post("/orgs", Map.of("name", "branch office"));
+    AuditTrail.Row taken = log.last("org.create");
+    assertThat(taken.outcome()).isEqualTo("failed");
+    assertThat(taken.reason()).isEqualTo("an organisation with this name already exists");
   }
 
   @Test
