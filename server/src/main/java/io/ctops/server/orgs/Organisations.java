@@ -114,8 +114,11 @@ public final class Organisations {
                 .list());
   }
 
-  /** A new organisation; its slug is derived from the name and must be unique, as the name. */
-  /** A new organisation (super admins); recorded in its own log, a name taken in no one's. */
+  /**
+   * A new organisation; its slug is derived from the name and must be unique, as the name. The
+   * creation is recorded in the new organisation's audit log; a refusal for a taken name in no
+   * organisation's (super admins, who alone create them, see it).
+   */
   public Creation create(String name, Actor by) {
     String trimmed = name == null ? "" : name.strip();
     if (trimmed.isEmpty() || trimmed.length() > 200) {
