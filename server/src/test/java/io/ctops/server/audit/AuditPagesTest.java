@@ -242,6 +242,16 @@ class AuditPagesTest {
   }
 
   @Test
+  void aHostWithoutAnAgentHasAnEmptyHistoryUntilSomeoneActsOnIt() {
+    UUID host = aHost("bare-1").insert(web.jdbi(), org);
+    assertThat(admin.get("/hosts/" + host).body()).contains("id=\"history-empty\"");
+    admin.post("/hosts/" + host + "/delete", Map.of());
+    assertThat(admin.get("/hosts/" + host).body())
+        .doesNotContain("id=\"history-empty\"")
+        .contains("<code>host.delete</code>");
+  }
+
+  @Test
   void theRetentionPurgeRemovesOnlyEntriesOlderThanTheRetention() {
     Instant now = Instant.parse("2026-12-01T00:00:00Z");
     entry(
