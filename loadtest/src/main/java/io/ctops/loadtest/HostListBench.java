@@ -1,5 +1,6 @@
 package io.ctops.loadtest;
 
+import io.ctops.server.audit.Actor;
 import io.ctops.server.auth.ApiKeys;
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Role;
@@ -34,6 +35,8 @@ import java.util.UUID;
  * <p>Usage: {@code HostListBench [hosts] [repetitions]}.
  */
 public final class HostListBench {
+  private static final Actor BENCH = Actor.system("host list benchmark");
+
   private HostListBench() {}
 
   public static void main(String[] args) throws Exception {
@@ -63,11 +66,14 @@ public final class HostListBench {
                   users.create(
                       org,
                       new Users.NewUser(
-                          "bench@example.com", null, "benchmark password", Role.ORG_ADMIN)))
+                          "bench@example.com", null, "benchmark password", Role.ORG_ADMIN),
+                      BENCH))
               .user()
               .id();
-      String key = new ApiKeys(database.jdbi(), clock).create(admin, "bench").plainKey();
-      String session = new Sessions(database.jdbi(), clock, Duration.ofHours(1)).start(admin);
+      String key =
+          new ApiKeys(database.jdbi(), clock).create(admin, org, "bench", BENCH).plainKey();
+      String session =
+          new Sessions(database.jdbi(), clock, Duration.ofHours(1)).start(admin, "127.0.0.1");
       WebSettings settings =
           new WebSettings(
               "127.0.0.1",

@@ -2,6 +2,7 @@ package io.ctops.loadtest.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ctops.server.audit.Actor;
 import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.hosts.HostRecords;
 import io.ctops.server.platform.database.Database;
@@ -68,7 +69,7 @@ public final class Cleanup {
             pool.submit(
                 () -> {
                   if (records.deletePermanently(
-                      found.org(), found.host(), "ctops loadtest cleanup")) {
+                      found.org(), found.host(), Actor.system("ctops loadtest cleanup"))) {
                     removed.incrementAndGet();
                   }
                 }));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ctops.server.audit.Actor;
 import io.ctops.server.auth.ApiKeys;
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Role;
@@ -211,12 +212,13 @@ class LoadtestCommandTest {
         users
             .createFirstAdmin(
                 new Users.NewUser(
-                    "admin@example.com", "Admin", "a long enough password", Role.ORG_ADMIN))
+                    "admin@example.com", "Admin", "a long enough password", Role.ORG_ADMIN),
+                Actor.system("test"))
             .orElseThrow()
             .id();
     String key =
         new ApiKeys(server.database().jdbi(), Clock.systemUTC())
-            .create(admin, "cleanup")
+            .create(admin, defaultOrg(), "cleanup", Actor.system("test"))
             .plainKey();
     Run refused =
         ctops(

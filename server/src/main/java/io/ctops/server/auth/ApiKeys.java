@@ -1,5 +1,10 @@
 package io.ctops.server.auth;
 
+import io.ctops.server.audit.Actor;
+import io.ctops.server.audit.AuditAction;
+import io.ctops.server.audit.AuditEntry;
+import io.ctops.server.audit.AuditLog;
+import io.ctops.server.audit.Target;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -43,12 +48,14 @@ public final class ApiKeys {
 
   public record CreatedKey(ApiKey key, String plainKey) {}
 
-  public CreatedKey create(UUID userId, String name) {
-    return create(userId, name, Optional.empty());
+  /** A new key of the user's, recorded (by name, never the key) in the organisation's log. */
+  public CreatedKey create(UUID userId, UUID orgId, String name, Actor by) {
+    return create(userId, orgId, name, by, Optional.empty());
   }
 
-  /** A key that stops working at {@code expiresAt}, when given. */
-  public CreatedKey create(UUID userId, String name, Optional<Instant> expiresAt) {
+  /** Likewise, a key that stops working at {@code expiresAt} when given. */
+  public CreatedKey create(
+      UUID userId, UUID orgId, String name, Actor by, Optional<Instant> expiresAt) {
     if (name == null || name.isBlank() || name.length() > 200) {
       throw new IllegalArgumentException("a key name must be 1 to 200 characters");
     }
@@ -57,23 +64,32 @@ public final class ApiKeys {
     }
     String plain = SecretTokens.generate(PREFIX);
     UUID id =
-        jdbi.withHandle(
-            handle ->
-                handle
-                    .createQuery(
-                        """
-                        INSERT INTO api_keys (user_id, name, key_hash, key_hint, created_at,
-                                              expires_at)
-                        VALUES (:user, :name, :hash, :hint, :now, :expires) RETURNING id
-                        """)
-                    .bind("user", userId)
-                    .bind("name", name.strip())
-                    .bind("hash", SecretTokens.sha256(plain))
-                    .bind("hint", plain.substring(plain.length() - 4))
-                    .bind("now", Timestamp.from(clock.instant()))
-                    .bind("expires", expiresAt.map(Timestamp::from).orElse(null))
-                    .mapTo(UUID.class)
-                    .one());
+        jdbi.inTransaction(
+            handle -> {
+              UUID created =
+                  handle
+                      .createQuery(
+                          """
+                          INSERT INTO api_keys (user_id, name, key_hash, key_hint, created_at,
+                                                expires_at)
+                          VALUES (:user, :name, :hash, :hint, :now, :expires) RETURNING id
+                          """)
+                      .bind("user", userId)
+                      .bind("name", name.strip())
+                      .bind("hash", SecretTokens.sha256(plain))
+                      .bind("hint", plain.substring(plain.length() - 4))
+                      .bind("now", Timestamp.from(clock.instant()))
+                      .bind("expires", expiresAt.map(Timestamp::from).orElse(null))
+                      .mapTo(UUID.class)
+                      .one();
+              AuditLog.record(
+                  handle,
+                  AuditEntry.of(orgId, by, AuditAction.API_KEY_CREATE)
+                      .target(Target.apiKey(created, name.strip()))
+                      .param("hint", plain.substring(plain.length() - 4))
+                      .param("expires_at", expiresAt.map(Instant::toString).orElse(null)));
+              return created;
+            });
     return new CreatedKey(
         list(userId).stream().filter(k -> k.id().equals(id)).findFirst().orElseThrow(), plain);
   }
@@ -105,18 +121,28 @@ public final class ApiKeys {
   }
 
   /** Revokes one of the user's own keys; false when there is no such live key. */
-  public boolean revoke(UUID userId, UUID keyId) {
-    return jdbi.withHandle(
-            handle ->
-                handle
-                    .createUpdate(
-                        "UPDATE api_keys SET revoked_at = :now"
-                            + " WHERE id = :id AND user_id = :user AND revoked_at IS NULL")
-                    .bind("now", Timestamp.from(clock.instant()))
-                    .bind("id", keyId)
-                    .bind("user", userId)
-                    .execute())
-        == 1;
+  public boolean revoke(UUID userId, UUID orgId, UUID keyId, Actor by) {
+    return jdbi.inTransaction(
+        handle -> {
+          Optional<String> revoked =
+              handle
+                  .createQuery(
+                      "UPDATE api_keys SET revoked_at = :now"
+                          + " WHERE id = :id AND user_id = :user AND revoked_at IS NULL"
+                          + " RETURNING name")
+                  .bind("now", Timestamp.from(clock.instant()))
+                  .bind("id", keyId)
+                  .bind("user", userId)
+                  .mapTo(String.class)
+                  .findOne();
+          revoked.ifPresent(
+              name ->
+                  AuditLog.record(
+                      handle,
+                      AuditEntry.of(orgId, by, AuditAction.API_KEY_REVOKE)
+                          .target(Target.apiKey(keyId, name))));
+          return revoked.isPresent();
+        });
   }
 
   /** The owner of a live key. */
@@ -131,6 +157,7 @@ public final class ApiKeys {
               handle
                   .createQuery(
                       Sessions.PRINCIPAL_COLUMNS
+                          + ", k.id AS key_id, k.name AS key_name"
                           + Sessions.PRINCIPAL_FROM
                           + """
                             JOIN api_keys k ON k.user_id = u.id
@@ -150,7 +177,10 @@ public final class ApiKeys {
                               rs.getString("display_name"),
                               rs.getString("role"),
                               "",
-                              true))
+                              Optional.of(
+                                  new Principal.ApiKeyUsed(
+                                      rs.getObject("key_id", UUID.class),
+                                      rs.getString("key_name")))))
                   .findOne();
           if (principal.isPresent()) {
             handle

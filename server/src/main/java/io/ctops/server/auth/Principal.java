@@ -1,10 +1,12 @@
 package io.ctops.server.auth;
 
+import java.util.Optional;
 import java.util.UUID;
 
 /**
  * Who is asking: a signed-in user (with the session's CSRF token) or an API key's owner (no CSRF: a
- * bearer key is not sent by browsers on their own).
+ * bearer key is not sent by browsers on their own; {@code apiKey} names the key, for the audit
+ * log).
  */
 public record Principal(
     UUID userId,
@@ -14,7 +16,14 @@ public record Principal(
     String displayName,
     Role role,
     String csrfToken,
-    boolean viaApiKey) {
+    Optional<ApiKeyUsed> apiKey) {
+
+  /** The API key a request came with. */
+  public record ApiKeyUsed(UUID id, String name) {}
+
+  public boolean viaApiKey() {
+    return apiKey.isPresent();
+  }
 
   public boolean isAdmin() {
     return role.isAdmin();

@@ -1,5 +1,9 @@
 package io.ctops.server.auth;
 
+import io.ctops.server.audit.Actor;
+import io.ctops.server.audit.AuditAction;
+import io.ctops.server.audit.AuditEntry;
+import io.ctops.server.audit.AuditLog;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,25 +38,42 @@ public final class Sessions {
     this.idle = idle;
   }
 
-  /** A new session; the returned value goes into the cookie and nowhere else. */
-  public String start(UUID userId) {
+  /**
+   * A new session, with its sign-in in the audit log (from {@code address}); the returned value
+   * goes into the cookie and nowhere else.
+   */
+  public String start(UUID userId, String address) {
     String secret = SecretTokens.generate("");
     Instant now = clock.instant();
-    jdbi.useHandle(
-        handle ->
-            handle
-                .createUpdate(
-                    """
+    jdbi.useTransaction(
+        handle -> {
+          handle
+              .createUpdate(
+                  """
                     INSERT INTO web_sessions (token_hash, user_id, csrf_token, created_at,
                                               last_active_at, expires_at)
                     VALUES (:hash, :user, :csrf, :now, :now, :expires)
                     """)
-                .bind("hash", SecretTokens.sha256(secret))
-                .bind("user", userId)
-                .bind("csrf", SecretTokens.generate(""))
-                .bind("now", Timestamp.from(now))
-                .bind("expires", Timestamp.from(now.plus(ABSOLUTE_LIFETIME)))
-                .execute());
+              .bind("hash", SecretTokens.sha256(secret))
+              .bind("user", userId)
+              .bind("csrf", SecretTokens.generate(""))
+              .bind("now", Timestamp.from(now))
+              .bind("expires", Timestamp.from(now.plus(ABSOLUTE_LIFETIME)))
+              .execute();
+          record Account(UUID orgId, String email) {}
+          Account account =
+              handle
+                  .createQuery("SELECT org_id, email FROM users WHERE id = :id")
+                  .bind("id", userId)
+                  .map((rs, ctx) -> new Account(rs.getObject(1, UUID.class), rs.getString(2)))
+                  .one();
+          AuditLog.record(
+              handle,
+              AuditEntry.of(
+                  account.orgId(),
+                  Actor.user(userId, account.email(), address),
+                  AuditAction.SIGN_IN));
+        });
     return secret;
   }
 
@@ -94,7 +115,7 @@ public final class Sessions {
                                   rs.getString("display_name"),
                                   rs.getString("role"),
                                   rs.getString("csrf_token"),
-                                  false),
+                                  Optional.empty()),
                               rs.getTimestamp("last_active_at").toInstant()))
                   .findOne();
           row.filter(r -> r.lastActive().isBefore(now.minus(TOUCH_EVERY)))
@@ -155,8 +176,8 @@ public final class Sessions {
       String displayName,
       String role,
       String csrf,
-      boolean viaApiKey) {
+      Optional<Principal.ApiKeyUsed> apiKey) {
     return new Principal(
-        userId, orgId, orgName, email, displayName, Role.fromDb(role), csrf, viaApiKey);
+        userId, orgId, orgName, email, displayName, Role.fromDb(role), csrf, apiKey);
   }
 }

@@ -1,16 +1,22 @@
 package io.ctops.server.auth;
 
+import io.ctops.server.audit.Actor;
+import io.ctops.server.audit.AuditAction;
+import io.ctops.server.audit.AuditEntry;
+import io.ctops.server.audit.AuditLog;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.util.Optional;
+import org.jdbi.v3.core.Jdbi;
 
 /**
  * Set-up (the first account, a super admin, only while no account exists), sign-in and sign-out. A
  * wrong password and an unknown email get the same message after the same work (an Argon2id check
- * either way).
+ * either way). Every sign-in is in the audit log, and so is every wrong one (with the email typed);
+ * attempts the throttle turns away unchecked are not, so they cannot flood it.
  */
 public final class SignInPages {
   static final String BAD_CREDENTIALS = "Wrong email or password.";
@@ -22,8 +28,10 @@ public final class SignInPages {
   private final PasswordHashing passwords;
   private final LoginThrottle throttle;
   private final WebAccess access;
+  private final Jdbi jdbi;
 
   public SignInPages(
+      Jdbi jdbi,
       Pages pages,
       Users users,
       PasswordHashing passwords,
@@ -34,6 +42,7 @@ public final class SignInPages {
     this.passwords = passwords;
     this.throttle = throttle;
     this.access = access;
+    this.jdbi = jdbi;
   }
 
   /**
@@ -98,7 +107,9 @@ public final class SignInPages {
           new FormView(email, name, capitalised(e.getMessage())));
       return;
     }
-    Optional<Users.User> created = users.createFirstAdmin(user);
+    Optional<Users.User> created =
+        users.createFirstAdmin(
+            user, Actor.signingIn(Optional.empty(), user.email(), WebAccess.clientAddress(ctx)));
     if (created.isEmpty()) {
       throw HttpProblem.forbidden("set-up is done; sign in instead");
     }
@@ -119,10 +130,12 @@ public final class SignInPages {
   private void login(Context ctx) {
     String email = Optional.ofNullable(ctx.formParam("email")).orElse("").strip();
     String password = Optional.ofNullable(ctx.formParam("password")).orElse("");
-    String address = access.clientAddress(ctx);
+    String address = WebAccess.clientAddress(ctx);
     String next = next(ctx.formParam("next"));
     // counted as failed from here on, whatever happens, until the password proves right
     if (!throttle.admit(email, address)) {
+      // not recorded: these attempts are never checked, and logging them would let anyone
+      // write to the audit log as fast as they can send requests
       ctx.status(429);
       pages.page(ctx, "login.jte", "Sign in", "", new FormView(email, "", THROTTLED, next));
       return;
@@ -136,6 +149,7 @@ public final class SignInPages {
       valid = false;
     }
     if (!valid) {
+      refused(credentials, email, address);
       ctx.status(401);
       pages.page(ctx, "login.jte", "Sign in", "", new FormView(email, "", BAD_CREDENTIALS, next));
       return;
@@ -144,6 +158,17 @@ public final class SignInPages {
     users.signedIn(credentials.get().userId());
     access.startSession(ctx, credentials.get().userId());
     ctx.redirect(SignInReturn.target(next), HttpStatus.SEE_OTHER);
+  }
+
+  /** A refused sign-in, in the account's organisation when the email names an account. */
+  private void refused(Optional<Users.Credentials> account, String email, String address) {
+    AuditLog.recordAlone(
+        jdbi,
+        AuditEntry.of(
+                account.map(Users.Credentials::orgId).orElse(null),
+                Actor.signingIn(account.map(Users.Credentials::userId), email, address),
+                AuditAction.SIGN_IN)
+            .failed("wrong email or password"));
   }
 
   private void logout(Context ctx) {
@@ -162,7 +187,7 @@ public final class SignInPages {
     } catch (RuntimeException unreadable) {
       email = "";
     }
-    throttle.admit(email, access.clientAddress(ctx));
+    throttle.admit(email, WebAccess.clientAddress(ctx));
   }
 
   static String capitalised(String message) {

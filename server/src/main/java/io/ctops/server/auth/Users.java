@@ -1,5 +1,10 @@
 package io.ctops.server.auth;
 
+import io.ctops.server.audit.Actor;
+import io.ctops.server.audit.AuditAction;
+import io.ctops.server.audit.AuditEntry;
+import io.ctops.server.audit.AuditLog;
+import io.ctops.server.audit.Target;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -64,7 +69,7 @@ public final class Users {
    * Set-up and quickstart make it a super admin: only a super admin grants super admin, so without
    * one no other organisation could ever be reached.
    */
-  public Optional<User> createFirstAdmin(NewUser user) {
+  public Optional<User> createFirstAdmin(NewUser user, Actor by) {
     return jdbi.inTransaction(
         handle -> {
           handle.execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE");
@@ -79,18 +84,33 @@ public final class Users {
                   .createQuery("SELECT id FROM organisations ORDER BY created_at, id LIMIT 1")
                   .mapTo(UUID.class)
                   .one();
-          return Optional.of(insert(handle, org, user));
+          User created = insert(handle, org, user);
+          AuditLog.record(
+              handle,
+              creation(org, by, created.email(), user.role())
+                  .target(Target.user(created.id(), created.email())));
+          return Optional.of(created);
         });
   }
 
-  public Creation create(UUID orgId, NewUser user) {
+  public Creation create(UUID orgId, NewUser user, Actor by) {
     return jdbi.inTransaction(
         handle -> {
+          AuditEntry entry = creation(orgId, by, user.email(), user.role());
           if (findByEmail(handle, user.email()).isPresent()) {
+            AuditLog.record(handle, entry.failed("an account with this email already exists"));
             return new Creation.EmailTaken(user.email());
           }
-          return new Creation.Created(insert(handle, orgId, user));
+          User created = insert(handle, orgId, user);
+          AuditLog.record(handle, entry.target(Target.user(created.id(), created.email())));
+          return new Creation.Created(created);
         });
+  }
+
+  private static AuditEntry creation(UUID orgId, Actor by, String email, Role role) {
+    return AuditEntry.of(orgId, by, AuditAction.USER_CREATE)
+        .param("email", email)
+        .param("role", role.dbName());
   }
 
   private User insert(Handle handle, UUID orgId, NewUser user) {
@@ -137,7 +157,7 @@ public final class Users {
   }
 
   /** The account and its password hash for a sign-in attempt. */
-  public record Credentials(UUID userId, String passwordHash) {}
+  public record Credentials(UUID userId, UUID orgId, String passwordHash) {}
 
   public Optional<Credentials> credentials(String email) {
     if (email == null || email.length() > 320 || email.indexOf('\0') >= 0) {
@@ -147,10 +167,15 @@ public final class Users {
         handle ->
             handle
                 .createQuery(
-                    "SELECT id, password_hash FROM users"
+                    "SELECT id, org_id, password_hash FROM users"
                         + " WHERE lower(email) = :email AND disabled_at IS NULL")
                 .bind("email", email == null ? "" : email.strip().toLowerCase(Locale.ROOT))
-                .map((rs, ctx) -> new Credentials(rs.getObject(1, UUID.class), rs.getString(2)))
+                .map(
+                    (rs, ctx) ->
+                        new Credentials(
+                            rs.getObject(1, UUID.class),
+                            rs.getObject(2, UUID.class),
+                            rs.getString(3)))
                 .findOne());
   }
 
@@ -217,43 +242,60 @@ public final class Users {
     record Refused(String reason) implements Change {}
   }
 
-  public Change changeRole(UUID orgId, UUID userId, Role role) {
+  public Change changeRole(UUID orgId, UUID userId, Role role, Actor by) {
     return jdbi.inTransaction(
         handle -> {
           Optional<User> user = lock(handle, orgId, userId);
           if (user.isEmpty()) {
             return new Change.NotFound();
           }
+          AuditEntry entry =
+              AuditEntry.of(orgId, by, AuditAction.USER_ROLE_CHANGE)
+                  .target(Target.user(userId, user.get().email()))
+                  .param("from", user.get().role().dbName())
+                  .param("to", role.dbName());
           if (user.get().role().isAdmin() && !role.isAdmin() && lastAdmin(handle, orgId)) {
-            return new Change.Refused("the organisation must keep at least one admin");
+            return refused(handle, entry, "the organisation must keep at least one admin");
           }
           handle
               .createUpdate("UPDATE users SET role = :role WHERE id = :id")
               .bind("role", role.dbName())
               .bind("id", userId)
               .execute();
+          AuditLog.record(handle, entry);
           return new Change.Done();
         });
   }
 
-  public Change remove(UUID orgId, UUID userId) {
+  public Change remove(UUID orgId, UUID userId, Actor by) {
     return jdbi.inTransaction(
         handle -> {
           Optional<User> user = lock(handle, orgId, userId);
           if (user.isEmpty()) {
             return new Change.NotFound();
           }
+          AuditEntry entry =
+              AuditEntry.of(orgId, by, AuditAction.USER_REMOVE)
+                  .target(Target.user(userId, user.get().email()))
+                  .param("role", user.get().role().dbName());
           if (user.get().role().isAdmin() && lastAdmin(handle, orgId)) {
-            return new Change.Refused("the organisation must keep at least one admin");
+            return refused(handle, entry, "the organisation must keep at least one admin");
           }
           handle.createUpdate("DELETE FROM users WHERE id = :id").bind("id", userId).execute();
+          AuditLog.record(handle, entry);
           return new Change.Done();
         });
   }
 
-  public void changePassword(UUID userId, String password) {
+  private static Change refused(Handle handle, AuditEntry entry, String reason) {
+    AuditLog.record(handle, entry.failed(reason));
+    return new Change.Refused(reason);
+  }
+
+  /** Sets the user's own password (ending their other sessions); the log says so, not what. */
+  public void changePassword(UUID userId, UUID orgId, String password, Actor by) {
     checkPassword(password);
-    jdbi.useHandle(
+    jdbi.useTransaction(
         handle -> {
           handle
               .createUpdate("UPDATE users SET password_hash = :hash WHERE id = :id")
@@ -265,6 +307,10 @@ public final class Users {
               .createUpdate("DELETE FROM web_sessions WHERE user_id = :id")
               .bind("id", userId)
               .execute();
+          AuditLog.record(
+              handle,
+              AuditEntry.of(orgId, by, AuditAction.PASSWORD_CHANGE)
+                  .target(Target.user(userId, by.name())));
         });
   }
 

@@ -1,13 +1,13 @@
 package io.ctops.server.auth;
 
-import io.ctops.server.platform.config.TrustedProxies;
+import io.ctops.server.audit.Actor;
+import io.ctops.server.platform.http.ClientAddress;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.PageUser;
 import io.javalin.http.Context;
 import io.javalin.http.Cookie;
 import io.javalin.http.HandlerType;
 import io.javalin.http.SameSite;
-import java.util.Collections;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -30,28 +30,12 @@ public final class WebAccess {
   private final ApiKeys apiKeys;
   private final Users users;
   private final boolean secureCookies;
-  private final TrustedProxies proxies;
 
-  public WebAccess(
-      Sessions sessions,
-      ApiKeys apiKeys,
-      Users users,
-      boolean secureCookies,
-      TrustedProxies proxies) {
+  public WebAccess(Sessions sessions, ApiKeys apiKeys, Users users, boolean secureCookies) {
     this.sessions = sessions;
     this.apiKeys = apiKeys;
     this.users = users;
     this.secureCookies = secureCookies;
-    this.proxies = proxies;
-  }
-
-  /**
-   * The address the request came from, as the web app records and counts it: the socket peer, or
-   * what a trusted reverse proxy says in {@code X-Forwarded-For} (see {@link TrustedProxies}).
-   */
-  public String clientAddress(Context ctx) {
-    return proxies.clientAddress(
-        ctx.req().getRemoteAddr(), Collections.list(ctx.req().getHeaders("X-Forwarded-For")));
   }
 
   private static boolean isPublic(String path) {
@@ -167,6 +151,24 @@ public final class WebAccess {
             who.csrfToken());
   }
 
+  /**
+   * The client's address as the web app sees it (a trusted proxy's {@code X-Forwarded-For}, else
+   * the socket peer): sign-in throttling, sessions and the audit log all use this one function.
+   */
+  public static String clientAddress(Context ctx) {
+    return ClientAddress.of(ctx);
+  }
+
+  /** The request's user (or API key) as the audit log names them, with the client address. */
+  public static Actor actor(Context ctx) {
+    Principal who = principal(ctx);
+    return who.apiKey()
+        .map(
+            key ->
+                Actor.apiKey(key.id(), key.name(), who.userId(), who.email(), clientAddress(ctx)))
+        .orElseGet(() -> Actor.user(who.userId(), who.email(), clientAddress(ctx)));
+  }
+
   public static Principal requireAdmin(Context ctx) {
     Principal principal = principal(ctx);
     if (!principal.isAdmin()) {
@@ -198,7 +200,7 @@ public final class WebAccess {
   }
 
   public void startSession(Context ctx, UUID userId) {
-    String secret = sessions.start(userId);
+    String secret = sessions.start(userId, clientAddress(ctx));
     ctx.cookie(
         new Cookie(SESSION_COOKIE, secret, "/", -1, secureCookies, true, null, SameSite.LAX));
   }

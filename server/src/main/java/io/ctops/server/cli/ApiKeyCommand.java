@@ -64,7 +64,12 @@ final class ApiKeyCommand {
       try {
         return new Created(
             new ApiKeys(admin.jdbi(), admin.clock())
-                .create(user.id(), label, Optional.ofNullable(expiresIn).map(now::plus)),
+                .create(
+                    user.id(),
+                    user.orgId(),
+                    label,
+                    UserCommand.COMMAND_LINE,
+                    Optional.ofNullable(expiresIn).map(now::plus)),
             user);
       } catch (IllegalArgumentException e) {
         throw new UserError(e.getMessage());

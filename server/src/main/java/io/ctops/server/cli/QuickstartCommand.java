@@ -2,6 +2,7 @@ package io.ctops.server.cli;
 
 import io.ctops.agent.Agent;
 import io.ctops.agent.config.AgentConfig;
+import io.ctops.server.audit.Actor;
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Role;
 import io.ctops.server.auth.Users;
@@ -161,7 +162,8 @@ final class QuickstartCommand implements Callable<Integer> {
       String password = GeneratedPassword.generate();
       Optional<Users.User> created =
           users.createFirstAdmin(
-              new Users.NewUser(ADMIN_EMAIL, "Administrator", password, Role.SUPER_ADMIN));
+              new Users.NewUser(ADMIN_EMAIL, "Administrator", password, Role.SUPER_ADMIN),
+              Actor.system("ctops quickstart"));
       if (created.isPresent()) {
         Pem.write(passwordFile, password + "\n", true);
         out.println("  sign in as " + ADMIN_EMAIL + " with password " + password);

@@ -1,5 +1,6 @@
 package io.ctops.server.cli;
 
+import io.ctops.server.audit.Actor;
 import io.ctops.server.auth.LoginThrottle;
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Role;
@@ -37,6 +38,9 @@ import picocli.CommandLine.TypeConversionException;
             + " locked-out admin).",
     mixinStandardHelpOptions = true)
 final class UserCommand {
+  /** How the audit log names what these commands do. */
+  static final Actor COMMAND_LINE = Actor.system("command line");
+
   /** The roles from the least to the most powerful, as people read them. */
   private static final String ROLES =
       String.join(", ", Arrays.stream(Role.values()).map(Role::dbName).toList().reversed());
@@ -145,7 +149,7 @@ final class UserCommand {
     @Override
     Outcome act(Admin admin) {
       Organisation organisation = new Organisations(admin.jdbi()).resolve(Optional.ofNullable(org));
-      return switch (users(admin).create(organisation.id(), user)) {
+      return switch (users(admin).create(organisation.id(), user, COMMAND_LINE)) {
         case Users.Creation.Created created ->
             new Outcome(
                 created.user(),
@@ -210,7 +214,7 @@ final class UserCommand {
     Changed act(Admin admin) {
       Users users = users(admin);
       User user = existing(users, email);
-      switch (users.changeRole(user.orgId(), user.id(), role)) {
+      switch (users.changeRole(user.orgId(), user.id(), role, COMMAND_LINE)) {
         case Users.Change.Done done -> {}
         case Users.Change.NotFound notFound ->
             throw new UserError("no user with email " + email.strip());
@@ -316,7 +320,7 @@ final class UserCommand {
     Outcome act(Admin admin) {
       Users users = users(admin);
       User user = existing(users, email);
-      users.changePassword(user.id(), password);
+      users.changePassword(user.id(), user.orgId(), password, COMMAND_LINE);
       new LoginThrottle(admin.jdbi(), admin.clock()).clear(user.email());
       return new Outcome(user, "", passwordStdin ? Optional.empty() : Optional.of(password));
     }

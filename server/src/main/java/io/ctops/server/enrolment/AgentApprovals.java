@@ -1,5 +1,10 @@
 package io.ctops.server.enrolment;
 
+import io.ctops.server.audit.Actor;
+import io.ctops.server.audit.AuditAction;
+import io.ctops.server.audit.AuditEntry;
+import io.ctops.server.audit.AuditLog;
+import io.ctops.server.audit.Target;
 import java.sql.Array;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -17,9 +22,11 @@ import org.jdbi.v3.core.mapper.RowMapper;
  * An administrator's decisions on agents: approve a pending one (after the duplicate-host check
  * runs again, as a conflicting host may have registered while it waited) or revoke one. Each
  * decision is recorded in the agent's status history and announced with {@code NOTIFY
- * agent_status}, which wakes whichever ingest instance holds the agent's stream.
+ * agent_status}, which wakes whichever ingest instance holds the agent's stream, and in the audit
+ * log; so is a refusal (a revoked agent, a duplicate host, nothing left to do).
  */
 public final class AgentApprovals {
+  private static final String COMMAND_LINE = "command line";
   private final Jdbi jdbi;
   private final Clock clock;
   private final HostActivation activation;
@@ -85,7 +92,12 @@ public final class AgentApprovals {
                 .list());
   }
 
+  /** An approval with the command line ({@code ctops agent approve}) as the actor. */
   public Approval approve(UUID agentId, String reason) {
+    return approve(agentId, reason, Actor.system(COMMAND_LINE));
+  }
+
+  public Approval approve(UUID agentId, String reason, Actor by) {
     return jdbi.inTransaction(
         handle -> {
           Optional<AgentRow> found = lockAgent(handle, agentId);
@@ -93,15 +105,18 @@ public final class AgentApprovals {
             return new Approval.NotFound(agentId);
           }
           AgentRow agent = found.get();
+          AuditEntry entry = entry(agent, AuditAction.AGENT_APPROVE, by);
           switch (agent.status()) {
             case "revoked" -> {
-              return new Approval.Refused(
-                  agent,
+              String why =
                   "agent "
                       + agentId
-                      + " is revoked; a revoked agent cannot be approved, it must enrol again");
+                      + " is revoked; a revoked agent cannot be approved, it must enrol again";
+              AuditLog.record(handle, entry.failed(why));
+              return new Approval.Refused(agent, why);
             }
             case "active", "offline" -> {
+              AuditLog.record(handle, entry.failed("the agent is already approved"));
               return new Approval.AlreadyActive(agent);
             }
             default -> {
@@ -117,6 +132,7 @@ public final class AgentApprovals {
                     agent.hostname().get(),
                     agent.ipAddresses());
             if (!conflicts.isEmpty()) {
+              AuditLog.record(handle, entry.failed(conflicts.get(0).describe()));
               return new Approval.Refused(agent, conflicts.get(0).describe());
             }
           }
@@ -135,18 +151,26 @@ public final class AgentApprovals {
               .execute();
           AgentHistory.record(handle, agentId, "active", reason, clock);
           agent.hostId().ifPresent(host -> activation.activated(handle, agent.orgId(), host));
+          AuditLog.record(handle, entry);
           return new Approval.Approved(lockAgent(handle, agentId).orElseThrow());
         });
   }
 
+  /** A revocation with the command line ({@code ctops agent revoke}) as the actor. */
   public Revocation revoke(UUID agentId, String reason) {
+    return revoke(agentId, reason, Actor.system(COMMAND_LINE));
+  }
+
+  public Revocation revoke(UUID agentId, String reason, Actor by) {
     return jdbi.inTransaction(
         handle -> {
           Optional<AgentRow> found = lockAgent(handle, agentId);
           if (found.isEmpty()) {
             return new Revocation.NotFound(agentId);
           }
+          AuditEntry entry = entry(found.get(), AuditAction.AGENT_REVOKE, by);
           if (found.get().status().equals("revoked")) {
+            AuditLog.record(handle, entry.failed("the agent is already revoked"));
             return new Revocation.AlreadyRevoked(found.get());
           }
           Timestamp now = Timestamp.from(clock.instant());
@@ -161,8 +185,14 @@ public final class AgentApprovals {
               .bind("id", agentId)
               .execute();
           AgentHistory.record(handle, agentId, "revoked", reason, clock);
+          AuditLog.record(handle, entry.param("reason", reason));
           return new Revocation.Revoked(lockAgent(handle, agentId).orElseThrow());
         });
+  }
+
+  private static AuditEntry entry(AgentRow agent, AuditAction action, Actor by) {
+    return AuditEntry.of(agent.orgId(), by, action)
+        .target(Target.agent(agent.id(), agent.hostId(), agent.hostname()));
   }
 
   private static Optional<AgentRow> lockAgent(Handle handle, UUID agentId) {

@@ -1,5 +1,10 @@
 package io.ctops.server.enrolment;
 
+import io.ctops.server.audit.Actor;
+import io.ctops.server.audit.AuditAction;
+import io.ctops.server.audit.AuditEntry;
+import io.ctops.server.audit.AuditLog;
+import io.ctops.server.audit.Target;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -23,6 +28,7 @@ import org.jdbi.v3.core.mapper.RowMapper;
 public final class EnrolmentTokens {
   static final String PREFIX = "ctops_";
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String COMMAND_LINE = "command line";
 
   private final Jdbi jdbi;
   private final Clock clock;
@@ -101,7 +107,13 @@ public final class EnrolmentTokens {
     record NotFound(UUID id) implements Revocation {}
   }
 
+  /** A token made with the command line ({@code ctops token create}, quickstart). */
   public CreatedToken create(TokenRequest request) {
+    return create(request, Actor.system(COMMAND_LINE));
+  }
+
+  /** A new token, recorded in the audit log with its settings and hint, never the token. */
+  public CreatedToken create(TokenRequest request, Actor by) {
     Instant now = clock.instant();
     if (request.expiresAt().isPresent() && !request.expiresAt().get().isAfter(now)) {
       throw new IllegalArgumentException("the expiry must be in the future");
@@ -110,27 +122,38 @@ public final class EnrolmentTokens {
     RANDOM.nextBytes(secret);
     String plain = PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     UUID id =
-        jdbi.withHandle(
-            handle ->
-                handle
-                    .createUpdate(
-                        """
+        jdbi.inTransaction(
+            handle -> {
+              UUID created =
+                  handle
+                      .createUpdate(
+                          """
                         INSERT INTO enrolment_tokens
                             (org_id, name, token_hash, token_hint, auto_approve, expires_at,
                              max_uses, created_at)
                         VALUES (:org, :name, :hash, :hint, :autoApprove, :expiresAt, :maxUses, :now)
                         """)
-                    .bind("org", request.orgId())
-                    .bind("name", request.name().strip())
-                    .bind("hash", hash(plain))
-                    .bind("hint", hintOf(plain))
-                    .bind("autoApprove", request.autoApprove())
-                    .bind("expiresAt", request.expiresAt().map(Timestamp::from).orElse(null))
-                    .bind("maxUses", request.maxUses().orElse(null))
-                    .bind("now", Timestamp.from(now))
-                    .executeAndReturnGeneratedKeys("id")
-                    .mapTo(UUID.class)
-                    .one());
+                      .bind("org", request.orgId())
+                      .bind("name", request.name().strip())
+                      .bind("hash", hash(plain))
+                      .bind("hint", hintOf(plain))
+                      .bind("autoApprove", request.autoApprove())
+                      .bind("expiresAt", request.expiresAt().map(Timestamp::from).orElse(null))
+                      .bind("maxUses", request.maxUses().orElse(null))
+                      .bind("now", Timestamp.from(now))
+                      .executeAndReturnGeneratedKeys("id")
+                      .mapTo(UUID.class)
+                      .one();
+              AuditLog.record(
+                  handle,
+                  AuditEntry.of(request.orgId(), by, AuditAction.TOKEN_CREATE)
+                      .target(Target.token(created, request.name().strip()))
+                      .param("hint", hintOf(plain))
+                      .param("auto_approve", request.autoApprove())
+                      .param("expires_at", request.expiresAt().map(Instant::toString).orElse(null))
+                      .param("max_uses", request.maxUses().orElse(null)));
+              return created;
+            });
     return new CreatedToken(find(id).orElseThrow(), plain);
   }
 
@@ -167,7 +190,12 @@ public final class EnrolmentTokens {
                 .list());
   }
 
+  /** A revocation with the command line ({@code ctops token revoke}) as the actor. */
   public Revocation revoke(UUID id) {
+    return revoke(id, Actor.system(COMMAND_LINE));
+  }
+
+  public Revocation revoke(UUID id, Actor by) {
     return jdbi.inTransaction(
         handle -> {
           Optional<EnrolmentToken> token =
@@ -179,7 +207,11 @@ public final class EnrolmentTokens {
           if (token.isEmpty()) {
             return new Revocation.NotFound(id);
           }
+          AuditEntry entry =
+              AuditEntry.of(token.get().orgId(), by, AuditAction.TOKEN_REVOKE)
+                  .target(Target.token(id, token.get().name()));
           if (token.get().revokedAt().isPresent()) {
+            AuditLog.record(handle, entry.failed("the token is already revoked"));
             return new Revocation.AlreadyRevoked(token.get());
           }
           handle
@@ -187,6 +219,7 @@ public final class EnrolmentTokens {
               .bind("now", Timestamp.from(clock.instant()))
               .bind("id", id)
               .execute();
+          AuditLog.record(handle, entry);
           return new Revocation.Revoked(
               handle.createQuery(SELECT + " WHERE t.id = :id").bind("id", id).map(MAPPER).one());
         });

@@ -94,7 +94,7 @@ public final class TokenPages {
       show(ctx, Optional.empty(), e.getMessage());
       return;
     }
-    EnrolmentTokens.CreatedToken created = tokens.create(request);
+    EnrolmentTokens.CreatedToken created = tokens.create(request, WebAccess.actor(ctx));
     show(
         ctx,
         Optional.of(
@@ -182,7 +182,7 @@ public final class TokenPages {
             .find(id)
             .filter(t -> t.orgId().equals(user.orgId()))
             .orElseThrow(() -> HttpProblem.notFound("no such token in this organisation"));
-    tokens.revoke(token.id());
+    tokens.revoke(token.id(), WebAccess.actor(ctx));
     ctx.redirect("/tokens", HttpStatus.SEE_OTHER);
   }
 }

@@ -91,7 +91,7 @@ public final class TokensApi {
     } catch (IllegalArgumentException e) {
       throw HttpProblem.badRequest(e.getMessage());
     }
-    EnrolmentTokens.CreatedToken created = tokens.create(request);
+    EnrolmentTokens.CreatedToken created = tokens.create(request, WebAccess.actor(ctx));
     Optional<AgentDownloads.InstallCommand> install = pages.installCommand(created.plainToken());
     ctx.status(201)
         .json(
@@ -111,7 +111,7 @@ public final class TokensApi {
         .find(id)
         .filter(t -> t.orgId().equals(user.orgId()))
         .orElseThrow(() -> HttpProblem.notFound("no such token in this organisation"));
-    switch (tokens.revoke(id)) {
+    switch (tokens.revoke(id, WebAccess.actor(ctx))) {
       case EnrolmentTokens.Revocation.Revoked r -> ctx.json(r.token());
       case EnrolmentTokens.Revocation.AlreadyRevoked r -> ctx.json(r.token());
       case EnrolmentTokens.Revocation.NotFound n -> throw HttpProblem.notFound("no such token");

@@ -1,5 +1,7 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.audit.Actor;
+import io.ctops.server.audit.HostHistory;
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.Role;
 import io.ctops.server.auth.WebAccess;
@@ -9,14 +11,15 @@ import io.ctops.server.web.Pages;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
  * The Hosts page (fleet overview, pending approvals, host list) and a host's page (overview,
- * metrics charts, delete and restore). htmx asks for fragments: the list (search, filters, sort,
- * paging; the URL is pushed so views are bookmarkable), the overview every 30 s, the pending panel
- * after approve/revoke.
+ * metrics charts, history, delete and restore). htmx asks for fragments: the list (search, filters,
+ * sort, paging; the URL is pushed so views are bookmarkable), the overview every 30 s, the pending
+ * panel after approve/revoke.
  */
 public final class HostPages {
   private final Pages pages;
@@ -25,6 +28,7 @@ public final class HostPages {
   private final PendingAgents pending;
   private final AgentApprovals approvals;
   private final HostRecords records;
+  private final HostHistory history;
 
   public HostPages(
       Pages pages,
@@ -32,13 +36,15 @@ public final class HostPages {
       FleetOverviewQuery overview,
       PendingAgents pending,
       AgentApprovals approvals,
-      HostRecords records) {
+      HostRecords records,
+      HostHistory history) {
     this.pages = pages;
     this.list = list;
     this.overview = overview;
     this.pending = pending;
     this.approvals = approvals;
     this.records = records;
+    this.history = history;
   }
 
   public void routes(RoutesConfig routes) {
@@ -96,7 +102,8 @@ public final class HostPages {
   private void approve(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
     UUID agentId = pending.requireInOrg(user.orgId(), ctx.pathParam("id"));
-    AgentApprovals.Approval outcome = approvals.approve(agentId, "approved by " + user.email());
+    AgentApprovals.Approval outcome =
+        approvals.approve(agentId, "approved by " + user.email(), WebAccess.actor(ctx));
     overview.invalidate(user.orgId());
     switch (outcome) {
       case AgentApprovals.Approval.Approved a ->
@@ -111,7 +118,8 @@ public final class HostPages {
   private void revoke(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
     UUID agentId = pending.requireInOrg(user.orgId(), ctx.pathParam("id"));
-    AgentApprovals.Revocation outcome = approvals.revoke(agentId, "revoked by " + user.email());
+    AgentApprovals.Revocation outcome =
+        approvals.revoke(agentId, "revoked by " + user.email(), WebAccess.actor(ctx));
     overview.invalidate(user.orgId());
     switch (outcome) {
       case AgentApprovals.Revocation.Revoked r ->
@@ -132,7 +140,15 @@ public final class HostPages {
         host.shownName(),
         "hosts",
         new HostViews.DetailView(
-            host, tab, user.isAdmin(), mayRename(user), MetricRanges.NAMES, range));
+            host,
+            tab,
+            user.isAdmin(),
+            mayRename(user),
+            MetricRanges.NAMES,
+            range,
+            tab.equals("overview")
+                ? history.timeline(user.orgId(), host.id(), host.agentId())
+                : List.of()));
   }
 
   /** Engineers and admins name hosts; read-only users see the name. */
@@ -144,7 +160,8 @@ public final class HostPages {
    * Sets the display name from the host page's form, for the host page and the API alike: 403 for
    * read-only users, 409 for a deleted host, 400 naming what is wrong with the name.
    */
-  static HostDetail rename(Principal user, HostRecords records, String pathId, String name) {
+  static HostDetail rename(
+      Principal user, Actor by, HostRecords records, String pathId, String name) {
     if (!mayRename(user)) {
       throw HttpProblem.forbidden("read-only users cannot rename hosts");
     }
@@ -158,7 +175,7 @@ public final class HostPages {
     } catch (IllegalArgumentException e) {
       throw HttpProblem.badRequest(e.getMessage());
     }
-    records.setDisplayName(user.orgId(), host.id(), displayName);
+    records.setDisplayName(user.orgId(), host.id(), displayName, by);
     return records.requireInOrg(user.orgId(), pathId);
   }
 
@@ -167,6 +184,7 @@ public final class HostPages {
     HostDetail host =
         rename(
             user,
+            WebAccess.actor(ctx),
             records,
             ctx.pathParam("id"),
             Optional.ofNullable(ctx.formParam("display_name")).orElse(""));
@@ -176,7 +194,7 @@ public final class HostPages {
   private void softDelete(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
     HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
-    records.softDelete(user.orgId(), host.id(), user.userId());
+    records.softDelete(user.orgId(), host.id(), WebAccess.actor(ctx));
     overview.invalidate(user.orgId());
     redirect(ctx, "/hosts");
   }
@@ -184,7 +202,7 @@ public final class HostPages {
   private void restore(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
     HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
-    switch (records.restore(user.orgId(), host.id())) {
+    switch (records.restore(user.orgId(), host, WebAccess.actor(ctx))) {
       case HostRecords.Restore.Restored r -> {
         overview.invalidate(user.orgId());
         redirect(ctx, "/hosts/" + host.id());
@@ -200,7 +218,7 @@ public final class HostPages {
     if (!host.isDeleted()) {
       throw HttpProblem.conflict("delete the host first; permanent removal is for deleted hosts");
     }
-    records.deletePermanently(user.orgId(), host.id(), user.email());
+    records.deletePermanently(user.orgId(), host.id(), WebAccess.actor(ctx));
     overview.invalidate(user.orgId());
     redirect(ctx, "/hosts?status=deleted");
   }

@@ -1,5 +1,10 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.audit.Actor;
+import io.ctops.server.audit.AuditAction;
+import io.ctops.server.audit.AuditEntry;
+import io.ctops.server.audit.AuditLog;
+import io.ctops.server.audit.Target;
 import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.UuidParam;
@@ -18,7 +23,8 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * A single host's record: reading it for its page (always within the caller's organisation, so
  * another organisation's id is simply not found), soft delete and restore, and permanent removal,
- * which revokes the agent first so it cannot come back under the old identity.
+ * which revokes the agent first so it cannot come back under the old identity. Each is in the audit
+ * log, in its own transaction; a refused restore too.
  */
 public final class HostRecords {
   private final Jdbi jdbi;
@@ -109,18 +115,30 @@ public final class HostRecords {
    * Sets or clears (empty) the host's display name; false when the host is not a live host of the
    * organisation.
    */
-  public boolean setDisplayName(UUID orgId, UUID hostId, Optional<String> displayName) {
-    return jdbi.withHandle(
-            handle ->
-                handle
-                    .createUpdate(
-                        "UPDATE hosts SET display_name = :name"
-                            + " WHERE id = :id AND org_id = :org AND deleted_at IS NULL")
-                    .bind("name", displayName.orElse(null))
-                    .bind("id", hostId)
-                    .bind("org", orgId)
-                    .execute())
-        == 1;
+  public boolean setDisplayName(
+      UUID orgId, UUID hostId, Optional<String> displayName, Actor by) {
+    return jdbi.inTransaction(
+        handle -> {
+          Optional<String> hostname =
+              handle
+                  .createQuery(
+                      "UPDATE hosts SET display_name = :name"
+                          + " WHERE id = :id AND org_id = :org AND deleted_at IS NULL"
+                          + " RETURNING hostname")
+                  .bind("name", displayName.orElse(null))
+                  .bind("id", hostId)
+                  .bind("org", orgId)
+                  .mapTo(String.class)
+                  .findOne();
+          hostname.ifPresent(
+              name ->
+                  AuditLog.record(
+                      handle,
+                      AuditEntry.of(orgId, by, AuditAction.HOST_RENAME)
+                          .target(Target.host(hostId, name))
+                          .param("display_name", displayName.orElse(""))));
+          return hostname.isPresent();
+        });
   }
 
   /** The host named by a path, if it is one of the organisation's; otherwise 404. */
@@ -130,19 +148,29 @@ public final class HostRecords {
   }
 
   /** Hides the host from lists and counts; the record stays. False when not found or deleted. */
-  public boolean softDelete(UUID orgId, UUID hostId, UUID byUser) {
-    return jdbi.withHandle(
-            handle ->
-                handle
-                    .createUpdate(
-                        "UPDATE hosts SET deleted_at = :now, deleted_by = :user"
-                            + " WHERE id = :id AND org_id = :org AND deleted_at IS NULL")
-                    .bind("now", Timestamp.from(clock.instant()))
-                    .bind("user", byUser)
-                    .bind("id", hostId)
-                    .bind("org", orgId)
-                    .execute())
-        == 1;
+  public boolean softDelete(UUID orgId, UUID hostId, Actor by) {
+    return jdbi.inTransaction(
+        handle -> {
+          Optional<String> hostname =
+              handle
+                  .createQuery(
+                      "UPDATE hosts SET deleted_at = :now, deleted_by = :user"
+                          + " WHERE id = :id AND org_id = :org AND deleted_at IS NULL"
+                          + " RETURNING hostname")
+                  .bind("now", Timestamp.from(clock.instant()))
+                  .bind("user", by.userId().orElse(null))
+                  .bind("id", hostId)
+                  .bind("org", orgId)
+                  .mapTo(String.class)
+                  .findOne();
+          hostname.ifPresent(
+              name ->
+                  AuditLog.record(
+                      handle,
+                      AuditEntry.of(orgId, by, AuditAction.HOST_DELETE)
+                          .target(Target.host(hostId, name))));
+          return hostname.isPresent();
+        });
   }
 
   /** Outcome of bringing back a soft-deleted host. */
@@ -155,7 +183,11 @@ public final class HostRecords {
     record Conflict(String reason) implements Restore {}
   }
 
-  public Restore restore(UUID orgId, UUID hostId) {
+  public Restore restore(UUID orgId, HostDetail host, Actor by) {
+    UUID hostId = host.id();
+    AuditEntry entry =
+        AuditEntry.of(orgId, by, AuditAction.HOST_RESTORE)
+            .target(Target.host(hostId, host.hostname()));
     return jdbi.inTransaction(
         handle -> {
           Optional<String> conflict =
@@ -173,10 +205,12 @@ public final class HostRecords {
                   .mapTo(String.class)
                   .findOne();
           if (conflict.isPresent()) {
-            return new Restore.Conflict(
+            String reason =
                 "live host "
                     + conflict.get()
-                    + " has the same hostname or an address of this one; delete it first");
+                    + " has the same hostname or an address of this one; delete it first";
+            AuditLog.record(handle, entry.failed(reason));
+            return new Restore.Conflict(reason);
           }
           int updated =
               handle
@@ -186,7 +220,12 @@ public final class HostRecords {
                   .bind("id", hostId)
                   .bind("org", orgId)
                   .execute();
-          return updated == 1 ? new Restore.Restored() : new Restore.NotDeleted();
+          if (updated == 0) {
+            AuditLog.record(handle, entry.failed("the host is not deleted"));
+            return new Restore.NotDeleted();
+          }
+          AuditLog.record(handle, entry);
+          return new Restore.Restored();
         });
   }
 
@@ -194,17 +233,21 @@ public final class HostRecords {
    * Revokes the host's agent (recorded in its history), then removes the host and its metric
    * samples. False when the host is not in the organisation.
    */
-  public boolean deletePermanently(UUID orgId, UUID hostId, String byWhom) {
+  public boolean deletePermanently(UUID orgId, UUID hostId, Actor by) {
     Optional<HostDetail> host = find(orgId, hostId);
     if (host.isEmpty()) {
       return false;
     }
     UUID agentId = host.get().agentId();
     if (agentId != null && !"revoked".equals(host.get().agentStatus())) {
-      approvals.revoke(agentId, "host deleted permanently by " + byWhom);
+      approvals.revoke(agentId, "host deleted permanently by " + by.describe(), by);
     }
     jdbi.useTransaction(
         handle -> {
+          AuditLog.record(
+              handle,
+              AuditEntry.of(orgId, by, AuditAction.HOST_DELETE_PERMANENTLY)
+                  .target(Target.host(hostId, host.get().hostname())));
           handle
               .createUpdate("DELETE FROM host_metrics WHERE host_id = :id")
               .bind("id", hostId)

@@ -1,5 +1,6 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.audit.HostHistory;
 import io.ctops.server.hosts.HostListParams.Sort;
 import java.util.List;
 import java.util.UUID;
@@ -48,14 +49,15 @@ public final class HostViews {
   /** The whole Hosts page. */
   public record HostsPage(FleetOverview overview, PendingView pending, ListView list) {}
 
-  /** A host page's tab, with what that tab shows. */
+  /** A host page's tab, with what that tab shows ({@code history} on the overview only). */
   public record DetailView(
       HostDetail host,
       String tab,
       boolean canDelete,
       boolean canRename,
       List<String> ranges,
-      String range) {}
+      String range,
+      List<HostHistory.Moment> history) {}
 
   /** A status badge, also sent alone over server-sent events when a host changes status. */
   public record Badge(UUID hostId, String status) {}

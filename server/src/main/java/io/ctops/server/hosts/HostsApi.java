@@ -121,7 +121,9 @@ public final class HostsApi {
     if (name != null && !(name instanceof String)) {
       throw HttpProblem.badRequest("display_name must be a string or null");
     }
-    ctx.json(HostPages.rename(user, records, ctx.pathParam("id"), (String) name));
+    ctx.json(
+        HostPages.rename(
+            user, WebAccess.actor(ctx), records, ctx.pathParam("id"), (String) name));
   }
 
   private void delete(Context ctx) {
@@ -132,9 +134,9 @@ public final class HostsApi {
       if (!host.isDeleted()) {
         throw HttpProblem.conflict("delete the host first; permanent removal is for deleted hosts");
       }
-      records.deletePermanently(user.orgId(), host.id(), user.email());
+      records.deletePermanently(user.orgId(), host.id(), WebAccess.actor(ctx));
     } else {
-      records.softDelete(user.orgId(), host.id(), user.userId());
+      records.softDelete(user.orgId(), host.id(), WebAccess.actor(ctx));
     }
     overview.invalidate(user.orgId());
     ctx.status(204);
@@ -144,7 +146,8 @@ public final class HostsApi {
     Principal user = WebAccess.requireAdmin(ctx);
     UUID agentId = pending.requireInOrg(user.orgId(), ctx.pathParam("id"));
     overview.invalidate(user.orgId());
-    switch (approvals.approve(agentId, "approved by " + user.email() + " (API)")) {
+    switch (approvals.approve(
+        agentId, "approved by " + user.email() + " (API)", WebAccess.actor(ctx))) {
       case AgentApprovals.Approval.Approved a ->
           ctx.json(new AgentActionResponse(agentId, "approved", ""));
       case AgentApprovals.Approval.AlreadyActive a ->
@@ -158,7 +161,8 @@ public final class HostsApi {
     Principal user = WebAccess.requireAdmin(ctx);
     UUID agentId = pending.requireInOrg(user.orgId(), ctx.pathParam("id"));
     overview.invalidate(user.orgId());
-    switch (approvals.revoke(agentId, "revoked by " + user.email() + " (API)")) {
+    switch (approvals.revoke(
+        agentId, "revoked by " + user.email() + " (API)", WebAccess.actor(ctx))) {
       case AgentApprovals.Revocation.Revoked r ->
           ctx.json(new AgentActionResponse(agentId, "revoked", ""));
       case AgentApprovals.Revocation.AlreadyRevoked r ->

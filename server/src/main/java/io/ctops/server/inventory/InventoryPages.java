@@ -5,7 +5,6 @@ import io.ctops.server.auth.Role;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.hosts.HostDetail;
 import io.ctops.server.hosts.HostRecords;
-import io.ctops.server.tasks.Requester;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
 import io.javalin.config.RoutesConfig;
@@ -147,7 +146,7 @@ public final class InventoryPages {
     if (host.isDeleted()) {
       throw HttpProblem.conflict("the host is deleted");
     }
-    return scans.queue(user.orgId(), host.id(), Requester.of(user));
+    return scans.queue(user.orgId(), host.id(), host.hostname(), WebAccess.actor(ctx));
   }
 
   /** The JSON API's answer to a rescan: the scan that will run (a new one or the one under way). */

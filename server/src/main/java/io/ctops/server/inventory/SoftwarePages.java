@@ -7,6 +7,7 @@ import io.ctops.server.hosts.HostListParams;
 import io.ctops.server.hosts.HostListQuery;
 import io.ctops.server.hosts.HostRecords;
 import io.ctops.server.hosts.HostRow;
+import io.ctops.server.web.Csv;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
 import io.javalin.config.RoutesConfig;
@@ -150,8 +151,7 @@ public final class SoftwarePages {
         new StringBuilder("\"host\",\"package\",\"version\",\"architecture\",\"since\"\r\n");
     for (FleetSoftware.Holder h : found.holders()) {
       csv.append(
-          PackageCsv.row(
-              h.hostname(), h.name(), h.version(), h.architecture(), h.since().toString()));
+          Csv.row(h.hostname(), h.name(), h.version(), h.architecture(), h.since().toString()));
     }
     ctx.contentType("text/csv; charset=utf-8");
     ctx.header("Content-Disposition", "attachment; filename=\"hosts-with-package.csv\"");

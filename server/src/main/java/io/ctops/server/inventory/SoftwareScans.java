@@ -2,6 +2,11 @@ package io.ctops.server.inventory;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.ctops.agent.inventory.InstalledPackage;
+import io.ctops.server.audit.Actor;
+import io.ctops.server.audit.AuditAction;
+import io.ctops.server.audit.AuditEntry;
+import io.ctops.server.audit.AuditLog;
+import io.ctops.server.audit.Target;
 import io.ctops.server.platform.grpc.AgentText;
 import io.ctops.server.tasks.Requester;
 import io.ctops.server.tasks.TaskQueue;
@@ -44,30 +49,26 @@ public final class SoftwareScans {
 
   /** Queues a scan the server itself decided on (no operator asked); see the other overload. */
   public UUID queue(UUID orgId, UUID hostId) {
-    return queue(orgId, hostId, Requester.system("software scan"));
+    return jdbi.inTransaction(
+        handle -> queue(handle, orgId, hostId, Requester.system("software scan")).scanId());
   }
 
   /**
    * Queues a scan of the host as a task unless one is already queued or running; returns the id of
-   * the scan (and of its task).
+   * the scan (and of its task). The operator's rescan is in the audit log either way, saying
+   * whether it joined a scan under way.
    */
-  public UUID queue(UUID orgId, UUID hostId, Requester requester) {
+  public UUID queue(UUID orgId, UUID hostId, String hostname, Actor by) {
     return jdbi.inTransaction(
         handle -> {
-          TaskQueue.NewTask task =
-              new TaskQueue.NewTask(
-                  UUID.randomUUID(),
-                  orgId,
-                  hostId,
-                  SoftwareScanTask.TYPE,
-                  JsonNodeFactory.instance.objectNode(),
-                  requester,
-                  clock.instant());
-          try {
-            return SoftwareScanTask.TYPE.request(handle, task);
-          } catch (TaskType.Refused underWay) {
-            return active(handle, hostId).orElseThrow();
-          }
+          Queued queued = queue(handle, orgId, hostId, Requester.of(by));
+          AuditLog.record(
+              handle,
+              AuditEntry.of(orgId, by, AuditAction.HOST_RESCAN)
+                  .target(Target.host(hostId, hostname))
+                  .param("scan_id", queued.scanId().toString())
+                  .param("joined_scan_under_way", queued.alreadyUnderWay()));
+          return queued.scanId();
         });
   }
 
@@ -77,19 +78,25 @@ public final class SoftwareScans {
    * sweep of due scans also finds none to add while this one waits.
    */
   public void queueFirst(Handle handle, UUID orgId, UUID hostId) {
+    queue(handle, orgId, hostId, Requester.system("first software scan"));
+  }
+
+  private record Queued(UUID scanId, boolean alreadyUnderWay) {}
+
+  private Queued queue(Handle handle, UUID orgId, UUID hostId, Requester requester) {
+    TaskQueue.NewTask task =
+        new TaskQueue.NewTask(
+            UUID.randomUUID(),
+            orgId,
+            hostId,
+            SoftwareScanTask.TYPE,
+            JsonNodeFactory.instance.objectNode(),
+            requester,
+            clock.instant());
     try {
-      SoftwareScanTask.TYPE.request(
-          handle,
-          new TaskQueue.NewTask(
-              UUID.randomUUID(),
-              orgId,
-              hostId,
-              SoftwareScanTask.TYPE,
-              JsonNodeFactory.instance.objectNode(),
-              Requester.system("first software scan"),
-              clock.instant()));
+      return new Queued(SoftwareScanTask.TYPE.request(handle, task), false);
     } catch (TaskType.Refused underWay) {
-      // the scan that is under way is the first one
+      return new Queued(active(handle, hostId).orElseThrow(), true);
     }
   }
 

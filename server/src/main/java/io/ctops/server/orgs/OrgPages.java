@@ -62,7 +62,7 @@ public final class OrgPages {
   private void create(Context ctx) {
     superAdmin(ctx);
     String name = Optional.ofNullable(ctx.formParam("name")).orElse("");
-    switch (organisations.create(name)) {
+    switch (organisations.create(name, WebAccess.actor(ctx))) {
       case Organisations.Creation.Created c ->
           show(ctx, "Created " + c.organisation().name(), false);
       case Organisations.Creation.Refused r -> {

@@ -1,5 +1,10 @@
 package io.ctops.server.orgs;
 
+import io.ctops.server.audit.Actor;
+import io.ctops.server.audit.AuditAction;
+import io.ctops.server.audit.AuditEntry;
+import io.ctops.server.audit.AuditLog;
+import io.ctops.server.audit.Target;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -50,18 +55,35 @@ public final class Organisations {
   }
 
   /** Changes the scan interval; 1 hour to 1 year. */
-  public void setInventoryIntervalHours(UUID orgId, int hours) {
+  public void setInventoryIntervalHours(UUID orgId, int hours, Actor by) {
     if (hours < 1 || hours > 8760) {
       throw new IllegalArgumentException("the scan interval must be between 1 and 8760 hours");
     }
-    jdbi.useHandle(
-        handle ->
-            handle
-                .createUpdate(
-                    "UPDATE organisations SET inventory_scan_interval_hours = :hours WHERE id = :id")
-                .bind("hours", hours)
-                .bind("id", orgId)
-                .execute());
+    jdbi.useTransaction(
+        handle -> {
+          record Before(String name, int hours) {}
+          Before before =
+              handle
+                  .createQuery(
+                      "SELECT name, inventory_scan_interval_hours FROM organisations"
+                          + " WHERE id = :id FOR UPDATE")
+                  .bind("id", orgId)
+                  .map((rs, ctx) -> new Before(rs.getString(1), rs.getInt(2)))
+                  .one();
+          handle
+              .createUpdate(
+                  "UPDATE organisations SET inventory_scan_interval_hours = :hours WHERE id = :id")
+              .bind("hours", hours)
+              .bind("id", orgId)
+              .execute();
+          AuditLog.record(
+              handle,
+              AuditEntry.of(orgId, by, AuditAction.ORG_SETTINGS_CHANGE)
+                  .target(Target.organisation(orgId, before.name()))
+                  .param("setting", "inventory_scan_interval_hours")
+                  .param("from", before.hours())
+                  .param("to", hours));
+        });
   }
 
   public Optional<Organisation> find(UUID id) {
@@ -92,8 +114,12 @@ public final class Organisations {
                 .list());
   }
 
-  /** A new organisation; its slug is derived from the name and must be unique, as the name. */
-  public Creation create(String name) {
+  /**
+   * A new organisation; its slug is derived from the name and must be unique, as the name. The
+   * creation is recorded in the new organisation's audit log; a refusal for a taken name in no
+   * organisation's (super admins, who alone create them, see it).
+   */
+  public Creation create(String name, Actor by) {
     String trimmed = name == null ? "" : name.strip();
     if (trimmed.isEmpty() || trimmed.length() > 200) {
       return new Creation.Refused("a name must be 1 to 200 characters");
@@ -118,8 +144,11 @@ public final class Organisations {
                   .bind("slug", finalSlug)
                   .mapTo(Boolean.class)
                   .one();
+          AuditEntry entry = AuditEntry.of(null, by, AuditAction.ORG_CREATE).param("name", trimmed);
           if (taken) {
-            return new Creation.Refused("an organisation with this name already exists");
+            String reason = "an organisation with this name already exists";
+            AuditLog.record(handle, entry.failed(reason));
+            return new Creation.Refused(reason);
           }
           Organisation created =
               handle
@@ -135,6 +164,11 @@ public final class Organisations {
                               rs.getString("name"),
                               rs.getString("slug")))
                   .one();
+          AuditLog.record(
+              handle,
+              AuditEntry.of(created.id(), by, AuditAction.ORG_CREATE)
+                  .target(Target.organisation(created.id(), created.name()))
+                  .param("name", created.name()));
           return new Creation.Created(created);
         });
   }

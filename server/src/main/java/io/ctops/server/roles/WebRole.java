@@ -6,9 +6,16 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.ctops.server.audit.AuditEntryQuery;
+import io.ctops.server.audit.AuditPages;
+import io.ctops.server.audit.AuditReader;
+import io.ctops.server.audit.AuditRetention;
+import io.ctops.server.audit.HostHistory;
 import io.ctops.server.auth.ApiKeys;
 import io.ctops.server.auth.LoginThrottle;
 import io.ctops.server.auth.PasswordHashing;
+import io.ctops.server.auth.Principal;
+import io.ctops.server.auth.Role;
 import io.ctops.server.auth.Sessions;
 import io.ctops.server.auth.SignInPages;
 import io.ctops.server.auth.Users;
@@ -92,8 +99,7 @@ public final class WebRole implements AutoCloseable {
       Users users = new Users(jdbi, passwords, clock);
       Sessions sessions = new Sessions(jdbi, clock, settings.sessionIdle());
       ApiKeys apiKeys = new ApiKeys(jdbi, clock);
-      WebAccess access =
-          new WebAccess(sessions, apiKeys, users, settings.isTls(), settings.trustedProxies());
+      WebAccess access = new WebAccess(sessions, apiKeys, users, settings.isTls());
       LoginThrottle throttle = new LoginThrottle(jdbi, clock);
       Pages pages = new Pages(WebAccess::pageUser, WebAccess::preSessionCsrf);
 
@@ -108,8 +114,10 @@ public final class WebRole implements AutoCloseable {
       LiveHostStatus live =
           new LiveHostStatus(database.dataSource(), jdbi, pages, access::stillSignedIn).start();
 
-      SignInPages signIn = new SignInPages(pages, users, passwords, throttle, access);
-      HostPages hostPages = new HostPages(pages, hostList, overview, pending, approvals, records);
+      SignInPages signIn = new SignInPages(jdbi, pages, users, passwords, throttle, access);
+      HostPages hostPages =
+          new HostPages(
+              pages, hostList, overview, pending, approvals, records, new HostHistory(jdbi));
       HostsApi hostsApi =
           new HostsApi(hostList, overview, pending, approvals, records, metrics, clock);
       TokenPages tokenPages =
@@ -134,6 +142,14 @@ public final class WebRole implements AutoCloseable {
                   throw HttpProblem.conflict("the host is deleted");
                 }
                 return host.id();
+              });
+      AuditPages auditPages =
+          new AuditPages(
+              pages,
+              new AuditEntryQuery(jdbi),
+              ctx -> {
+                Principal admin = WebAccess.requireAdmin(ctx);
+                return new AuditReader(admin.orgId(), admin.role() == Role.SUPER_ADMIN);
               });
       byte[] openApi = resource("/web/openapi.json");
 
@@ -190,6 +206,7 @@ public final class WebRole implements AutoCloseable {
                       tasksApi.routes(config.routes);
                       accountPages.routes(config.routes);
                       orgPages.routes(config.routes);
+                      auditPages.routes(config.routes);
                     }));
       } catch (RuntimeException e) {
         live.close();
@@ -210,6 +227,19 @@ public final class WebRole implements AutoCloseable {
                     int failures = throttle.purgeExpired();
                     if (failures > 0) {
                       log.info("event=sign_in_failures_purged count={}", failures);
+                    }
+                  })
+              .start());
+      AuditRetention auditRetention = new AuditRetention(jdbi, clock, settings.auditRetention());
+      parts.add(
+          new PeriodicJob(
+                  "audit-retention",
+                  Duration.ofMinutes(2),
+                  Duration.ofHours(1),
+                  () -> {
+                    int purged = auditRetention.purge();
+                    if (purged > 0) {
+                      log.info("event=audit_entries_purged count={}", purged);
                     }
                   })
               .start());

@@ -1,6 +1,6 @@
 package io.ctops.server.tasks;
 
-import io.ctops.server.auth.Principal;
+import io.ctops.server.audit.Actor;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -28,10 +28,13 @@ public record Requester(Kind kind, Optional<UUID> userId, String name) {
     return new Requester(Kind.SYSTEM, Optional.empty(), what);
   }
 
-  public static Requester of(Principal principal) {
-    return new Requester(
-        principal.viaApiKey() ? Kind.API_KEY : Kind.USER,
-        Optional.of(principal.userId()),
-        principal.email());
+  public static Requester of(Actor actor) {
+    Kind kind =
+        switch (actor.kind()) {
+          case USER -> Kind.USER;
+          case API_KEY -> Kind.API_KEY;
+          case SYSTEM -> Kind.SYSTEM;
+        };
+    return new Requester(kind, actor.userId(), actor.name());
   }
 }

@@ -1,6 +1,11 @@
 package io.ctops.server.tasks;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ctops.server.audit.Actor;
+import io.ctops.server.audit.AuditAction;
+import io.ctops.server.audit.AuditEntry;
+import io.ctops.server.audit.AuditLog;
+import io.ctops.server.audit.Target;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -93,13 +98,31 @@ public final class TaskQueue {
         .execute();
   }
 
-  /** Queues a task through its type (which may refuse); returns its id. */
-  public UUID request(
-      UUID orgId, UUID hostId, TaskType type, JsonNode parameters, Requester requester)
+  /**
+   * Queues a task through its type (which may refuse); returns its id. Both are in the audit log:
+   * the request with the task, a refusal on its own once the type's writes are rolled back.
+   */
+  public UUID request(UUID orgId, UUID hostId, TaskType type, JsonNode parameters, Actor by)
       throws TaskType.Refused {
     NewTask task =
-        new NewTask(UUID.randomUUID(), orgId, hostId, type, parameters, requester, clock.instant());
-    return jdbi.inTransaction(handle -> type.request(handle, task));
+        new NewTask(
+            UUID.randomUUID(), orgId, hostId, type, parameters, Requester.of(by), clock.instant());
+    AuditEntry entry =
+        AuditEntry.of(orgId, by, AuditAction.TASK_REQUEST)
+            .target(Target.task(task.id(), hostId, type.name()))
+            .param("type", type.name())
+            .param("parameters", parameters);
+    try {
+      return jdbi.inTransaction(
+          handle -> {
+            UUID id = type.request(handle, task);
+            AuditLog.record(handle, entry);
+            return id;
+          });
+    } catch (TaskType.Refused refused) {
+      AuditLog.recordAlone(jdbi, entry.failed(refused.getMessage()));
+      throw refused;
+    }
   }
 
   private static final String COLUMNS =
@@ -151,8 +174,12 @@ public final class TaskQueue {
     record Unknown() implements Cancellation {}
   }
 
-  /** Cancels a task that has not ended; the agent holding it is told by its ingest instance. */
-  public Cancellation cancel(UUID orgId, UUID taskId, Requester requester) {
+  /**
+   * Cancels a task that has not ended; the agent holding it is told by its ingest instance. The
+   * audit log has the cancellation, or the refusal of one that had already ended.
+   */
+  public Cancellation cancel(UUID orgId, UUID taskId, Actor by) {
+    Requester requester = Requester.of(by);
     Instant now = clock.instant();
     return jdbi.inTransaction(
         handle -> {
@@ -183,12 +210,24 @@ public final class TaskQueue {
                         task.type(),
                         new TaskType.EndedTask(
                             taskId, task.hostId(), TaskState.CANCELLED, task.error()))));
+            AuditLog.record(handle, cancellation(orgId, by, task));
             return new Cancellation.Cancelled(task);
           }
-          return find(handle, orgId, taskId)
-              .<Cancellation>map(Cancellation.AlreadyFinished::new)
-              .orElseGet(Cancellation.Unknown::new);
+          Optional<Task> ended = find(handle, orgId, taskId);
+          if (ended.isEmpty()) {
+            return new Cancellation.Unknown();
+          }
+          AuditLog.record(
+              handle,
+              cancellation(orgId, by, ended.get())
+                  .failed("the task has already ended (" + ended.get().state() + ")"));
+          return new Cancellation.AlreadyFinished(ended.get());
         });
+  }
+
+  private static AuditEntry cancellation(UUID orgId, Actor by, Task task) {
+    return AuditEntry.of(orgId, by, AuditAction.TASK_CANCEL)
+        .target(Target.task(task.id(), task.hostId(), task.type()));
   }
 
   static Task task(ResultSet rs) throws SQLException {

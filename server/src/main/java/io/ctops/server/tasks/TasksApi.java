@@ -84,7 +84,7 @@ public final class TasksApi {
     UUID host = hosts.requireActive(user.orgId(), ctx.pathParam("id"));
     UUID id;
     try {
-      id = queue.request(user.orgId(), host, type, parameters, Requester.of(user));
+      id = queue.request(user.orgId(), host, type, parameters, WebAccess.actor(ctx));
     } catch (TaskType.Refused e) {
       throw HttpProblem.conflict(e.getMessage());
     }
@@ -98,7 +98,7 @@ public final class TasksApi {
       throw HttpProblem.forbidden(
           user.role().label() + " users may not cancel " + task.type() + " tasks");
     }
-    switch (queue.cancel(user.orgId(), task.id(), Requester.of(user))) {
+    switch (queue.cancel(user.orgId(), task.id(), WebAccess.actor(ctx))) {
       case TaskQueue.Cancellation.Cancelled cancelled -> ctx.json(cancelled.task());
       case TaskQueue.Cancellation.AlreadyFinished finished ->
           throw HttpProblem.conflict(

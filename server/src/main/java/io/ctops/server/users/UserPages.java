@@ -120,7 +120,7 @@ public final class UserPages {
       usersPage(ctx, e.getMessage(), true);
       return;
     }
-    switch (users.create(admin.orgId(), user)) {
+    switch (users.create(admin.orgId(), user, WebAccess.actor(ctx))) {
       case Users.Creation.Created c -> usersPage(ctx, "Added " + c.user().email(), false);
       case Users.Creation.EmailTaken t -> {
         ctx.status(409);
@@ -133,7 +133,7 @@ public final class UserPages {
     Principal admin = WebAccess.requireAdmin(ctx);
     try {
       int hours = Integer.parseInt(Optional.ofNullable(ctx.formParam("hours")).orElse("").strip());
-      organisations.setInventoryIntervalHours(admin.orgId(), hours);
+      organisations.setInventoryIntervalHours(admin.orgId(), hours, WebAccess.actor(ctx));
       usersPage(ctx, "Software is now scanned every " + hours + " hours", false);
     } catch (IllegalArgumentException e) {
       ctx.status(400);
@@ -150,13 +150,13 @@ public final class UserPages {
     Principal admin = WebAccess.requireAdmin(ctx);
     UUID id = UuidParam.parse(ctx.pathParam("id"), "user");
     Role role = role(admin, ctx.formParam("role"));
-    outcome(ctx, users.changeRole(admin.orgId(), id, role), "Role changed");
+    outcome(ctx, users.changeRole(admin.orgId(), id, role, WebAccess.actor(ctx)), "Role changed");
   }
 
   private void remove(Context ctx) {
     Principal admin = WebAccess.requireAdmin(ctx);
     UUID id = UuidParam.parse(ctx.pathParam("id"), "user");
-    outcome(ctx, users.remove(admin.orgId(), id), "User removed");
+    outcome(ctx, users.remove(admin.orgId(), id, WebAccess.actor(ctx)), "User removed");
   }
 
   private void outcome(Context ctx, Users.Change change, String done) {
@@ -192,7 +192,7 @@ public final class UserPages {
       return;
     }
     try {
-      users.changePassword(user.userId(), next);
+      users.changePassword(user.userId(), user.orgId(), next, WebAccess.actor(ctx));
     } catch (IllegalArgumentException e) {
       ctx.status(400);
       profile(ctx, Optional.empty(), e.getMessage(), true);
@@ -207,7 +207,8 @@ public final class UserPages {
       throw HttpProblem.forbidden("API keys are created from the profile page, not with a key");
     }
     try {
-      ApiKeys.CreatedKey key = apiKeys.create(user.userId(), ctx.formParam("name"));
+      ApiKeys.CreatedKey key =
+          apiKeys.create(user.userId(), user.orgId(), ctx.formParam("name"), WebAccess.actor(ctx));
       profile(
           ctx,
           Optional.of(key.plainKey()),
@@ -222,7 +223,7 @@ public final class UserPages {
   private void revokeKey(Context ctx) {
     Principal user = WebAccess.principal(ctx);
     UUID id = UuidParam.parse(ctx.pathParam("id"), "API key");
-    if (!apiKeys.revoke(user.userId(), id)) {
+    if (!apiKeys.revoke(user.userId(), user.orgId(), id, WebAccess.actor(ctx))) {
       throw HttpProblem.notFound("no such live API key of yours");
     }
     ctx.redirect("/profile", HttpStatus.SEE_OTHER);

@@ -69,6 +69,13 @@ class UserCommandTest {
     WebClient root = web.client();
     assertThat(root.signIn("root@example.com", password).statusCode()).isEqualTo(303);
     assertThat(root.get("/orgs").statusCode()).isEqualTo(200);
+    assertThat(
+            Sql.string(
+                web.jdbi(),
+                "SELECT actor_name || ' ' || action || ' ' || outcome FROM audit_entries"
+                    + " WHERE action = 'user.create'"))
+        .as("the audit log names the command line")
+        .isEqualTo("command line user.create succeeded");
   }
 
   @Test

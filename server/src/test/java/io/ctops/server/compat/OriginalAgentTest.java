@@ -5,11 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.ctops.server.audit.Actor;
 import io.ctops.server.auth.Role;
 import io.ctops.server.enrolment.RegistrationService;
 import io.ctops.server.inventory.SoftwareScanTask;
 import io.ctops.server.platform.config.DatabaseUrl;
-import io.ctops.server.tasks.Requester;
 import io.ctops.server.tasks.TaskQueue;
 import io.ctops.server.tasks.TaskType;
 import io.ctops.server.tasks.TaskTypes;
@@ -219,7 +219,7 @@ class OriginalAgentTest {
 
     UUID task =
         new TaskQueue(ingest.jdbi(), new TaskTypes(List.of(SERVICE)), Clock.systemUTC())
-            .request(org, host, SERVICE, parameters, Requester.system("test"));
+            .request(org, host, SERVICE, parameters, Actor.system("test"));
 
     await("failed long before its 10-minute timeout")
         .atMost(Duration.ofSeconds(20))

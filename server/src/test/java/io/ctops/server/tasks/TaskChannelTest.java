@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.ctops.agent.tasks.TaskContext;
 import io.ctops.agent.tasks.TaskOutcome;
+import io.ctops.server.audit.Actor;
 import io.ctops.server.auth.Role;
 import io.ctops.server.inventory.SoftwareScanTask;
 import io.ctops.server.platform.config.DatabaseUrl;
@@ -130,7 +131,7 @@ class TaskChannelTest {
         host,
         serverTypes.find(type).orElseThrow(),
         JsonNodeFactory.instance.objectNode(),
-        Requester.system("test"));
+        Actor.system("test"));
   }
 
   private String state(UUID task) {
@@ -167,7 +168,7 @@ class TaskChannelTest {
     UUID task = request("test_wait");
     assertThat(waiting.await(15, TimeUnit.SECONDS)).as("the task started").isTrue();
     await().atMost(Duration.ofSeconds(10)).until(() -> state(task).equals("running"));
-    assertThat(queue.cancel(org, task, Requester.system("test")))
+    assertThat(queue.cancel(org, task, Actor.system("test")))
         .isInstanceOf(TaskQueue.Cancellation.Cancelled.class);
     assertThat(interrupted.await(10, TimeUnit.SECONDS)).as("the agent stopped it").isTrue();
     assertThat(column(task, "cancel_sent_at")).isNotNull();

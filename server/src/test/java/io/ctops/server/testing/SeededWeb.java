@@ -1,12 +1,12 @@
 package io.ctops.server.testing;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.ctops.server.audit.Actor;
 import io.ctops.server.auth.ApiKeys;
 import io.ctops.server.auth.Role;
 import io.ctops.server.enrolment.EnrolmentTokens;
 import io.ctops.server.inventory.SoftwareScanTask;
 import io.ctops.server.platform.database.Database;
-import io.ctops.server.tasks.Requester;
 import io.ctops.server.tasks.TaskQueue;
 import io.ctops.server.tasks.TaskTypes;
 import java.time.Clock;
@@ -21,6 +21,8 @@ import java.util.UUID;
  * the handlers, not just "not found".
  */
 public final class SeededWeb implements AutoCloseable {
+  private static final Actor SEEDER = Actor.system("test seed");
+
   public final WebFixture web;
   public final WebClient admin;
   public final WebClient engineer;
@@ -70,19 +72,16 @@ public final class SeededWeb implements AutoCloseable {
         new EnrolmentTokens(web.jdbi(), clock)
             .create(
                 new EnrolmentTokens.TokenRequest(
-                    org, "seeded", false, Optional.empty(), Optional.empty()))
+                    org, "seeded", false, Optional.empty(), Optional.empty()),
+                SEEDER)
             .token()
             .id();
-    apiKey = new ApiKeys(web.jdbi(), clock).create(adminId, "seeded").key().id();
+    apiKey = new ApiKeys(web.jdbi(), clock).create(adminId, org, "seeded", SEEDER).key().id();
     try {
       task =
           new TaskQueue(web.jdbi(), new TaskTypes(List.of(SoftwareScanTask.TYPE)), clock)
               .request(
-                  org,
-                  host,
-                  SoftwareScanTask.TYPE,
-                  JsonNodeFactory.instance.objectNode(),
-                  Requester.system("seed"));
+                  org, host, SoftwareScanTask.TYPE, JsonNodeFactory.instance.objectNode(), SEEDER);
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }

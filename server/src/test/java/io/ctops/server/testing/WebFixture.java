@@ -1,5 +1,6 @@
 package io.ctops.server.testing;
 
+import io.ctops.server.audit.Actor;
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Role;
 import io.ctops.server.auth.Users;
@@ -107,7 +108,8 @@ public final class WebFixture implements AutoCloseable {
 
   public UUID user(UUID org, String email, Role role) {
     Users users = new Users(jdbi(), new PasswordHashing(), Clock.systemUTC());
-    return switch (users.create(org, new Users.NewUser(email, null, PASSWORD, role))) {
+    return switch (users.create(
+        org, new Users.NewUser(email, null, PASSWORD, role), Actor.system("test"))) {
       case Users.Creation.Created c -> c.user().id();
       case Users.Creation.EmailTaken t -> throw new IllegalStateException("taken " + email);
     };

@@ -9,8 +9,9 @@ import java.util.stream.Stream;
 
 /**
  * The web app's settings: its port, optional TLS for browsers, how long an idle session lasts, the
- * address agents are told to use (shown in the enrolment page's ready command line) and the reverse
- * proxies whose {@code X-Forwarded-For} names the client.
+ * address agents are told to use (shown in the enrolment page's ready command line), the reverse
+ * proxies whose {@code X-Forwarded-For} names the client, and how long the audit log keeps its
+ * entries.
  */
 public record WebSettings(
     String listenAddress,
@@ -19,7 +20,8 @@ public record WebSettings(
     Duration sessionIdle,
     String agentIngestAddress,
     Optional<Path> agentBundle,
-    TrustedProxies trustedProxies) {
+    TrustedProxies trustedProxies,
+    Duration auditRetention) {
 
   public static final String LISTEN_ADDRESS = "WEB_LISTEN_ADDRESS";
   public static final String HTTP_PORT = "WEB_HTTP_PORT";
@@ -29,6 +31,8 @@ public record WebSettings(
   public static final String AGENT_INGEST_ADDRESS = "WEB_AGENT_INGEST_ADDRESS";
   public static final String AGENT_BUNDLE = "CT_OPS_AGENT_BUNDLE";
   public static final String TRUSTED_PROXIES = "WEB_TRUSTED_PROXIES";
+  public static final String AUDIT_RETENTION_DAYS = "AUDIT_RETENTION_DAYS";
+  static final Duration DEFAULT_AUDIT_RETENTION = Duration.ofDays(365);
 
   /** Set by the launcher: the installation's folder, where agent/ holds the agent bundle. */
   public static final String HOME = "CT_OPS_HOME";
@@ -57,11 +61,23 @@ public record WebSettings(
     } catch (IllegalArgumentException e) {
       throw new ConfigException(TRUSTED_PROXIES, e.getMessage());
     }
+    int auditDays = env.positiveInteger(AUDIT_RETENTION_DAYS, 365);
+    if (auditDays > 36_500) {
+      throw new ConfigException(
+          AUDIT_RETENTION_DAYS, "must be at most 36500 (100 years), got " + auditDays);
+    }
     return new WebSettings(
-        listen, port, tls, Duration.ofMinutes(idle), agentAddress, bundle, proxies);
+        listen,
+        port,
+        tls,
+        Duration.ofMinutes(idle),
+        agentAddress,
+        bundle,
+        proxies,
+        Duration.ofDays(auditDays));
   }
 
-  /** Settings behind no reverse proxy: the client is always the socket peer. */
+  /** Settings behind no reverse proxy, with the default audit retention. */
   public WebSettings(
       String listenAddress,
       int httpPort,
@@ -76,13 +92,21 @@ public record WebSettings(
         sessionIdle,
         agentIngestAddress,
         agentBundle,
-        TrustedProxies.none());
+        TrustedProxies.none(),
+        DEFAULT_AUDIT_RETENTION);
   }
 
   /** The same settings with other trusted proxies. */
   public WebSettings withTrustedProxies(TrustedProxies proxies) {
     return new WebSettings(
-        listenAddress, httpPort, tls, sessionIdle, agentIngestAddress, agentBundle, proxies);
+        listenAddress,
+        httpPort,
+        tls,
+        sessionIdle,
+        agentIngestAddress,
+        agentBundle,
+        proxies,
+        auditRetention);
   }
 
   public boolean isTls() {

@@ -59,6 +59,7 @@ public final class WebServer implements AutoCloseable {
                           .header("Cache-Control", "max-age=86400")
                           .result(favicon));
               settings.tls().ifPresent(tls -> httpsOnly(config, settings, tls));
+              config.routes.before(ctx -> ClientAddress.resolve(ctx, settings.trustedProxies()));
               boolean tls = settings.tls().isPresent();
               config.routes.before(ctx -> SecurityHeaders.apply(ctx, tls));
               // before routes and access checks: none of them sees text the application cannot hold

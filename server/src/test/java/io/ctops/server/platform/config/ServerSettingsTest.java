@@ -79,6 +79,12 @@ class ServerSettingsTest {
     assertThat(defaults.web().agentIngestAddress()).isEqualTo("localhost:9443");
     assertThat(defaults.web().sessionIdle()).hasMinutes(120);
     assertThat(defaults.web().isTls()).isFalse();
+    assertThat(defaults.web().auditRetention()).hasDays(365);
+    assertThat(ServerSettings.from(env("AUDIT_RETENTION_DAYS", "90")).web().auditRetention())
+        .hasDays(90);
+    assertProblem(env("AUDIT_RETENTION_DAYS", "0"), "AUDIT_RETENTION_DAYS: must be at least 1");
+    assertProblem(
+        env("AUDIT_RETENTION_DAYS", "40000"), "AUDIT_RETENTION_DAYS: must be at most 36500");
 
     Path cert = dir.resolve("web.crt");
     Path key = dir.resolve("web.key");

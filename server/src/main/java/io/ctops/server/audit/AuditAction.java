@@ -1,0 +1,45 @@
+package io.ctops.server.audit;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * Every kind of action the log knows, by the name it is stored and filtered under. A feature that
+ * adds an operator action adds its constant here, so the Audit page's action filter offers it.
+ */
+public enum AuditAction {
+  SIGN_IN("user.sign_in"),
+  PASSWORD_CHANGE("user.password_change"),
+  USER_CREATE("user.create"),
+  USER_ROLE_CHANGE("user.role_change"),
+  USER_REMOVE("user.remove"),
+  API_KEY_CREATE("api_key.create"),
+  API_KEY_REVOKE("api_key.revoke"),
+  TOKEN_CREATE("token.create"),
+  TOKEN_REVOKE("token.revoke"),
+  AGENT_APPROVE("agent.approve"),
+  AGENT_REVOKE("agent.revoke"),
+  HOST_DELETE("host.delete"),
+  HOST_RESTORE("host.restore"),
+  HOST_DELETE_PERMANENTLY("host.delete_permanently"),
+  HOST_RESCAN("host.rescan"),
+  HOST_RENAME("host.rename"),
+  TASK_REQUEST("task.request"),
+  TASK_CANCEL("task.cancel"),
+  ORG_CREATE("org.create"),
+  ORG_SETTINGS_CHANGE("org.settings_change");
+
+  private final String dbName;
+
+  AuditAction(String dbName) {
+    this.dbName = dbName;
+  }
+
+  public String dbName() {
+    return dbName;
+  }
+
+  public static Optional<AuditAction> parse(String name) {
+    return Arrays.stream(values()).filter(a -> a.dbName.equals(name)).findFirst();
+  }
+}
