@@ -115,8 +115,7 @@ public final class HostRecords {
    * Sets or clears (empty) the host's display name; false when the host is not a live host of the
    * organisation.
    */
-  public boolean setDisplayName(
-      UUID orgId, UUID hostId, Optional<String> displayName, Actor by) {
+  public boolean setDisplayName(UUID orgId, UUID hostId, Optional<String> displayName, Actor by) {
     return jdbi.inTransaction(
         handle -> {
           Optional<String> hostname =

@@ -122,8 +122,7 @@ public final class HostsApi {
       throw HttpProblem.badRequest("display_name must be a string or null");
     }
     ctx.json(
-        HostPages.rename(
-            user, WebAccess.actor(ctx), records, ctx.pathParam("id"), (String) name));
+        HostPages.rename(user, WebAccess.actor(ctx), records, ctx.pathParam("id"), (String) name));
   }
 
   private void delete(Context ctx) {
