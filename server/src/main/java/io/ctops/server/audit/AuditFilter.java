@@ -1,8 +1,7 @@
 package io.ctops.server.audit;
 
 import io.ctops.server.web.HttpProblem;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
+import io.ctops.server.web.QueryString;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -177,14 +176,11 @@ public record AuditFilter(
     if (pageSize != DEFAULT_PAGE_SIZE) {
       params.put("size", Integer.toString(pageSize));
     }
-    return params.entrySet().stream()
-        .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-        .collect(Collectors.joining("&"));
+    return QueryString.of(params);
   }
 
   public String url(String path) {
-    String query = queryString();
-    return query.isEmpty() ? path : path + "?" + query;
+    return QueryString.url(path, queryString());
   }
 
   /** The same view without paging (the CSV has every matching entry). */

@@ -1,8 +1,7 @@
 package io.ctops.server.hosts;
 
 import io.ctops.server.web.HttpProblem;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
+import io.ctops.server.web.QueryString;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -260,14 +259,11 @@ public record HostListParams(
     if (pageSize != DEFAULT_PAGE_SIZE) {
       params.put("size", Integer.toString(pageSize));
     }
-    return params.entrySet().stream()
-        .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-        .collect(Collectors.joining("&"));
+    return QueryString.of(params);
   }
 
   public String url(String path) {
-    String query = queryString();
-    return query.isEmpty() ? path : path + "?" + query;
+    return QueryString.url(path, queryString());
   }
 
   /** The search as a LIKE pattern matching anywhere, with LIKE's own characters escaped. */

@@ -1,7 +1,7 @@
 package io.ctops.server.inventory;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import io.ctops.server.tasks.Requester;
+import io.ctops.server.audit.Actor;
 import io.ctops.server.tasks.TaskQueue;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -71,7 +71,7 @@ public final class DueScans {
               handle,
               SoftwareScanTask.TYPE,
               JsonNodeFactory.instance.objectNode(),
-              Requester.system("scheduled software scan"),
+              Actor.system("scheduled software scan"),
               now,
               ids,
               orgs,

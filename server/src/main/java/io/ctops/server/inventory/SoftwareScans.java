@@ -8,7 +8,6 @@ import io.ctops.server.audit.AuditEntry;
 import io.ctops.server.audit.AuditLog;
 import io.ctops.server.audit.Target;
 import io.ctops.server.platform.grpc.AgentText;
-import io.ctops.server.tasks.Requester;
 import io.ctops.server.tasks.TaskQueue;
 import io.ctops.server.tasks.TaskType;
 import java.io.IOException;
@@ -50,7 +49,7 @@ public final class SoftwareScans {
   /** Queues a scan the server itself decided on (no operator asked); see the other overload. */
   public UUID queue(UUID orgId, UUID hostId) {
     return jdbi.inTransaction(
-        handle -> queue(handle, orgId, hostId, Requester.system("software scan")).scanId());
+        handle -> queue(handle, orgId, hostId, Actor.system("software scan")).scanId());
   }
 
   /**
@@ -61,7 +60,7 @@ public final class SoftwareScans {
   public UUID queue(UUID orgId, UUID hostId, String hostname, Actor by) {
     return jdbi.inTransaction(
         handle -> {
-          Queued queued = queue(handle, orgId, hostId, Requester.of(by));
+          Queued queued = queue(handle, orgId, hostId, by);
           AuditLog.record(
               handle,
               AuditEntry.of(orgId, by, AuditAction.HOST_RESCAN)
@@ -78,12 +77,12 @@ public final class SoftwareScans {
    * sweep of due scans also finds none to add while this one waits.
    */
   public void queueFirst(Handle handle, UUID orgId, UUID hostId) {
-    queue(handle, orgId, hostId, Requester.system("first software scan"));
+    queue(handle, orgId, hostId, Actor.system("first software scan"));
   }
 
   private record Queued(UUID scanId, boolean alreadyUnderWay) {}
 
-  private Queued queue(Handle handle, UUID orgId, UUID hostId, Requester requester) {
+  private Queued queue(Handle handle, UUID orgId, UUID hostId, Actor requester) {
     TaskQueue.NewTask task =
         new TaskQueue.NewTask(
             UUID.randomUUID(),

@@ -43,7 +43,7 @@ public final class TaskQueue {
       UUID hostId,
       TaskType type,
       JsonNode parameters,
-      Requester requester,
+      Actor requester,
       Instant queuedAt) {}
 
   /** Inserts one queued task in the caller's transaction. */
@@ -68,7 +68,7 @@ public final class TaskQueue {
       Handle handle,
       TaskType type,
       JsonNode parameters,
-      Requester requester,
+      Actor requester,
       Instant now,
       List<UUID> ids,
       List<UUID> orgs,
@@ -105,8 +105,7 @@ public final class TaskQueue {
   public UUID request(UUID orgId, UUID hostId, TaskType type, JsonNode parameters, Actor by)
       throws TaskType.Refused {
     NewTask task =
-        new NewTask(
-            UUID.randomUUID(), orgId, hostId, type, parameters, Requester.of(by), clock.instant());
+        new NewTask(UUID.randomUUID(), orgId, hostId, type, parameters, by, clock.instant());
     AuditEntry entry =
         AuditEntry.of(orgId, by, AuditAction.TASK_REQUEST)
             .target(Target.task(task.id(), hostId, type.name()))
@@ -179,7 +178,6 @@ public final class TaskQueue {
    * audit log has the cancellation, or the refusal of one that had already ended.
    */
   public Cancellation cancel(UUID orgId, UUID taskId, Actor by) {
-    Requester requester = Requester.of(by);
     Instant now = clock.instant();
     return jdbi.inTransaction(
         handle -> {
@@ -195,7 +193,7 @@ public final class TaskQueue {
                       """
                           + COLUMNS)
                   .bind("now", Timestamp.from(now))
-                  .bind("name", requester.name())
+                  .bind("name", by.name())
                   .bind("id", taskId)
                   .bind("org", orgId)
                   .map((rs, ctx) -> task(rs))
