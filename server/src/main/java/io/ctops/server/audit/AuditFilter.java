@@ -61,12 +61,13 @@ public record AuditFilter(
         throw HttpProblem.badRequest("parameter " + name + " may be given once");
       }
     }
-    Optional<String> actor = one(query, "actor").map(String::strip).filter(s -> !s.isEmpty());
+    Optional<String> actor =
+        QueryString.one(query, "actor").map(String::strip).filter(s -> !s.isEmpty());
     if (actor.isPresent() && actor.get().length() > 320) {
       throw HttpProblem.badRequest("actor is limited to 320 characters");
     }
     Optional<AuditAction> action =
-        one(query, "action")
+        QueryString.one(query, "action")
             .filter(s -> !s.isEmpty())
             .map(
                 name ->
@@ -78,9 +79,10 @@ public record AuditFilter(
                                         + Arrays.stream(AuditAction.values())
                                             .map(AuditAction::dbName)
                                             .collect(Collectors.joining(", ")))));
-    Optional<UUID> host = one(query, "host").filter(s -> !s.isEmpty()).map(AuditFilter::uuid);
+    Optional<UUID> host =
+        QueryString.one(query, "host").filter(s -> !s.isEmpty()).map(AuditFilter::uuid);
     Optional<Outcome> outcome =
-        one(query, "outcome")
+        QueryString.one(query, "outcome")
             .filter(s -> !s.isEmpty())
             .map(
                 value ->
@@ -89,22 +91,24 @@ public record AuditFilter(
                         .findFirst()
                         .orElseThrow(
                             () -> HttpProblem.badRequest("outcome must be succeeded or failed")));
-    Optional<Instant> from = one(query, "from").filter(s -> !s.isEmpty()).map(t -> time(t, "from"));
-    Optional<Instant> to = one(query, "to").filter(s -> !s.isEmpty()).map(t -> time(t, "to"));
+    Optional<Instant> from =
+        QueryString.one(query, "from").filter(s -> !s.isEmpty()).map(t -> time(t, "from"));
+    Optional<Instant> to =
+        QueryString.one(query, "to").filter(s -> !s.isEmpty()).map(t -> time(t, "to"));
     if (from.isPresent() && to.isPresent() && !from.get().isBefore(to.get())) {
       throw HttpProblem.badRequest("from must be before to");
     }
     boolean all =
-        switch (one(query, "org").orElse("")) {
+        switch (QueryString.one(query, "org").orElse("")) {
           case "" -> false;
           case "all" -> true;
           default -> throw HttpProblem.badRequest("org must be all or left out");
         };
-    int page = integer(query, "page", 1);
+    int page = QueryString.integer(query, "page", 1);
     if (page < 1 || page > MAX_PAGE) {
       throw HttpProblem.badRequest("page must be between 1 and " + MAX_PAGE);
     }
-    int size = integer(query, "size", DEFAULT_PAGE_SIZE);
+    int size = QueryString.integer(query, "size", DEFAULT_PAGE_SIZE);
     if (!PAGE_SIZES.contains(size)) {
       throw HttpProblem.badRequest("size must be one of 25, 50, 100, 200");
     }
@@ -133,23 +137,6 @@ public record AuditFilter(
     } catch (DateTimeParseException e) {
       throw HttpProblem.badRequest(
           name + " must be a day (2026-12-01) or an instant (2026-12-01T10:00:00Z)");
-    }
-  }
-
-  private static Optional<String> one(Map<String, List<String>> query, String name) {
-    List<String> values = query.getOrDefault(name, List.of());
-    return values.isEmpty() ? Optional.empty() : Optional.ofNullable(values.get(0));
-  }
-
-  private static int integer(Map<String, List<String>> query, String name, int fallback) {
-    Optional<String> text = one(query, name).filter(s -> !s.isEmpty());
-    if (text.isEmpty()) {
-      return fallback;
-    }
-    try {
-      return Integer.parseInt(text.get());
-    } catch (NumberFormatException e) {
-      throw HttpProblem.badRequest(name + " must be a whole number");
     }
   }
 

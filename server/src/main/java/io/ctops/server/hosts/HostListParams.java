@@ -130,34 +130,36 @@ public record HostListParams(
         throw HttpProblem.badRequest("parameter " + name + " may be given once");
       }
     }
-    String search = one(query, "q").map(String::strip).orElse("");
+    String search = QueryString.one(query, "q").map(String::strip).orElse("");
     if (search.length() > MAX_SEARCH_LENGTH) {
       throw HttpProblem.badRequest("search is limited to " + MAX_SEARCH_LENGTH + " characters");
     }
     Optional<StatusFilter> status =
-        one(query, "status").filter(s -> !s.isEmpty()).map(HostListParams::statusFilter);
-    Optional<String> os = one(query, "os").filter(s -> !s.isEmpty());
+        QueryString.one(query, "status")
+            .filter(s -> !s.isEmpty())
+            .map(HostListParams::statusFilter);
+    Optional<String> os = QueryString.one(query, "os").filter(s -> !s.isEmpty());
     if (os.isPresent() && os.get().length() > 200) {
       throw HttpProblem.badRequest("os is limited to 200 characters");
     }
     Optional<Hotspot> hot =
-        one(query, "hot").filter(s -> !s.isEmpty()).map(HostListParams::hotspot);
+        QueryString.one(query, "hot").filter(s -> !s.isEmpty()).map(HostListParams::hotspot);
     Sort sort =
-        one(query, "sort")
+        QueryString.one(query, "sort")
             .filter(s -> !s.isEmpty())
             .map(HostListParams::sort)
             .orElse(Sort.HOSTNAME);
     boolean descending =
-        switch (one(query, "dir").orElse("asc")) {
+        switch (QueryString.one(query, "dir").orElse("asc")) {
           case "asc", "" -> false;
           case "desc" -> true;
           default -> throw HttpProblem.badRequest("dir must be asc or desc");
         };
-    int page = integer(query, "page", 1);
+    int page = QueryString.integer(query, "page", 1);
     if (page < 1 || page > MAX_PAGE) {
       throw HttpProblem.badRequest("page must be between 1 and " + MAX_PAGE);
     }
-    int size = integer(query, "size", DEFAULT_PAGE_SIZE);
+    int size = QueryString.integer(query, "size", DEFAULT_PAGE_SIZE);
     if (!PAGE_SIZES.contains(size)) {
       throw HttpProblem.badRequest("size must be one of 25, 50, 100, 200");
     }
@@ -195,23 +197,6 @@ public record HostListParams(
                         + Arrays.stream(Sort.values())
                             .map(Sort::param)
                             .collect(Collectors.joining(", "))));
-  }
-
-  private static Optional<String> one(Map<String, List<String>> query, String name) {
-    List<String> values = query.getOrDefault(name, List.of());
-    return values.isEmpty() ? Optional.empty() : Optional.ofNullable(values.get(0));
-  }
-
-  private static int integer(Map<String, List<String>> query, String name, int fallback) {
-    Optional<String> text = one(query, name).filter(s -> !s.isEmpty());
-    if (text.isEmpty()) {
-      return fallback;
-    }
-    try {
-      return Integer.parseInt(text.get());
-    } catch (NumberFormatException e) {
-      throw HttpProblem.badRequest(name + " must be a whole number");
-    }
   }
 
   public boolean isDefault() {
