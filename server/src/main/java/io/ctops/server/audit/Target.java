@@ -36,4 +36,8 @@ public record Target(String type, String id, String label, Optional<UUID> hostId
   public static Target task(UUID taskId, UUID hostId, String type) {
     return new Target("task", taskId.toString(), type, Optional.of(hostId));
   }
+
+  public static Target group(UUID groupId, String name) {
+    return new Target("group", groupId.toString(), name, Optional.empty());
+  }
 }

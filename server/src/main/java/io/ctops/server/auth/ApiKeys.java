@@ -170,12 +170,7 @@ public final class ApiKeys {
                   .map(
                       (rs, ctx) ->
                           Sessions.principal(
-                              rs.getObject("user_id", UUID.class),
-                              rs.getObject("org_id", UUID.class),
-                              rs.getString("org_name"),
-                              rs.getString("email"),
-                              rs.getString("display_name"),
-                              rs.getString("role"),
+                              rs,
                               "",
                               Optional.of(
                                   new Principal.ApiKeyUsed(

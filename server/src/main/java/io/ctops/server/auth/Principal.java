@@ -6,7 +6,9 @@ import java.util.UUID;
 /**
  * Who is asking: a signed-in user (with the session's CSRF token) or an API key's owner (no CSRF: a
  * bearer key is not sent by browsers on their own; {@code apiKey} names the key, for the audit
- * log).
+ * log). {@code scope} says which hosts they see: the whole organisation, or their groups' members
+ * (then {@code role} is the highest of their group roles, and actions on a host need {@link
+ * HostScope#roleOn}).
  */
 public record Principal(
     UUID userId,
@@ -15,6 +17,7 @@ public record Principal(
     String email,
     String displayName,
     Role role,
+    HostScope scope,
     String csrfToken,
     Optional<ApiKeyUsed> apiKey) {
 

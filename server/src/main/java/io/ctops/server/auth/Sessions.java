@@ -4,10 +4,14 @@ import io.ctops.server.audit.Actor;
 import io.ctops.server.audit.AuditAction;
 import io.ctops.server.audit.AuditEntry;
 import io.ctops.server.audit.AuditLog;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
@@ -24,7 +28,13 @@ public final class Sessions {
   private static final Duration TOUCH_EVERY = Duration.ofMinutes(1);
 
   static final String PRINCIPAL_COLUMNS =
-      "SELECT u.id AS user_id, u.org_id, o.name AS org_name, u.email, u.display_name, u.role";
+      "SELECT u.id AS user_id, u.org_id, o.name AS org_name, u.email, u.display_name, u.role, "
+          + Sessions.SCOPE_COLUMNS;
+
+  /** The user's host scope: whole organisation or groups, and the role on each group. */
+  static final String SCOPE_COLUMNS =
+      "u.host_scope, ARRAY(SELECT r.group_id::text || ' ' || r.role FROM user_group_roles r"
+          + " WHERE r.user_id = u.id) AS group_roles";
 
   static final String PRINCIPAL_FROM = " FROM users u JOIN organisations o ON o.id = u.org_id ";
 
@@ -92,7 +102,8 @@ public final class Sessions {
                   .createQuery(
                       """
                       SELECT u.id AS user_id, o.id AS org_id, o.name AS org_name, u.email,
-                             u.display_name, u.role, s.csrf_token, s.last_active_at
+                             u.display_name, u.role, s.csrf_token, s.last_active_at,
+                             %s
                         FROM web_sessions s
                         JOIN users u ON u.id = s.user_id
                         JOIN organisations o
@@ -100,22 +111,15 @@ public final class Sessions {
                                          THEN coalesce(s.org_id, u.org_id) ELSE u.org_id END
                        WHERE s.token_hash = :hash AND s.expires_at > :now
                          AND s.last_active_at > :idleSince AND u.disabled_at IS NULL
-                      """)
+                      """
+                          .formatted(SCOPE_COLUMNS))
                   .bind("hash", hash)
                   .bind("now", Timestamp.from(now))
                   .bind("idleSince", Timestamp.from(now.minus(idle)))
                   .map(
                       (rs, ctx) ->
                           new Row(
-                              principal(
-                                  rs.getObject("user_id", UUID.class),
-                                  rs.getObject("org_id", UUID.class),
-                                  rs.getString("org_name"),
-                                  rs.getString("email"),
-                                  rs.getString("display_name"),
-                                  rs.getString("role"),
-                                  rs.getString("csrf_token"),
-                                  Optional.empty()),
+                              principal(rs, rs.getString("csrf_token"), Optional.empty()),
                               rs.getTimestamp("last_active_at").toInstant()))
                   .findOne();
           row.filter(r -> r.lastActive().isBefore(now.minus(TOUCH_EVERY)))
@@ -168,16 +172,32 @@ public final class Sessions {
                 .execute());
   }
 
-  static Principal principal(
-      UUID userId,
-      UUID orgId,
-      String orgName,
-      String email,
-      String displayName,
-      String role,
-      String csrf,
-      Optional<Principal.ApiKeyUsed> apiKey) {
+  /** The principal of a row with {@link #PRINCIPAL_COLUMNS} (or the session query's). */
+  static Principal principal(ResultSet rs, String csrf, Optional<Principal.ApiKeyUsed> apiKey)
+      throws SQLException {
     return new Principal(
-        userId, orgId, orgName, email, displayName, Role.fromDb(role), csrf, apiKey);
+        rs.getObject("user_id", UUID.class),
+        rs.getObject("org_id", UUID.class),
+        rs.getString("org_name"),
+        rs.getString("email"),
+        rs.getString("display_name"),
+        Role.fromDb(rs.getString("role")),
+        scope(rs.getString("host_scope"), (String[]) rs.getArray("group_roles").getArray()),
+        csrf,
+        apiKey);
+  }
+
+  private static HostScope scope(String kind, String[] groupRoles) {
+    if (kind.equals("organisation")) {
+      return HostScope.ORGANISATION;
+    }
+    Map<UUID, Role> roles = new HashMap<>();
+    for (String groupRole : groupRoles) {
+      int space = groupRole.indexOf(' ');
+      roles.put(
+          UUID.fromString(groupRole.substring(0, space)),
+          Role.fromDb(groupRole.substring(space + 1)));
+    }
+    return new HostScope.Groups(roles);
   }
 }

@@ -1,7 +1,9 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.groups.Tag;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.QueryString;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
@@ -21,6 +24,8 @@ public record HostListParams(
     Optional<StatusFilter> status,
     Optional<String> os,
     Optional<Hotspot> hot,
+    List<Tag> tags,
+    Optional<UUID> group,
     Sort sort,
     boolean descending,
     int page,
@@ -31,9 +36,24 @@ public record HostListParams(
   static final int MAX_SEARCH_LENGTH = 200;
   static final int MAX_PAGE = 1_000_000;
 
+  static final int MAX_TAG_FILTERS = 10;
+
   public static final HostListParams DEFAULT =
       new HostListParams(
-          "", Optional.empty(), Optional.empty(), Optional.empty(), Sort.HOSTNAME, false, 1, 50);
+          "",
+          Optional.empty(),
+          Optional.empty(),
+          Optional.empty(),
+          List.of(),
+          Optional.empty(),
+          Sort.HOSTNAME,
+          false,
+          1,
+          50);
+
+  public HostListParams {
+    tags = List.copyOf(tags);
+  }
 
   /** The status filter's choices; {@code deleted} lists soft-deleted hosts instead of live ones. */
   public enum StatusFilter {
@@ -121,7 +141,7 @@ public record HostListParams(
   }
 
   private static final Set<String> KNOWN =
-      Set.of("q", "status", "os", "hot", "sort", "dir", "page", "size");
+      Set.of("q", "status", "os", "hot", "group", "sort", "dir", "page", "size");
 
   public static HostListParams parse(Map<String, List<String>> query) {
     for (String name : KNOWN) {
@@ -144,6 +164,22 @@ public record HostListParams(
     }
     Optional<Hotspot> hot =
         QueryString.one(query, "hot").filter(s -> !s.isEmpty()).map(HostListParams::hotspot);
+    List<Tag> tags = new ArrayList<>();
+    for (String value : query.getOrDefault("tag", List.of())) {
+      if (value.isBlank()) {
+        continue;
+      }
+      try {
+        tags.add(Tag.parse(value));
+      } catch (Tag.InvalidTagException e) {
+        throw HttpProblem.badRequest("tag: " + e.getMessage());
+      }
+    }
+    if (tags.size() > MAX_TAG_FILTERS) {
+      throw HttpProblem.badRequest("at most " + MAX_TAG_FILTERS + " tag filters");
+    }
+    Optional<UUID> group =
+        QueryString.one(query, "group").filter(s -> !s.isEmpty()).map(HostListParams::groupId);
     Sort sort =
         QueryString.one(query, "sort")
             .filter(s -> !s.isEmpty())
@@ -163,7 +199,16 @@ public record HostListParams(
     if (!PAGE_SIZES.contains(size)) {
       throw HttpProblem.badRequest("size must be one of 25, 50, 100, 200");
     }
-    return new HostListParams(search, status, os, hot, sort, descending, page, size);
+    return new HostListParams(
+        search, status, os, hot, List.copyOf(tags), group, sort, descending, page, size);
+  }
+
+  private static UUID groupId(String value) {
+    try {
+      return UUID.fromString(value);
+    } catch (IllegalArgumentException e) {
+      throw HttpProblem.badRequest("group must be a group id");
+    }
   }
 
   private static Hotspot hotspot(String value) {
@@ -204,23 +249,51 @@ public record HostListParams(
   }
 
   public HostListParams withPage(int newPage) {
-    return new HostListParams(search, status, os, hot, sort, descending, newPage, pageSize);
+    return new HostListParams(
+        search, status, os, hot, tags, group, sort, descending, newPage, pageSize);
   }
 
   /** Clicking a column header: sort by it ascending, or flip it when it is already the sort. */
   public HostListParams toggledSort(Sort column) {
     boolean desc = column == sort && !descending;
-    return new HostListParams(search, status, os, hot, column, desc, 1, pageSize);
+    return new HostListParams(search, status, os, hot, tags, group, column, desc, 1, pageSize);
   }
 
   public HostListParams withOs(String newOs) {
     return new HostListParams(
-        search, status, Optional.of(newOs), hot, sort, descending, 1, pageSize);
+        search, status, Optional.of(newOs), hot, tags, group, sort, descending, 1, pageSize);
   }
 
   public HostListParams withHotspot(Hotspot newHot) {
     return new HostListParams(
-        search, status, os, Optional.of(newHot), sort, descending, 1, pageSize);
+        search, status, os, Optional.of(newHot), tags, group, sort, descending, 1, pageSize);
+  }
+
+  /** The view with one more tag filter (a click on a tag chip). */
+  public HostListParams withTag(Tag tag) {
+    if (tags.stream().anyMatch(t -> t.term().equals(tag.term()))) {
+      return this;
+    }
+    List<Tag> more = new ArrayList<>(tags);
+    more.add(tag);
+    return new HostListParams(search, status, os, hot, more, group, sort, descending, 1, pageSize);
+  }
+
+  /** The view without one tag filter. */
+  public HostListParams withoutTag(Tag tag) {
+    List<Tag> fewer = tags.stream().filter(t -> !t.term().equals(tag.term())).toList();
+    return new HostListParams(search, status, os, hot, fewer, group, sort, descending, 1, pageSize);
+  }
+
+  /** The same view restricted to one group's members (a group's page). */
+  public HostListParams inGroup(UUID groupId) {
+    return new HostListParams(
+        search, status, os, hot, tags, Optional.of(groupId), sort, descending, page, pageSize);
+  }
+
+  /** The tag filters as terms for {@code tag_terms @>}. */
+  String[] tagTerms() {
+    return tags.stream().map(Tag::term).distinct().toArray(String[]::new);
   }
 
   /** The query string of this view, leaving out defaults. */
@@ -232,6 +305,7 @@ public record HostListParams(
     status.ifPresent(s -> params.put("status", s.param));
     os.ifPresent(o -> params.put("os", o));
     hot.ifPresent(h -> params.put("hot", h.param));
+    group.ifPresent(g -> params.put("group", g.toString()));
     if (sort != Sort.HOSTNAME) {
       params.put("sort", sort.param);
     }
@@ -244,7 +318,12 @@ public record HostListParams(
     if (pageSize != DEFAULT_PAGE_SIZE) {
       params.put("size", Integer.toString(pageSize));
     }
-    return QueryString.of(params);
+    String query = QueryString.of(params);
+    for (Tag tag : tags) {
+      String one = QueryString.of(Map.of("tag", tag.toString()));
+      query = query.isEmpty() ? one : query + "&" + one;
+    }
+    return query;
   }
 
   public String url(String path) {

@@ -1,5 +1,6 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.auth.HostScope;
 import io.ctops.server.hosts.HostListParams.Sort;
 import java.sql.Array;
 import java.sql.ResultSet;
@@ -68,8 +69,20 @@ public final class HostListQuery {
       """
         AND (CAST(:pattern AS text) IS NULL
              OR h.hostname ILIKE :pattern OR h.display_name ILIKE :pattern
-             OR h.ip_text ILIKE :pattern)
+             OR h.ip_text ILIKE :pattern OR h.tag_text ILIKE :pattern)
       """;
+
+  /** Every tag filter must hold: the GIN index on tag_terms answers "contains all of". */
+  private static String filterByTags(HostListParams params) {
+    return params.tags().isEmpty() ? "" : "  AND h.tag_terms @> CAST(:tags AS text[])\n";
+  }
+
+  /** A group's page: its members only, static or dynamic alike. */
+  private static String filterByGroup(HostListParams params) {
+    return params.group().isEmpty()
+        ? ""
+        : "  AND h.id IN (SELECT gm.host_id FROM host_group_members gm WHERE gm.group_id = :group)\n";
+  }
 
   /** Only the hosts hot in one resource; the condition comes from the allow-list of the enum. */
   private static String filterByHotspot(HostListParams params) {
@@ -85,12 +98,15 @@ public final class HostListQuery {
         .orElse("");
   }
 
-  private static String where(HostListParams params) {
+  private static String where(HostScope scope, HostListParams params) {
     return IN_ORGANISATION
         + FILTER_BY_STATUS
         + FILTER_BY_OS
         + FILTER_BY_SEARCH
-        + filterByHotspot(params);
+        + filterByTags(params)
+        + filterByGroup(params)
+        + filterByHotspot(params)
+        + scope.filter("h.id");
   }
 
   /**
@@ -98,17 +114,17 @@ public final class HostListQuery {
    * then fetches the 50 (or 200) rows it shows: formatting every host's addresses before sorting
    * would cost more than the sort itself.
    */
-  public HostPage page(UUID orgId, HostListParams params) {
+  public HostPage page(UUID orgId, HostScope scope, HostListParams params) {
     return jdbi.inTransaction(
         handle -> {
           long total =
-              bind(handle.createQuery(countMatching(params)), orgId, params)
+              bind(handle.createQuery(countMatching(scope, params)), orgId, scope, params)
                   .mapTo(Long.class)
                   .one();
           long offset = (long) (params.page() - 1) * params.pageSize();
-          String ids = pageIds(params);
+          String ids = pageIds(scope, params);
           Query query =
-              bind(handle.createQuery(rowsOfPage(ids)), orgId, params)
+              bind(handle.createQuery(rowsOfPage(ids)), orgId, scope, params)
                   .bind("limit", params.pageSize())
                   .bind("offset", offset);
           if (ids.contains(":window")) {
@@ -119,12 +135,29 @@ public final class HostListQuery {
         });
   }
 
-  private static String countMatching(HostListParams params) {
+  private static String countMatching(HostScope scope, HostListParams params) {
     return """
         SELECT count(*)
         %s
         %s"""
-        .formatted(FROM_HOSTS, where(params));
+        .formatted(FROM_HOSTS, where(scope, params));
+  }
+
+  /**
+   * The ids of every host the view matches, in no order and ignoring the page: what "select all N
+   * matching" acts on (at most {@code limit}).
+   */
+  public List<UUID> matchingIds(
+      Handle handle, UUID orgId, HostScope scope, HostListParams params, int limit) {
+    return bind(
+            handle.createQuery(
+                "SELECT h.id " + FROM_HOSTS + where(scope, params) + " LIMIT :limit"),
+            orgId,
+            scope,
+            params)
+        .bind("limit", limit)
+        .mapTo(UUID.class)
+        .list();
   }
 
   /** The rows shown for the page's ids, in the ids' order. */
@@ -149,15 +182,15 @@ public final class HostListQuery {
    * The ids of one page, in order. Every order has a matching index (V3__web.sql, the vitals' in
    * V5__host_vitals.sql).
    */
-  static String pageIds(HostListParams params) {
+  static String pageIds(HostScope scope, HostListParams params) {
     Sort sort = params.sort();
+    String where = where(scope, params);
     return switch (sort) {
-      case HOSTNAME, STATUS, OS ->
-          onePage(FROM_HOSTS, where(params), orderBy(sort, params.descending()));
+      case HOSTNAME, STATUS, OS -> onePage(FROM_HOSTS, where, orderBy(sort, params.descending()));
       case CPU, MEMORY, DISK, LAST_SEEN ->
           params.descending()
-              ? vitalDescendingNullsLast(sort, where(params))
-              : onePage(WITH_VITALS, where(params), orderBy(sort, false));
+              ? vitalDescendingNullsLast(sort, where)
+              : onePage(WITH_VITALS, where, orderBy(sort, false));
     };
   }
 
@@ -212,8 +245,13 @@ public final class HostListQuery {
         .formatted(sort.sql, WITH_VITALS, where);
   }
 
-  private static Query bind(Query query, UUID orgId, HostListParams params) {
+  private static Query bind(Query query, UUID orgId, HostScope scope, HostListParams params) {
     boolean deleted = params.status().orElse(null) == HostListParams.StatusFilter.DELETED;
+    if (!params.tags().isEmpty()) {
+      query.bindArray("tags", String.class, (Object[]) params.tagTerms());
+    }
+    params.group().ifPresent(g -> query.bind("group", g));
+    scope.bind(query);
     return query
         .bind("org", orgId)
         .bind("deleted", deleted)
@@ -251,13 +289,16 @@ public final class HostListQuery {
   }
 
   /** The hosts' operating systems present now, for the OS filter's choices. */
-  public List<String> operatingSystems(UUID orgId) {
+  public List<String> operatingSystems(UUID orgId, HostScope scope) {
     return jdbi.withHandle(
         (Handle handle) ->
-            handle
-                .createQuery(
-                    "SELECT DISTINCT os FROM hosts WHERE org_id = :org AND deleted_at IS NULL"
-                        + " AND os IS NOT NULL ORDER BY os")
+            scope
+                .bind(
+                    handle.createQuery(
+                        "SELECT DISTINCT os FROM hosts h WHERE h.org_id = :org"
+                            + " AND h.deleted_at IS NULL AND h.os IS NOT NULL"
+                            + scope.filter("h.id")
+                            + " ORDER BY os"))
                 .bind("org", orgId)
                 .mapTo(String.class)
                 .list());

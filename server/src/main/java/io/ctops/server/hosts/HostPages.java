@@ -67,7 +67,8 @@ public final class HostPages {
     HostListParams params = HostListParams.parse(ctx.queryParamMap());
     HostViews.ListView listView =
         new HostViews.ListView(
-            list.page(user.orgId(), params), list.operatingSystems(user.orgId()));
+            list.page(user.orgId(), user.scope(), params),
+            list.operatingSystems(user.orgId(), user.scope()));
     boolean fragment =
         ctx.header("HX-Request") != null
             && ctx.header("HX-History-Restore-Request") == null

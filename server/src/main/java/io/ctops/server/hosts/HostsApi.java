@@ -69,7 +69,7 @@ public final class HostsApi {
   private void hosts(Context ctx) {
     Principal user = WebAccess.principal(ctx);
     HostListQuery.HostPage page =
-        list.page(user.orgId(), HostListParams.parse(ctx.queryParamMap()));
+        list.page(user.orgId(), user.scope(), HostListParams.parse(ctx.queryParamMap()));
     ctx.json(
         new HostListResponse(
             page.rows(),

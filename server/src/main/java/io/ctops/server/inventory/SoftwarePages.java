@@ -63,6 +63,7 @@ public final class SoftwarePages {
           hosts
               .page(
                   user.orgId(),
+                  user.scope(),
                   HostListParams.parse(Map.of("q", List.of(search), "size", List.of("25"))))
               .rows()
               .stream()

@@ -4,6 +4,7 @@ import static io.ctops.server.testing.HostSeed.aHost;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.groups.Tuple.tuple;
 
+import io.ctops.server.auth.HostScope;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.WebClient;
@@ -42,7 +43,10 @@ class HostListTest {
   }
 
   private List<String> names(String query) {
-    return list.page(org, HostListParams.parse(parse(query))).rows().stream()
+    return list
+        .page(org, HostScope.ORGANISATION, HostListParams.parse(parse(query)))
+        .rows()
+        .stream()
         .map(HostRow::hostname)
         .toList();
   }
@@ -91,7 +95,8 @@ class HostListTest {
     assertThat(names("status=unknown")).containsExactly("cache_1");
     assertThat(names("status=deleted")).containsExactly("gone-1");
     assertThat(names("")).doesNotContain("gone-1");
-    assertThat(list.operatingSystems(org)).containsExactly("Debian", "Ubuntu");
+    assertThat(list.operatingSystems(org, HostScope.ORGANISATION))
+        .containsExactly("Debian", "Ubuntu");
   }
 
   @Test
@@ -99,9 +104,11 @@ class HostListTest {
     for (int i = 0; i < 60; i++) {
       aHost(String.format("h-%03d", i)).vitals(50f, 50f, 50f).insert(web.jdbi(), org);
     }
-    HostListQuery.HostPage first = list.page(org, HostListParams.parse(parse("size=25&sort=cpu")));
+    HostListQuery.HostPage first =
+        list.page(org, HostScope.ORGANISATION, HostListParams.parse(parse("size=25&sort=cpu")));
     HostListQuery.HostPage third =
-        list.page(org, HostListParams.parse(parse("size=25&sort=cpu&page=3")));
+        list.page(
+            org, HostScope.ORGANISATION, HostListParams.parse(parse("size=25&sort=cpu&page=3")));
     assertThat(first.total()).isEqualTo(60);
     assertThat(first.pageCount()).isEqualTo(3);
     assertThat(first.rows()).hasSize(25);
@@ -142,7 +149,8 @@ class HostListTest {
                     h.execute("SET LOCAL enable_seqscan = off");
                     return String.join(
                         "\n",
-                        h.createQuery("EXPLAIN " + HostListQuery.pageIds(params))
+                        h.createQuery(
+                                "EXPLAIN " + HostListQuery.pageIds(HostScope.ORGANISATION, params))
                             .bind("org", org)
                             .bind("deleted", false)
                             .bind("status", params.status().map(s -> s.param()).orElse(null))
@@ -172,7 +180,9 @@ class HostListTest {
     assertThat(names("hot=cpu")).containsExactly("all-hot", "cpu-hot");
     assertThat(names("hot=memory")).containsExactly("all-hot");
     assertThat(names("hot=disk&sort=cpu&dir=desc")).containsExactly("all-hot");
-    assertThat(list.page(org, HostListParams.parse(parse("hot=cpu"))).total()).isEqualTo(2);
+    assertThat(
+            list.page(org, HostScope.ORGANISATION, HostListParams.parse(parse("hot=cpu"))).total())
+        .isEqualTo(2);
     FleetOverview overview = new FleetOverviewQuery(web.jdbi(), Clock.systemUTC()).overview(org);
     for (HostListParams.Hotspot hot : HostListParams.Hotspot.values()) {
       assertThat(names("hot=" + hot.param())).as(hot.name()).hasSize((int) overview.hotCount(hot));
