@@ -24,17 +24,26 @@ CREATE FUNCTION host_tag_terms(agent jsonb, operator jsonb) RETURNS text[]
          WHERE term IS NOT NULL
          ORDER BY term);
 
-ALTER TABLE hosts ADD COLUMN tag_terms text[]
-    GENERATED ALWAYS AS (host_tag_terms(metadata->'tags', operator_tags)) STORED;
 -- The host list's search matches tag values too. (array_to_string is only STABLE in general; over
 -- text it does not depend on any setting.)
 CREATE FUNCTION host_tag_text(agent jsonb, operator jsonb) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     RETURN array_to_string(host_tag_terms(agent, operator), ' ');
-ALTER TABLE hosts ADD COLUMN tag_text text
-    GENERATED ALWAYS AS (host_tag_text(metadata->'tags', operator_tags)) STORED;
-CREATE INDEX hosts_tag_terms_idx ON hosts USING gin (tag_terms) WHERE deleted_at IS NULL;
-CREATE INDEX hosts_tag_text_trgm_idx ON hosts USING gin (tag_text gin_trgm_ops) WHERE deleted_at IS NULL;
+
+-- A host's tag terms and search text, kept by the triggers below from hosts.metadata->'tags' and
+-- hosts.operator_tags. A table of its own rather than indexed columns of hosts: hosts carries
+-- twenty indexes, and tagging 10,000 hosts would rewrite every one of them for each host (seconds)
+-- instead of leaving the hosts rows' updates HOT and touching only these two indexes.
+CREATE TABLE host_tags (
+    host_id  uuid PRIMARY KEY REFERENCES hosts (id) ON DELETE CASCADE,
+    terms    text[] NOT NULL,
+    search   text NOT NULL
+);
+CREATE INDEX host_tags_terms_idx ON host_tags USING gin (terms);
+CREATE INDEX host_tags_search_trgm_idx ON host_tags USING gin (search gin_trgm_ops);
+INSERT INTO host_tags (host_id, terms, search)
+SELECT id, host_tag_terms(metadata->'tags', operator_tags), host_tag_text(metadata->'tags', operator_tags)
+  FROM hosts;
 
 -- A group's members are picked by hand (static) or are the live hosts matching its rule now
 -- (dynamic): every condition given must hold. rule_hostname is the pattern as written ('*' any
@@ -73,46 +82,75 @@ CREATE INDEX host_group_members_host_idx ON host_group_members (host_id);
 
 -- Whether a host matches a dynamic rule: the one definition, used by the triggers and by
 -- HostGroups when a rule is saved (with the rule bound as parameters, so indexes can serve it).
-CREATE FUNCTION host_matches_rule(h hosts, tags text[], os text, hostname_like text, cidr cidr,
-                                  status text) RETURNS boolean
+-- No sub-SELECT in it, so PostgreSQL inlines it into the calling query instead of calling it per
+-- row (which made re-evaluating a rule over 100,000 hosts take 750 ms instead of tens).
+CREATE FUNCTION host_matches_rule(h hosts, terms text[], tags text[], os text,
+                                  hostname_like text, cidr cidr, status text) RETURNS boolean
     LANGUAGE sql STABLE PARALLEL SAFE
     RETURN h.deleted_at IS NULL
-       AND h.tag_terms @> tags
+       AND terms @> tags
        AND (os IS NULL OR lower(h.os) = lower(os))
        AND (hostname_like IS NULL OR lower(h.hostname) LIKE hostname_like)
-       AND (cidr IS NULL OR EXISTS (SELECT 1 FROM unnest(h.ip_addresses) ip WHERE ip <<= cidr))
+       AND (cidr IS NULL OR cidr >>= ANY(h.ip_addresses))
        AND (status IS NULL OR h.status = status);
 
-CREATE FUNCTION host_groups_follow_host() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Tags and dynamic members follow the hosts: statement-level triggers with transition tables,
+-- so one UPDATE of 10,000 hosts (a bulk tag, the stale sweep) is followed by a few set-based
+-- statements instead of a few per host. Only hosts whose tags or matched columns changed are
+-- looked at; heartbeats touch none of those columns.
+CREATE FUNCTION host_groups_follow_new_hosts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    DELETE FROM host_group_members m
-     USING host_groups g
-     WHERE m.host_id = NEW.id AND g.id = m.group_id AND g.dynamic
-       AND NOT host_matches_rule(NEW, g.rule_tags, g.rule_os, g.rule_hostname_like, g.rule_cidr,
-                                 g.rule_status);
+    INSERT INTO host_tags (host_id, terms, search)
+    SELECT n.id, host_tag_terms(n.metadata->'tags', n.operator_tags),
+           host_tag_text(n.metadata->'tags', n.operator_tags)
+      FROM new_rows n;
     INSERT INTO host_group_members (group_id, host_id)
-    SELECT g.id, NEW.id
-      FROM host_groups g
-     WHERE g.org_id = NEW.org_id AND g.dynamic
-       AND host_matches_rule(NEW, g.rule_tags, g.rule_os, g.rule_hostname_like, g.rule_cidr,
+    SELECT g.id, n.id
+      FROM new_rows n
+      JOIN host_groups g ON g.org_id = n.org_id AND g.dynamic
+     WHERE host_matches_rule(n, host_tag_terms(n.metadata->'tags', n.operator_tags), g.rule_tags,
+                             g.rule_os, g.rule_hostname_like, g.rule_cidr, g.rule_status)
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION host_groups_follow_changed_hosts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO host_tags (host_id, terms, search)
+    SELECT n.id, host_tag_terms(n.metadata->'tags', n.operator_tags),
+           host_tag_text(n.metadata->'tags', n.operator_tags)
+      FROM new_rows n
+      JOIN old_rows o ON o.id = n.id
+     WHERE (o.metadata->'tags', o.operator_tags) IS DISTINCT FROM (n.metadata->'tags', n.operator_tags)
+    ON CONFLICT (host_id) DO UPDATE SET terms = excluded.terms, search = excluded.search;
+
+    DELETE FROM host_group_members m
+     USING new_rows n, old_rows o, host_groups g, host_tags t
+     WHERE o.id = n.id AND m.host_id = n.id AND g.id = m.group_id AND g.dynamic AND t.host_id = n.id
+       AND (o.hostname, o.os, o.ip_addresses, o.status, o.deleted_at, o.metadata->'tags', o.operator_tags)
+           IS DISTINCT FROM (n.hostname, n.os, n.ip_addresses, n.status, n.deleted_at, n.metadata->'tags', n.operator_tags)
+       AND NOT host_matches_rule(n, t.terms, g.rule_tags, g.rule_os, g.rule_hostname_like,
+                                 g.rule_cidr, g.rule_status);
+    INSERT INTO host_group_members (group_id, host_id)
+    SELECT g.id, n.id
+      FROM new_rows n
+      JOIN old_rows o ON o.id = n.id
+      JOIN host_tags t ON t.host_id = n.id
+      JOIN host_groups g ON g.org_id = n.org_id AND g.dynamic
+     WHERE (o.hostname, o.os, o.ip_addresses, o.status, o.deleted_at, o.metadata->'tags', o.operator_tags)
+           IS DISTINCT FROM (n.hostname, n.os, n.ip_addresses, n.status, n.deleted_at, n.metadata->'tags', n.operator_tags)
+       AND host_matches_rule(n, t.terms, g.rule_tags, g.rule_os, g.rule_hostname_like, g.rule_cidr,
                              g.rule_status)
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$;
 
 CREATE TRIGGER hosts_join_groups AFTER INSERT ON hosts
-    FOR EACH ROW EXECUTE FUNCTION host_groups_follow_host();
--- Heartbeats never touch these columns, so the trigger runs on registration, status changes,
--- tag edits and deletion only.
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION host_groups_follow_new_hosts();
 CREATE TRIGGER hosts_follow_groups AFTER UPDATE ON hosts
-    FOR EACH ROW
-    WHEN (OLD.hostname IS DISTINCT FROM NEW.hostname
-          OR OLD.os IS DISTINCT FROM NEW.os
-          OR OLD.ip_addresses IS DISTINCT FROM NEW.ip_addresses
-          OR OLD.status IS DISTINCT FROM NEW.status
-          OR OLD.tag_terms IS DISTINCT FROM NEW.tag_terms
-          OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at)
-    EXECUTE FUNCTION host_groups_follow_host();
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION host_groups_follow_changed_hosts();
 
 -- A user's access is to the whole organisation (users.role, as before) or to groups only: then
 -- they see the hosts of their groups in user_group_roles and nothing else (none when they have no

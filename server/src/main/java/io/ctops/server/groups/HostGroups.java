@@ -6,6 +6,7 @@ import io.ctops.server.audit.AuditEntry;
 import io.ctops.server.audit.AuditLog;
 import io.ctops.server.audit.Target;
 import io.ctops.server.auth.HostScope;
+import io.ctops.server.hosts.Tag;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -268,16 +269,17 @@ public final class HostGroups {
   /**
    * Makes a dynamic group's members the live hosts matching its rule now: one statement removes
    * those that no longer match, one adds the new ones, with the rule bound as values so the tag,
-   * status and hostname indexes can serve it. A static group keeps its members.
+   * tag index can serve it. A static group keeps its members.
    */
   public static void refresh(Handle handle, UUID groupId) {
     handle
         .createUpdate(
             """
             DELETE FROM host_group_members m
-             USING host_groups g, hosts h
+             USING host_groups g, hosts h, host_tags t
              WHERE m.group_id = :group AND g.id = m.group_id AND g.dynamic AND h.id = m.host_id
-               AND NOT host_matches_rule(h, g.rule_tags, g.rule_os, g.rule_hostname_like,
+               AND t.host_id = h.id
+               AND NOT host_matches_rule(h, t.terms, g.rule_tags, g.rule_os, g.rule_hostname_like,
                                          g.rule_cidr, g.rule_status)
             """)
         .bind("group", groupId)
@@ -289,8 +291,9 @@ public final class HostGroups {
             SELECT g.id, h.id
               FROM host_groups g
               JOIN hosts h ON h.org_id = g.org_id AND h.deleted_at IS NULL
+              JOIN host_tags t ON t.host_id = h.id
              WHERE g.id = :group AND g.dynamic
-               AND host_matches_rule(h, g.rule_tags, g.rule_os, g.rule_hostname_like,
+               AND host_matches_rule(h, t.terms, g.rule_tags, g.rule_os, g.rule_hostname_like,
                                      g.rule_cidr, g.rule_status)
             ON CONFLICT DO NOTHING
             """)

@@ -3,6 +3,7 @@ package io.ctops.server.groups;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ctops.server.hosts.Tag;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -53,7 +54,9 @@ public sealed interface HostSelector {
           "h.id IN (SELECT sel_m.host_id FROM host_group_members sel_m"
               + " WHERE sel_m.group_id = :selectorGroup)";
       case OneHost o -> "h.id = :selectorHost";
-      case Tags t -> "h.tag_terms @> CAST(:selectorTags AS text[])";
+      case Tags t ->
+          "h.id IN (SELECT sel_t.host_id FROM host_tags sel_t"
+              + " WHERE sel_t.terms @> CAST(:selectorTags AS text[]))";
     };
   }
 

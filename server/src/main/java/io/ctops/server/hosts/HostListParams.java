@@ -1,6 +1,5 @@
 package io.ctops.server.hosts;
 
-import io.ctops.server.groups.Tag;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.QueryString;
 import java.util.ArrayList;

@@ -65,16 +65,31 @@ public final class HostListQuery {
         AND (CAST(:os AS text) IS NULL OR h.os = :os)
       """;
 
-  private static final String FILTER_BY_SEARCH =
-      """
-        AND (CAST(:pattern AS text) IS NULL
-             OR h.hostname ILIKE :pattern OR h.display_name ILIKE :pattern
-             OR h.ip_text ILIKE :pattern OR h.tag_text ILIKE :pattern)
-      """;
+  /**
+   * The search: hostname, display name, addresses and tags, each read through its own trigram index
+   * and the matching ids united, so a search stays an index lookup however many tables it reads.
+   */
+  private static String filterBySearch(HostListParams params) {
+    return params.search().isEmpty()
+        ? ""
+        : """
+            AND h.id IN (SELECT s.id FROM hosts s
+                          WHERE s.org_id = :org
+                            AND (CASE WHEN :deleted THEN s.deleted_at IS NOT NULL
+                                      ELSE s.deleted_at IS NULL END)
+                            AND (s.hostname ILIKE :pattern
+                                OR s.display_name ILIKE :pattern OR s.ip_text ILIKE :pattern)
+                         UNION
+                         SELECT st.host_id FROM host_tags st WHERE st.search ILIKE :pattern)
+          """;
+  }
 
-  /** Every tag filter must hold: the GIN index on tag_terms answers "contains all of". */
+  /** Every tag filter must hold: the GIN index on host_tags.terms answers "contains all of". */
   private static String filterByTags(HostListParams params) {
-    return params.tags().isEmpty() ? "" : "  AND h.tag_terms @> CAST(:tags AS text[])\n";
+    return params.tags().isEmpty()
+        ? ""
+        : "  AND h.id IN (SELECT ht.host_id FROM host_tags ht"
+            + " WHERE ht.terms @> CAST(:tags AS text[]))\n";
   }
 
   /** A group's page: its members only, static or dynamic alike. */
@@ -102,7 +117,7 @@ public final class HostListQuery {
     return IN_ORGANISATION
         + FILTER_BY_STATUS
         + FILTER_BY_OS
-        + FILTER_BY_SEARCH
+        + filterBySearch(params)
         + filterByTags(params)
         + filterByGroup(params)
         + filterByHotspot(params)
@@ -114,9 +129,14 @@ public final class HostListQuery {
    * then fetches the 50 (or 200) rows it shows: formatting every host's addresses before sorting
    * would cost more than the sort itself.
    */
-  public HostPage page(UUID orgId, HostScope scope, HostListParams params) {
+  public HostPage page(UUID orgId, HostScope userScope, HostListParams params) {
+    HostScope scope = narrowest(userScope, params);
     return jdbi.inTransaction(
         handle -> {
+          // Plan with the values: a plan cached for "any values" after a few runs of the same
+          // text cannot see that a filter is unused or how many hosts a scope holds, and picks a
+          // nested loop over every host (a scoped count went from 50 to 480 ms that way).
+          handle.execute("SET LOCAL plan_cache_mode = force_custom_plan");
           long total =
               bind(handle.createQuery(countMatching(scope, params)), orgId, scope, params)
                   .mapTo(Long.class)
@@ -135,6 +155,16 @@ public final class HostListQuery {
         });
   }
 
+  /**
+   * A group the user holds a role on contains only hosts in their scope: its page needs no scope
+   * filter (which would hash every host of every group of theirs on each request).
+   */
+  private static HostScope narrowest(HostScope scope, HostListParams params) {
+    return params.group().filter(scope.groupIds()::contains).isPresent()
+        ? HostScope.ORGANISATION
+        : scope;
+  }
+
   private static String countMatching(HostScope scope, HostListParams params) {
     return """
         SELECT count(*)
@@ -148,7 +178,8 @@ public final class HostListQuery {
    * matching" acts on (at most {@code limit}).
    */
   public List<UUID> matchingIds(
-      Handle handle, UUID orgId, HostScope scope, HostListParams params, int limit) {
+      Handle handle, UUID orgId, HostScope userScope, HostListParams params, int limit) {
+    HostScope scope = narrowest(userScope, params);
     return bind(
             handle.createQuery(
                 "SELECT h.id " + FROM_HOSTS + where(scope, params) + " LIMIT :limit"),
@@ -251,13 +282,15 @@ public final class HostListQuery {
       query.bindArray("tags", String.class, (Object[]) params.tagTerms());
     }
     params.group().ifPresent(g -> query.bind("group", g));
+    if (!params.search().isEmpty()) {
+      query.bind("pattern", params.likePattern());
+    }
     scope.bind(query);
     return query
         .bind("org", orgId)
         .bind("deleted", deleted)
         .bind("status", deleted ? null : params.status().map(s -> s.param()).orElse(null))
-        .bind("os", params.os().orElse(null))
-        .bind("pattern", params.search().isEmpty() ? null : params.likePattern());
+        .bind("os", params.os().orElse(null));
   }
 
   static HostRow row(ResultSet rs) throws SQLException {

@@ -1,4 +1,4 @@
-package io.ctops.server.groups;
+package io.ctops.server.hosts;
 
 import java.util.Locale;
 

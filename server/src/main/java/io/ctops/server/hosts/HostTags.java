@@ -1,4 +1,4 @@
-package io.ctops.server.groups;
+package io.ctops.server.hosts;
 
 import io.ctops.server.audit.Actor;
 import io.ctops.server.audit.AuditAction;
