@@ -24,12 +24,6 @@ CREATE FUNCTION host_tag_terms(agent jsonb, operator jsonb) RETURNS text[]
          WHERE term IS NOT NULL
          ORDER BY term);
 
--- The host list's search matches tag values too. (array_to_string is only STABLE in general; over
--- text it does not depend on any setting.)
-CREATE FUNCTION host_tag_text(agent jsonb, operator jsonb) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    RETURN array_to_string(host_tag_terms(agent, operator), ' ');
-
 -- A host's tag terms and search text, kept by the triggers below from hosts.metadata->'tags' and
 -- hosts.operator_tags. A table of its own rather than indexed columns of hosts: hosts carries
 -- twenty indexes, and tagging 10,000 hosts would rewrite every one of them for each host (seconds)
@@ -42,8 +36,8 @@ CREATE TABLE host_tags (
 CREATE INDEX host_tags_terms_idx ON host_tags USING gin (terms);
 CREATE INDEX host_tags_search_trgm_idx ON host_tags USING gin (search gin_trgm_ops);
 INSERT INTO host_tags (host_id, terms, search)
-SELECT id, host_tag_terms(metadata->'tags', operator_tags), host_tag_text(metadata->'tags', operator_tags)
-  FROM hosts;
+SELECT id, terms, array_to_string(terms, ' ')
+  FROM (SELECT id, host_tag_terms(metadata->'tags', operator_tags) AS terms FROM hosts) t;
 
 -- A group's members are picked by hand (static) or are the live hosts matching its rule now
 -- (dynamic): every condition given must hold. rule_hostname is the pattern as written ('*' any
@@ -84,15 +78,17 @@ CREATE INDEX host_group_members_host_idx ON host_group_members (host_id);
 -- HostGroups when a rule is saved (with the rule bound as parameters, so indexes can serve it).
 -- No sub-SELECT in it, so PostgreSQL inlines it into the calling query instead of calling it per
 -- row (which made re-evaluating a rule over 100,000 hosts take 750 ms instead of tens).
-CREATE FUNCTION host_matches_rule(h hosts, terms text[], tags text[], os text,
-                                  hostname_like text, cidr cidr, status text) RETURNS boolean
-    LANGUAGE sql STABLE PARALLEL SAFE
-    RETURN h.deleted_at IS NULL
-       AND terms @> tags
-       AND (os IS NULL OR lower(h.os) = lower(os))
-       AND (hostname_like IS NULL OR lower(h.hostname) LIKE hostname_like)
-       AND (cidr IS NULL OR cidr >>= ANY(h.ip_addresses))
-       AND (status IS NULL OR h.status = status);
+CREATE FUNCTION host_matches_rule(deleted_at timestamptz, os text, hostname text, ips inet[],
+                                  status text, terms text[], rule_tags text[], rule_os text,
+                                  rule_hostname_like text, rule_cidr cidr, rule_status text)
+    RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN deleted_at IS NULL
+       AND terms @> rule_tags
+       AND (rule_os IS NULL OR lower(os) = lower(rule_os))
+       AND (rule_hostname_like IS NULL OR lower(hostname) LIKE rule_hostname_like)
+       AND (rule_cidr IS NULL OR rule_cidr >>= ANY(ips))
+       AND (rule_status IS NULL OR status = rule_status);
 
 -- Tags and dynamic members follow the hosts: statement-level triggers with transition tables,
 -- so one UPDATE of 10,000 hosts (a bulk tag, the stale sweep) is followed by a few set-based
@@ -101,46 +97,73 @@ CREATE FUNCTION host_matches_rule(h hosts, terms text[], tags text[], os text,
 CREATE FUNCTION host_groups_follow_new_hosts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO host_tags (host_id, terms, search)
-    SELECT n.id, host_tag_terms(n.metadata->'tags', n.operator_tags),
-           host_tag_text(n.metadata->'tags', n.operator_tags)
-      FROM new_rows n;
+    SELECT c.id, c.terms, array_to_string(c.terms, ' ')
+      FROM (SELECT n.id, host_tag_terms(n.metadata->'tags', n.operator_tags) AS terms
+              FROM new_rows n) c;
     INSERT INTO host_group_members (group_id, host_id)
     SELECT g.id, n.id
       FROM new_rows n
+      JOIN host_tags t ON t.host_id = n.id
       JOIN host_groups g ON g.org_id = n.org_id AND g.dynamic
-     WHERE host_matches_rule(n, host_tag_terms(n.metadata->'tags', n.operator_tags), g.rule_tags,
-                             g.rule_os, g.rule_hostname_like, g.rule_cidr, g.rule_status)
+     WHERE host_matches_rule(n.deleted_at, n.os, n.hostname, n.ip_addresses, n.status, t.terms,
+                             g.rule_tags, g.rule_os, g.rule_hostname_like, g.rule_cidr, g.rule_status)
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$;
 
+-- A changed host is re-evaluated only against the rules that read what changed: tagging 10,000
+-- hosts looks at the tag rules, a status change at the status rules. The CTEs are MATERIALIZED so
+-- that this pruning happens first (inlined, the planner evaluated every rule on every host before
+-- looking at what changed: 2.4 s instead of 1.4 for 10,000 hosts and 100 rules).
 CREATE FUNCTION host_groups_follow_changed_hosts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO host_tags (host_id, terms, search)
-    SELECT n.id, host_tag_terms(n.metadata->'tags', n.operator_tags),
-           host_tag_text(n.metadata->'tags', n.operator_tags)
-      FROM new_rows n
-      JOIN old_rows o ON o.id = n.id
-     WHERE (o.metadata->'tags', o.operator_tags) IS DISTINCT FROM (n.metadata->'tags', n.operator_tags)
+    SELECT c.id, c.terms, array_to_string(c.terms, ' ')
+      FROM (SELECT n.id, host_tag_terms(n.metadata->'tags', n.operator_tags) AS terms
+              FROM new_rows n
+              JOIN old_rows o ON o.id = n.id
+             WHERE (o.metadata->'tags', o.operator_tags)
+                   IS DISTINCT FROM (n.metadata->'tags', n.operator_tags)) c
     ON CONFLICT (host_id) DO UPDATE SET terms = excluded.terms, search = excluded.search;
 
-    DELETE FROM host_group_members m
-     USING new_rows n, old_rows o, host_groups g, host_tags t
-     WHERE o.id = n.id AND m.host_id = n.id AND g.id = m.group_id AND g.dynamic AND t.host_id = n.id
-       AND (o.hostname, o.os, o.ip_addresses, o.status, o.deleted_at, o.metadata->'tags', o.operator_tags)
-           IS DISTINCT FROM (n.hostname, n.os, n.ip_addresses, n.status, n.deleted_at, n.metadata->'tags', n.operator_tags)
-       AND NOT host_matches_rule(n, t.terms, g.rule_tags, g.rule_os, g.rule_hostname_like,
-                                 g.rule_cidr, g.rule_status);
+    WITH changed AS MATERIALIZED (
+        SELECT n.id, n.org_id, n.deleted_at, n.os, n.hostname, n.ip_addresses, n.status, t.terms,
+               (o.metadata->'tags', o.operator_tags)
+                   IS DISTINCT FROM (n.metadata->'tags', n.operator_tags) AS tags_changed,
+               o.os IS DISTINCT FROM n.os AS os_changed,
+               o.hostname IS DISTINCT FROM n.hostname AS hostname_changed,
+               o.ip_addresses IS DISTINCT FROM n.ip_addresses AS ips_changed,
+               o.status IS DISTINCT FROM n.status AS status_changed,
+               o.deleted_at IS DISTINCT FROM n.deleted_at AS deleted_changed
+          FROM new_rows n
+          JOIN old_rows o ON o.id = n.id
+          JOIN host_tags t ON t.host_id = n.id
+    ),
+    evaluated AS MATERIALIZED (
+        SELECT c.id AS host_id, g.id AS group_id,
+               host_matches_rule(c.deleted_at, c.os, c.hostname, c.ip_addresses, c.status, c.terms,
+                                 g.rule_tags, g.rule_os, g.rule_hostname_like, g.rule_cidr,
+                                 g.rule_status) AS matches
+          FROM changed c
+          JOIN host_groups g ON g.org_id = c.org_id AND g.dynamic
+         WHERE c.deleted_changed
+            OR (c.tags_changed AND cardinality(g.rule_tags) > 0)
+            OR (c.os_changed AND g.rule_os IS NOT NULL)
+            OR (c.hostname_changed AND g.rule_hostname_like IS NOT NULL)
+            OR (c.ips_changed AND g.rule_cidr IS NOT NULL)
+            OR (c.status_changed AND g.rule_status IS NOT NULL)
+    ),
+    left_groups AS (
+        DELETE FROM host_group_members m
+         USING evaluated e
+         WHERE NOT e.matches AND m.group_id = e.group_id AND m.host_id = e.host_id
+    )
     INSERT INTO host_group_members (group_id, host_id)
-    SELECT g.id, n.id
-      FROM new_rows n
-      JOIN old_rows o ON o.id = n.id
-      JOIN host_tags t ON t.host_id = n.id
-      JOIN host_groups g ON g.org_id = n.org_id AND g.dynamic
-     WHERE (o.hostname, o.os, o.ip_addresses, o.status, o.deleted_at, o.metadata->'tags', o.operator_tags)
-           IS DISTINCT FROM (n.hostname, n.os, n.ip_addresses, n.status, n.deleted_at, n.metadata->'tags', n.operator_tags)
-       AND host_matches_rule(n, t.terms, g.rule_tags, g.rule_os, g.rule_hostname_like, g.rule_cidr,
-                             g.rule_status)
+    SELECT e.group_id, e.host_id
+      FROM evaluated e
+     WHERE e.matches
+       AND NOT EXISTS (SELECT 1 FROM host_group_members x
+                        WHERE x.group_id = e.group_id AND x.host_id = e.host_id)
     ON CONFLICT DO NOTHING;
     RETURN NULL;
 END $$;

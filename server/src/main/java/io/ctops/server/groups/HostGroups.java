@@ -279,7 +279,8 @@ public final class HostGroups {
              USING host_groups g, hosts h, host_tags t
              WHERE m.group_id = :group AND g.id = m.group_id AND g.dynamic AND h.id = m.host_id
                AND t.host_id = h.id
-               AND NOT host_matches_rule(h, t.terms, g.rule_tags, g.rule_os, g.rule_hostname_like,
+               AND NOT host_matches_rule(h.deleted_at, h.os, h.hostname, h.ip_addresses, h.status,
+                                         t.terms, g.rule_tags, g.rule_os, g.rule_hostname_like,
                                          g.rule_cidr, g.rule_status)
             """)
         .bind("group", groupId)
@@ -293,7 +294,8 @@ public final class HostGroups {
               JOIN hosts h ON h.org_id = g.org_id AND h.deleted_at IS NULL
               JOIN host_tags t ON t.host_id = h.id
              WHERE g.id = :group AND g.dynamic
-               AND host_matches_rule(h, t.terms, g.rule_tags, g.rule_os, g.rule_hostname_like,
+               AND host_matches_rule(h.deleted_at, h.os, h.hostname, h.ip_addresses, h.status,
+                                     t.terms, g.rule_tags, g.rule_os, g.rule_hostname_like,
                                      g.rule_cidr, g.rule_status)
             ON CONFLICT DO NOTHING
             """)
