@@ -431,6 +431,14 @@ class NotesPagesTest {
   }
 
   @Test
+  void theAuthorsNameOutlivesTheirAccount() {
+    add(engineer, "Written before leaving");
+    web.jdbi().useHandle(h -> h.execute("DELETE FROM users WHERE email = 'erin@example.com'"));
+    assertThat(notesPage(viewer)).contains("Written before leaving").contains("erin@example.com");
+    assertThat(web.count("SELECT count(*) FROM notes WHERE author_id IS NULL")).isEqualTo(1);
+  }
+
+  @Test
   void aDeletedHostsNotesAreKeptAsTheyAre() {
     add(engineer, "Before deletion");
     UUID note = noteWith("Before deletion");
