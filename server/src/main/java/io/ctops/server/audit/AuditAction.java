@@ -34,6 +34,10 @@ public enum AuditAction {
   USER_SCOPE_CHANGE("user.scope_change"),
   TASK_REQUEST("task.request"),
   TASK_CANCEL("task.cancel"),
+  NOTE_ADD("note.add"),
+  NOTE_EDIT("note.edit"),
+  NOTE_PIN("note.pin"),
+  NOTE_DELETE("note.delete"),
   ORG_CREATE("org.create"),
   ORG_SETTINGS_CHANGE("org.settings_change");
 

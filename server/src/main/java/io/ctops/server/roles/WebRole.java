@@ -25,6 +25,8 @@ import io.ctops.server.enrolment.AgentDownloads;
 import io.ctops.server.enrolment.EnrolmentTokens;
 import io.ctops.server.enrolment.TokenPages;
 import io.ctops.server.enrolment.TokensApi;
+import io.ctops.server.groups.notes.NotePages;
+import io.ctops.server.groups.notes.NotesApi;
 import io.ctops.server.hosts.FleetOverviewQuery;
 import io.ctops.server.hosts.HostDetail;
 import io.ctops.server.hosts.HostListQuery;
@@ -151,6 +153,8 @@ public final class WebRole implements AutoCloseable {
                 Principal admin = WebAccess.requireAdmin(ctx);
                 return new AuditReader(admin.orgId(), admin.role() == Role.SUPER_ADMIN);
               });
+      NotePages notePages = new NotePages(pages, jdbi, clock);
+      NotesApi notesApi = new NotesApi(jdbi, clock);
       byte[] openApi = resource("/web/openapi.json");
 
       WebServer server;
@@ -207,6 +211,8 @@ public final class WebRole implements AutoCloseable {
                       accountPages.routes(config.routes);
                       orgPages.routes(config.routes);
                       auditPages.routes(config.routes);
+                      notePages.routes(config.routes);
+                      notesApi.routes(config.routes);
                     }));
       } catch (RuntimeException e) {
         live.close();

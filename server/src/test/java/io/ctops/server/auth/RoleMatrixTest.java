@@ -52,6 +52,16 @@ class RoleMatrixTest {
     MATRIX.put("POST /api/v1/tasks/{id}/cancel", Least.ENGINEER);
     MATRIX.put("POST /hosts/{id}/display-name", Least.ENGINEER);
     MATRIX.put("PATCH /api/v1/hosts/{id}", Least.ENGINEER);
+    MATRIX.put("POST /hosts/{id}/notes", Least.ENGINEER);
+    MATRIX.put("POST /groups/{id}/notes", Least.ENGINEER);
+    MATRIX.put("POST /notes/preview", Least.ENGINEER);
+    MATRIX.put("POST /notes/{id}/edit", Least.ENGINEER);
+    MATRIX.put("POST /notes/{id}/pin", Least.ENGINEER);
+    MATRIX.put("POST /notes/{id}/delete", Least.ENGINEER);
+    MATRIX.put("POST /api/v1/hosts/{id}/notes", Least.ENGINEER);
+    MATRIX.put("POST /api/v1/groups/{id}/notes", Least.ENGINEER);
+    MATRIX.put("PATCH /api/v1/notes/{id}", Least.ENGINEER);
+    MATRIX.put("DELETE /api/v1/notes/{id}", Least.ENGINEER);
     MATRIX.put("POST /agents/{id}/approve", Least.ADMIN);
     MATRIX.put("POST /agents/{id}/revoke", Least.ADMIN);
     MATRIX.put("POST /api/v1/agents/{id}/approve", Least.ADMIN);
@@ -77,7 +87,10 @@ class RoleMatrixTest {
   private static final Map<String, String> BODIES =
       Map.of(
           "POST /api/v1/hosts/{id}/tasks", "{\"type\": \"software_inventory\"}",
-          "PATCH /api/v1/hosts/{id}", "{\"display_name\": \"renamed\"}");
+          "PATCH /api/v1/hosts/{id}", "{\"display_name\": \"renamed\"}",
+          "POST /api/v1/hosts/{id}/notes", "{\"body\": \"a note\"}",
+          "POST /api/v1/groups/{id}/notes", "{\"body\": \"a note\"}",
+          "PATCH /api/v1/notes/{id}", "{\"pinned\": true}");
 
   /** From the least to the most allowed, as this test signs them in. */
   private static final List<Role> ROLES =

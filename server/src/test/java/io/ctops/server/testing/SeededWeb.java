@@ -15,10 +15,10 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The web app with something behind every kind of path: a host with its agent, a token, a task, an
- * API key, users of each role (and one to remove), and signed-in clients per role. {@link
- * #concrete} fills a route's {@code {id}} with the matching record, so tests over every route reach
- * the handlers, not just "not found".
+ * The web app with something behind every kind of path: a host with its agent and a note, a token,
+ * a task, an API key, users of each role (and one to remove), and signed-in clients per role.
+ * {@link #concrete} fills a route's {@code {id}} with the matching record, so tests over every
+ * route reach the handlers, not just "not found".
  */
 public final class SeededWeb implements AutoCloseable {
   private static final Actor SEEDER = Actor.system("test seed");
@@ -35,6 +35,7 @@ public final class SeededWeb implements AutoCloseable {
   public final UUID victim;
   public final UUID apiKey;
   public final UUID task;
+  public final UUID note;
 
   private SeededWeb(Database database) {
     web = WebFixture.on(database);
@@ -65,6 +66,17 @@ public final class SeededWeb implements AutoCloseable {
                 h ->
                     h.createQuery("SELECT agent_id FROM hosts WHERE id = :id")
                         .bind("id", host)
+                        .mapTo(UUID.class)
+                        .one());
+    note =
+        web.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "INSERT INTO notes (org_id, host_id, body, author_name, updated_by_name)"
+                                + " VALUES (:org, :host, 'seeded note', 'seed', 'seed') RETURNING id")
+                        .bind("org", org)
+                        .bind("host", host)
                         .mapTo(UUID.class)
                         .one());
     Clock clock = Clock.systemUTC();
@@ -106,6 +118,8 @@ public final class SeededWeb implements AutoCloseable {
       id = apiKey.toString();
     } else if (path.contains("/tasks/{id}")) {
       id = task.toString();
+    } else if (path.contains("/notes/{id}")) {
+      id = note.toString();
     } else {
       id = UUID.randomUUID().toString();
     }
