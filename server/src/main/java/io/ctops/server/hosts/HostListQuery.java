@@ -66,8 +66,9 @@ public final class HostListQuery {
       """;
 
   /**
-   * The search: hostname, display name, addresses and tags, each read through its own trigram index
-   * and the matching ids united, so a search stays an index lookup however many tables it reads.
+   * The search: hostname, display name, addresses, tags and the text of live notes, each read
+   * through its own trigram index and the matching ids united, so a search stays an index lookup
+   * however many tables it reads.
    */
   private static String filterBySearch(HostListParams params) {
     return params.search().isEmpty()
@@ -80,7 +81,10 @@ public final class HostListQuery {
                             AND (s.hostname ILIKE :pattern
                                 OR s.display_name ILIKE :pattern OR s.ip_text ILIKE :pattern)
                          UNION
-                         SELECT st.host_id FROM host_tags st WHERE st.search ILIKE :pattern)
+                         SELECT st.host_id FROM host_tags st WHERE st.search ILIKE :pattern
+                         UNION
+                         SELECT sn.host_id FROM notes sn
+                          WHERE sn.deleted_at IS NULL AND sn.body ILIKE :pattern)
           """;
   }
 

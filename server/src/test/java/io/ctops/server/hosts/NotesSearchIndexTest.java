@@ -1,10 +1,12 @@
-package io.ctops.server.groups.notes;
+package io.ctops.server.hosts;
 
 import static io.ctops.server.testing.HostSeed.aHost;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ctops.server.auth.HostScope;
 import io.ctops.server.testing.FreshDatabase;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -12,22 +14,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The host list's search can match a host's note text: the condition it adds finds hosts by their
- * live notes only, and over a fleet the trigram index answers it rather than a scan of every note.
+ * The host list's search matches a host's note text: it finds hosts by their live notes only, and
+ * over a fleet the trigram index answers it rather than a scan of every note.
  */
 @ExtendWith(FreshDatabase.class)
 class NotesSearchIndexTest {
-  /** The host list's search, with the condition it adds for notes. */
-  private static final String SEARCH =
-      """
-      SELECT h.hostname FROM hosts h
-       WHERE h.org_id = :org AND h.deleted_at IS NULL
-         AND (h.hostname ILIKE :pattern OR h.display_name ILIKE :pattern
-              OR h.ip_text ILIKE :pattern
-              OR EXISTS (SELECT 1 FROM notes n WHERE n.host_id = h.id AND n.deleted_at IS NULL
-                                                 AND n.body ILIKE :pattern))
-       ORDER BY h.hostname
-      """;
+  private static final HostListParams SEARCH =
+      HostListParams.parse(Map.of("q", List.of("raid controller")));
 
   private static UUID org(Jdbi jdbi) {
     return jdbi.withHandle(
@@ -94,13 +87,10 @@ class NotesSearchIndexTest {
         });
 
     List<String> found =
-        jdbi.withHandle(
-            h ->
-                h.createQuery(SEARCH)
-                    .bind("org", org)
-                    .bind("pattern", "%raid controller%")
-                    .mapTo(String.class)
-                    .list());
+        new HostListQuery(jdbi)
+            .page(org, HostScope.ORGANISATION, SEARCH).rows().stream()
+                .map(HostRow::hostname)
+                .toList();
     assertThat(found).containsExactly("app-01");
 
     String plan =
@@ -110,9 +100,14 @@ class NotesSearchIndexTest {
               h.execute("SET enable_seqscan = off");
               return String.join(
                   "\n",
-                  h.createQuery("EXPLAIN " + SEARCH)
+                  h.createQuery("EXPLAIN " + HostListQuery.pageIds(HostScope.ORGANISATION, SEARCH))
                       .bind("org", org)
+                      .bind("deleted", false)
+                      .bind("status", (String) null)
+                      .bind("os", (String) null)
                       .bind("pattern", "%raid controller%")
+                      .bind("limit", 50)
+                      .bind("offset", 0)
                       .mapTo(String.class)
                       .list());
             });
