@@ -26,7 +26,6 @@ import io.ctops.server.enrolment.EnrolmentTokens;
 import io.ctops.server.enrolment.TokenPages;
 import io.ctops.server.enrolment.TokensApi;
 import io.ctops.server.hosts.FleetOverviewQuery;
-import io.ctops.server.hosts.HostDetail;
 import io.ctops.server.hosts.HostListQuery;
 import io.ctops.server.hosts.HostPages;
 import io.ctops.server.hosts.HostRecords;
@@ -136,13 +135,13 @@ public final class WebRole implements AutoCloseable {
           new TasksApi(
               new TaskQueue(jdbi, taskTypes, clock),
               taskTypes,
-              (org, pathId) -> {
-                HostDetail host = records.requireInOrg(org, pathId);
-                if (host.isDeleted()) {
-                  throw HttpProblem.conflict("the host is deleted");
-                }
-                return host.id();
-              });
+              (user, hostId) ->
+                  records
+                      .find(user, hostId)
+                      .map(
+                          host ->
+                              new TasksApi.HostAccess(
+                                  host.id(), host.isDeleted(), records.roleOn(user, host))));
       AuditPages auditPages =
           new AuditPages(
               pages,
