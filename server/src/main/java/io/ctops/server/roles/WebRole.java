@@ -18,6 +18,7 @@ import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.Role;
 import io.ctops.server.auth.Sessions;
 import io.ctops.server.auth.SignInPages;
+import io.ctops.server.auth.UserScopes;
 import io.ctops.server.auth.Users;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.enrolment.AgentApprovals;
@@ -123,7 +124,8 @@ public final class WebRole implements AutoCloseable {
           new TokenPages(pages, tokens, settings.agentIngestAddress(), downloads, clock);
       TokensApi tokensApi = new TokensApi(tokens, tokenPages, settings.agentIngestAddress(), clock);
       UserPages accountPages =
-          new UserPages(pages, users, apiKeys, passwords, new Organisations(jdbi));
+          new UserPages(
+              pages, users, apiKeys, passwords, new Organisations(jdbi), new UserScopes(jdbi));
       OrgPages orgPages = new OrgPages(pages, new Organisations(jdbi), access);
       InventoryPages inventoryPages =
           new InventoryPages(pages, records, new HostInventory(jdbi, clock), clock);
