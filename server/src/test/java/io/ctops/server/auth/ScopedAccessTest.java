@@ -288,6 +288,26 @@ class ScopedAccessTest {
   }
 
   @Test
+  void aLiveStreamEndsWhenItsUsersAccessChangesSoItReconnectsWithTheNewOne() throws Exception {
+    UUID userId = web.user(org, "moved@example.com", Role.READ_ONLY);
+    new UserScopes(web.jdbi()).scopeToGroups(org, userId, Map.of(webProd, Role.ENGINEER), SEEDER);
+    WebClient moved = web.client();
+    moved.signIn("moved@example.com", WebFixture.PASSWORD);
+    CompletableFuture<Void> ended =
+        moved
+            .sendStream(
+                moved.request("/hosts/events").header("Accept", "text/event-stream").GET().build())
+            .thenAcceptAsync(response -> readLines(response, new StringBuffer()));
+    await("stream open").atMost(Duration.ofSeconds(10)).until(() -> web.web.liveClients() == 1);
+
+    new UserScopes(web.jdbi()).scopeToGroups(org, userId, Map.of(dbProd, Role.ENGINEER), SEEDER);
+
+    await("the stream of the old access ends")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> ended.isDone() && web.web.liveClients() == 0);
+  }
+
+  @Test
   void actionsOnAHostNeedTheRoleOnAGroupHoldingIt() {
     WebClient mixed =
         scopedUser("mixed@example.com", Map.of(webProd, Role.ENGINEER, dbProd, Role.READ_ONLY));
