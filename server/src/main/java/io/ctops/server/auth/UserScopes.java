@@ -106,6 +106,7 @@ public final class UserScopes {
     return access;
   }
 
+  /** One user's access; the organisation's few scoped users are read in one query. */
   public Access of(UUID orgId, UUID userId) {
     return scoped(orgId).getOrDefault(userId, Access.ORGANISATION);
   }
