@@ -1,6 +1,7 @@
 package io.ctops.loadtest;
 
 import io.ctops.agent.inventory.InstalledPackage;
+import io.ctops.server.auth.HostScope;
 import io.ctops.server.inventory.FleetSoftware;
 import io.ctops.server.inventory.SoftwareScans;
 import io.ctops.server.platform.config.DatabaseSettings;
@@ -150,7 +151,7 @@ public final class InventoryBench {
         int found = 0;
         for (int i = 0; i < repetitions + 3; i++) {
           long start = System.nanoTime();
-          found = fleet.hostsWith(org, name, search.getValue()).size();
+          found = fleet.hostsWith(org, HostScope.ORGANISATION, name, search.getValue()).size();
           if (i >= 3) {
             times.add((System.nanoTime() - start) / 1e6);
           }

@@ -18,9 +18,13 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.StatementContext;
 
-/** The people who sign in: one organisation each, one role in it. */
+/**
+ * The people who sign in: one organisation each, one role in it (on the whole organisation, or on
+ * some groups only: {@link UserScopes}).
+ */
 public final class Users {
   static final int MIN_PASSWORD_LENGTH = 12;
+  static final String LAST_ADMIN = "the organisation must keep at least one admin";
 
   private final Jdbi jdbi;
   private final PasswordHashing passwords;
@@ -255,7 +259,7 @@ public final class Users {
                   .param("from", user.get().role().dbName())
                   .param("to", role.dbName());
           if (user.get().role().isAdmin() && !role.isAdmin() && lastAdmin(handle, orgId)) {
-            return refused(handle, entry, "the organisation must keep at least one admin");
+            return refused(handle, entry, LAST_ADMIN);
           }
           handle
               .createUpdate("UPDATE users SET role = :role WHERE id = :id")
@@ -263,6 +267,8 @@ public final class Users {
               .bind("id", userId)
               .execute();
           AuditLog.record(handle, entry);
+          // a role for the organisation is a role on all of it: a user scoped to groups loses them
+          UserScopes.scopeToOrganisation(handle, orgId, user.get(), by);
           return new Change.Done();
         });
   }
@@ -279,7 +285,7 @@ public final class Users {
                   .target(Target.user(userId, user.get().email()))
                   .param("role", user.get().role().dbName());
           if (user.get().role().isAdmin() && lastAdmin(handle, orgId)) {
-            return refused(handle, entry, "the organisation must keep at least one admin");
+            return refused(handle, entry, LAST_ADMIN);
           }
           handle.createUpdate("DELETE FROM users WHERE id = :id").bind("id", userId).execute();
           AuditLog.record(handle, entry);
@@ -314,7 +320,7 @@ public final class Users {
         });
   }
 
-  private static Optional<User> lock(Handle handle, UUID orgId, UUID userId) {
+  static Optional<User> lock(Handle handle, UUID orgId, UUID userId) {
     // admins of one organisation change one at a time, so "the last admin" is decided once
     handle
         .createQuery("SELECT id FROM organisations WHERE id = :org FOR UPDATE")
@@ -331,7 +337,7 @@ public final class Users {
         .findOne();
   }
 
-  private static boolean lastAdmin(Handle handle, UUID orgId) {
+  static boolean lastAdmin(Handle handle, UUID orgId) {
     return handle
             .createQuery(
                 "SELECT count(*) FROM users WHERE org_id = :org AND disabled_at IS NULL"

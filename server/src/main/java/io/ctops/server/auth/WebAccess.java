@@ -105,7 +105,8 @@ public final class WebAccess {
 
   /**
    * Whether the user a long-lived request (a live stream) started with is still signed in: the
-   * session or API key still valid, the user still enabled. Looked up afresh.
+   * session or API key still valid, the user still enabled, with the same role and host scope.
+   * Looked up afresh.
    */
   public boolean stillSignedIn(Context ctx) {
     Principal before = principalOrNull(ctx);
@@ -122,7 +123,13 @@ public final class WebAccess {
     } else {
       now = sessions.find(ctx.cookie(SESSION_COOKIE));
     }
-    return now.filter(p -> p.userId().equals(before.userId())).isPresent();
+    // a changed role or host scope ends the stream too: the browser reconnects under the new one
+    return now.filter(
+            p ->
+                p.userId().equals(before.userId())
+                    && p.role() == before.role()
+                    && p.scope().equals(before.scope()))
+        .isPresent();
   }
 
   public static Principal principal(Context ctx) {

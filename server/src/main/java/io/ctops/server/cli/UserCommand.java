@@ -4,6 +4,7 @@ import io.ctops.server.audit.Actor;
 import io.ctops.server.auth.LoginThrottle;
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Role;
+import io.ctops.server.auth.UserScopes;
 import io.ctops.server.auth.Users;
 import io.ctops.server.auth.Users.Account;
 import io.ctops.server.auth.Users.User;
@@ -16,11 +17,14 @@ import java.io.PrintWriter;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -191,7 +195,11 @@ final class UserCommand {
 
   @Command(
       name = "set-role",
-      description = "Change a user's role; it applies to their next request.",
+      description = {
+        "Change a user's role on the whole organisation, or limit them to host groups with a"
+            + " role on each (repeat --group, no ROLE): they then see only those groups' hosts.",
+        "It applies to their next request."
+      },
       mixinStandardHelpOptions = true)
   static final class SetRole extends AdminCommand<SetRole.Changed> {
     @Parameters(index = "0", paramLabel = "EMAIL", description = "The user's email.")
@@ -199,22 +207,74 @@ final class UserCommand {
 
     @Parameters(
         index = "1",
+        arity = "0..1",
         paramLabel = "ROLE",
         converter = Roles.class,
-        description = "read_only, engineer, org_admin or super_admin.")
+        description = "read_only, engineer, org_admin or super_admin, on the whole organisation.")
     Role role;
+
+    @Option(
+        names = "--group",
+        paramLabel = "NAME=ROLE",
+        description =
+            "A group (by name) and the role on it, engineer or read_only; repeat for each group."
+                + " The user sees only these groups' hosts.")
+    List<String> groups = new ArrayList<>();
+
+    private final Map<String, Role> groupRoles = new LinkedHashMap<>();
 
     SetRole(CliContext context) {
       super(context);
     }
 
-    record Changed(User user, Role now) {}
+    /** What changed: the user before, and the role or the groups now. */
+    record Changed(User user, Role now, Map<String, Role> groups) {}
+
+    @Override
+    void checkOptions() {
+      if ((role == null) == groups.isEmpty()) {
+        throw new UserError("give either a ROLE for the whole organisation or --group NAME=ROLE");
+      }
+      for (String group : groups) {
+        int equals = group.lastIndexOf('=');
+        Role onGroup =
+            equals < 0
+                ? null
+                : Role.parse(group.substring(equals + 1).strip().toLowerCase(Locale.ROOT))
+                    .filter(UserScopes.GROUP_ROLES::contains)
+                    .orElse(null);
+        if (onGroup == null || group.substring(0, equals).isBlank()) {
+          throw new UserError(
+              "--group takes NAME=ROLE with ROLE engineer or read_only, got '" + group + "'");
+        }
+        if (groupRoles.put(group.substring(0, equals).strip(), onGroup) != null) {
+          throw new UserError("--group names " + group.substring(0, equals).strip() + " twice");
+        }
+      }
+    }
 
     @Override
     Changed act(Admin admin) {
       Users users = users(admin);
       User user = existing(users, email);
-      switch (users.changeRole(user.orgId(), user.id(), role, COMMAND_LINE)) {
+      Users.Change change;
+      if (role != null) {
+        change = users.changeRole(user.orgId(), user.id(), role, COMMAND_LINE);
+      } else {
+        Map<UUID, Role> byId = new LinkedHashMap<>();
+        Map<String, UUID> ids = groupIds(admin, user.orgId());
+        groupRoles.forEach(
+            (name, onGroup) -> {
+              UUID id = ids.get(name.toLowerCase(Locale.ROOT));
+              if (id == null) {
+                throw new UserError("no group named " + name + " in the user's organisation");
+              }
+              byId.put(id, onGroup);
+            });
+        change =
+            new UserScopes(admin.jdbi()).scopeToGroups(user.orgId(), user.id(), byId, COMMAND_LINE);
+      }
+      switch (change) {
         case Users.Change.Done done -> {}
         case Users.Change.NotFound notFound ->
             throw new UserError("no user with email " + email.strip());
@@ -222,11 +282,32 @@ final class UserCommand {
             throw new UserError(
                 refused.reason() + "; make another user of it an admin first, then try again");
       }
-      return new Changed(user, role);
+      return new Changed(user, role, groupRoles);
+    }
+
+    /** The organisation's groups by lower-case name (names are unique in any case). */
+    private static Map<String, UUID> groupIds(Admin admin, UUID orgId) {
+      Map<String, UUID> ids = new LinkedHashMap<>();
+      new UserScopes(admin.jdbi())
+          .groups(orgId)
+          .forEach(g -> ids.put(g.name().toLowerCase(Locale.ROOT), g.id()));
+      return ids;
     }
 
     @Override
     void print(Changed changed, PrintWriter out) {
+      if (changed.now() == null) {
+        List<String> shown = new ArrayList<>();
+        changed
+            .groups()
+            .forEach((name, onGroup) -> shown.add(name + " (" + onGroup.dbName() + ")"));
+        out.println(
+            changed.user().email()
+                + " now sees only the hosts of "
+                + String.join(", ", shown)
+                + ".");
+        return;
+      }
       out.println(
           changed.user().role() == changed.now()
               ? changed.user().email() + " already is " + changed.now().dbName() + "."

@@ -1,5 +1,6 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.auth.HostScope;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,8 +14,9 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * The fleet overview, from one aggregate pass over the organisation's hosts plus the OS breakdown,
- * cached per organisation for a few seconds: every open Hosts page asks every 30 s, and the answer
- * does not change faster than heartbeats land.
+ * cached per organisation and host scope for a few seconds: every open Hosts page asks every 30 s,
+ * and the answer does not change faster than heartbeats land. A user scoped to groups gets the
+ * numbers of their hosts alone, never those cached for the whole organisation.
  */
 public final class FleetOverviewQuery {
   static final Duration STALE_AFTER = Duration.ofMinutes(15);
@@ -23,7 +25,10 @@ public final class FleetOverviewQuery {
 
   private final Jdbi jdbi;
   private final Clock clock;
-  private final Map<UUID, Cached> cache = new ConcurrentHashMap<>();
+  private final Map<Key, Cached> cache = new ConcurrentHashMap<>();
+
+  /** Users with the same scope share numbers; different scopes never do. */
+  private record Key(UUID orgId, HostScope scope) {}
 
   private record Cached(Instant at, FleetOverview overview) {}
 
@@ -32,20 +37,24 @@ public final class FleetOverviewQuery {
     this.clock = clock;
   }
 
-  public FleetOverview overview(UUID orgId) {
+  public FleetOverview overview(UUID orgId, HostScope scope) {
     Instant now = clock.instant();
-    Cached cached = cache.get(orgId);
+    Key key = new Key(orgId, scope);
+    Cached cached = cache.get(key);
     if (cached != null && cached.at().plus(CACHE_FOR).isAfter(now)) {
       return cached.overview();
     }
-    FleetOverview overview = compute(orgId);
-    cache.put(orgId, new Cached(now, overview));
+    FleetOverview overview = compute(orgId, scope);
+    cache.put(key, new Cached(now, overview));
     return overview;
   }
 
-  /** Drops the cached numbers, after an action that changes them (approve, delete). */
+  /**
+   * Drops the organisation's cached numbers (every scope's), after an action that changes them
+   * (approve, delete).
+   */
   public void invalidate(UUID orgId) {
-    cache.remove(orgId);
+    cache.keySet().removeIf(key -> key.orgId().equals(orgId));
   }
 
   /** Hosts of one status and one OS. */
@@ -56,42 +65,48 @@ public final class FleetOverviewQuery {
    * index-only scan, then the hotspots and the stale hosts through the vitals' partial and
    * last-seen indexes, which touch only the hosts that qualify.
    */
-  FleetOverview compute(UUID orgId) {
+  FleetOverview compute(UUID orgId, HostScope scope) {
     return jdbi.inTransaction(
         handle -> {
           List<Group> groups =
-              handle
-                  .createQuery(
-                      """
+              scope
+                  .bind(
+                      handle.createQuery(
+                          """
                       SELECT status, coalesce(os, 'unknown') AS os, count(*) AS hosts
-                        FROM hosts WHERE org_id = :org AND deleted_at IS NULL
+                        FROM hosts h WHERE h.org_id = :org AND h.deleted_at IS NULL %s
                        GROUP BY os, status
-                      """)
+                      """
+                              .formatted(scope.filter("h.id"))))
                   .bind("org", orgId)
                   .map((rs, ctx) -> new Group(rs.getString(1), rs.getString(2), rs.getLong(3)))
                   .list();
           // hotspots count online hosts only: an offline host's last vitals are not current.
           // Each count matches one partial index of hot hosts (V5__host_vitals.sql).
           Map<String, Object> hot =
-              handle
-                  .createQuery(
-                      """
+              scope
+                  .bind(
+                      handle.createQuery(
+                          """
                       SELECT (SELECT count(*) FROM host_vitals WHERE org_id = :org
-                                 AND host_status = 'online' AND cpu_percent >= 80) AS cpu,
+                                 AND host_status = 'online' AND cpu_percent >= 80 %1$s) AS cpu,
                              (SELECT count(*) FROM host_vitals WHERE org_id = :org
-                                 AND host_status = 'online' AND memory_percent >= 80) AS memory,
+                                 AND host_status = 'online' AND memory_percent >= 80 %1$s)
+                               AS memory,
                              (SELECT count(*) FROM host_vitals WHERE org_id = :org
-                                 AND host_status = 'online' AND disk_percent >= 80) AS disk
-                      """)
+                                 AND host_status = 'online' AND disk_percent >= 80 %1$s) AS disk
+                      """
+                              .formatted(scope.filter("host_id"))))
                   .bind("org", orgId)
                   .mapToMap()
                   .one();
           // A host never heard from is stale only once it has been approved for the whole window:
           // one approved a minute ago (or connected, its first vitals on the way) is not.
           long stale =
-              handle
-                  .createQuery(
-                      """
+              scope
+                  .bind(
+                      handle.createQuery(
+                          """
                       SELECT count(*) FROM host_vitals v
                        WHERE v.org_id = :org
                          AND v.host_status IN ('online', 'offline', 'unknown')
@@ -101,16 +116,20 @@ public final class FleetOverviewQuery {
                                                 LEFT JOIN agents a ON a.id = h.agent_id
                                                WHERE h.id = v.host_id
                                                  AND coalesce(a.approved_at, h.first_seen)
-                                                     < :staleBefore)))
-                      """)
+                                                     < :staleBefore))) %s
+                      """
+                              .formatted(scope.filter("v.host_id"))))
                   .bind("org", orgId)
                   .bind("staleBefore", Timestamp.from(clock.instant().minus(STALE_AFTER)))
                   .mapTo(Long.class)
                   .one();
           long pending =
-              handle
-                  .createQuery(
-                      "SELECT count(*) FROM agents WHERE org_id = :org AND status = 'pending'")
+              scope
+                  .bind(
+                      handle.createQuery(
+                          "SELECT count(*) FROM agents a LEFT JOIN hosts h ON h.agent_id = a.id"
+                              + " WHERE a.org_id = :org AND a.status = 'pending'"
+                              + scope.filter("h.id")))
                   .bind("org", orgId)
                   .mapTo(Long.class)
                   .one();

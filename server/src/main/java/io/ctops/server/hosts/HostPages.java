@@ -83,16 +83,17 @@ public final class HostPages {
         "Hosts",
         "hosts",
         new HostViews.HostsPage(
-            overview.overview(user.orgId()), pendingView(user, "", false), listView));
+            overview.overview(user.orgId(), user.scope()), pendingView(user, "", false), listView));
   }
 
   private void overview(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    pages.fragment(ctx, "hosts/overview.jte", overview.overview(user.orgId()));
+    pages.fragment(ctx, "hosts/overview.jte", overview.overview(user.orgId(), user.scope()));
   }
 
   private HostViews.PendingView pendingView(Principal user, String message, boolean isError) {
-    return new HostViews.PendingView(pending.list(user.orgId()), user.isAdmin(), message, isError);
+    return new HostViews.PendingView(
+        pending.list(user.orgId(), user.scope()), user.isAdmin(), message, isError);
   }
 
   private void pendingPanel(Context ctx, String message, boolean isError) {
@@ -133,7 +134,7 @@ public final class HostPages {
 
   private void detail(Context ctx, String tab) {
     Principal user = WebAccess.principal(ctx);
-    HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
+    HostDetail host = records.require(user, ctx.pathParam("id"));
     String range = MetricRanges.rangeName(Optional.ofNullable(ctx.queryParam("range")));
     pages.page(
         ctx,
@@ -144,7 +145,7 @@ public final class HostPages {
             host,
             tab,
             user.isAdmin(),
-            mayRename(user),
+            mayRename(records.roleOn(user, host)),
             MetricRanges.NAMES,
             range,
             tab.equals("overview")
@@ -153,20 +154,24 @@ public final class HostPages {
   }
 
   /** Engineers and admins name hosts; read-only users see the name. */
-  static boolean mayRename(Principal user) {
-    return user.role() != Role.READ_ONLY;
+  static boolean mayRename(Role roleOnHost) {
+    return roleOnHost != Role.READ_ONLY;
   }
 
   /**
    * Sets the display name from the host page's form, for the host page and the API alike: 403 for
-   * read-only users, 409 for a deleted host, 400 naming what is wrong with the name.
+   * read-only users (on this host's groups, for a scoped user), 404 for a host the user does not
+   * see, 409 for a deleted host, 400 naming what is wrong with the name.
    */
   static HostDetail rename(
       Principal user, Actor by, HostRecords records, String pathId, String name) {
-    if (!mayRename(user)) {
+    if (!mayRename(user.role())) {
       throw HttpProblem.forbidden("read-only users cannot rename hosts");
     }
-    HostDetail host = records.requireInOrg(user.orgId(), pathId);
+    HostDetail host = records.require(user, pathId);
+    if (!mayRename(records.roleOn(user, host))) {
+      throw HttpProblem.forbidden("you are read-only on this host's groups; it cannot be renamed");
+    }
     if (host.isDeleted()) {
       throw HttpProblem.conflict("the host is deleted; restore it to rename it");
     }
@@ -177,7 +182,7 @@ public final class HostPages {
       throw HttpProblem.badRequest(e.getMessage());
     }
     records.setDisplayName(user.orgId(), host.id(), displayName, by);
-    return records.requireInOrg(user.orgId(), pathId);
+    return records.require(user, pathId);
   }
 
   private void rename(Context ctx) {
@@ -194,7 +199,7 @@ public final class HostPages {
 
   private void softDelete(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
-    HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
+    HostDetail host = records.require(user, ctx.pathParam("id"));
     records.softDelete(user.orgId(), host.id(), WebAccess.actor(ctx));
     overview.invalidate(user.orgId());
     redirect(ctx, "/hosts");
@@ -202,7 +207,7 @@ public final class HostPages {
 
   private void restore(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
-    HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
+    HostDetail host = records.require(user, ctx.pathParam("id"));
     switch (records.restore(user.orgId(), host, WebAccess.actor(ctx))) {
       case HostRecords.Restore.Restored r -> {
         overview.invalidate(user.orgId());
@@ -215,7 +220,7 @@ public final class HostPages {
 
   private void deletePermanently(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
-    HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
+    HostDetail host = records.require(user, ctx.pathParam("id"));
     if (!host.isDeleted()) {
       throw HttpProblem.conflict("delete the host first; permanent removal is for deleted hosts");
     }

@@ -5,6 +5,9 @@ import io.ctops.server.audit.AuditAction;
 import io.ctops.server.audit.AuditEntry;
 import io.ctops.server.audit.AuditLog;
 import io.ctops.server.audit.Target;
+import io.ctops.server.auth.HostScope;
+import io.ctops.server.auth.Principal;
+import io.ctops.server.auth.Role;
 import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.UuidParam;
@@ -21,10 +24,11 @@ import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * A single host's record: reading it for its page (always within the caller's organisation, so
- * another organisation's id is simply not found), soft delete and restore, and permanent removal,
- * which revokes the agent first so it cannot come back under the old identity. Each is in the audit
- * log, in its own transaction; a refused restore too.
+ * A single host's record: reading it for its page (always within the caller's organisation and host
+ * scope, so another organisation's id, or a host outside the caller's groups, is simply not found),
+ * soft delete and restore, and permanent removal, which revokes the agent first so it cannot come
+ * back under the old identity. Each is in the audit log, in its own transaction; a refused restore
+ * too.
  */
 public final class HostRecords {
   private final Jdbi jdbi;
@@ -37,12 +41,21 @@ public final class HostRecords {
     this.clock = clock;
   }
 
-  public Optional<HostDetail> find(UUID orgId, UUID hostId) {
+  /**
+   * The host, if the caller sees it: one of their organisation's, inside their host scope. Every
+   * route that names a host looks it up here, so none can forget the scope.
+   */
+  public Optional<HostDetail> find(Principal who, UUID hostId) {
+    return find(who.orgId(), who.scope(), hostId);
+  }
+
+  private Optional<HostDetail> find(UUID orgId, HostScope scope, UUID hostId) {
     return jdbi.withHandle(
         handle ->
-            handle
-                .createQuery(
-                    """
+            scope
+                .bind(
+                    handle.createQuery(
+                        """
                     SELECT h.id, h.org_id, h.hostname, h.display_name,
                            CAST(h.ip_addresses AS text[]) AS ips, h.os, h.os_version, h.arch,
                            h.first_seen, %s AS last_seen, h.status, v.cpu_percent,
@@ -55,9 +68,9 @@ public final class HostRecords {
                              AS tag_values
                       FROM hosts h JOIN host_vitals v ON v.host_id = h.id
                       LEFT JOIN agents a ON a.id = h.agent_id
-                     WHERE h.id = :id AND h.org_id = :org
+                     WHERE h.id = :id AND h.org_id = :org %s
                     """
-                        .formatted(LAST_CONTACT, AGENT_TAGS, AGENT_TAGS))
+                            .formatted(LAST_CONTACT, AGENT_TAGS, AGENT_TAGS, scope.filter("h.id"))))
                 .bind("id", hostId)
                 .bind("org", orgId)
                 .map(
@@ -140,9 +153,24 @@ public final class HostRecords {
         });
   }
 
-  /** The host named by a path, if it is one of the organisation's; otherwise 404. */
-  public HostDetail requireInOrg(UUID orgId, String pathId) {
-    return find(orgId, UuidParam.parse(pathId, "host"))
+  /**
+   * The host named by a path, if the caller sees it; otherwise 404, the same answer for another
+   * organisation's host as for one outside the caller's groups.
+   */
+  public HostDetail require(Principal who, String pathId) {
+    return find(who, UuidParam.parse(pathId, "host"))
+        .orElseThrow(() -> HttpProblem.notFound("no such host in this organisation"));
+  }
+
+  /**
+   * The caller's role on a host they see: their organisation role, or for a user scoped to groups
+   * the highest role of their groups that contain it. Actions on the host are allowed by this role.
+   */
+  public Role roleOn(Principal who, HostDetail host) {
+    if (who.scope().isWholeOrganisation()) {
+      return who.role();
+    }
+    return jdbi.withHandle(handle -> who.scope().roleOn(handle, host.id(), who.role()))
         .orElseThrow(() -> HttpProblem.notFound("no such host in this organisation"));
   }
 
@@ -233,7 +261,7 @@ public final class HostRecords {
    * samples. False when the host is not in the organisation.
    */
   public boolean deletePermanently(UUID orgId, UUID hostId, Actor by) {
-    Optional<HostDetail> host = find(orgId, hostId);
+    Optional<HostDetail> host = find(orgId, HostScope.ORGANISATION, hostId);
     if (host.isEmpty()) {
       return false;
     }

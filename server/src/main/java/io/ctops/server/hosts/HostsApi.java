@@ -52,16 +52,23 @@ public final class HostsApi {
   public void routes(RoutesConfig routes) {
     routes.get("/api/v1/hosts", this::hosts);
     routes.get(
-        "/api/v1/overview", ctx -> ctx.json(overview.overview(WebAccess.principal(ctx).orgId())));
+        "/api/v1/overview",
+        ctx -> {
+          Principal user = WebAccess.principal(ctx);
+          ctx.json(overview.overview(user.orgId(), user.scope()));
+        });
     routes.get(
         "/api/v1/hosts/{id}",
-        ctx ->
-            ctx.json(records.requireInOrg(WebAccess.principal(ctx).orgId(), ctx.pathParam("id"))));
+        ctx -> ctx.json(records.require(WebAccess.principal(ctx), ctx.pathParam("id"))));
     routes.get("/api/v1/hosts/{id}/metrics", this::metrics);
     routes.patch("/api/v1/hosts/{id}", this::patch);
     routes.delete("/api/v1/hosts/{id}", this::delete);
     routes.get(
-        "/api/v1/agents/pending", ctx -> ctx.json(pending.list(WebAccess.principal(ctx).orgId())));
+        "/api/v1/agents/pending",
+        ctx -> {
+          Principal user = WebAccess.principal(ctx);
+          ctx.json(pending.list(user.orgId(), user.scope()));
+        });
     routes.post("/api/v1/agents/{id}/approve", this::approve);
     routes.post("/api/v1/agents/{id}/revoke", this::revoke);
   }
@@ -81,7 +88,7 @@ public final class HostsApi {
 
   private void metrics(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
+    HostDetail host = records.require(user, ctx.pathParam("id"));
     MetricRanges.Window window =
         MetricRanges.window(
             Optional.ofNullable(ctx.queryParam("range")),
@@ -94,7 +101,7 @@ public final class HostsApi {
   /** {@code {"display_name": "…"}}: the only field a client may change; null or "" clears it. */
   private void patch(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    if (!HostPages.mayRename(user)) {
+    if (!HostPages.mayRename(user.role())) {
       throw HttpProblem.forbidden("read-only users cannot rename hosts");
     }
     Map<?, ?> body;
@@ -127,7 +134,7 @@ public final class HostsApi {
 
   private void delete(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
-    HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
+    HostDetail host = records.require(user, ctx.pathParam("id"));
     boolean permanently = "true".equals(ctx.queryParam("permanently"));
     if (permanently) {
       if (!host.isDeleted()) {

@@ -1,5 +1,6 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.auth.HostScope;
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.enrolment.AgentHistory;
@@ -28,9 +29,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Live status badges: one connection per web instance listens on {@code agent_status} (announced by
  * ingest in the transaction of every transition) and pushes the host's new badge as a server-sent
- * event to every open Hosts page of that organisation. No polling of agents or hosts. Every few
- * seconds each open stream's user is checked again: a stream whose session ended or whose user was
- * removed is closed.
+ * event to every open Hosts page of that organisation whose user sees the host (a user scoped to
+ * groups hears only of their groups' hosts). No polling of agents or hosts. Every few seconds each
+ * open stream's user is checked again: a stream whose session ended, whose user was removed or
+ * whose access changed is closed (the browser reconnects with the new access).
  */
 public final class LiveHostStatus implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LiveHostStatus.class);
@@ -131,7 +133,14 @@ public final class LiveHostStatus implements AutoCloseable {
     }
   }
 
-  private record HostStatusRow(UUID hostId, UUID orgId, String status) {}
+  private record HostStatusRow(UUID hostId, UUID orgId, String status, Set<UUID> groups) {}
+
+  /** Whether the stream's user sees the host: the whole organisation, or one of its groups. */
+  private static boolean sees(SseClient client, HostStatusRow row) {
+    HostScope scope = WebAccess.principal(client.ctx()).scope();
+    return scope.isWholeOrganisation()
+        || scope.groupIds().stream().anyMatch(row.groups()::contains);
+  }
 
   private void publish(String payload) {
     Matcher matcher = AGENT_ID.matcher(payload == null ? "" : payload);
@@ -143,14 +152,21 @@ public final class LiveHostStatus implements AutoCloseable {
         jdbi.withHandle(
             handle ->
                 handle
-                    .createQuery("SELECT id, org_id, status FROM hosts WHERE agent_id = :agent")
+                    .createQuery(
+                        """
+                        SELECT h.id, h.org_id, h.status,
+                               ARRAY(SELECT m.group_id FROM host_group_members m
+                                      WHERE m.host_id = h.id) AS groups
+                          FROM hosts h WHERE h.agent_id = :agent
+                        """)
                     .bind("agent", agentId)
                     .map(
                         (rs, ctx) ->
                             new HostStatusRow(
                                 rs.getObject("id", UUID.class),
                                 rs.getObject("org_id", UUID.class),
-                                rs.getString("status")))
+                                rs.getString("status"),
+                                Set.of((UUID[]) rs.getArray("groups").getArray())))
                     .findOne());
     if (row.isEmpty()) {
       return;
@@ -169,7 +185,7 @@ public final class LiveHostStatus implements AutoCloseable {
     for (SseClient client : clients) {
       if (client.terminated()) {
         clients.remove(client);
-      } else {
+      } else if (sees(client, row.get())) {
         client.sendEvent("status-" + row.get().hostId(), badge);
       }
     }

@@ -1,5 +1,6 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.auth.HostScope;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.UuidParam;
 import java.sql.Timestamp;
@@ -8,7 +9,10 @@ import java.util.List;
 import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 
-/** The Pending Approval panel: agents of the organisation waiting for an admin. */
+/**
+ * The Pending Approval panel: agents of the organisation waiting for an admin. A user scoped to
+ * groups sees only those whose host already is in one of their groups (usually none).
+ */
 public final class PendingAgents {
   static final int LIMIT = 200;
 
@@ -28,20 +32,22 @@ public final class PendingAgents {
       String tokenName,
       Instant registeredAt) {}
 
-  public List<PendingAgent> list(UUID orgId) {
+  public List<PendingAgent> list(UUID orgId, HostScope scope) {
     return jdbi.withHandle(
         handle ->
-            handle
-                .createQuery(
-                    """
+            scope
+                .bind(
+                    handle.createQuery(
+                        """
                     SELECT a.id, h.hostname, CAST(h.ip_addresses AS text[]) AS ips, h.os,
                            a.version, t.name AS token_name, a.created_at
                       FROM agents a
                       LEFT JOIN hosts h ON h.agent_id = a.id
                       LEFT JOIN enrolment_tokens t ON t.id = a.enrolment_token_id
-                     WHERE a.org_id = :org AND a.status = 'pending'
+                     WHERE a.org_id = :org AND a.status = 'pending' %s
                      ORDER BY a.created_at, a.id LIMIT :limit
-                    """)
+                    """
+                            .formatted(scope.filter("h.id"))))
                 .bind("org", orgId)
                 .bind("limit", LIMIT)
                 .map(

@@ -1,5 +1,6 @@
 package io.ctops.server.inventory;
 
+import io.ctops.server.auth.HostScope;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
@@ -7,8 +8,8 @@ import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Fleet software search: which live hosts of the organisation have a package (by exact name, any
- * case), in which version, since when.
+ * Fleet software search: which live hosts of the organisation (within the user's host scope) have a
+ * package (by exact name, any case), in which version, since when.
  */
 public final class FleetSoftware {
   public static final int LIMIT = 5000;
@@ -50,36 +51,35 @@ public final class FleetSoftware {
     }
   }
 
-  public List<Holder> hostsWith(UUID orgId, String name) {
-    return hostsWith(orgId, name, VersionRange.ANY);
-  }
-
   /**
    * The holders of a package, in natural host name order (web-2 before web-10), at most {@link
    * #LIMIT}. A version range is applied to every row of that name before the limit (version order
    * is not SQL's).
    */
-  public List<Holder> hostsWith(UUID orgId, String name, VersionRange range) {
-    List<Holder> holders = holders(orgId, name, range.unbounded() ? LIMIT : Integer.MAX_VALUE);
+  public List<Holder> hostsWith(UUID orgId, HostScope scope, String name, VersionRange range) {
+    List<Holder> holders =
+        holders(orgId, scope, name, range.unbounded() ? LIMIT : Integer.MAX_VALUE);
     if (range.unbounded()) {
       return holders;
     }
     return holders.stream().filter(h -> range.contains(h.version())).limit(LIMIT).toList();
   }
 
-  private List<Holder> holders(UUID orgId, String name, int limit) {
+  private List<Holder> holders(UUID orgId, HostScope scope, String name, int limit) {
     return jdbi.withHandle(
         handle ->
-            handle
-                .createQuery(
-                    """
+            scope
+                .bind(
+                    handle.createQuery(
+                        """
                     SELECT h.id, h.hostname, p.name, p.version, p.architecture, p.first_seen
                       FROM software_packages p JOIN hosts h ON h.id = p.host_id
                      WHERE p.org_id = :org AND lower(p.name) = lower(:name)
-                       AND p.removed_at IS NULL AND h.deleted_at IS NULL
+                       AND p.removed_at IS NULL AND h.deleted_at IS NULL %s
                      ORDER BY lower(h.hostname) COLLATE ctops_natural, h.id, p.version, p.architecture
                      LIMIT :limit
-                    """)
+                    """
+                            .formatted(scope.filter("h.id"))))
                 .bind("org", orgId)
                 .bind("name", name)
                 .bind("limit", limit)

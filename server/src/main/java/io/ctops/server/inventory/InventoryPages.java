@@ -74,8 +74,9 @@ public final class InventoryPages {
     routes.post("/api/v1/hosts/{id}/rescan", this::rescanApi);
   }
 
-  private static boolean canRescan(Principal user) {
-    return user.role() != Role.READ_ONLY;
+  /** Engineers and admins start scans; for a user scoped to groups, their role on the host's. */
+  private static boolean canRescan(Role roleOnHost) {
+    return roleOnHost != Role.READ_ONLY;
   }
 
   private static boolean removed(Context ctx) {
@@ -107,7 +108,7 @@ public final class InventoryPages {
   }
 
   private HostDetail host(Context ctx) {
-    return records.requireInOrg(WebAccess.principal(ctx).orgId(), ctx.pathParam("id"));
+    return records.require(WebAccess.principal(ctx), ctx.pathParam("id"));
   }
 
   private InventoryView view(Context ctx) {
@@ -119,7 +120,7 @@ public final class InventoryPages {
         inventory.scans(user.orgId(), host.id()),
         inventory.packagePage(host.id(), filter, page(ctx)),
         filter,
-        canRescan(user));
+        canRescan(records.roleOn(user, host)));
   }
 
   private void tab(Context ctx) {
@@ -139,10 +140,14 @@ public final class InventoryPages {
   /** Queues a scan of the host in the path (or finds the one under way); returns its id. */
   private UUID queueScan(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    if (!canRescan(user)) {
+    if (!canRescan(user.role())) {
       throw HttpProblem.forbidden("read-only users cannot start scans");
     }
-    HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
+    HostDetail host = records.require(user, ctx.pathParam("id"));
+    if (!canRescan(records.roleOn(user, host))) {
+      throw HttpProblem.forbidden(
+          "you are read-only on this host's groups; it cannot be rescanned");
+    }
     if (host.isDeleted()) {
       throw HttpProblem.conflict("the host is deleted");
     }

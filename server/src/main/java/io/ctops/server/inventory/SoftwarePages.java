@@ -50,12 +50,12 @@ public final class SoftwarePages {
   }
 
   private HostDetail other(Principal user, String id) {
-    return records.requireInOrg(user.orgId(), id);
+    return records.require(user, id);
   }
 
   private void compare(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
+    HostDetail host = records.require(user, ctx.pathParam("id"));
     String search = Optional.ofNullable(ctx.queryParam("q")).orElse("").strip();
     List<HostRow> candidates = List.of();
     if (!search.isEmpty()) {
@@ -90,7 +90,7 @@ public final class SoftwarePages {
 
   private void compareApi(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    HostDetail host = records.requireInOrg(user.orgId(), ctx.pathParam("id"));
+    HostDetail host = records.require(user, ctx.pathParam("id"));
     String with = ctx.queryParam("with");
     if (with == null || with.isBlank()) {
       throw HttpProblem.badRequest("with=<host id> names the host to compare with");
@@ -139,7 +139,7 @@ public final class SoftwarePages {
       }
       return new SoftwareView(name, range, List.of());
     }
-    return new SoftwareView(name, range, fleet.hostsWith(user.orgId(), name, range));
+    return new SoftwareView(name, range, fleet.hostsWith(user.orgId(), user.scope(), name, range));
   }
 
   private void software(Context ctx) {

@@ -18,6 +18,7 @@ import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.Role;
 import io.ctops.server.auth.Sessions;
 import io.ctops.server.auth.SignInPages;
+import io.ctops.server.auth.UserScopes;
 import io.ctops.server.auth.Users;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.enrolment.AgentApprovals;
@@ -28,7 +29,6 @@ import io.ctops.server.enrolment.TokensApi;
 import io.ctops.server.groups.notes.NotePages;
 import io.ctops.server.groups.notes.NotesApi;
 import io.ctops.server.hosts.FleetOverviewQuery;
-import io.ctops.server.hosts.HostDetail;
 import io.ctops.server.hosts.HostListQuery;
 import io.ctops.server.hosts.HostPages;
 import io.ctops.server.hosts.HostRecords;
@@ -126,7 +126,8 @@ public final class WebRole implements AutoCloseable {
           new TokenPages(pages, tokens, settings.agentIngestAddress(), downloads, clock);
       TokensApi tokensApi = new TokensApi(tokens, tokenPages, settings.agentIngestAddress(), clock);
       UserPages accountPages =
-          new UserPages(pages, users, apiKeys, passwords, new Organisations(jdbi));
+          new UserPages(
+              pages, users, apiKeys, passwords, new Organisations(jdbi), new UserScopes(jdbi));
       OrgPages orgPages = new OrgPages(pages, new Organisations(jdbi), access);
       InventoryPages inventoryPages =
           new InventoryPages(pages, records, new HostInventory(jdbi, clock), clock);
@@ -138,13 +139,13 @@ public final class WebRole implements AutoCloseable {
           new TasksApi(
               new TaskQueue(jdbi, taskTypes, clock),
               taskTypes,
-              (org, pathId) -> {
-                HostDetail host = records.requireInOrg(org, pathId);
-                if (host.isDeleted()) {
-                  throw HttpProblem.conflict("the host is deleted");
-                }
-                return host.id();
-              });
+              (user, hostId) ->
+                  records
+                      .find(user, hostId)
+                      .map(
+                          host ->
+                              new TasksApi.HostAccess(
+                                  host.id(), host.isDeleted(), records.roleOn(user, host))));
       AuditPages auditPages =
           new AuditPages(
               pages,

@@ -5,12 +5,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.ctops.server.auth.Principal;
+import io.ctops.server.auth.Role;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.UuidParam;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -20,11 +23,17 @@ import java.util.UUID;
 public final class TasksApi {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Finds the organisation's host named by a path: its id, or 404 (409 when it is deleted). */
+  /**
+   * Finds a host the caller sees (in their organisation and host scope), with the caller's role on
+   * it; empty for any other host.
+   */
   @FunctionalInterface
   public interface Hosts {
-    UUID requireActive(UUID orgId, String pathId);
+    Optional<HostAccess> find(Principal user, UUID hostId);
   }
+
+  /** A host as the caller sees it: whether it is deleted, and the caller's role on it. */
+  public record HostAccess(UUID id, boolean isDeleted, Role role) {}
 
   private final TaskQueue queue;
   private final TaskTypes types;
@@ -46,10 +55,22 @@ public final class TasksApi {
     routes.post("/api/v1/tasks/{id}/cancel", this::cancel);
   }
 
+  /** The host named by a path: 404 when the caller does not see it, 409 when it is deleted. */
+  private HostAccess requireActive(Principal user, String pathId) {
+    HostAccess host =
+        hosts
+            .find(user, UuidParam.parse(pathId, "host"))
+            .orElseThrow(() -> HttpProblem.notFound("no such host in this organisation"));
+    if (host.isDeleted()) {
+      throw HttpProblem.conflict("the host is deleted");
+    }
+    return host;
+  }
+
   private void list(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    UUID host = hosts.requireActive(user.orgId(), ctx.pathParam("id"));
-    ctx.json(new TaskList(queue.forHost(user.orgId(), host, 50)));
+    HostAccess host = requireActive(user, ctx.pathParam("id"));
+    ctx.json(new TaskList(queue.forHost(user.orgId(), host.id(), 50)));
   }
 
   private void request(Context ctx) {
@@ -81,10 +102,18 @@ public final class TasksApi {
     } catch (TaskType.InvalidParameters e) {
       throw HttpProblem.badRequest("invalid parameters for " + type.name() + ": " + e.getMessage());
     }
-    UUID host = hosts.requireActive(user.orgId(), ctx.pathParam("id"));
+    HostAccess host = requireActive(user, ctx.pathParam("id"));
+    if (!type.mayRequest(host.role())) {
+      throw HttpProblem.forbidden(
+          "you are "
+              + host.role().label().toLowerCase(Locale.ROOT)
+              + " on this host's groups and may not request "
+              + type.name()
+              + " tasks");
+    }
     UUID id;
     try {
-      id = queue.request(user.orgId(), host, type, parameters, WebAccess.actor(ctx));
+      id = queue.request(user.orgId(), host.id(), type, parameters, WebAccess.actor(ctx));
     } catch (TaskType.Refused e) {
       throw HttpProblem.conflict(e.getMessage());
     }
@@ -94,7 +123,8 @@ public final class TasksApi {
   private void cancel(Context ctx) {
     Principal user = WebAccess.principal(ctx);
     Task task = require(ctx);
-    if (!types.find(task.type()).map(t -> t.mayRequest(user.role())).orElse(user.isAdmin())) {
+    Role role = hosts.find(user, task.hostId()).map(HostAccess::role).orElse(user.role());
+    if (!types.find(task.type()).map(t -> t.mayRequest(role)).orElse(user.isAdmin())) {
       throw HttpProblem.forbidden(
           user.role().label() + " users may not cancel " + task.type() + " tasks");
     }
@@ -108,10 +138,12 @@ public final class TasksApi {
     }
   }
 
+  /** The task named by a path, if it is on a host the caller sees; otherwise 404. */
   private Task require(Context ctx) {
     Principal user = WebAccess.principal(ctx);
     return queue
         .find(user.orgId(), UuidParam.parse(ctx.pathParam("id"), "task"))
+        .filter(task -> hosts.find(user, task.hostId()).isPresent())
         .orElseThrow(() -> HttpProblem.notFound("no such task in this organisation"));
   }
 

@@ -4,6 +4,7 @@ import io.ctops.server.auth.ApiKeys;
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.Role;
+import io.ctops.server.auth.UserScopes;
 import io.ctops.server.auth.Users;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.orgs.Organisations;
@@ -13,13 +14,15 @@ import io.ctops.server.web.UuidParam;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The users page (admins: list, add, change role, remove) and each user's profile page (password,
- * personal API keys).
+ * The users page (admins: list, add, change role, remove, limit a user to groups) and each user's
+ * profile page (password, personal API keys).
  */
 public final class UserPages {
   private final Pages pages;
@@ -27,28 +30,40 @@ public final class UserPages {
   private final ApiKeys apiKeys;
   private final PasswordHashing passwords;
   private final Organisations organisations;
+  private final UserScopes scopes;
 
   public UserPages(
       Pages pages,
       Users users,
       ApiKeys apiKeys,
       PasswordHashing passwords,
-      Organisations organisations) {
+      Organisations organisations,
+      UserScopes scopes) {
     this.pages = pages;
     this.users = users;
     this.apiKeys = apiKeys;
     this.passwords = passwords;
     this.organisations = organisations;
+    this.scopes = scopes;
   }
 
-  /** The users page. */
+  /** The users page; {@code scoped} holds the access of the users limited to groups. */
   public record UsersView(
       List<Users.User> users,
       List<Role> roles,
       UUID self,
       String message,
       boolean isError,
-      int inventoryIntervalHours) {}
+      int inventoryIntervalHours,
+      Map<UUID, UserScopes.Access> scoped) {}
+
+  /** A user's groups page: a role (or none) on each of the organisation's groups. */
+  public record GroupsView(
+      Users.User user,
+      UserScopes.Access access,
+      List<UserScopes.GroupName> groups,
+      List<Role> groupRoles,
+      String message) {}
 
   /** The profile page; {@code newKey} is shown once, right after it was created. */
   public record ProfileView(
@@ -63,6 +78,8 @@ public final class UserPages {
     routes.post("/users", this::addUser);
     routes.post("/users/{id}/role", this::changeRole);
     routes.post("/users/{id}/remove", this::remove);
+    routes.get("/users/{id}/groups", ctx -> groupsPage(ctx, ""));
+    routes.post("/users/{id}/groups", this::scopeToGroups);
     routes.post("/settings/inventory-interval", this::inventoryInterval);
     routes.get("/profile", ctx -> profile(ctx, Optional.empty(), "", false));
     routes.post("/profile/password", this::changePassword);
@@ -90,7 +107,73 @@ public final class UserPages {
             admin.userId(),
             message,
             isError,
-            organisations.inventoryIntervalHours(admin.orgId())));
+            organisations.inventoryIntervalHours(admin.orgId()),
+            scopes.scoped(admin.orgId())));
+  }
+
+  private Users.User user(Principal admin, Context ctx) {
+    UUID id = UuidParam.parse(ctx.pathParam("id"), "user");
+    return users
+        .find(admin.orgId(), id)
+        .orElseThrow(() -> HttpProblem.notFound("no such user in this organisation"));
+  }
+
+  private void groupsPage(Context ctx, String error) {
+    Principal admin = WebAccess.requireAdmin(ctx);
+    Users.User user = user(admin, ctx);
+    pages.page(
+        ctx,
+        "user-groups.jte",
+        "Access of " + user.email(),
+        "users",
+        new GroupsView(
+            user,
+            scopes.of(admin.orgId(), user.id()),
+            scopes.groups(admin.orgId()),
+            UserScopes.GROUP_ROLES,
+            error));
+  }
+
+  /**
+   * Limits a user to groups: one {@code group} field per group, {@code <group id>:<role>}, or empty
+   * for no access to it.
+   */
+  private void scopeToGroups(Context ctx) {
+    Principal admin = WebAccess.requireAdmin(ctx);
+    Users.User user = user(admin, ctx);
+    Map<UUID, Role> roles;
+    Users.Change change;
+    try {
+      roles = groupRoles(ctx.formParams("group"));
+      change = scopes.scopeToGroups(admin.orgId(), user.id(), roles, WebAccess.actor(ctx));
+    } catch (IllegalArgumentException e) {
+      ctx.status(400);
+      groupsPage(ctx, e.getMessage());
+      return;
+    }
+    outcome(ctx, change, "Access of " + user.email() + " limited to " + roles.size() + " groups");
+  }
+
+  /** Parses {@code <group id>:<role>} fields; empty ones (no access) are skipped. */
+  static Map<UUID, Role> groupRoles(List<String> fields) {
+    Map<UUID, Role> roles = new LinkedHashMap<>();
+    for (String field : fields) {
+      if (field.isBlank()) {
+        continue;
+      }
+      int colon = field.indexOf(':');
+      Optional<Role> role =
+          colon < 0 ? Optional.empty() : Role.parse(field.substring(colon + 1).strip());
+      Optional<UUID> group = colon < 0 ? Optional.empty() : uuid(field.substring(0, colon).strip());
+      if (role.isEmpty() || group.isEmpty()) {
+        throw new IllegalArgumentException(
+            "each group field is <group id>:<engineer or read_only>, not \"" + field + "\"");
+      }
+      if (roles.put(group.get(), role.get()) != null) {
+        throw new IllegalArgumentException("group " + group.get() + " is given twice");
+      }
+    }
+    return roles;
   }
 
   private Role role(Principal admin, String name) {
@@ -168,6 +251,14 @@ public final class UserPages {
         ctx.status(409);
         usersPage(ctx, r.reason(), true);
       }
+    }
+  }
+
+  private static Optional<UUID> uuid(String text) {
+    try {
+      return Optional.of(UUID.fromString(text));
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
     }
   }
 

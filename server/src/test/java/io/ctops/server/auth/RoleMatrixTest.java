@@ -78,6 +78,7 @@ class RoleMatrixTest {
     MATRIX.put("POST /users", Least.ADMIN);
     MATRIX.put("POST /users/{id}/remove", Least.ADMIN);
     MATRIX.put("POST /users/{id}/role", Least.ADMIN);
+    MATRIX.put("POST /users/{id}/groups", Least.ADMIN);
     MATRIX.put("POST /settings/inventory-interval", Least.ADMIN);
     MATRIX.put("POST /orgs", Least.SUPER_ADMIN);
     MATRIX.put("POST /orgs/switch", Least.SUPER_ADMIN);

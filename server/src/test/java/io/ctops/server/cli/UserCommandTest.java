@@ -2,10 +2,14 @@ package io.ctops.server.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ctops.server.audit.Actor;
 import io.ctops.server.auth.Role;
+import io.ctops.server.groups.GroupRule;
+import io.ctops.server.groups.HostGroups;
 import io.ctops.server.platform.config.DatabaseUrl;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.HostSeed;
 import io.ctops.server.testing.Sql;
 import io.ctops.server.testing.TestPostgres;
 import io.ctops.server.testing.WebClient;
@@ -13,7 +17,9 @@ import io.ctops.server.testing.WebFixture;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -225,6 +231,76 @@ class UserCommandTest {
     // with a second admin, the first may step down
     assertThat(Ctops.run(env, "user", "set-role", WebFixture.ADMIN_EMAIL, "engineer").exitCode())
         .isZero();
+  }
+
+  @Test
+  void setRoleWithGroupsLimitsTheUserToThoseGroupsHosts() {
+    web.admin();
+    UUID org = web.defaultOrg();
+    UUID inGroup = HostSeed.aHost("web-01").insert(web.jdbi(), org);
+    HostSeed.aHost("db-01").insert(web.jdbi(), org);
+    web.jdbi()
+        .useTransaction(
+            h -> {
+              Actor seeder = Actor.system("test");
+              UUID group =
+                  HostGroups.create(
+                      h,
+                      org,
+                      seeder,
+                      new HostGroups.GroupSpec("Web-Prod", "", false, GroupRule.NONE));
+              HostGroups.addMembers(h, org, seeder, group, List.of(inGroup));
+              HostGroups.create(
+                  h, org, seeder, new HostGroups.GroupSpec("db-prod", "", false, GroupRule.NONE));
+            });
+    web.user(org, "eng@example.com", Role.ENGINEER);
+    WebClient engineer = web.client();
+    engineer.signIn("eng@example.com", WebFixture.PASSWORD);
+    assertThat(engineer.get("/api/v1/hosts").body()).contains("web-01", "db-01");
+
+    Ctops.Run scoped =
+        Ctops.run(
+            env,
+            "user",
+            "set-role",
+            "eng@example.com",
+            "--group",
+            "web-prod=read_only",
+            "--group",
+            "db-prod=engineer");
+
+    assertThat(scoped.exitCode()).as(scoped.err()).isZero();
+    assertThat(scoped.out())
+        .contains("eng@example.com now sees only the hosts of web-prod (read_only), db-prod");
+    // db-prod has no host yet: the engineer role on it shows nothing more
+    assertThat(engineer.get("/api/v1/hosts").body()).contains("web-01").doesNotContain("db-01");
+    assertThat(Sql.string(web.jdbi(), "SELECT role FROM users WHERE email = 'eng@example.com'"))
+        .isEqualTo("engineer");
+    assertThat(
+            web.count(
+                "SELECT count(*) FROM audit_entries WHERE action = 'user.scope_change'"
+                    + " AND actor_name = 'command line'"))
+        .isEqualTo(1);
+
+    for (String[] bad :
+        List.of(
+            new String[] {"user", "set-role", "eng@example.com"},
+            new String[] {
+              "user", "set-role", "eng@example.com", "engineer", "--group", "db-prod=engineer"
+            },
+            new String[] {"user", "set-role", "eng@example.com", "--group", "db-prod=org_admin"},
+            new String[] {"user", "set-role", "eng@example.com", "--group", "db-prod"},
+            new String[] {"user", "set-role", "eng@example.com", "--group", "nope=engineer"})) {
+      Ctops.Run refused = Ctops.run(env, bad);
+      assertThat(refused.exitCode()).as(String.join(" ", bad)).isEqualTo(1);
+      assertThat(refused.err()).as(String.join(" ", bad)).isNotBlank();
+    }
+    assertThat(web.count("SELECT count(*) FROM user_group_roles")).isEqualTo(2);
+
+    assertThat(Ctops.run(env, "user", "set-role", "eng@example.com", "engineer").exitCode())
+        .isZero();
+    assertThat(engineer.get("/api/v1/hosts").body()).contains("web-01", "db-01");
+    assertThat(web.count("SELECT count(*) FROM user_group_roles")).isZero();
   }
 
   @Test

@@ -3,6 +3,7 @@ package io.ctops.server.hosts;
 import static io.ctops.server.testing.HostSeed.aHost;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ctops.server.auth.HostScope;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.WebClient;
@@ -119,7 +120,8 @@ class HostContactTest {
     assertThat(fact(admin.get("/hosts/" + approved).body(), "fact-last-seen")).isEqualTo("never");
 
     FleetOverview overview =
-        new FleetOverviewQuery(web.jdbi(), Clock.systemUTC()).compute(web.defaultOrg());
+        new FleetOverviewQuery(web.jdbi(), Clock.systemUTC())
+            .compute(web.defaultOrg(), HostScope.ORGANISATION);
     assertThat(overview.stale()).isEqualTo(2); // never-came and quiet
   }
 }

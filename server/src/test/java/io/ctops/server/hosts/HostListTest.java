@@ -183,7 +183,8 @@ class HostListTest {
     assertThat(
             list.page(org, HostScope.ORGANISATION, HostListParams.parse(parse("hot=cpu"))).total())
         .isEqualTo(2);
-    FleetOverview overview = new FleetOverviewQuery(web.jdbi(), Clock.systemUTC()).overview(org);
+    FleetOverview overview =
+        new FleetOverviewQuery(web.jdbi(), Clock.systemUTC()).overview(org, HostScope.ORGANISATION);
     for (HostListParams.Hotspot hot : HostListParams.Hotspot.values()) {
       assertThat(names("hot=" + hot.param())).as(hot.name()).hasSize((int) overview.hotCount(hot));
     }
@@ -222,7 +223,8 @@ class HostListTest {
     aHost("deleted").status("online").vitals(99f, 99f, 99f).deleted().insert(web.jdbi(), org);
     aHost("elsewhere").status("online").insert(web.jdbi(), web.otherOrg());
 
-    FleetOverview overview = new FleetOverviewQuery(web.jdbi(), Clock.systemUTC()).overview(org);
+    FleetOverview overview =
+        new FleetOverviewQuery(web.jdbi(), Clock.systemUTC()).overview(org, HostScope.ORGANISATION);
     assertThat(overview.total()).isEqualTo(4);
     assertThat(overview.online()).isEqualTo(2);
     assertThat(overview.onlinePercent()).isEqualTo(50.0);
@@ -244,12 +246,14 @@ class HostListTest {
               h.execute("UPDATE hosts SET status = 'online' WHERE hostname = 'off-stale'");
               h.execute("UPDATE hosts SET deleted_at = now() WHERE hostname = 'on-cool'");
             });
-    FleetOverview after = new FleetOverviewQuery(web.jdbi(), Clock.systemUTC()).overview(org);
+    FleetOverview after =
+        new FleetOverviewQuery(web.jdbi(), Clock.systemUTC()).overview(org, HostScope.ORGANISATION);
     assertThat(after.total()).isEqualTo(3);
     assertThat(after.cpuHot()).as("off-stale is online again, with 99 %").isEqualTo(1);
     assertThat(after.stale()).isEqualTo(1);
     web.jdbi().useHandle(h -> h.execute("UPDATE hosts SET status = 'offline'"));
-    FleetOverview allOffline = new FleetOverviewQuery(web.jdbi(), Clock.systemUTC()).overview(org);
+    FleetOverview allOffline =
+        new FleetOverviewQuery(web.jdbi(), Clock.systemUTC()).overview(org, HostScope.ORGANISATION);
     assertThat(allOffline.cpuHot() + allOffline.memoryHot() + allOffline.diskHot()).isZero();
   }
 
