@@ -1,5 +1,6 @@
 package io.ctops.server.groups.notes;
 
+import io.ctops.server.auth.HostScope;
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.Role;
 import io.ctops.server.auth.WebAccess;
@@ -41,8 +42,32 @@ final class NoteAccess {
     return user;
   }
 
-  /** 409 when the subject's notes are frozen (its host is deleted). */
-  static void requireWritable(NoteSubject subject) {
+  /**
+   * Whether the user may write on this host's or group's notes: engineer or admin on it (for a user
+   * limited to groups, on a group that holds the host).
+   */
+  boolean mayWriteOn(Principal user, NoteSubject subject) {
+    Role role =
+        switch (subject) {
+          case NoteSubject.Host host ->
+              jdbi.withHandle(h -> user.scope().roleOn(h, host.id(), user.role()))
+                  .orElse(Role.READ_ONLY);
+          case NoteSubject.Group group ->
+              user.scope() instanceof HostScope.Groups g
+                  ? g.roles().getOrDefault(group.id(), Role.READ_ONLY)
+                  : user.role();
+        };
+    return role != Role.READ_ONLY;
+  }
+
+  /**
+   * 403 when the user may not write on this subject's notes, 409 when they are frozen (its host is
+   * deleted).
+   */
+  void requireWritable(Context ctx, NoteSubject subject) {
+    if (!mayWriteOn(WebAccess.principal(ctx), subject)) {
+      throw HttpProblem.forbidden("your role on this host's groups lets you read its notes only");
+    }
     if (!subject.isWritable()) {
       throw HttpProblem.conflict("the host is deleted; restore it to change its notes");
     }
@@ -54,16 +79,19 @@ final class NoteAccess {
 
   NoteSubject.Host requireHost(Context ctx, String pathId) {
     UUID id = UuidParam.parse(pathId, "host");
-    UUID org = WebAccess.principal(ctx).orgId();
+    Principal user = WebAccess.principal(ctx);
+    UUID org = user.orgId();
     return jdbi.withHandle(
             handle ->
-                handle
-                    .createQuery(
-                        """
+                user.scope()
+                    .bind(
+                        handle.createQuery(
+                            """
                         SELECT id, coalesce(display_name, hostname) AS name, hostname, status,
                                deleted_at IS NOT NULL AS deleted
-                          FROM hosts WHERE id = :id AND org_id = :org
-                        """)
+                          FROM hosts h WHERE id = :id AND org_id = :org
+                        """
+                                + user.scope().filter("h.id")))
                     .bind("id", id)
                     .bind("org", org)
                     .map(
@@ -80,7 +108,11 @@ final class NoteAccess {
 
   NoteSubject.Group requireGroup(Context ctx, String pathId) {
     UUID id = UuidParam.parse(pathId, "group");
-    UUID org = WebAccess.principal(ctx).orgId();
+    Principal user = WebAccess.principal(ctx);
+    UUID org = user.orgId();
+    if (!user.scope().isWholeOrganisation() && !user.scope().groupIds().contains(id)) {
+      throw HttpProblem.notFound("no such group in this organisation");
+    }
     return jdbi.withHandle(
             handle ->
                 handle

@@ -51,7 +51,7 @@ public final class NotePages {
     Principal user = WebAccess.principal(ctx);
     return NoteViews.NotesPanel.of(
         notes.of(user.orgId(), subject),
-        NoteAccess.mayWrite(user) && subject.isWritable(),
+        access.mayWriteOn(user, subject) && subject.isWritable(),
         subject);
   }
 
@@ -93,7 +93,7 @@ public final class NotePages {
   private void add(Context ctx, Supplier<NoteSubject> subjectOfPath) {
     Principal user = NoteAccess.requireWriter(ctx);
     NoteSubject subject = subjectOfPath.get();
-    NoteAccess.requireWritable(subject);
+    access.requireWritable(ctx, subject);
     notes.add(
         user.orgId(),
         subject,
@@ -106,7 +106,7 @@ public final class NotePages {
 
   private NoteAccess.Found writable(Context ctx) {
     NoteAccess.Found found = access.requireNote(ctx, ctx.pathParam("id"));
-    NoteAccess.requireWritable(found.subject());
+    access.requireWritable(ctx, found.subject());
     return found;
   }
 

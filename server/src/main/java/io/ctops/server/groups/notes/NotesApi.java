@@ -59,7 +59,7 @@ public final class NotesApi {
     Principal user = NoteAccess.requireWriter(ctx);
     Map<?, ?> request = object(ctx, Set.of("body", "pinned"), "{\"body\": \"…\"}");
     NoteSubject subject = subjectOfPath.get();
-    NoteAccess.requireWritable(subject);
+    access.requireWritable(ctx, subject);
     if (!request.containsKey("body")) {
       throw HttpProblem.badRequest("body is required: the note's Markdown text");
     }
@@ -81,7 +81,7 @@ public final class NotesApi {
     String body = request.containsKey("body") ? NoteBody.parse(text(request.get("body"))) : null;
     Boolean pinned = request.containsKey("pinned") ? flag(request.get("pinned")) : null;
     NoteAccess.Found found = access.requireNote(ctx, ctx.pathParam("id"));
-    NoteAccess.requireWritable(found.subject());
+    access.requireWritable(ctx, found.subject());
     Note note = found.note();
     if (body != null) {
       note =
@@ -107,7 +107,7 @@ public final class NotesApi {
   private void delete(Context ctx) {
     Principal user = NoteAccess.requireWriter(ctx);
     NoteAccess.Found found = access.requireNote(ctx, ctx.pathParam("id"));
-    NoteAccess.requireWritable(found.subject());
+    access.requireWritable(ctx, found.subject());
     if (!notes.delete(user.orgId(), found.note().id(), found.subject(), WebAccess.actor(ctx))) {
       throw HttpProblem.notFound("no such note in this organisation");
     }
