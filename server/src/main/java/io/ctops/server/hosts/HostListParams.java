@@ -291,6 +291,12 @@ public record HostListParams(
         search, status, os, hot, tags, Optional.of(groupId), sort, descending, page, pageSize);
   }
 
+  /** The same view over every group (a group's page writes its links without its own id). */
+  public HostListParams withoutGroup() {
+    return new HostListParams(
+        search, status, os, hot, tags, Optional.empty(), sort, descending, page, pageSize);
+  }
+
   /** The tag filters as terms for {@code tag_terms @>}. */
   String[] tagTerms() {
     return tags.stream().map(Tag::term).distinct().toArray(String[]::new);

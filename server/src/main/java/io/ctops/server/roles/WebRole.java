@@ -25,8 +25,12 @@ import io.ctops.server.enrolment.AgentDownloads;
 import io.ctops.server.enrolment.EnrolmentTokens;
 import io.ctops.server.enrolment.TokenPages;
 import io.ctops.server.enrolment.TokensApi;
+import io.ctops.server.groups.GroupPages;
+import io.ctops.server.groups.GroupsApi;
+import io.ctops.server.groups.HostTagRoutes;
 import io.ctops.server.hosts.FleetOverviewQuery;
 import io.ctops.server.hosts.HostDetail;
+import io.ctops.server.hosts.HostListPage;
 import io.ctops.server.hosts.HostListQuery;
 import io.ctops.server.hosts.HostPages;
 import io.ctops.server.hosts.HostRecords;
@@ -115,9 +119,20 @@ public final class WebRole implements AutoCloseable {
           new LiveHostStatus(database.dataSource(), jdbi, pages, access::stillSignedIn).start();
 
       SignInPages signIn = new SignInPages(jdbi, pages, users, passwords, throttle, access);
+      HostListPage hostListPage = new HostListPage(hostList);
       HostPages hostPages =
           new HostPages(
-              pages, hostList, overview, pending, approvals, records, new HostHistory(jdbi));
+              pages,
+              hostListPage,
+              overview,
+              pending,
+              approvals,
+              records,
+              new HostHistory(jdbi),
+              jdbi);
+      HostTagRoutes hostTags = new HostTagRoutes(jdbi, records);
+      GroupPages groupPages = new GroupPages(pages, jdbi, hostListPage);
+      GroupsApi groupsApi = new GroupsApi(jdbi, hostList);
       HostsApi hostsApi =
           new HostsApi(hostList, overview, pending, approvals, records, metrics, clock);
       TokenPages tokenPages =
@@ -200,6 +215,9 @@ public final class WebRole implements AutoCloseable {
                       inventoryPages.routes(config.routes);
                       hostPages.routes(config.routes);
                       hostsApi.routes(config.routes);
+                      hostTags.routes(config.routes);
+                      groupPages.routes(config.routes);
+                      groupsApi.routes(config.routes);
                       tokenPages.routes(config.routes);
                       downloads.routes(config.routes);
                       tokensApi.routes(config.routes);
