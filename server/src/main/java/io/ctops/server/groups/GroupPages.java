@@ -2,14 +2,12 @@ package io.ctops.server.groups;
 
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.WebAccess;
-import io.ctops.server.hosts.HostListPage;
-import io.ctops.server.hosts.HostPages;
-import io.ctops.server.hosts.HostViews;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
 import io.ctops.server.web.UuidParam;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,12 +22,10 @@ import org.jdbi.v3.core.Jdbi;
 public final class GroupPages {
   private final Pages pages;
   private final Jdbi jdbi;
-  private final HostListPage hostList;
 
-  public GroupPages(Pages pages, Jdbi jdbi, HostListPage hostList) {
+  public GroupPages(Pages pages, Jdbi jdbi) {
     this.pages = pages;
     this.jdbi = jdbi;
-    this.hostList = hostList;
   }
 
   /** The Groups page. */
@@ -58,13 +54,6 @@ public final class GroupPages {
     }
   }
 
-  /** A group's page: the group, its hosts as the host list shows them, and what the user may do. */
-  public record GroupView(HostGroups.Group group, HostViews.ListView list, boolean canEdit) {
-    public String ruleText() {
-      return HostGroups.describe(group.rule());
-    }
-  }
-
   /** Hosts matching a hostname search on a static group's page, each a member or not. */
   public record CandidatesView(UUID groupId, String search, List<GroupMembers.Candidate> hosts) {}
 
@@ -72,7 +61,6 @@ public final class GroupPages {
     routes.get("/groups", this::list);
     routes.get("/groups/new", ctx -> form(ctx, Optional.empty()));
     routes.post("/groups", this::create);
-    routes.get("/groups/{id}", this::group);
     routes.get("/groups/{id}/edit", ctx -> form(ctx, Optional.of(requireGroup(ctx))));
     routes.post("/groups/{id}", this::update);
     routes.post("/groups/{id}/delete", this::delete);
@@ -93,22 +81,6 @@ public final class GroupPages {
     UUID id = UuidParam.parse(ctx.pathParam("id"), "group");
     return jdbi.withHandle(handle -> HostGroups.find(handle, user.orgId(), user.scope(), id))
         .orElseThrow(() -> HttpProblem.notFound("no such group"));
-  }
-
-  private void group(Context ctx) {
-    Principal user = WebAccess.principal(ctx);
-    HostGroups.Group group = requireGroup(ctx);
-    HostViews.ListView list = hostList.group(ctx, user, group.id(), "/groups/" + group.id());
-    if (HostListPage.wantsListOnly(ctx)) {
-      pages.fragment(ctx, "hosts/list.jte", list);
-      return;
-    }
-    pages.page(
-        ctx,
-        "groups/group.jte",
-        group.name(),
-        "groups",
-        new GroupView(group, list, user.isAdmin()));
   }
 
   private void form(Context ctx, Optional<HostGroups.Group> group) {
@@ -168,7 +140,7 @@ public final class GroupPages {
                 return jdbi.inTransaction(
                     handle -> HostGroups.create(handle, user.orgId(), WebAccess.actor(ctx), spec));
               });
-      HostPages.redirect(ctx, "/groups/" + id);
+      redirect(ctx, "/groups/" + id);
     } catch (HttpProblem e) {
       refused(ctx, Optional.empty(), e);
     }
@@ -186,7 +158,7 @@ public final class GroupPages {
                     HostGroups.update(
                         handle, user.orgId(), WebAccess.actor(ctx), group.id(), spec));
           });
-      HostPages.redirect(ctx, "/groups/" + group.id());
+      redirect(ctx, "/groups/" + group.id());
     } catch (HttpProblem e) {
       refused(ctx, Optional.of(group), e);
     }
@@ -206,7 +178,7 @@ public final class GroupPages {
     HostGroups.Group group = requireGroup(ctx);
     jdbi.useTransaction(
         handle -> HostGroups.delete(handle, user.orgId(), WebAccess.actor(ctx), group.id()));
-    HostPages.redirect(ctx, "/groups");
+    redirect(ctx, "/groups");
   }
 
   private void candidates(Context ctx) {
@@ -253,6 +225,16 @@ public final class GroupPages {
                       : HostGroups.removeMembers(
                           handle, user.orgId(), WebAccess.actor(ctx), group.id(), hosts);
                 }));
-    HostPages.redirect(ctx, "/groups/" + group.id());
+    redirect(ctx, "/groups/" + group.id());
+  }
+
+  /** After a form post: htmx follows HX-Redirect, a plain form follows 303. */
+  private static void redirect(Context ctx, String location) {
+    if (ctx.header("HX-Request") != null) {
+      ctx.header("HX-Redirect", location);
+      ctx.status(204);
+      return;
+    }
+    ctx.redirect(location, HttpStatus.SEE_OTHER);
   }
 }

@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * Reads what operators send about groups and tags, from the pages' forms and the API's JSON, into
  * {@link HostGroups.GroupSpec}s, tags and host ids; whatever is wrong answers 400 naming it.
  */
-final class GroupRequests {
+public final class GroupRequests {
   private GroupRequests() {}
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -28,7 +28,7 @@ final class GroupRequests {
   static final int MAX_TAGS = 50;
 
   /** Runs a parse or a write, turning what was wrong with the input into a 400. */
-  static <T> T orBadRequest(Supplier<T> work) {
+  public static <T> T orBadRequest(Supplier<T> work) {
     try {
       return work.get();
     } catch (GroupRule.InvalidRuleException
@@ -127,7 +127,7 @@ final class GroupRequests {
   }
 
   /** An array of tag strings ({@code null} means none). */
-  static List<Tag> tags(JsonNode array, String field) {
+  public static List<Tag> tags(JsonNode array, String field) {
     if (array == null || array.isNull()) {
       return List.of();
     }
@@ -168,7 +168,7 @@ final class GroupRequests {
   }
 
   /** The request body as a JSON object, or 400. */
-  static JsonNode object(String body, String example) {
+  public static JsonNode object(String body, String example) {
     try {
       JsonNode json = JSON.readTree(body);
       if (json == null || !json.isObject()) {

@@ -3,9 +3,6 @@ package io.ctops.server.groups;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.WebAccess;
-import io.ctops.server.hosts.HostListParams;
-import io.ctops.server.hosts.HostListQuery;
-import io.ctops.server.hosts.HostsApi;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.UuidParam;
 import io.javalin.config.RoutesConfig;
@@ -19,18 +16,16 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * Host groups in the JSON API ({@code /api/v1/groups}) and the host selector's preview ({@code
  * /api/v1/host-selectors/resolve}): the same rules as the pages — everyone reads the groups they
- * may see, admins write them.
+ * may see, admins write them. A group's hosts are the host list's ({@code GroupPage}).
  */
 public final class GroupsApi {
   /** How many ids a selector preview lists; the count is always the whole. */
   static final int RESOLVED_IDS = 1_000;
 
   private final Jdbi jdbi;
-  private final HostListQuery hostList;
 
-  public GroupsApi(Jdbi jdbi, HostListQuery hostList) {
+  public GroupsApi(Jdbi jdbi) {
     this.jdbi = jdbi;
-    this.hostList = hostList;
   }
 
   /** A group in the API. */
@@ -75,7 +70,6 @@ public final class GroupsApi {
     routes.get("/api/v1/groups/{id}", ctx -> ctx.json(GroupJson.of(require(ctx))));
     routes.patch("/api/v1/groups/{id}", this::update);
     routes.delete("/api/v1/groups/{id}", this::delete);
-    routes.get("/api/v1/groups/{id}/hosts", this::hosts);
     routes.post("/api/v1/groups/{id}/members", ctx -> members(ctx, true));
     routes.delete("/api/v1/groups/{id}/members", ctx -> members(ctx, false));
     routes.post("/api/v1/host-selectors/resolve", this::resolve);
@@ -134,21 +128,6 @@ public final class GroupsApi {
     jdbi.useTransaction(
         handle -> HostGroups.delete(handle, user.orgId(), WebAccess.actor(ctx), group.id()));
     ctx.status(204);
-  }
-
-  /** The group's hosts exactly as {@code GET /api/v1/hosts} answers, with the group fixed. */
-  private void hosts(Context ctx) {
-    Principal user = WebAccess.principal(ctx);
-    HostGroups.Group group = require(ctx);
-    HostListParams params = HostListParams.parse(ctx.queryParamMap()).inGroup(group.id());
-    HostListQuery.HostPage page = hostList.page(user.orgId(), user.scope(), params);
-    ctx.json(
-        new HostsApi.HostListResponse(
-            page.rows(),
-            page.total(),
-            page.params().page(),
-            page.params().pageSize(),
-            page.pageCount()));
   }
 
   /** {@code {"host_ids": [...]}} into or out of a static group; 404 for an unknown host id. */

@@ -7,7 +7,6 @@ import io.ctops.server.auth.Role;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.groups.HostGroups;
-import io.ctops.server.groups.HostTagRoutes;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
 import io.javalin.config.RoutesConfig;

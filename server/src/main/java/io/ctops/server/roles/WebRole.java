@@ -27,13 +27,14 @@ import io.ctops.server.enrolment.TokenPages;
 import io.ctops.server.enrolment.TokensApi;
 import io.ctops.server.groups.GroupPages;
 import io.ctops.server.groups.GroupsApi;
-import io.ctops.server.groups.HostTagRoutes;
 import io.ctops.server.hosts.FleetOverviewQuery;
+import io.ctops.server.hosts.GroupPage;
 import io.ctops.server.hosts.HostDetail;
 import io.ctops.server.hosts.HostListPage;
 import io.ctops.server.hosts.HostListQuery;
 import io.ctops.server.hosts.HostPages;
 import io.ctops.server.hosts.HostRecords;
+import io.ctops.server.hosts.HostTagRoutes;
 import io.ctops.server.hosts.HostsApi;
 import io.ctops.server.hosts.LiveHostStatus;
 import io.ctops.server.hosts.PendingAgents;
@@ -131,8 +132,9 @@ public final class WebRole implements AutoCloseable {
               new HostHistory(jdbi),
               jdbi);
       HostTagRoutes hostTags = new HostTagRoutes(jdbi, records);
-      GroupPages groupPages = new GroupPages(pages, jdbi, hostListPage);
-      GroupsApi groupsApi = new GroupsApi(jdbi, hostList);
+      GroupPages groupPages = new GroupPages(pages, jdbi);
+      GroupPage groupPage = new GroupPage(pages, jdbi, hostListPage, hostList);
+      GroupsApi groupsApi = new GroupsApi(jdbi);
       HostsApi hostsApi =
           new HostsApi(hostList, overview, pending, approvals, records, metrics, clock);
       TokenPages tokenPages =
@@ -216,7 +218,9 @@ public final class WebRole implements AutoCloseable {
                       hostPages.routes(config.routes);
                       hostsApi.routes(config.routes);
                       hostTags.routes(config.routes);
+                      // before groupPage: /groups/new must not be taken for a group id
                       groupPages.routes(config.routes);
+                      groupPage.routes(config.routes);
                       groupsApi.routes(config.routes);
                       tokenPages.routes(config.routes);
                       downloads.routes(config.routes);

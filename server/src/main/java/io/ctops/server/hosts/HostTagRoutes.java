@@ -1,12 +1,12 @@
-package io.ctops.server.groups;
+package io.ctops.server.hosts;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.Role;
 import io.ctops.server.auth.WebAccess;
-import io.ctops.server.hosts.HostDetail;
-import io.ctops.server.hosts.HostPages;
-import io.ctops.server.hosts.HostRecords;
+import io.ctops.server.groups.GroupRequests;
+import io.ctops.server.groups.HostTags;
+import io.ctops.server.groups.Tag;
 import io.ctops.server.web.HttpProblem;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
