@@ -222,6 +222,9 @@ public final class RegistrationService {
         .bind("csr", request.csrDer().orElse(null))
         .bind("id", agent.id())
         .execute();
+    if (!agent.status().equals("revoked")) {
+      replaceAgentTags(handle, agent.id(), request);
+    }
     return switch (agent.status()) {
       case "revoked" ->
           new Registration.Revoked(
@@ -230,6 +233,30 @@ public final class RegistrationService {
           new Registration.Pending(agent.id(), "still waiting for an administrator to approve");
       default -> active(handle, agent.id(), request, "already registered");
     };
+  }
+
+  /**
+   * The agent's tags are what its configuration says now: an agent registering again (at every
+   * start) with other tags replaces its old ones; operators' tags are in another column and stay.
+   * Unchanged tags write nothing, so dynamic groups' triggers do not run for nothing.
+   */
+  private static void replaceAgentTags(Handle handle, UUID agentId, RegistrationRequest request) {
+    handle
+        .createUpdate(
+            """
+            UPDATE hosts
+               SET metadata = metadata || jsonb_build_object('tags', jsonb_object(
+                     CAST(:tagKeys AS text[]), CAST(:tagValues AS text[])))
+             WHERE agent_id = :id
+               AND metadata->'tags' IS DISTINCT FROM jsonb_object(
+                     CAST(:tagKeys AS text[]), CAST(:tagValues AS text[]))
+            """)
+        .bindArray(
+            "tagKeys", String.class, (Object[]) request.tags().keySet().toArray(String[]::new))
+        .bindArray(
+            "tagValues", String.class, (Object[]) request.tags().values().toArray(String[]::new))
+        .bind("id", agentId)
+        .execute();
   }
 
   private Registration active(

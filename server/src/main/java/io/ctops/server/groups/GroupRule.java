@@ -1,6 +1,5 @@
 package io.ctops.server.groups;
 
-import io.ctops.server.hosts.Tag;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;

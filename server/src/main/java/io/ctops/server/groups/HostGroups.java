@@ -6,7 +6,6 @@ import io.ctops.server.audit.AuditEntry;
 import io.ctops.server.audit.AuditLog;
 import io.ctops.server.audit.Target;
 import io.ctops.server.auth.HostScope;
-import io.ctops.server.hosts.Tag;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;

@@ -3,7 +3,6 @@ package io.ctops.server.groups;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.ctops.server.hosts.Tag;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;

@@ -9,7 +9,7 @@ import org.jdbi.v3.core.statement.Query;
 /**
  * Resolves a {@link HostSelector} to the live hosts it names, in one SQL query, within the asking
  * user's {@link HostScope}: a group's members come from {@code host_group_members}, tags from the
- * GIN-indexed {@code hosts.tag_terms}.
+ * GIN-indexed {@code host_tags.terms}.
  */
 public final class HostSelectors {
   private HostSelectors() {}
@@ -17,12 +17,21 @@ public final class HostSelectors {
   /** The ids of the hosts the selector names now. */
   public static List<UUID> resolve(
       Handle handle, UUID orgId, HostScope scope, HostSelector selector) {
-    return query(handle, "SELECT h.id", orgId, scope, selector).mapTo(UUID.class).list();
+    return query(handle, "SELECT h.id", orgId, scope, selector, "").mapTo(UUID.class).list();
+  }
+
+  /** The first {@code limit} of those ids, by id: a preview that never reads the whole fleet. */
+  public static List<UUID> first(
+      Handle handle, UUID orgId, HostScope scope, HostSelector selector, int limit) {
+    return query(handle, "SELECT h.id", orgId, scope, selector, " ORDER BY h.id LIMIT :limit")
+        .bind("limit", limit)
+        .mapTo(UUID.class)
+        .list();
   }
 
   /** How many hosts the selector names now. */
   public static long count(Handle handle, UUID orgId, HostScope scope, HostSelector selector) {
-    return query(handle, "SELECT count(*)", orgId, scope, selector).mapTo(Long.class).one();
+    return query(handle, "SELECT count(*)", orgId, scope, selector, "").mapTo(Long.class).one();
   }
 
   /**
@@ -56,13 +65,19 @@ public final class HostSelectors {
   }
 
   private static Query query(
-      Handle handle, String select, UUID orgId, HostScope scope, HostSelector selector) {
+      Handle handle,
+      String select,
+      UUID orgId,
+      HostScope scope,
+      HostSelector selector,
+      String orderAndLimit) {
     Query query =
         handle.createQuery(
             select
                 + " FROM hosts h WHERE h.org_id = :org AND h.deleted_at IS NULL AND "
                 + selector.condition()
-                + scope.filter("h.id"));
+                + scope.filter("h.id")
+                + orderAndLimit);
     return scope.bind(selector.bind(query.bind("org", orgId)));
   }
 }

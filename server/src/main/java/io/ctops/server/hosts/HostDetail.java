@@ -1,5 +1,6 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.groups.HostTags;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -8,7 +9,8 @@ import java.util.UUID;
 /**
  * A host's Overview tab: what it is, its agent, and its current vitals. {@code lastSeen} is the
  * agent's latest contact, its stream opening included; {@code agentTags} are the tags from the
- * agent's configuration, by key.
+ * agent's configuration, by key; {@code operatorTags} those operators set; {@code tags} both,
+ * marked by source, the agent's that an operator's replaces marked overridden.
  */
 public record HostDetail(
     UUID id,
@@ -32,7 +34,9 @@ public record HostDetail(
     String agentStatus,
     Instant approvedAt,
     Instant deletedAt,
-    Map<String, String> agentTags) {
+    Map<String, String> agentTags,
+    Map<String, String> operatorTags,
+    List<HostTags.ShownTag> tags) {
 
   public boolean isDeleted() {
     return deletedAt != null;

@@ -1,5 +1,6 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.groups.Tag;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.QueryString;
 import java.util.ArrayList;
@@ -290,7 +291,13 @@ public record HostListParams(
         search, status, os, hot, tags, Optional.of(groupId), sort, descending, page, pageSize);
   }
 
-  /** The tag filters as terms for {@code tag_terms @>}. */
+  /** The same view over every group (a group's page writes its links without its own id). */
+  public HostListParams withoutGroup() {
+    return new HostListParams(
+        search, status, os, hot, tags, Optional.empty(), sort, descending, page, pageSize);
+  }
+
+  /** The tag filters as terms for {@code host_tags.terms @>}. */
   String[] tagTerms() {
     return tags.stream().map(Tag::term).distinct().toArray(String[]::new);
   }

@@ -1,6 +1,7 @@
 package io.ctops.server.hosts;
 
 import io.ctops.server.auth.HostScope;
+import io.ctops.server.groups.HostTags;
 import io.ctops.server.hosts.HostListParams.Sort;
 import java.sql.Array;
 import java.sql.ResultSet;
@@ -8,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -205,12 +207,14 @@ public final class HostListQuery {
                CAST(h.ip_addresses AS text[]) AS ips, v.cpu_percent,
                v.memory_percent, v.disk_percent, %2$s AS last_seen, h.status,
                ARRAY(SELECT t.key FROM jsonb_each_text(%3$s) t ORDER BY t.key) AS tag_keys,
-               ARRAY(SELECT t.value FROM jsonb_each_text(%3$s) t ORDER BY t.key) AS tag_values
+               ARRAY(SELECT t.value FROM jsonb_each_text(%3$s) t ORDER BY t.key) AS tag_values,
+               %4$s
           FROM page JOIN hosts h ON h.id = page.id
           JOIN host_vitals v ON v.host_id = h.id
          ORDER BY page.n
         """
-        .formatted(ids, HostRecords.LAST_CONTACT, HostRecords.AGENT_TAGS);
+        .formatted(
+            ids, HostRecords.LAST_CONTACT, HostRecords.AGENT_TAGS, HostRecords.OPERATOR_TAGS);
   }
 
   /**
@@ -299,6 +303,10 @@ public final class HostListQuery {
 
   static HostRow row(ResultSet rs) throws SQLException {
     Timestamp lastSeen = rs.getTimestamp("last_seen");
+    Map<String, String> agentTags =
+        HostRecords.tags(rs.getArray("tag_keys"), rs.getArray("tag_values"));
+    Map<String, String> operatorTags =
+        HostRecords.tags(rs.getArray("operator_tag_keys"), rs.getArray("operator_tag_values"));
     return new HostRow(
         rs.getObject("id", UUID.class),
         rs.getString("hostname"),
@@ -311,7 +319,9 @@ public final class HostListQuery {
         (Float) rs.getObject("disk_percent"),
         lastSeen == null ? null : lastSeen.toInstant(),
         rs.getString("status"),
-        HostRecords.tags(rs.getArray("tag_keys"), rs.getArray("tag_values")));
+        agentTags,
+        operatorTags,
+        HostTags.shown(agentTags, operatorTags));
   }
 
   /** inet's text form carries a prefix length for non-host masks only; strip "/32" style noise. */

@@ -6,6 +6,7 @@ import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.Role;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.enrolment.AgentApprovals;
+import io.ctops.server.groups.HostGroups;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
 import io.javalin.config.RoutesConfig;
@@ -14,6 +15,7 @@ import io.javalin.http.HttpStatus;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
 
 /**
  * The Hosts page (fleet overview, pending approvals, host list) and a host's page (overview,
@@ -23,21 +25,23 @@ import java.util.UUID;
  */
 public final class HostPages {
   private final Pages pages;
-  private final HostListQuery list;
+  private final HostListPage list;
   private final FleetOverviewQuery overview;
   private final PendingAgents pending;
   private final AgentApprovals approvals;
   private final HostRecords records;
   private final HostHistory history;
+  private final Jdbi jdbi;
 
   public HostPages(
       Pages pages,
-      HostListQuery list,
+      HostListPage list,
       FleetOverviewQuery overview,
       PendingAgents pending,
       AgentApprovals approvals,
       HostRecords records,
-      HostHistory history) {
+      HostHistory history,
+      Jdbi jdbi) {
     this.pages = pages;
     this.list = list;
     this.overview = overview;
@@ -45,6 +49,7 @@ public final class HostPages {
     this.approvals = approvals;
     this.records = records;
     this.history = history;
+    this.jdbi = jdbi;
   }
 
   public void routes(RoutesConfig routes) {
@@ -64,16 +69,8 @@ public final class HostPages {
 
   private void hosts(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    HostListParams params = HostListParams.parse(ctx.queryParamMap());
-    HostViews.ListView listView =
-        new HostViews.ListView(
-            list.page(user.orgId(), user.scope(), params),
-            list.operatingSystems(user.orgId(), user.scope()));
-    boolean fragment =
-        ctx.header("HX-Request") != null
-            && ctx.header("HX-History-Restore-Request") == null
-            && "host-list".equals(ctx.header("HX-Target"));
-    if (fragment) {
+    HostViews.ListView listView = list.hosts(ctx, user);
+    if (HostListPage.wantsListOnly(ctx)) {
       pages.fragment(ctx, "hosts/list.jte", listView);
       return;
     }
@@ -136,6 +133,14 @@ public final class HostPages {
     Principal user = WebAccess.principal(ctx);
     HostDetail host = records.require(user, ctx.pathParam("id"));
     String range = MetricRanges.rangeName(Optional.ofNullable(ctx.queryParam("range")));
+    boolean overviewTab = tab.equals("overview");
+    boolean canTag =
+        overviewTab && jdbi.withHandle(handle -> HostTagRoutes.mayTag(handle, user, host));
+    List<HostGroups.Group> groups =
+        overviewTab
+            ? jdbi.withHandle(
+                handle -> HostGroups.groupsOf(handle, user.orgId(), user.scope(), host.id()))
+            : List.of();
     pages.page(
         ctx,
         "hosts/detail.jte",
@@ -148,9 +153,9 @@ public final class HostPages {
             mayRename(records.roleOn(user, host)),
             MetricRanges.NAMES,
             range,
-            tab.equals("overview")
-                ? history.timeline(user.orgId(), host.id(), host.agentId())
-                : List.of()));
+            overviewTab ? history.timeline(user.orgId(), host.id(), host.agentId()) : List.of(),
+            canTag,
+            groups));
   }
 
   /** Engineers and admins name hosts; read-only users see the name. */
@@ -230,7 +235,7 @@ public final class HostPages {
   }
 
   /** After a form post: htmx follows HX-Redirect, a plain form follows 303. */
-  static void redirect(Context ctx, String location) {
+  public static void redirect(Context ctx, String location) {
     if (ctx.header("HX-Request") != null) {
       ctx.header("HX-Redirect", location);
       ctx.status(204);

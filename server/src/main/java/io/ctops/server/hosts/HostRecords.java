@@ -9,9 +9,11 @@ import io.ctops.server.auth.HostScope;
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.Role;
 import io.ctops.server.enrolment.AgentApprovals;
+import io.ctops.server.groups.HostTags;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.UuidParam;
 import java.sql.Array;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -65,12 +67,18 @@ public final class HostRecords {
                            ARRAY(SELECT t.key FROM jsonb_each_text(%s) t ORDER BY t.key)
                              AS tag_keys,
                            ARRAY(SELECT t.value FROM jsonb_each_text(%s) t ORDER BY t.key)
-                             AS tag_values
+                             AS tag_values,
+                           %s
                       FROM hosts h JOIN host_vitals v ON v.host_id = h.id
                       LEFT JOIN agents a ON a.id = h.agent_id
                      WHERE h.id = :id AND h.org_id = :org %s
                     """
-                            .formatted(LAST_CONTACT, AGENT_TAGS, AGENT_TAGS, scope.filter("h.id"))))
+                            .formatted(
+                                LAST_CONTACT,
+                                AGENT_TAGS,
+                                AGENT_TAGS,
+                                OPERATOR_TAGS,
+                                scope.filter("h.id"))))
                 .bind("id", hostId)
                 .bind("org", orgId)
                 .map(
@@ -97,7 +105,9 @@ public final class HostRecords {
                             rs.getString("agent_status"),
                             instant(rs.getTimestamp("approved_at")),
                             instant(rs.getTimestamp("deleted_at")),
-                            tags(rs.getArray("tag_keys"), rs.getArray("tag_values"))))
+                            agentTags(rs),
+                            operatorTags(rs),
+                            HostTags.shown(agentTags(rs), operatorTags(rs))))
                 .findOne());
   }
 
@@ -113,6 +123,22 @@ public final class HostRecords {
   static final String AGENT_TAGS =
       "CASE WHEN jsonb_typeof(h.metadata->'tags') = 'object' THEN h.metadata->'tags'"
           + " ELSE '{}' END";
+
+  /** The operators' tags as key and value arrays, in key order, for {@link #tags}. */
+  static final String OPERATOR_TAGS =
+      """
+      ARRAY(SELECT t.key FROM jsonb_each_text(h.operator_tags) t ORDER BY t.key)
+        AS operator_tag_keys,
+      ARRAY(SELECT t.value FROM jsonb_each_text(h.operator_tags) t ORDER BY t.key)
+        AS operator_tag_values""";
+
+  private static Map<String, String> agentTags(ResultSet rs) throws SQLException {
+    return tags(rs.getArray("tag_keys"), rs.getArray("tag_values"));
+  }
+
+  private static Map<String, String> operatorTags(ResultSet rs) throws SQLException {
+    return tags(rs.getArray("operator_tag_keys"), rs.getArray("operator_tag_values"));
+  }
 
   static Map<String, String> tags(Array keys, Array values) throws SQLException {
     String[] k = (String[]) keys.getArray();

@@ -1,6 +1,7 @@
 package io.ctops.server.hosts;
 
 import io.ctops.server.audit.HostHistory;
+import io.ctops.server.groups.HostGroups;
 import io.ctops.server.hosts.HostListParams.Sort;
 import java.util.List;
 import java.util.UUID;
@@ -15,17 +16,36 @@ public final class HostViews {
           new Column(Sort.HOSTNAME, "Hostname"),
           new Column(Sort.OS, "OS"),
           new Column(null, "IP addresses"),
+          new Column(null, "Tags"),
           new Column(Sort.CPU, "CPU"),
           new Column(Sort.MEMORY, "Memory"),
           new Column(Sort.DISK, "Disk"),
           new Column(Sort.LAST_SEEN, "Last seen"),
           new Column(Sort.STATUS, "Status"));
 
-  /** The list part of the Hosts page: filters, table, pager (swapped as one by htmx). */
-  public record ListView(HostListQuery.HostPage page, List<String> osChoices) {
+  /**
+   * The list part of the Hosts page and of a group's page: filters, table, pager (swapped as one by
+   * htmx). {@code path} is the page it is on; a group's page fixes the group, which its links then
+   * leave out.
+   */
+  public record ListView(
+      HostListQuery.HostPage page, List<String> osChoices, String path, boolean isGroupFixed) {
     public HostListParams params() {
       return page.params();
     }
+
+    /** The address of another view of this list. */
+    public String url(HostListParams view) {
+      return (isGroupFixed ? view.withoutGroup() : view).url(path);
+    }
+
+    /** Whether anything but the page's own group narrows the list. */
+    public boolean isFiltered() {
+      return !(isGroupFixed ? params().withoutGroup() : params()).isDefault();
+    }
+
+    /** The chips of a row: the first few tags in effect, the rest counted. */
+    public static final int SHOWN_TAGS = 3;
 
     public List<Column> columns() {
       return LIST_COLUMNS;
@@ -49,7 +69,10 @@ public final class HostViews {
   /** The whole Hosts page. */
   public record HostsPage(FleetOverview overview, PendingView pending, ListView list) {}
 
-  /** A host page's tab, with what that tab shows ({@code history} on the overview only). */
+  /**
+   * A host page's tab, with what that tab shows ({@code history} and {@code groups} on the overview
+   * only).
+   */
   public record DetailView(
       HostDetail host,
       String tab,
@@ -57,7 +80,9 @@ public final class HostViews {
       boolean canRename,
       List<String> ranges,
       String range,
-      List<HostHistory.Moment> history) {}
+      List<HostHistory.Moment> history,
+      boolean canTag,
+      List<HostGroups.Group> groups) {}
 
   /** A status badge, also sent alone over server-sent events when a host changes status. */
   public record Badge(UUID hostId, String status) {}

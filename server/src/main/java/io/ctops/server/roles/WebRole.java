@@ -26,12 +26,17 @@ import io.ctops.server.enrolment.AgentDownloads;
 import io.ctops.server.enrolment.EnrolmentTokens;
 import io.ctops.server.enrolment.TokenPages;
 import io.ctops.server.enrolment.TokensApi;
+import io.ctops.server.groups.GroupPages;
+import io.ctops.server.groups.GroupsApi;
 import io.ctops.server.groups.notes.NotePages;
 import io.ctops.server.groups.notes.NotesApi;
 import io.ctops.server.hosts.FleetOverviewQuery;
+import io.ctops.server.hosts.GroupPage;
+import io.ctops.server.hosts.HostListPage;
 import io.ctops.server.hosts.HostListQuery;
 import io.ctops.server.hosts.HostPages;
 import io.ctops.server.hosts.HostRecords;
+import io.ctops.server.hosts.HostTagRoutes;
 import io.ctops.server.hosts.HostsApi;
 import io.ctops.server.hosts.LiveHostStatus;
 import io.ctops.server.hosts.PendingAgents;
@@ -117,9 +122,21 @@ public final class WebRole implements AutoCloseable {
           new LiveHostStatus(database.dataSource(), jdbi, pages, access::stillSignedIn).start();
 
       SignInPages signIn = new SignInPages(jdbi, pages, users, passwords, throttle, access);
+      HostListPage hostListPage = new HostListPage(hostList);
       HostPages hostPages =
           new HostPages(
-              pages, hostList, overview, pending, approvals, records, new HostHistory(jdbi));
+              pages,
+              hostListPage,
+              overview,
+              pending,
+              approvals,
+              records,
+              new HostHistory(jdbi),
+              jdbi);
+      HostTagRoutes hostTags = new HostTagRoutes(jdbi, records);
+      GroupPages groupPages = new GroupPages(pages, jdbi);
+      GroupPage groupPage = new GroupPage(pages, jdbi, hostListPage, hostList);
+      GroupsApi groupsApi = new GroupsApi(jdbi);
       HostsApi hostsApi =
           new HostsApi(hostList, overview, pending, approvals, records, metrics, clock);
       TokenPages tokenPages =
@@ -205,6 +222,11 @@ public final class WebRole implements AutoCloseable {
                       inventoryPages.routes(config.routes);
                       hostPages.routes(config.routes);
                       hostsApi.routes(config.routes);
+                      hostTags.routes(config.routes);
+                      // before groupPage: /groups/new must not be taken for a group id
+                      groupPages.routes(config.routes);
+                      groupPage.routes(config.routes);
+                      groupsApi.routes(config.routes);
                       tokenPages.routes(config.routes);
                       downloads.routes(config.routes);
                       tokensApi.routes(config.routes);

@@ -80,6 +80,21 @@ class RoleMatrixTest {
     MATRIX.put("POST /users/{id}/role", Least.ADMIN);
     MATRIX.put("POST /users/{id}/groups", Least.ADMIN);
     MATRIX.put("POST /settings/inventory-interval", Least.ADMIN);
+    MATRIX.put("POST /hosts/{id}/tags", Least.ENGINEER);
+    MATRIX.put("POST /hosts/{id}/tags/remove", Least.ENGINEER);
+    MATRIX.put("POST /api/v1/hosts/{id}/tags", Least.ENGINEER);
+    MATRIX.put("DELETE /api/v1/hosts/{id}/tags/{tag}", Least.ENGINEER);
+    MATRIX.put("POST /api/v1/host-selectors/resolve", Least.SIGNED_IN);
+    MATRIX.put("POST /groups", Least.ADMIN);
+    MATRIX.put("POST /groups/{id}", Least.ADMIN);
+    MATRIX.put("POST /groups/{id}/delete", Least.ADMIN);
+    MATRIX.put("POST /groups/{id}/members", Least.ADMIN);
+    MATRIX.put("POST /groups/{id}/members/remove", Least.ADMIN);
+    MATRIX.put("POST /api/v1/groups", Least.ADMIN);
+    MATRIX.put("PATCH /api/v1/groups/{id}", Least.ADMIN);
+    MATRIX.put("DELETE /api/v1/groups/{id}", Least.ADMIN);
+    MATRIX.put("POST /api/v1/groups/{id}/members", Least.ADMIN);
+    MATRIX.put("DELETE /api/v1/groups/{id}/members", Least.ADMIN);
     MATRIX.put("POST /orgs", Least.SUPER_ADMIN);
     MATRIX.put("POST /orgs/switch", Least.SUPER_ADMIN);
   }
@@ -91,7 +106,9 @@ class RoleMatrixTest {
           "PATCH /api/v1/hosts/{id}", "{\"display_name\": \"renamed\"}",
           "POST /api/v1/hosts/{id}/notes", "{\"body\": \"a note\"}",
           "POST /api/v1/groups/{id}/notes", "{\"body\": \"a note\"}",
-          "PATCH /api/v1/notes/{id}", "{\"pinned\": true}");
+          "PATCH /api/v1/notes/{id}", "{\"pinned\": true}",
+          "POST /api/v1/hosts/{id}/tags", "{\"tags\": [\"env:prod\"]}",
+          "POST /api/v1/host-selectors/resolve", "{\"kind\": \"all\"}");
 
   /** From the least to the most allowed, as this test signs them in. */
   private static final List<Role> ROLES =

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctops.server.audit.Actor;
 import io.ctops.server.auth.HostScope;
-import io.ctops.server.hosts.HostTags;
-import io.ctops.server.hosts.Tag;
 import io.ctops.server.testing.FreshDatabase;
 import java.util.List;
 import java.util.Optional;

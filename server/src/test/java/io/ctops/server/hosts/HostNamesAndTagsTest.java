@@ -79,9 +79,9 @@ class HostNamesAndTagsTest {
     WebClient viewer = signedIn(Role.READ_ONLY);
     String page = viewer.get("/hosts/" + host).body();
     assertThat(page)
-        .contains("(from the agent)")
-        .contains("data-tag-key=\"env\">env: prod</span>")
-        .contains("data-tag-key=\"role\">role: db</span>");
+        .contains("data-tag-key=\"env\" data-source=\"agent\"")
+        .contains(">env:prod <span class=\"tag-source\">agent</span>")
+        .contains(">role:db <span class=\"tag-source\">agent</span>");
     JsonNode detail = new ObjectMapper().readTree(viewer.get("/api/v1/hosts/" + host).body());
     assertThat(detail.get("agent_tags").get("env").asText()).isEqualTo("prod");
     assertThat(detail.get("agent_tags").get("role").asText()).isEqualTo("db");

@@ -5,6 +5,8 @@ import io.ctops.server.audit.Actor;
 import io.ctops.server.auth.ApiKeys;
 import io.ctops.server.auth.Role;
 import io.ctops.server.enrolment.EnrolmentTokens;
+import io.ctops.server.groups.GroupRule;
+import io.ctops.server.groups.HostGroups;
 import io.ctops.server.inventory.SoftwareScanTask;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.tasks.TaskQueue;
@@ -36,6 +38,7 @@ public final class SeededWeb implements AutoCloseable {
   public final UUID apiKey;
   public final UUID task;
   public final UUID note;
+  public final UUID group;
 
   private SeededWeb(Database database) {
     web = WebFixture.on(database);
@@ -97,6 +100,15 @@ public final class SeededWeb implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException(e);
     }
+    group =
+        web.jdbi()
+            .inTransaction(
+                h ->
+                    HostGroups.create(
+                        h,
+                        org,
+                        SEEDER,
+                        new HostGroups.GroupSpec("seeded", "", false, GroupRule.NONE)));
   }
 
   public static SeededWeb on(Database database) {
@@ -120,6 +132,8 @@ public final class SeededWeb implements AutoCloseable {
       id = task.toString();
     } else if (path.contains("/notes/{id}")) {
       id = note.toString();
+    } else if (path.contains("/groups/{id}")) {
+      id = group.toString();
     } else {
       id = UUID.randomUUID().toString();
     }

@@ -1,5 +1,6 @@
-package io.ctops.server.hosts;
+package io.ctops.server.groups;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.Locale;
 
 /**
@@ -40,6 +41,7 @@ public record Tag(String key, String value) {
     return new Tag(tag.substring(0, colon).strip(), tag.substring(colon + 1).strip());
   }
 
+  @JsonIgnore // not a field of a tag in JSON: {"key", "value"} says it
   public boolean isBare() {
     return value.isEmpty();
   }

@@ -1,5 +1,7 @@
-package io.ctops.server.hosts;
+package io.ctops.server.groups;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.annotation.JsonValue;
 import io.ctops.server.audit.Actor;
 import io.ctops.server.audit.AuditAction;
 import io.ctops.server.audit.AuditEntry;
@@ -26,11 +28,20 @@ public final class HostTags {
   /** Where a host's tag comes from. */
   public enum Source {
     AGENT,
-    OPERATOR
+    OPERATOR;
+
+    /** As the API and the pages name it: {@code agent} or {@code operator}. */
+    @JsonValue
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
   }
 
-  /** A tag as the host page shows it; an agent tag an operator's replaces is {@code overridden}. */
-  public record ShownTag(Tag tag, Source source, boolean overridden) {}
+  /**
+   * A tag as the host page and the API show it ({@code {"key", "value", "source", "overridden"}});
+   * an agent tag an operator's replaces is {@code overridden}: shown, but not in effect.
+   */
+  public record ShownTag(@JsonUnwrapped Tag tag, Source source, boolean overridden) {}
 
   /** The host's tags, both sources, the effective ones first, by key. */
   public static List<ShownTag> shown(Map<String, String> agentTags, Map<String, String> operator) {
