@@ -151,7 +151,7 @@ public final class HostListQuery {
       Handle handle, UUID orgId, HostScope scope, HostListParams params, int limit) {
     return bind(
             handle.createQuery(
-                "SELECT h.id " + FROM_HOSTS + where(scope, params) + " LIMIT :limit"),
+                "SELECT h.id " + FROM_HOSTS + "\n" + where(scope, params) + " LIMIT :limit"),
             orgId,
             scope,
             params)
