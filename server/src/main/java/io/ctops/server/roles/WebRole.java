@@ -25,6 +25,10 @@ import io.ctops.server.enrolment.AgentDownloads;
 import io.ctops.server.enrolment.EnrolmentTokens;
 import io.ctops.server.enrolment.TokenPages;
 import io.ctops.server.enrolment.TokensApi;
+import io.ctops.server.groups.bulk.BulkApi;
+import io.ctops.server.groups.bulk.BulkJobs;
+import io.ctops.server.groups.bulk.BulkPages;
+import io.ctops.server.groups.bulk.BulkRunner;
 import io.ctops.server.hosts.FleetOverviewQuery;
 import io.ctops.server.hosts.HostDetail;
 import io.ctops.server.hosts.HostListQuery;
@@ -151,6 +155,12 @@ public final class WebRole implements AutoCloseable {
                 Principal admin = WebAccess.requireAdmin(ctx);
                 return new AuditReader(admin.orgId(), admin.role() == Role.SUPER_ADMIN);
               });
+      BulkTargetsOfThisRelease bulkTargets =
+          new BulkTargetsOfThisRelease(hostList, new SoftwareScans(jdbi, clock), clock);
+      BulkRunner bulkRunner = new BulkRunner(jdbi, bulkTargets, clock);
+      BulkJobs bulkJobs = new BulkJobs(jdbi, bulkTargets, bulkRunner::wake);
+      BulkPages bulkPages = new BulkPages(pages, bulkJobs);
+      BulkApi bulkApi = new BulkApi(bulkJobs);
       byte[] openApi = resource("/web/openapi.json");
 
       WebServer server;
@@ -198,7 +208,10 @@ public final class WebRole implements AutoCloseable {
                       live.routes(config.routes);
                       softwarePages.routes(config.routes);
                       inventoryPages.routes(config.routes);
+                      // before hostPages: /hosts/bulk must not be taken for a host id
+                      bulkPages.routes(config.routes);
                       hostPages.routes(config.routes);
+                      bulkApi.routes(config.routes);
                       hostsApi.routes(config.routes);
                       tokenPages.routes(config.routes);
                       downloads.routes(config.routes);
@@ -214,6 +227,7 @@ public final class WebRole implements AutoCloseable {
       }
       // closed before the server: the browsers' streams end while the server can still end them
       parts.add(live);
+      parts.add(bulkRunner.start());
       parts.add(
           new PeriodicJob(
                   "session-purge",
