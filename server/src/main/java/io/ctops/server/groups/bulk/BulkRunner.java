@@ -176,6 +176,11 @@ public final class BulkRunner implements AutoCloseable {
         fail(job, done, changed, e.getMessage());
         return;
       } catch (RuntimeException e) {
+        if (stopping()) {
+          // not the job's fault: its claim lapses and another runner (or the next start) goes on
+          log.info("event=bulk_job_left job_id={} done={}", job.id(), done);
+          return;
+        }
         log.warn("event=bulk_job_failed job_id={} error={}", job.id(), e.toString(), e);
         fail(job, done, changed, "the server could not apply it; the server log has the error");
         return;
@@ -295,6 +300,10 @@ public final class BulkRunner implements AutoCloseable {
       throw new JobFailure("the group became dynamic: its members follow its rule");
     }
     return group;
+  }
+
+  private boolean stopping() {
+    return Thread.currentThread().isInterrupted() || (thread != null && thread.isShutdown());
   }
 
   /** Ends the job as failed (unless it is no longer this runner's), with its one audit entry. */
