@@ -737,6 +737,62 @@ class BulkActionsTest {
   }
 
   @Test
+  void dynamicGroupsFollowHostsABulkJobTagsUntagsAndDeletes() {
+    List<UUID> some = hosts("dyn", 3, "Debian", "online");
+    UUID prod =
+        jdbi.inTransaction(
+            h ->
+                HostGroups.create(
+                    h,
+                    org,
+                    SEEDER,
+                    new HostGroups.GroupSpec(
+                        "prod",
+                        "",
+                        true,
+                        new GroupRule(
+                            List.of(Tag.parse("env:prod")),
+                            Optional.of("Debian"),
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.empty()))));
+    UUID anyOs =
+        jdbi.inTransaction(
+            h ->
+                HostGroups.create(
+                    h,
+                    org,
+                    SEEDER,
+                    new HostGroups.GroupSpec(
+                        "online",
+                        "",
+                        true,
+                        new GroupRule(
+                            List.of(),
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.of("online")))));
+    assertThat(members(anyOs)).isEqualTo(3);
+
+    run(admin, "{\"action\": \"tag\", \"host_ids\": " + ids(some) + ", \"tags\": [\"env:prod\"]}");
+    assertThat(members(prod)).isEqualTo(3);
+    run(
+        admin,
+        "{\"action\": \"untag\", \"host_ids\": "
+            + ids(some.subList(0, 1))
+            + ", \"tags\": [\"env\"]}");
+    assertThat(members(prod)).isEqualTo(2);
+    assertThat(members(anyOs)).as("a rule without tags is not touched by tags").isEqualTo(3);
+    run(admin, "{\"action\": \"delete\", \"host_ids\": " + ids(some.subList(1, 2)) + "}");
+    assertThat(members(prod)).isEqualTo(1);
+    assertThat(members(anyOs)).isEqualTo(2);
+    // outside a bulk job the row trigger still keeps members
+    jdbi.useHandle(h -> h.execute("UPDATE hosts SET status = 'offline' WHERE id = ?", some.get(2)));
+    assertThat(members(anyOs)).isEqualTo(1);
+  }
+
+  @Test
   void aBulkTagOfTenThousandHostsFinishesWellUnderFiveSeconds() {
     hosts("fleet", 10_000, "Debian", "online");
     for (int i = 0; i < 20; i++) {
