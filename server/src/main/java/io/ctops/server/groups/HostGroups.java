@@ -210,19 +210,7 @@ public final class HostGroups {
   public static int addMembers(
       Handle handle, UUID orgId, Actor actor, UUID groupId, Collection<UUID> hostIds) {
     Group group = requireStatic(handle, orgId, groupId);
-    int added =
-        handle
-            .createUpdate(
-                """
-                INSERT INTO host_group_members (group_id, host_id)
-                SELECT :group, h.id FROM hosts h
-                 WHERE h.org_id = :org AND h.deleted_at IS NULL AND h.id = ANY(:hosts)
-                ON CONFLICT DO NOTHING
-                """)
-            .bind("group", groupId)
-            .bind("org", orgId)
-            .bindArray("hosts", UUID.class, hostIds)
-            .execute();
+    int added = insertMembers(handle, orgId, groupId, hostIds);
     AuditLog.record(
         handle,
         AuditEntry.of(orgId, actor, AuditAction.GROUP_MEMBERS_ADD)
@@ -232,17 +220,31 @@ public final class HostGroups {
     return added;
   }
 
+  /**
+   * {@link #addMembers} without its checks and audit entry, for a caller that checked the group is
+   * static and records a larger action once (a bulk job over many chunks of hosts).
+   */
+  public static int insertMembers(
+      Handle handle, UUID orgId, UUID groupId, Collection<UUID> hostIds) {
+    return handle
+        .createUpdate(
+            """
+                INSERT INTO host_group_members (group_id, host_id)
+                SELECT :group, h.id FROM hosts h
+                 WHERE h.org_id = :org AND h.deleted_at IS NULL AND h.id = ANY(:hosts)
+                ON CONFLICT DO NOTHING
+                """)
+        .bind("group", groupId)
+        .bind("org", orgId)
+        .bindArray("hosts", UUID.class, hostIds)
+        .execute();
+  }
+
   /** Removes hosts from a static group; returns how many were members. */
   public static int removeMembers(
       Handle handle, UUID orgId, Actor actor, UUID groupId, Collection<UUID> hostIds) {
     Group group = requireStatic(handle, orgId, groupId);
-    int removed =
-        handle
-            .createUpdate(
-                "DELETE FROM host_group_members WHERE group_id = :group AND host_id = ANY(:hosts)")
-            .bind("group", groupId)
-            .bindArray("hosts", UUID.class, hostIds)
-            .execute();
+    int removed = deleteMembers(handle, groupId, hostIds);
     AuditLog.record(
         handle,
         AuditEntry.of(orgId, actor, AuditAction.GROUP_MEMBERS_REMOVE)
@@ -252,7 +254,21 @@ public final class HostGroups {
     return removed;
   }
 
-  private static Group requireStatic(Handle handle, UUID orgId, UUID groupId) {
+  /** {@link #removeMembers} without its checks and audit entry (see {@link #insertMembers}). */
+  public static int deleteMembers(Handle handle, UUID groupId, Collection<UUID> hostIds) {
+    return handle
+        .createUpdate(
+            "DELETE FROM host_group_members WHERE group_id = :group AND host_id = ANY(:hosts)")
+        .bind("group", groupId)
+        .bindArray("hosts", UUID.class, hostIds)
+        .execute();
+  }
+
+  /**
+   * The organisation's static group: {@link UnknownGroupException} when there is none with this id,
+   * {@link GroupRule.InvalidRuleException} saying why when it is dynamic.
+   */
+  public static Group requireStatic(Handle handle, UUID orgId, UUID groupId) {
     Group group =
         find(handle, orgId, HostScope.ORGANISATION, groupId)
             .orElseThrow(() -> new UnknownGroupException(groupId));

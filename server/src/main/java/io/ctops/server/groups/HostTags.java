@@ -71,6 +71,16 @@ public final class HostTags {
    */
   public static int tag(
       Handle handle, UUID orgId, Actor actor, Collection<UUID> hostIds, List<Tag> tags) {
+    int changed = setTags(handle, orgId, hostIds, tags);
+    record(handle, orgId, actor, AuditAction.HOST_TAG, hostIds, tags, changed);
+    return changed;
+  }
+
+  /**
+   * {@link #tag} without its audit entry, for a caller that records a larger action once (a bulk
+   * job over many chunks of hosts).
+   */
+  public static int setTags(Handle handle, UUID orgId, Collection<UUID> hostIds, List<Tag> tags) {
     String[] lowerKeys =
         tags.stream().map(t -> t.key().toLowerCase(Locale.ROOT)).toArray(String[]::new);
     int changed =
@@ -93,7 +103,6 @@ public final class HostTags {
             .bind("org", orgId)
             .bindArray("hosts", UUID.class, hostIds)
             .execute();
-    record(handle, orgId, actor, AuditAction.HOST_TAG, hostIds, tags, changed);
     return changed;
   }
 
@@ -103,6 +112,14 @@ public final class HostTags {
    */
   public static int untag(
       Handle handle, UUID orgId, Actor actor, Collection<UUID> hostIds, List<Tag> tags) {
+    int changed = removeTags(handle, orgId, hostIds, tags);
+    record(handle, orgId, actor, AuditAction.HOST_UNTAG, hostIds, tags, changed);
+    return changed;
+  }
+
+  /** {@link #untag} without its audit entry (see {@link #setTags}). */
+  public static int removeTags(
+      Handle handle, UUID orgId, Collection<UUID> hostIds, List<Tag> tags) {
     int changed =
         handle
             .createUpdate(
@@ -129,7 +146,6 @@ public final class HostTags {
             .bind("org", orgId)
             .bindArray("hosts", UUID.class, hostIds)
             .execute();
-    record(handle, orgId, actor, AuditAction.HOST_UNTAG, hostIds, tags, changed);
     return changed;
   }
 

@@ -188,7 +188,7 @@ public final class HostListQuery {
     HostScope scope = narrowest(userScope, params);
     return bind(
             handle.createQuery(
-                "SELECT h.id " + FROM_HOSTS + where(scope, params) + " LIMIT :limit"),
+                "SELECT h.id " + FROM_HOSTS + "\n" + where(scope, params) + " LIMIT :limit"),
             orgId,
             scope,
             params)

@@ -18,11 +18,13 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -224,6 +226,24 @@ public final class HostRecords {
                           .target(Target.host(hostId, name))));
           return hostname.isPresent();
         });
+  }
+
+  /**
+   * Soft-deletes the organisation's live hosts among {@code hostIds} in one statement, as {@link
+   * #softDelete} does one; returns how many were deleted. Records nothing: the caller records the
+   * whole action once (a bulk job over many chunks of hosts).
+   */
+  public static int softDeleteAll(
+      Handle handle, UUID orgId, Collection<UUID> hostIds, Actor by, Instant now) {
+    return handle
+        .createUpdate(
+            "UPDATE hosts SET deleted_at = :now, deleted_by = :user"
+                + " WHERE org_id = :org AND deleted_at IS NULL AND id = ANY(:ids)")
+        .bind("now", Timestamp.from(now))
+        .bind("user", by.userId().orElse(null))
+        .bind("org", orgId)
+        .bindArray("ids", UUID.class, hostIds)
+        .execute();
   }
 
   /** Outcome of bringing back a soft-deleted host. */

@@ -18,6 +18,8 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -78,6 +80,42 @@ public final class SoftwareScans {
    */
   public void queueFirst(Handle handle, UUID orgId, UUID hostId) {
     queue(handle, orgId, hostId, Actor.system("first software scan"));
+  }
+
+  /**
+   * Queues a scan of each online live host of the organisation among {@code hostIds} that has none
+   * under way, in two statements (the scans' rows, then their tasks) in the caller's transaction;
+   * returns how many were queued. Records nothing: the caller records the whole action once (a bulk
+   * rescan over many chunks of hosts).
+   */
+  public int queueAll(Handle handle, UUID orgId, Collection<UUID> hostIds, Actor by) {
+    Instant now = clock.instant();
+    List<UUID[]> queued =
+        handle
+            .createQuery(
+                """
+                INSERT INTO software_scans (org_id, host_id, status, queued_at)
+                SELECT h.org_id, h.id, 'queued', :now
+                  FROM hosts h
+                 WHERE h.org_id = :org AND h.id = ANY(:hosts) AND h.status = 'online'
+                   AND h.deleted_at IS NULL
+                ON CONFLICT (host_id) WHERE status IN ('queued', 'running') DO NOTHING
+                RETURNING id, host_id
+                """)
+            .bind("now", Timestamp.from(now))
+            .bind("org", orgId)
+            .bindArray("hosts", UUID.class, hostIds)
+            .map((rs, ctx) -> new UUID[] {rs.getObject(1, UUID.class), rs.getObject(2, UUID.class)})
+            .list();
+    return TaskQueue.insertAll(
+        handle,
+        SoftwareScanTask.TYPE,
+        JsonNodeFactory.instance.objectNode(),
+        by,
+        now,
+        queued.stream().map(q -> q[0]).toList(),
+        Collections.nCopies(queued.size(), orgId),
+        queued.stream().map(q -> q[1]).toList());
   }
 
   private record Queued(UUID scanId, boolean alreadyUnderWay) {}

@@ -28,6 +28,10 @@ import io.ctops.server.enrolment.TokenPages;
 import io.ctops.server.enrolment.TokensApi;
 import io.ctops.server.groups.GroupPages;
 import io.ctops.server.groups.GroupsApi;
+import io.ctops.server.groups.bulk.BulkApi;
+import io.ctops.server.groups.bulk.BulkJobs;
+import io.ctops.server.groups.bulk.BulkPages;
+import io.ctops.server.groups.bulk.BulkRunner;
 import io.ctops.server.groups.notes.NotePages;
 import io.ctops.server.groups.notes.NotesApi;
 import io.ctops.server.hosts.FleetOverviewQuery;
@@ -173,6 +177,12 @@ public final class WebRole implements AutoCloseable {
               });
       NotePages notePages = new NotePages(pages, jdbi, clock);
       NotesApi notesApi = new NotesApi(jdbi, clock);
+      BulkTargetsOfThisRelease bulkTargets =
+          new BulkTargetsOfThisRelease(hostList, new SoftwareScans(jdbi, clock), clock);
+      BulkRunner bulkRunner = new BulkRunner(jdbi, bulkTargets, clock);
+      BulkJobs bulkJobs = new BulkJobs(jdbi, bulkTargets, bulkRunner::wake);
+      BulkPages bulkPages = new BulkPages(pages, bulkJobs);
+      BulkApi bulkApi = new BulkApi(bulkJobs);
       byte[] openApi = resource("/web/openapi.json");
 
       WebServer server;
@@ -220,7 +230,10 @@ public final class WebRole implements AutoCloseable {
                       live.routes(config.routes);
                       softwarePages.routes(config.routes);
                       inventoryPages.routes(config.routes);
+                      // before hostPages: /hosts/bulk must not be taken for a host id
+                      bulkPages.routes(config.routes);
                       hostPages.routes(config.routes);
+                      bulkApi.routes(config.routes);
                       hostsApi.routes(config.routes);
                       hostTags.routes(config.routes);
                       // before groupPage: /groups/new must not be taken for a group id
@@ -243,6 +256,7 @@ public final class WebRole implements AutoCloseable {
       }
       // closed before the server: the browsers' streams end while the server can still end them
       parts.add(live);
+      parts.add(bulkRunner.start());
       parts.add(
           new PeriodicJob(
                   "session-purge",

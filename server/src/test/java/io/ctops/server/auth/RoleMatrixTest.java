@@ -62,6 +62,9 @@ class RoleMatrixTest {
     MATRIX.put("POST /api/v1/groups/{id}/notes", Least.ENGINEER);
     MATRIX.put("PATCH /api/v1/notes/{id}", Least.ENGINEER);
     MATRIX.put("DELETE /api/v1/notes/{id}", Least.ENGINEER);
+    // the action decides beyond this (delete and the group actions: admins); see BulkActionsTest
+    MATRIX.put("POST /hosts/bulk", Least.ENGINEER);
+    MATRIX.put("POST /api/v1/hosts/bulk", Least.ENGINEER);
     MATRIX.put("POST /agents/{id}/approve", Least.ADMIN);
     MATRIX.put("POST /agents/{id}/revoke", Least.ADMIN);
     MATRIX.put("POST /api/v1/agents/{id}/approve", Least.ADMIN);
