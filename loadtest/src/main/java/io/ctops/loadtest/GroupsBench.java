@@ -10,7 +10,6 @@ import io.ctops.server.groups.GroupRule;
 import io.ctops.server.groups.HostGroups;
 import io.ctops.server.groups.HostSelector;
 import io.ctops.server.groups.HostSelectors;
-import io.ctops.server.groups.HostTags;
 import io.ctops.server.groups.Tag;
 import io.ctops.server.platform.config.DatabaseSettings;
 import io.ctops.server.platform.config.WebSettings;
@@ -191,16 +190,21 @@ public final class GroupsBench {
           {"scoped host list status offline", "/api/v1/hosts?status=offline"},
           {"scoped host list tag env:prod", "/api/v1/hosts?tag=env:prod"},
           {"scoped host list search", "/api/v1/hosts?q=srv-eu-4"},
-          {"group list (static)", "/api/v1/hosts?group=" + staticGroup},
-          {"group list (dynamic)", "/api/v1/hosts?group=" + dynamicGroup},
+          {"scoped Hosts page (HTML)", "/hosts"},
+          {"group hosts (static, API)", "/api/v1/groups/" + staticGroup + "/hosts"},
+          {"group hosts (dynamic, API)", "/api/v1/groups/" + dynamicGroup + "/hosts"},
+          {"group page (static, HTML)", "/groups/" + staticGroup},
+          {"group page (dynamic, HTML)", "/groups/" + dynamicGroup},
+          {"groups page (HTML)", "/groups"},
         };
         for (String[] c : cases) {
+          boolean html = !c[1].startsWith("/api/");
           print(
               c[0],
               time(
                   repetitions,
                   () -> {
-                    get(http, base + c[1], key);
+                    get(http, base + c[1], html ? "cookie " + session : key);
                     return null;
                   }));
         }
@@ -233,15 +237,34 @@ public final class GroupsBench {
                         .bind("org", org)
                         .mapTo(UUID.class)
                         .list());
+        String ids =
+            tenThousand.stream()
+                .map(id -> "\"" + id + "\"")
+                .collect(java.util.stream.Collectors.joining(",", "[", "]"));
         int[] round = {0};
         print(
-            "bulk tag of 10,000 hosts",
+            "bulk tag of 10,000 hosts (API to done)",
             time(
                 5,
                 () -> {
-                  Tag tag = Tag.parse("bench:r" + round[0]++);
-                  jdbi.useTransaction(h -> HostTags.tag(h, org, BENCH, tenThousand, List.of(tag)));
-                  return null;
+                  String body =
+                      "{\"action\": \"tag\", \"tags\": [\"bench:r"
+                          + round[0]++
+                          + "\"], \"host_ids\": "
+                          + ids
+                          + "}";
+                  String job = post(http, base + "/api/v1/hosts/bulk", adminKey, body);
+                  String id = job.replaceAll("(?s)^.*?\"id\"\\s*:\\s*\"([0-9a-f-]{36})\".*", "$1");
+                  while (true) {
+                    String state = getBody(http, base + "/api/v1/bulk-jobs/" + id, adminKey);
+                    if (state.contains("\"state\":\"done\"")) {
+                      return null;
+                    }
+                    if (state.contains("\"state\":\"failed\"")) {
+                      throw new IllegalStateException("bulk job failed: " + state);
+                    }
+                    sleep(20);
+                  }
                 }));
       }
     } finally {
@@ -286,19 +309,52 @@ public final class GroupsBench {
     };
   }
 
-  private static void get(HttpClient http, String url, String key) {
+  private static void get(HttpClient http, String url, String credential) {
+    getBody(http, url, credential);
+  }
+
+  /** GETs with an API key, or a session cookie given as "cookie SECRET". */
+  private static String getBody(HttpClient http, String url, String credential) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
+    if (credential.startsWith("cookie ")) {
+      request.header("Cookie", "ctops_session=" + credential.substring("cookie ".length()));
+    } else {
+      request.header("Authorization", "Bearer " + credential);
+    }
+    return send(http, request.build(), url, 200);
+  }
+
+  private static String post(HttpClient http, String url, String key, String json) {
+    return send(
+        http,
+        HttpRequest.newBuilder(URI.create(url))
+            .header("Authorization", "Bearer " + key)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build(),
+        url,
+        202);
+  }
+
+  private static String send(HttpClient http, HttpRequest request, String url, int expected) {
     try {
-      HttpResponse<String> response =
-          http.send(
-              HttpRequest.newBuilder(URI.create(url))
-                  .header("Authorization", "Bearer " + key)
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200) {
-        throw new IllegalStateException(url + " answered " + response.statusCode());
+      HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() != expected) {
+        throw new IllegalStateException(
+            url + " answered " + response.statusCode() + ": " + response.body());
       }
+      return response.body();
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);

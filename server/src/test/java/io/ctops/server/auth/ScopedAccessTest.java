@@ -61,6 +61,14 @@ class ScopedAccessTest {
     HOST,
     /** Names a task by {id}: a task on the group's host answers, any other is 404. */
     TASK,
+    /** Names a group by {id}: the user's group answers, any other group is 404. */
+    GROUP,
+    /** Names a group by {id} and lists its hosts: the user's group's hosts, another group 404. */
+    GROUP_HOSTS,
+    /** Names a note by {id}: a note on the group's host answers, one on another host is 404. */
+    NOTE,
+    /** Names a bulk job by {id}: a user limited to groups sees only their own jobs. */
+    BULK_JOB,
     /** Lists hosts: the group's hosts, no other. */
     LIST,
     /** Shows numbers or a panel of hosts without the group's hosts in it (overview, pending). */
@@ -124,6 +132,24 @@ class ScopedAccessTest {
     route("GET /api/v1/openapi.json", Kind.NO_HOSTS);
     route("GET /api/agent/download", Kind.NO_HOSTS);
     route("GET /api/agent/ca.crt", Kind.NO_HOSTS);
+    route("GET /groups", Kind.NO_HOSTS);
+    route("GET /api/v1/groups", Kind.NO_HOSTS);
+    route("GET /groups/new", Kind.ADMIN);
+    route("GET /groups/{id}/edit", Kind.ADMIN);
+    route("GET /groups/{id}/candidates", Kind.ADMIN);
+    route("GET /groups/{id}", Kind.GROUP_HOSTS);
+    route("GET /api/v1/groups/{id}/hosts", Kind.GROUP_HOSTS);
+    route("GET /api/v1/groups/{id}", Kind.GROUP);
+    route("GET /groups/{id}/notes", Kind.GROUP);
+    route("GET /api/v1/groups/{id}/notes", Kind.GROUP);
+    route("GET /hosts/{id}/notes", Kind.HOST);
+    route("GET /api/v1/hosts/{id}/notes", Kind.HOST);
+    route("GET /notes/{id}/revisions", Kind.NOTE);
+    route("GET /api/v1/notes/{id}", Kind.NOTE);
+    route("GET /api/v1/notes/{id}/revisions", Kind.NOTE);
+    route("GET /hosts/bulk", Kind.NO_HOSTS);
+    route("GET /bulk-jobs/{id}", Kind.BULK_JOB);
+    route("GET /api/v1/bulk-jobs/{id}", Kind.BULK_JOB);
   }
 
   private WebFixture web;
@@ -138,6 +164,9 @@ class ScopedAccessTest {
   private UUID pendingHost;
   private UUID insideTask;
   private UUID outsideTask;
+  private UUID insideNote;
+  private UUID outsideNote;
+  private UUID adminsJob;
 
   @BeforeEach
   void start(Database database) throws Exception {
@@ -176,8 +205,25 @@ class ScopedAccessTest {
     outsideTask =
         tasks.request(
             org, outside, SoftwareScanTask.TYPE, JsonNodeFactory.instance.objectNode(), SEEDER);
+    insideNote = note(inside, "checked the fans");
+    outsideNote = note(outside, "SecretOS needs a reboot");
     // signed in after seeding: the overview it is shown then is cached for a few seconds
     admin = web.signedInAdmin();
+    adminsJob =
+        web.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            """
+                            INSERT INTO bulk_jobs (org_id, requester_kind, requester_name, action,
+                                                   host_ids, total)
+                            VALUES (:org, 'user', 'admin', 'rescan', ARRAY[CAST(:host AS uuid)], 1)
+                            RETURNING id
+                            """)
+                        .bind("org", org)
+                        .bind("host", inside)
+                        .mapTo(UUID.class)
+                        .one());
   }
 
   @AfterEach
@@ -217,6 +263,15 @@ class ScopedAccessTest {
           expectShown(wrong, scoped, with(path, insideTask, query), false);
           expectStatus(wrong, scoped, with(path, outsideTask, query), 404);
         }
+        case GROUP, GROUP_HOSTS -> {
+          expectShown(wrong, scoped, with(path, webProd, query), check.kind() == Kind.GROUP_HOSTS);
+          expectStatus(wrong, scoped, with(path, dbProd, query), 404);
+        }
+        case NOTE -> {
+          expectShown(wrong, scoped, with(path, insideNote, query), false);
+          expectStatus(wrong, scoped, with(path, outsideNote, query), 404);
+        }
+        case BULK_JOB -> expectStatus(wrong, scoped, with(path, adminsJob, query), 404);
         case LIST -> expectShown(wrong, scoped, with(path, null, query), true);
         case COUNTS, NO_HOSTS -> expectShown(wrong, scoped, with(path, null, query), false);
         case ADMIN -> expectStatus(wrong, scoped, with(path, webProd, query), 403);
@@ -462,10 +517,32 @@ class ScopedAccessTest {
     return query.isEmpty() ? concrete : concrete + "?" + query;
   }
 
-  /** Every outside host's hostname, id and operating system: none may show in a scoped answer. */
+  private UUID note(UUID host, String body) {
+    return web.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery(
+                        """
+                        INSERT INTO notes (org_id, host_id, body, author_name, updated_by_name)
+                        VALUES (:org, :host, :body, 'seed', 'seed') RETURNING id
+                        """)
+                    .bind("org", org)
+                    .bind("host", host)
+                    .bind("body", body)
+                    .mapTo(UUID.class)
+                    .one());
+  }
+
+  /**
+   * Every outside host's hostname, id and operating system, the other group and its note: none may
+   * show in a scoped answer.
+   */
   private List<String> secrets() {
     return List.of(
         "db-01",
+        "db-prod",
+        "needs a reboot",
+        outsideNote.toString(),
         "lonely-01",
         "pending-01",
         "SecretOS",

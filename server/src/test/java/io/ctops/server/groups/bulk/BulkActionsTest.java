@@ -137,7 +137,9 @@ class BulkActionsTest {
   private List<String> operatorTagged(String term) {
     return Sql.strings(
         jdbi,
-        "SELECT hostname FROM hosts WHERE tag_terms @> ARRAY['" + term + "'] ORDER BY hostname");
+        "SELECT hostname FROM hosts h JOIN host_tags t ON t.host_id = h.id WHERE t.terms @> ARRAY['"
+            + term
+            + "'] ORDER BY hostname");
   }
 
   private long jobs() {
@@ -563,7 +565,7 @@ class BulkActionsTest {
                 + foreign
                 + "\"], \"tags\": [\"x\"]}");
     assertThat(job.get("total").asInt()).isEqualTo(1);
-    assertThat(Sql.number(jdbi, "SELECT count(*) FROM hosts WHERE tag_terms @> ARRAY['x']"))
+    assertThat(Sql.number(jdbi, "SELECT count(*) FROM host_tags WHERE terms @> ARRAY['x']"))
         .isEqualTo(1);
     assertThat(admin.get("/api/v1/bulk-jobs/" + UUID.randomUUID()).statusCode()).isEqualTo(404);
     assertThat(admin.get("/api/v1/bulk-jobs/not-an-id").statusCode()).isEqualTo(404);
