@@ -5,6 +5,7 @@ import io.ctops.server.auth.ApiKeys;
 import io.ctops.server.auth.HostScope;
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Role;
+import io.ctops.server.auth.Sessions;
 import io.ctops.server.auth.Users;
 import io.ctops.server.groups.GroupRule;
 import io.ctops.server.groups.HostGroups;
@@ -163,6 +164,17 @@ public final class GroupsBench {
                       HostSelector.ALL));
       System.out.printf(Locale.ROOT, "the scoped user sees %,d hosts in 20 groups%n", inScope);
       String key = new ApiKeys(jdbi, clock).create(scoped, org, "bench", BENCH).plainKey();
+      String session = new Sessions(jdbi, clock, Duration.ofHours(1)).start(scoped, "127.0.0.1");
+      UUID admin =
+          ((Users.Creation.Created)
+                  users.create(
+                      org,
+                      new Users.NewUser(
+                          "admin@example.com", null, "benchmark password", Role.ORG_ADMIN),
+                      BENCH))
+              .user()
+              .id();
+      String adminKey = new ApiKeys(jdbi, clock).create(admin, org, "bench", BENCH).plainKey();
       WebSettings settings =
           new WebSettings(
               "127.0.0.1",
@@ -266,6 +278,12 @@ public final class GroupsBench {
                     sleep(20);
                   }
                 }));
+        // BENCH_HOLD_SECONDS keeps the seeded database up afterwards, to look at plans with psql
+        long hold = Long.parseLong(System.getenv().getOrDefault("BENCH_HOLD_SECONDS", "0"));
+        if (hold > 0) {
+          System.out.printf(Locale.ROOT, "holding the database in %s for %d s%n", dataDir, hold);
+          sleep(hold * 1000);
+        }
       }
     } finally {
       try (var paths = Files.walk(dataDir)) {

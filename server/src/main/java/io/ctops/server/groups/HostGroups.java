@@ -65,27 +65,35 @@ public final class HostGroups {
     }
   }
 
-  private static final String GROUP_COLUMNS =
-      """
-      g.id, g.name, g.description, g.dynamic, g.rule_tags, g.rule_os, g.rule_hostname,
-      host(g.rule_cidr) || '/' || masklen(g.rule_cidr) AS rule_cidr, g.rule_status,
-      (SELECT count(*) FROM host_group_members m JOIN hosts h ON h.id = m.host_id
-        WHERE m.group_id = g.id AND h.deleted_at IS NULL) AS members,
-      (SELECT count(*) FROM host_group_members m JOIN hosts h ON h.id = m.host_id
-        WHERE m.group_id = g.id AND h.deleted_at IS NULL AND h.status = 'online') AS online,
-      (SELECT count(*) FROM host_group_members m JOIN hosts h ON h.id = m.host_id
-        WHERE m.group_id = g.id AND h.deleted_at IS NULL AND h.status = 'offline') AS offline
-      """;
+  /**
+   * The groups matching {@code where} (a condition on alias {@code g}) with their live members
+   * counted in one grouped join, not three counts per group: the Groups page of 200 groups took
+   * seconds that way.
+   */
+  private static String groupsWhere(String where) {
+    return """
+        SELECT g.id, g.name, g.description, g.dynamic, g.rule_tags, g.rule_os, g.rule_hostname,
+               host(g.rule_cidr) || '/' || masklen(g.rule_cidr) AS rule_cidr, g.rule_status,
+               coalesce(c.members, 0) AS members, coalesce(c.online, 0) AS online,
+               coalesce(c.offline, 0) AS offline
+          FROM host_groups g
+          LEFT JOIN (SELECT m.group_id, count(*) AS members,
+                            count(*) FILTER (WHERE h.status = 'online') AS online,
+                            count(*) FILTER (WHERE h.status = 'offline') AS offline
+                       FROM host_group_members m
+                       JOIN hosts h ON h.id = m.host_id AND h.deleted_at IS NULL
+                      WHERE m.group_id IN (SELECT g.id FROM host_groups g WHERE %1$s)
+                      GROUP BY m.group_id) c ON c.group_id = g.id
+         WHERE %1$s
+        """
+        .formatted(where);
+  }
 
   /** The organisation's groups the user may see (a scoped user: their own), by name. */
   public static List<Group> list(Handle handle, UUID orgId, HostScope scope) {
     return handle
         .createQuery(
-            "SELECT "
-                + GROUP_COLUMNS
-                + " FROM host_groups g WHERE g.org_id = :org"
-                + scopeFilter(scope)
-                + " ORDER BY lower(g.name)")
+            groupsWhere("g.org_id = :org" + scopeFilter(scope)) + " ORDER BY lower(g.name)")
         .bind("org", orgId)
         .bindArray("scopeGroups", UUID.class, scope.groupIds())
         .map(HostGroups::group)
@@ -94,11 +102,7 @@ public final class HostGroups {
 
   public static Optional<Group> find(Handle handle, UUID orgId, HostScope scope, UUID id) {
     return handle
-        .createQuery(
-            "SELECT "
-                + GROUP_COLUMNS
-                + " FROM host_groups g WHERE g.org_id = :org AND g.id = :id"
-                + scopeFilter(scope))
+        .createQuery(groupsWhere("g.org_id = :org AND g.id = :id" + scopeFilter(scope)))
         .bind("org", orgId)
         .bind("id", id)
         .bindArray("scopeGroups", UUID.class, scope.groupIds())
@@ -110,11 +114,11 @@ public final class HostGroups {
   public static List<Group> groupsOf(Handle handle, UUID orgId, HostScope scope, UUID hostId) {
     return handle
         .createQuery(
-            "SELECT "
-                + GROUP_COLUMNS
-                + " FROM host_groups g WHERE g.org_id = :org"
-                + " AND g.id IN (SELECT group_id FROM host_group_members WHERE host_id = :host)"
-                + scopeFilter(scope)
+            groupsWhere(
+                    "g.org_id = :org"
+                        + " AND g.id IN (SELECT group_id FROM host_group_members"
+                        + " WHERE host_id = :host)"
+                        + scopeFilter(scope))
                 + " ORDER BY lower(g.name)")
         .bind("org", orgId)
         .bind("host", hostId)

@@ -318,6 +318,12 @@ class ScopedAccessTest {
     assertThat(compare).contains("web-02").doesNotContain("db-01", "lonely-01");
     String hostsPage = scoped.get("/hosts").body();
     assertThat(hostsPage).contains("web-01", "web-02", "Ubuntu");
+
+    // a deleted host stays a static member (restoring brings it back) but counts nowhere
+    web.jdbi()
+        .useHandle(h -> h.execute("UPDATE hosts SET deleted_at = now() WHERE id = ?", inside2));
+    assertThat(json(scoped, "/api/v1/hosts").get("total").asLong()).isEqualTo(1);
+    assertThat(json(scoped, "/api/v1/hosts?status=deleted").get("total").asLong()).isEqualTo(1);
   }
 
   @Test
