@@ -31,7 +31,7 @@ public final class HostListPage {
       Principal user, HostListParams params, String path, boolean isGroupFixed) {
     return new HostViews.ListView(
         list.page(user.orgId(), user.scope(), params),
-        list.operatingSystems(user.orgId(), user.scope()),
+        list.operatingSystems(user.orgId(), user.scope(), params),
         path,
         isGroupFixed);
   }
