@@ -42,7 +42,11 @@ public final class GroupPage {
 
   private HostGroups.Group requireGroup(Context ctx, Principal user) {
     var id = UuidParam.parse(ctx.pathParam("id"), "group");
-    return jdbi.withHandle(handle -> HostGroups.find(handle, user.orgId(), user.scope(), id))
+    return jdbi.inTransaction(
+            handle -> {
+              HostListQuery.planForIndexReads(handle);
+              return HostGroups.find(handle, user.orgId(), user.scope(), id);
+            })
         .orElseThrow(() -> HttpProblem.notFound("no such group"));
   }
 

@@ -176,9 +176,9 @@ public final class HostListQuery {
    * The host list reads a few thousand index entries at most, from pages that are in memory: an
    * index probe then costs about what a sequential read does (the default prices it four times as
    * much, and a group of 2,000 hosts was counted by reading all 100,000 hosts: 70 ms instead of
-   * 15), and gathering parallel workers costs more than they save.
+   * 15), and gathering parallel workers costs more than they save. Inside a transaction only.
    */
-  private static void planForIndexReads(Handle handle) {
+  static void planForIndexReads(Handle handle) {
     handle.execute("SET LOCAL random_page_cost = 1.1");
     handle.execute("SET LOCAL max_parallel_workers_per_gather = 0");
   }
