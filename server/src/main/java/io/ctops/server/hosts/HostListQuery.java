@@ -374,10 +374,6 @@ public final class HostListQuery {
   }
 
   /** The hosts' operating systems present now, for the OS filter's choices. */
-  public List<String> operatingSystems(UUID orgId, HostScope scope) {
-    return operatingSystems(orgId, scope, HostListParams.DEFAULT);
-  }
-
   /** The operating systems of the hosts a view can show: a group page's, its members' only. */
   public List<String> operatingSystems(UUID orgId, HostScope userScope, HostListParams view) {
     HostScope scope = narrowest(userScope, view);

@@ -134,8 +134,7 @@ public final class HostPages {
     HostDetail host = records.require(user, ctx.pathParam("id"));
     String range = MetricRanges.rangeName(Optional.ofNullable(ctx.queryParam("range")));
     boolean overviewTab = tab.equals("overview");
-    boolean canTag =
-        overviewTab && jdbi.withHandle(handle -> HostTagRoutes.mayTag(handle, user, host));
+    boolean canTag = overviewTab && HostTagRoutes.mayTag(records, user, host);
     List<HostGroups.Group> groups =
         overviewTab
             ? jdbi.withHandle(

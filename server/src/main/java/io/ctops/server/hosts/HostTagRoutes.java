@@ -13,7 +13,6 @@ import io.javalin.http.Context;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -44,17 +43,14 @@ public final class HostTagRoutes {
    * Whether the user may set tags on the host: engineers and admins, and a scoped user only with
    * the engineer role on a group that holds it.
    */
-  public static boolean mayTag(Handle handle, Principal user, HostDetail host) {
-    return user.scope()
-        .roleOn(handle, host.id(), user.role())
-        .filter(role -> role != Role.READ_ONLY)
-        .isPresent();
+  static boolean mayTag(HostRecords records, Principal user, HostDetail host) {
+    return records.roleOn(user, host) != Role.READ_ONLY;
   }
 
   private HostDetail writableHost(Context ctx) {
     Principal user = WebAccess.principal(ctx);
     HostDetail host = records.require(user, ctx.pathParam("id"));
-    if (!jdbi.withHandle(handle -> mayTag(handle, user, host))) {
+    if (!mayTag(records, user, host)) {
       throw HttpProblem.forbidden("read-only users cannot tag hosts");
     }
     if (host.isDeleted()) {

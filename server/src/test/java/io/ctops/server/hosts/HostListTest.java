@@ -95,7 +95,7 @@ class HostListTest {
     assertThat(names("status=unknown")).containsExactly("cache_1");
     assertThat(names("status=deleted")).containsExactly("gone-1");
     assertThat(names("")).doesNotContain("gone-1");
-    assertThat(list.operatingSystems(org, HostScope.ORGANISATION))
+    assertThat(list.operatingSystems(org, HostScope.ORGANISATION, HostListParams.DEFAULT))
         .containsExactly("Debian", "Ubuntu");
   }
 
