@@ -5,9 +5,11 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jdbi.v3.core.Jdbi;
@@ -30,7 +32,8 @@ public final class FleetOverviewQuery {
   /** Users with the same scope share numbers; different scopes never do. */
   private record Key(UUID orgId, HostScope scope) {}
 
-  private record Cached(Instant at, FleetOverview overview) {}
+  /** The overview and the operating systems present among the scope's hosts, by name. */
+  private record Cached(Instant at, FleetOverview overview, List<String> operatingSystems) {}
 
   public FleetOverviewQuery(Jdbi jdbi, Clock clock) {
     this.jdbi = jdbi;
@@ -38,15 +41,28 @@ public final class FleetOverviewQuery {
   }
 
   public FleetOverview overview(UUID orgId, HostScope scope) {
+    return cached(orgId, scope).overview();
+  }
+
+  /**
+   * The operating systems of the scope's live hosts, by name: the host list's OS filter offers
+   * these. They come from the overview's own count by OS, so a list refresh reads no host for them
+   * (a scoped user's distinct OS names cost 90 ms at 100,000 hosts as a query of their own).
+   */
+  public List<String> operatingSystems(UUID orgId, HostScope scope) {
+    return cached(orgId, scope).operatingSystems();
+  }
+
+  private Cached cached(UUID orgId, HostScope scope) {
     Instant now = clock.instant();
     Key key = new Key(orgId, scope);
     Cached cached = cache.get(key);
     if (cached != null && cached.at().plus(CACHE_FOR).isAfter(now)) {
-      return cached.overview();
+      return cached;
     }
-    FleetOverview overview = compute(orgId, scope);
-    cache.put(key, new Cached(now, overview));
-    return overview;
+    Cached fresh = compute(orgId, scope, now);
+    cache.put(key, fresh);
+    return fresh;
   }
 
   /**
@@ -57,8 +73,12 @@ public final class FleetOverviewQuery {
     cache.keySet().removeIf(key -> key.orgId().equals(orgId));
   }
 
-  /** Hosts of one status and one OS. */
-  private record Group(String status, String os, long hosts) {}
+  /** Hosts of one status and one OS (null when the agent has not said). */
+  private record Group(String status, String os, long hosts) {
+    String osName() {
+      return os == null ? "unknown" : os;
+    }
+  }
 
   /**
    * Three small reads instead of one pass over every row: counts by status and OS from an
@@ -66,6 +86,10 @@ public final class FleetOverviewQuery {
    * last-seen indexes, which touch only the hosts that qualify.
    */
   FleetOverview compute(UUID orgId, HostScope scope) {
+    return compute(orgId, scope, clock.instant()).overview();
+  }
+
+  private Cached compute(UUID orgId, HostScope scope, Instant now) {
     return jdbi.inTransaction(
         handle -> {
           List<Group> groups =
@@ -73,7 +97,7 @@ public final class FleetOverviewQuery {
                   .bind(
                       handle.createQuery(
                           """
-                      SELECT status, coalesce(os, 'unknown') AS os, count(*) AS hosts
+                      SELECT status, os, count(*) AS hosts
                         FROM hosts h WHERE h.org_id = :org AND h.deleted_at IS NULL %s
                        GROUP BY os, status
                       """
@@ -120,7 +144,7 @@ public final class FleetOverviewQuery {
                       """
                               .formatted(scope.filter("v.host_id"))))
                   .bind("org", orgId)
-                  .bind("staleBefore", Timestamp.from(clock.instant().minus(STALE_AFTER)))
+                  .bind("staleBefore", Timestamp.from(now.minus(STALE_AFTER)))
                   .mapTo(Long.class)
                   .one();
           long pending =
@@ -135,7 +159,7 @@ public final class FleetOverviewQuery {
                   .one();
           long total = groups.stream().mapToLong(Group::hosts).sum();
           Map<String, Long> byOs = new HashMap<>();
-          groups.forEach(g -> byOs.merge(g.os(), g.hosts(), Long::sum));
+          groups.forEach(g -> byOs.merge(g.osName(), g.hosts(), Long::sum));
           List<FleetOverview.OsShare> operatingSystems =
               byOs.entrySet().stream()
                   .sorted(
@@ -148,16 +172,25 @@ public final class FleetOverviewQuery {
                           new FleetOverview.OsShare(
                               e.getKey(), e.getValue(), 100.0 * e.getValue() / total))
                   .toList();
-          return new FleetOverview(
-              total,
-              withStatus(groups, "online"),
-              withStatus(groups, "offline"),
-              stale,
-              pending,
-              ((Number) hot.get("cpu")).longValue(),
-              ((Number) hot.get("memory")).longValue(),
-              ((Number) hot.get("disk")).longValue(),
-              operatingSystems);
+          List<String> present =
+              groups.stream()
+                  .map(Group::os)
+                  .filter(Objects::nonNull)
+                  .distinct()
+                  .sorted(String.CASE_INSENSITIVE_ORDER.thenComparing(Comparator.naturalOrder()))
+                  .toList();
+          FleetOverview overview =
+              new FleetOverview(
+                  total,
+                  withStatus(groups, "online"),
+                  withStatus(groups, "offline"),
+                  stale,
+                  pending,
+                  ((Number) hot.get("cpu")).longValue(),
+                  ((Number) hot.get("memory")).longValue(),
+                  ((Number) hot.get("disk")).longValue(),
+                  operatingSystems);
+          return new Cached(now, overview, present);
         });
   }
 

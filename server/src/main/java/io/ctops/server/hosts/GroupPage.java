@@ -40,20 +40,21 @@ public final class GroupPage {
     routes.get("/api/v1/groups/{id}/hosts", this::hosts);
   }
 
-  private HostGroups.Group requireGroup(Context ctx, Principal user) {
+  private HostGroups.GroupDetail requireGroup(Context ctx, Principal user) {
     var id = UuidParam.parse(ctx.pathParam("id"), "group");
     return jdbi.inTransaction(
             handle -> {
               HostListQuery.planForIndexReads(handle);
-              return HostGroups.find(handle, user.orgId(), user.scope(), id);
+              return HostGroups.detail(handle, user.orgId(), user.scope(), id);
             })
         .orElseThrow(() -> HttpProblem.notFound("no such group"));
   }
 
   private void page(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    HostGroups.Group group = requireGroup(ctx, user);
-    HostViews.ListView list = hostList.group(ctx, user, group.id(), "/groups/" + group.id());
+    HostGroups.GroupDetail detail = requireGroup(ctx, user);
+    HostGroups.Group group = detail.group();
+    HostViews.ListView list = hostList.group(ctx, user, detail, "/groups/" + group.id());
     if (HostListPage.wantsListOnly(ctx)) {
       pages.fragment(ctx, "hosts/list.jte", list);
       return;
@@ -69,9 +70,10 @@ public final class GroupPage {
   /** The group's hosts exactly as {@code GET /api/v1/hosts} answers, with the group fixed. */
   private void hosts(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    HostGroups.Group group = requireGroup(ctx, user);
-    HostListParams params = HostListParams.parse(ctx.queryParamMap()).inGroup(group.id());
-    HostListQuery.HostPage page = query.page(user.orgId(), user.scope(), params);
+    HostGroups.GroupDetail group = requireGroup(ctx, user);
+    HostListParams params = HostListParams.parse(ctx.queryParamMap()).inGroup(group.group().id());
+    HostListQuery.HostPage page =
+        query.page(user.orgId(), user.scope(), params, HostListPage.membersShown(group, params));
     ctx.json(
         new HostsApi.HostListResponse(
             page.rows(),

@@ -1,8 +1,9 @@
 package io.ctops.server.hosts;
 
 import io.ctops.server.auth.Principal;
+import io.ctops.server.groups.HostGroups.GroupDetail;
 import io.javalin.http.Context;
-import java.util.UUID;
+import java.util.OptionalLong;
 
 /**
  * The host list as a page part, for the Hosts page and a group's page alike: the same filters,
@@ -10,30 +11,38 @@ import java.util.UUID;
  */
 public final class HostListPage {
   private final HostListQuery list;
+  private final FleetOverviewQuery overview;
 
-  public HostListPage(HostListQuery list) {
+  public HostListPage(HostListQuery list, FleetOverviewQuery overview) {
     this.list = list;
+    this.overview = overview;
   }
 
   /** The Hosts page's list, filtered as the request's query string says. */
   public HostViews.ListView hosts(Context ctx, Principal user) {
     HostListParams params = HostListParams.parse(ctx.queryParamMap());
-    return view(user, params, "/hosts", false);
+    return new HostViews.ListView(
+        list.page(user.orgId(), user.scope(), params),
+        overview.operatingSystems(user.orgId(), user.scope()),
+        "/hosts",
+        false);
   }
 
   /** A group's page's list: its members, filtered as the query string says. */
-  public HostViews.ListView group(Context ctx, Principal user, UUID groupId, String path) {
-    HostListParams params = HostListParams.parse(ctx.queryParamMap()).inGroup(groupId);
-    return view(user, params, path, true);
+  public HostViews.ListView group(Context ctx, Principal user, GroupDetail group, String path) {
+    HostListParams params = HostListParams.parse(ctx.queryParamMap()).inGroup(group.group().id());
+    return new HostViews.ListView(
+        list.page(user.orgId(), user.scope(), params, membersShown(group, params)),
+        group.operatingSystems(),
+        path,
+        true);
   }
 
-  private HostViews.ListView view(
-      Principal user, HostListParams params, String path, boolean isGroupFixed) {
-    return new HostViews.ListView(
-        list.page(user.orgId(), user.scope(), params),
-        list.operatingSystems(user.orgId(), user.scope(), params),
-        path,
-        isGroupFixed);
+  /** An unfiltered group list shows the group's live members, just counted with the group. */
+  static OptionalLong membersShown(GroupDetail group, HostListParams params) {
+    return params.withoutGroup().hasNoFilter()
+        ? OptionalLong.of(group.group().members())
+        : OptionalLong.empty();
   }
 
   /** True when htmx asks for the list alone (a filter, sort or page change), not the page. */

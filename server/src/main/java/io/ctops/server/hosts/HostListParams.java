@@ -248,6 +248,16 @@ public record HostListParams(
     return equals(DEFAULT);
   }
 
+  /** True when nothing narrows the hosts (sort and page aside): every host the user may see. */
+  public boolean hasNoFilter() {
+    return search.isEmpty()
+        && status.isEmpty()
+        && os.isEmpty()
+        && hot.isEmpty()
+        && tags.isEmpty()
+        && group.isEmpty();
+  }
+
   public HostListParams withPage(int newPage) {
     return new HostListParams(
         search, status, os, hot, tags, group, sort, descending, newPage, pageSize);

@@ -10,6 +10,7 @@ import java.sql.Timestamp;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -136,6 +137,15 @@ public final class HostListQuery {
    * would cost more than the sort itself.
    */
   public HostPage page(UUID orgId, HostScope userScope, HostListParams params) {
+    return page(orgId, userScope, params, OptionalLong.empty());
+  }
+
+  /**
+   * One page, with the number of matching hosts given when the caller has just counted them (a
+   * group's page, unfiltered, shows its live members: counted with the group).
+   */
+  public HostPage page(
+      UUID orgId, HostScope userScope, HostListParams params, OptionalLong knownTotal) {
     HostScope scope = narrowest(userScope, params);
     return jdbi.inTransaction(
         handle -> {
@@ -145,9 +155,11 @@ public final class HostListQuery {
           handle.execute("SET LOCAL plan_cache_mode = force_custom_plan");
           planForIndexReads(handle);
           long total =
-              bind(handle.createQuery(countMatching(scope, params)), orgId, scope, params)
-                  .mapTo(Long.class)
-                  .one();
+              knownTotal.isPresent()
+                  ? knownTotal.getAsLong()
+                  : bind(handle.createQuery(countMatching(scope, params)), orgId, scope, params)
+                      .mapTo(Long.class)
+                      .one();
           long offset = (long) (params.page() - 1) * params.pageSize();
           String ids = pageIds(scope, params);
           Query query =
@@ -184,7 +196,7 @@ public final class HostListQuery {
   }
 
   private static String countMatching(HostScope scope, HostListParams params) {
-    if (!scope.isWholeOrganisation() && filtersOnlyByScope(params)) {
+    if (!scope.isWholeOrganisation() && params.hasNoFilter()) {
       return COUNT_SCOPE;
     }
     return """
@@ -207,15 +219,6 @@ public final class HostListQuery {
        WHERE NOT EXISTS (SELECT 1 FROM hosts d
                           WHERE d.id = members.host_id AND d.deleted_at IS NOT NULL)"""
           .formatted(HostScope.GROUPS_PARAMETER);
-
-  private static boolean filtersOnlyByScope(HostListParams params) {
-    return params.search().isEmpty()
-        && params.status().isEmpty()
-        && params.os().isEmpty()
-        && params.hot().isEmpty()
-        && params.tags().isEmpty()
-        && params.group().isEmpty();
-  }
 
   /**
    * The ids of every host the view matches, in no order and ignoring the page: what "select all N
@@ -371,25 +374,5 @@ public final class HostListQuery {
         .map(
             ip -> ip.endsWith("/32") || ip.endsWith("/128") ? ip.substring(0, ip.indexOf('/')) : ip)
         .toList();
-  }
-
-  /** The hosts' operating systems present now, for the OS filter's choices. */
-  /** The operating systems of the hosts a view can show: a group page's, its members' only. */
-  public List<String> operatingSystems(UUID orgId, HostScope userScope, HostListParams view) {
-    HostScope scope = narrowest(userScope, view);
-    return jdbi.inTransaction(
-        (Handle handle) -> {
-          planForIndexReads(handle);
-          Query query =
-              scope.bind(
-                  handle.createQuery(
-                      "SELECT DISTINCT os FROM hosts h WHERE h.org_id = :org"
-                          + " AND h.deleted_at IS NULL AND h.os IS NOT NULL"
-                          + filterByGroup(view)
-                          + scope.filter("h.id")
-                          + " ORDER BY os"));
-          view.group().ifPresent(g -> query.bind("group", g));
-          return query.bind("org", orgId).mapTo(String.class).list();
-        });
   }
 }

@@ -324,6 +324,9 @@ class ScopedAccessTest {
         .useHandle(h -> h.execute("UPDATE hosts SET deleted_at = now() WHERE id = ?", inside2));
     assertThat(json(scoped, "/api/v1/hosts").get("total").asLong()).isEqualTo(1);
     assertThat(json(scoped, "/api/v1/hosts?status=deleted").get("total").asLong()).isEqualTo(1);
+    JsonNode group = json(scoped, "/api/v1/groups/" + webProd + "/hosts");
+    assertThat(group.get("total").asLong()).isEqualTo(1);
+    assertThat(group.get("items")).hasSize(1);
   }
 
   @Test

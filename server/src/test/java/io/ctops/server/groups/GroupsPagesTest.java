@@ -35,9 +35,9 @@ class GroupsPagesTest {
     web = WebFixture.on(database);
     admin = web.signedInAdmin();
     UUID org = web.defaultOrg();
-    web1 = aHost("web-1").ips("10.1.0.1").status("online").insert(web.jdbi(), org);
+    web1 = aHost("web-1").ips("10.1.0.1").os("Ubuntu").status("online").insert(web.jdbi(), org);
     web2 = aHost("web-2").ips("10.1.0.2").status("offline").insert(web.jdbi(), org);
-    db1 = aHost("db-1").ips("10.2.0.1").status("online").insert(web.jdbi(), org);
+    db1 = aHost("db-1").ips("10.2.0.1").os("Debian").status("online").insert(web.jdbi(), org);
     GroupsApiTest.agentTags(web, web1, "env", "prod", "role", "web", "a", "1", "b", "2");
     GroupsApiTest.agentTags(web, web2, "env", "staging", "role", "web");
     GroupsApiTest.agentTags(web, db1, "env", "prod", "role", "db");
@@ -111,6 +111,11 @@ class GroupsPagesTest {
         .contains("href=\"/groups/" + group + "/notes\"")
         .contains("hx-get=\"/groups/" + group + "\"")
         .contains("data-confirm=\"Delete the group Web?");
+    // counted with the group: its live members; the OS filter offers its members' systems only
+    assertThat(page)
+        .contains("id=\"host-count\">2 hosts")
+        .contains("<option value=\"Ubuntu\"")
+        .doesNotContain("<option value=\"Debian\"");
     // the same list: its sort links, filters and tag chips stay on the group's page
     assertThat(page)
         .contains("href=\"/groups/" + group + "?sort=os\"")
@@ -128,7 +133,8 @@ class GroupsPagesTest {
     assertThat(filtered.strip())
         .startsWith("<div id=\"host-list\"")
         .contains("data-host=\"" + web1 + "\"")
-        .doesNotContain("data-host=\"" + web2 + "\"");
+        .doesNotContain("data-host=\"" + web2 + "\"")
+        .contains("id=\"host-count\">1 host ");
     assertThat(admin.get("/hosts/" + web1).body())
         .contains("<a href=\"/groups/" + group + "\" class=\"chip\"");
   }

@@ -95,7 +95,11 @@ class HostListTest {
     assertThat(names("status=unknown")).containsExactly("cache_1");
     assertThat(names("status=deleted")).containsExactly("gone-1");
     assertThat(names("")).doesNotContain("gone-1");
-    assertThat(list.operatingSystems(org, HostScope.ORGANISATION, HostListParams.DEFAULT))
+    // the OS filter offers the live hosts' operating systems, not a deleted host's
+    aHost("bsd-1").os("FreeBSD").deleted().insert(web.jdbi(), org);
+    assertThat(
+            new FleetOverviewQuery(web.jdbi(), Clock.systemUTC())
+                .operatingSystems(org, HostScope.ORGANISATION))
         .containsExactly("Debian", "Ubuntu");
   }
 
