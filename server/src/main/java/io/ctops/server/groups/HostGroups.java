@@ -104,6 +104,19 @@ public final class HostGroups {
     return detail(handle, orgId, scope, id).map(GroupDetail::group);
   }
 
+  /** A group's name, when the user may see the group. */
+  public static Optional<String> name(Handle handle, UUID orgId, HostScope scope, UUID id) {
+    return handle
+        .createQuery(
+            "SELECT g.name FROM host_groups g WHERE g.org_id = :org AND g.id = :id"
+                + scopeFilter(scope))
+        .bind("org", orgId)
+        .bind("id", id)
+        .bindArray("scopeGroups", UUID.class, scope.groupIds())
+        .mapTo(String.class)
+        .findOne();
+  }
+
   /** A group and the operating systems of its live members, by name: its page's OS filter. */
   public record GroupDetail(Group group, List<String> operatingSystems) {}
 

@@ -4,6 +4,7 @@ import io.ctops.server.audit.HostHistory;
 import io.ctops.server.groups.HostGroups;
 import io.ctops.server.hosts.HostListParams.Sort;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /** What the host templates render. */
@@ -29,7 +30,11 @@ public final class HostViews {
    * leave out.
    */
   public record ListView(
-      HostListQuery.HostPage page, List<String> osChoices, String path, boolean isGroupFixed) {
+      HostListQuery.HostPage page,
+      List<String> osChoices,
+      String path,
+      boolean isGroupFixed,
+      Optional<String> groupName) {
     public HostListParams params() {
       return page.params();
     }

@@ -126,7 +126,7 @@ public final class WebRole implements AutoCloseable {
           new LiveHostStatus(database.dataSource(), jdbi, pages, access::stillSignedIn).start();
 
       SignInPages signIn = new SignInPages(jdbi, pages, users, passwords, throttle, access);
-      HostListPage hostListPage = new HostListPage(hostList, overview);
+      HostListPage hostListPage = new HostListPage(jdbi, hostList, overview);
       HostPages hostPages =
           new HostPages(
               pages,

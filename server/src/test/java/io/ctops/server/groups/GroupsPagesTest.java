@@ -137,6 +137,15 @@ class GroupsPagesTest {
         .contains("id=\"host-count\">1 host ");
     assertThat(admin.get("/hosts/" + web1).body())
         .contains("<a href=\"/groups/" + group + "\" class=\"chip\"");
+    // the Hosts page filtered by the group names it, with a way back to every host
+    String byGroup = admin.get("/hosts?group=" + group).body();
+    assertThat(byGroup)
+        .contains("id=\"group-filter-name\">Web</a>")
+        .contains("href=\"/hosts\" class=\"chip tag-filter\"")
+        .contains("id=\"host-count\">2 hosts");
+    assertThat(admin.get("/hosts?group=" + UUID.randomUUID()).body())
+        .contains("id=\"group-filter-name\">unknown group</a>")
+        .contains("id=\"host-count\">0 hosts");
   }
 
   @Test

@@ -50,6 +50,15 @@ public final class BulkRunner implements AutoCloseable {
 
   private static final int ATTEMPTS = 3;
 
+  /**
+   * How long a finished job (its host ids: up to 100,000) is kept for its page and the API; its
+   * audit entry, with the counts, stays as long as the audit log keeps it.
+   */
+  static final Duration KEEP_FINISHED = Duration.ofDays(7);
+
+  /** How often finished jobs past {@link #KEEP_FINISHED} are deleted. */
+  private static final Duration PURGE_EVERY = Duration.ofHours(1);
+
   private final Jdbi jdbi;
   private final BulkTargets targets;
   private final Clock clock;
@@ -68,7 +77,35 @@ public final class BulkRunner implements AutoCloseable {
             runnable -> Thread.ofPlatform().name("bulk-jobs").daemon().unstarted(runnable));
     thread.scheduleWithFixedDelay(
         this::drain, POLL.toMillis(), POLL.toMillis(), TimeUnit.MILLISECONDS);
+    thread.scheduleWithFixedDelay(
+        this::purge, PURGE_EVERY.toMillis(), PURGE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     return this;
+  }
+
+  /**
+   * Deletes the jobs that finished more than {@link #KEEP_FINISHED} before {@code now}; returns how
+   * many.
+   */
+  static int purgeFinished(Jdbi jdbi, Instant now) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createUpdate(
+                    "DELETE FROM bulk_jobs WHERE state IN ('done', 'failed')"
+                        + " AND finished_at < :before")
+                .bind("before", Timestamp.from(now.minus(KEEP_FINISHED)))
+                .execute());
+  }
+
+  private void purge() {
+    try {
+      int purged = purgeFinished(jdbi, clock.instant());
+      if (purged > 0) {
+        log.info("event=bulk_jobs_purged jobs={}", purged);
+      }
+    } catch (RuntimeException e) {
+      log.warn("event=bulk_jobs_purge_failed error={}", e.toString());
+    }
   }
 
   /** Looks for work now (a job was just queued here) instead of at the next poll. */

@@ -705,6 +705,46 @@ class BulkActionsTest {
   }
 
   @Test
+  void finishedJobsAreKeptForAWeekThenPurgedWhileUnfinishedOnesStay() {
+    List<UUID> few = hosts("kept", 2, "Debian", "online");
+    for (String job :
+        List.of("done 8 days", "failed 8 days", "done 6 days", "queued 8 days", "running 8 days")) {
+      String[] parts = job.split(" ");
+      jdbi.useHandle(
+          h ->
+              h.createUpdate(
+                      """
+                      INSERT INTO bulk_jobs (org_id, requester_kind, requester_name, action,
+                                             parameters, host_ids, total, state, created_at,
+                                             finished_at)
+                      VALUES (:org, 'user', :name, 'tag', '{"tags": ["k"]}', :hosts, 2, :state,
+                              now() - make_interval(days => :days),
+                              CASE WHEN :state IN ('done', 'failed')
+                                   THEN now() - make_interval(days => :days) END)
+                      """)
+                  .bind("org", org)
+                  .bind("name", job)
+                  .bindArray("hosts", UUID.class, few)
+                  .bind("state", parts[0])
+                  .bind("days", Integer.parseInt(parts[1]))
+                  .execute());
+    }
+    // queued and running jobs this old would be taken by the web role's runner: held meanwhile
+    jdbi.useHandle(
+        h ->
+            h.execute(
+                "UPDATE bulk_jobs SET claim = gen_random_uuid(),"
+                    + " claimed_until = now() + interval '1 hour'"
+                    + " WHERE state IN ('queued', 'running')"));
+
+    int purged = BulkRunner.purgeFinished(jdbi, Instant.now());
+
+    assertThat(purged).isEqualTo(2);
+    assertThat(Sql.strings(jdbi, "SELECT requester_name FROM bulk_jobs ORDER BY requester_name"))
+        .containsExactly("done 6 days", "queued 8 days", "running 8 days");
+  }
+
+  @Test
   void aGroupDeletedWhileItsJobWaitsFailsTheJobWithTheReasonRecordedOnce() {
     List<UUID> some = hosts("gd", 3, "Debian", "online");
     UUID group = staticGroup("doomed", List.of());
