@@ -149,6 +149,8 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
                 request.getMemoryPercent(),
                 request.getDiskPercent(),
                 request.getUptimeSeconds(),
+                request.getNetRxBytesPerSec(),
+                request.getNetTxBytesPerSec(),
                 request.getOsVersion(),
                 intervalSeconds,
                 now,

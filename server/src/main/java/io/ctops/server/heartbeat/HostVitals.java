@@ -13,6 +13,8 @@ record HostVitals(
     float memoryPercent,
     float diskPercent,
     long uptimeSeconds,
+    long netRxBytesPerSec,
+    long netTxBytesPerSec,
     String osVersion,
     int heartbeatIntervalSeconds,
     Instant seenAt,

@@ -144,12 +144,14 @@ public final class HostVitalsBatcher implements AutoCloseable {
                     UPDATE host_vitals v
                     SET cpu_percent = u.cpu, memory_percent = u.memory, disk_percent = u.disk,
                         uptime_seconds = u.uptime, last_seen = to_timestamp(u.seen),
-                        heartbeat_interval_seconds = u.interval_seconds
+                        heartbeat_interval_seconds = u.interval_seconds,
+                        net_rx_bytes_per_sec = u.rx, net_tx_bytes_per_sec = u.tx
                     FROM unnest(CAST(:ids AS uuid[]), CAST(:cpu AS real[]),
                                 CAST(:memory AS real[]), CAST(:disk AS real[]),
                                 CAST(:uptime AS bigint[]), CAST(:seen AS float8[]),
-                                CAST(:intervals AS int[]))
-                         AS u(id, cpu, memory, disk, uptime, seen, interval_seconds)
+                                CAST(:intervals AS int[]), CAST(:rx AS bigint[]),
+                                CAST(:tx AS bigint[]))
+                         AS u(id, cpu, memory, disk, uptime, seen, interval_seconds, rx, tx)
                     JOIN free f ON f.host_id = u.id
                     WHERE v.host_id = u.id
                     RETURNING v.host_id, v.host_status)
@@ -160,6 +162,8 @@ public final class HostVitalsBatcher implements AutoCloseable {
             .bind("memory", floats(batch, HostVitals::memoryPercent))
             .bind("disk", floats(batch, HostVitals::diskPercent))
             .bind("uptime", batch.stream().map(HostVitals::uptimeSeconds).toArray(Long[]::new))
+            .bind("rx", batch.stream().map(HostVitals::netRxBytesPerSec).toArray(Long[]::new))
+            .bind("tx", batch.stream().map(HostVitals::netTxBytesPerSec).toArray(Long[]::new))
             .bind(
                 "seen",
                 batch.stream().map(v -> v.seenAt().toEpochMilli() / 1000.0).toArray(Double[]::new))

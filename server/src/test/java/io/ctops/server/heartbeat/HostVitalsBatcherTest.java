@@ -55,6 +55,15 @@ class HostVitalsBatcherTest {
     assertThat(
             Sql.string(
                 database.jdbi(),
+                "SELECT net_rx_bytes_per_sec || ' ' || net_tx_bytes_per_sec FROM host_vitals"
+                    + " WHERE host_id = '"
+                    + swept
+                    + "'"))
+        .as("the network rates, for network threshold rules")
+        .isEqualTo("1000 2000");
+    assertThat(
+            Sql.string(
+                database.jdbi(),
                 "SELECT status || ' ' || cpu_percent FROM hosts JOIN host_vitals ON host_id = id WHERE hostname = 'closed'"))
         .as("its stream closed before the flush: vitals written, still offline")
         .isEqualTo("offline 30");
@@ -101,7 +110,7 @@ class HostVitalsBatcherTest {
         .isEqualTo(before);
 
     batcher.offer(
-        new HostVitals(ids.get(0), 1, 2, 3, 4, "Debian 13", 30, Instant.now(), newStream()));
+        new HostVitals(ids.get(0), 1, 2, 3, 4, 0, 0, "Debian 13", 30, Instant.now(), newStream()));
     batcher.flush();
     assertThat(
             Sql.string(
@@ -115,13 +124,13 @@ class HostVitalsBatcherTest {
     String osVersion = "SELECT os_version FROM hosts WHERE id = '" + host + "'";
     HostVitals.StoredOsVersion stream = newStream();
     Instant now = Instant.now();
-    batcher.offer(new HostVitals(host, 1, 2, 3, 4, "Debian 12", 30, now, stream));
+    batcher.offer(new HostVitals(host, 1, 2, 3, 4, 0, 0, "Debian 12", 30, now, stream));
     batcher.flush();
     assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("Debian 12");
 
     // changed behind the batcher's back: the same report on the same stream is not compared ...
     database.jdbi().useHandle(h -> h.execute("UPDATE hosts SET os_version = 'elsewhere'"));
-    batcher.offer(new HostVitals(host, 5, 6, 7, 8, "Debian 12", 30, now, stream));
+    batcher.offer(new HostVitals(host, 5, 6, 7, 8, 0, 0, "Debian 12", 30, now, stream));
     batcher.flush();
     assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("elsewhere");
     assertThat(
@@ -130,11 +139,11 @@ class HostVitalsBatcherTest {
         .isEqualTo(1);
 
     // ... a new version is, and a new stream compares the same one again
-    batcher.offer(new HostVitals(host, 5, 6, 7, 8, "Debian 13", 30, now, stream));
+    batcher.offer(new HostVitals(host, 5, 6, 7, 8, 0, 0, "Debian 13", 30, now, stream));
     batcher.flush();
     assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("Debian 13");
     database.jdbi().useHandle(h -> h.execute("UPDATE hosts SET os_version = 'elsewhere'"));
-    batcher.offer(new HostVitals(host, 5, 6, 7, 8, "Debian 13", 30, now, newStream()));
+    batcher.offer(new HostVitals(host, 5, 6, 7, 8, 0, 0, "Debian 13", 30, now, newStream()));
     batcher.flush();
     assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("Debian 13");
   }
@@ -151,11 +160,11 @@ class HostVitalsBatcherTest {
             statusWriter -> {
               statusWriter.execute("SELECT 1 FROM hosts FOR NO KEY UPDATE");
               batcher.offer(
-                  new HostVitals(host, 1, 2, 3, 4, "Debian 14", 30, Instant.now(), stream));
+                  new HostVitals(host, 1, 2, 3, 4, 0, 0, "Debian 14", 30, Instant.now(), stream));
               CompletableFuture.runAsync(batcher::flush).get(10, TimeUnit.SECONDS);
             });
     assertThat(Sql.string(database.jdbi(), osVersion)).isNotEqualTo("Debian 14");
-    batcher.offer(new HostVitals(host, 1, 2, 3, 4, "Debian 14", 30, Instant.now(), stream));
+    batcher.offer(new HostVitals(host, 1, 2, 3, 4, 0, 0, "Debian 14", 30, Instant.now(), stream));
     batcher.flush();
     assertThat(Sql.string(database.jdbi(), osVersion)).isEqualTo("Debian 14");
   }
@@ -230,7 +239,8 @@ class HostVitalsBatcherTest {
   }
 
   private static HostVitals vitals(UUID host, float cpu) {
-    return new HostVitals(host, cpu, 50, 60, 100, "Debian 12", 30, Instant.now(), newStream());
+    return new HostVitals(
+        host, cpu, 50, 60, 100, 1_000, 2_000, "Debian 12", 30, Instant.now(), newStream());
   }
 
   /** What a newly opened stream knows of its host's OS version: nothing. */
