@@ -117,3 +117,11 @@ CREATE TABLE alert_rule_channels (
     PRIMARY KEY (rule_id, channel_id)
 );
 CREATE INDEX alert_rule_channels_channel_idx ON alert_rule_channels (channel_id);
+
+-- The notification bell: each user's newest alert event read (firing and resolved events after it,
+-- of the hosts they see, are unread).
+CREATE TABLE alert_reads (
+    user_id        uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    last_event_id  bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX alert_events_bell_idx ON alert_events (id) WHERE event IN ('firing', 'resolved');

@@ -39,7 +39,11 @@ public enum AuditAction {
   NOTE_PIN("note.pin"),
   NOTE_DELETE("note.delete"),
   ORG_CREATE("org.create"),
-  ORG_SETTINGS_CHANGE("org.settings_change");
+  ORG_SETTINGS_CHANGE("org.settings_change"),
+  ALERT_RULE_CREATE("alert_rule.create"),
+  ALERT_RULE_UPDATE("alert_rule.update"),
+  ALERT_RULE_DELETE("alert_rule.delete"),
+  ALERT_ACKNOWLEDGE("alert.acknowledge");
 
   private final String dbName;
 

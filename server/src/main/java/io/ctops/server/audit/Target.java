@@ -40,4 +40,13 @@ public record Target(String type, String id, String label, Optional<UUID> hostId
   public static Target group(UUID groupId, String name) {
     return new Target("group", groupId.toString(), name, Optional.empty());
   }
+
+  public static Target alertRule(UUID ruleId, String name) {
+    return new Target("alert_rule", ruleId.toString(), name, Optional.empty());
+  }
+
+  /** An alert: its rule's name on its host. */
+  public static Target alert(UUID alertId, UUID hostId, String label) {
+    return new Target("alert", alertId.toString(), label, Optional.of(hostId));
+  }
 }

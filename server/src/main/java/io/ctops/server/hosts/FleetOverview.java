@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * The numbers at the top of the Hosts page: hosts by status, those waiting for approval, those
- * running hot on CPU, memory or disk, and the fleet's share of each operating system.
+ * running hot on CPU, memory or disk, those with a firing alert, and the fleet's share of each
+ * operating system.
  */
 public record FleetOverview(
     long total,
@@ -15,6 +16,7 @@ public record FleetOverview(
     long cpuHot,
     long memoryHot,
     long diskHot,
+    long firingAlertHosts,
     List<OsShare> operatingSystems) {
 
   /** One operating system's share of the fleet. */

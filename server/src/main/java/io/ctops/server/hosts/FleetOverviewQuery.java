@@ -157,6 +157,18 @@ public final class FleetOverviewQuery {
                   .bind("org", orgId)
                   .mapTo(Long.class)
                   .one();
+          // the Firing alerts card: live hosts with at least one firing alert
+          long alerting =
+              scope
+                  .bind(
+                      handle.createQuery(
+                          "SELECT count(DISTINCT i.host_id) FROM alert_instances i"
+                              + " JOIN hosts h ON h.id = i.host_id AND h.deleted_at IS NULL"
+                              + " WHERE i.org_id = :org AND i.state = 'firing'"
+                              + scope.filter("i.host_id")))
+                  .bind("org", orgId)
+                  .mapTo(Long.class)
+                  .one();
           long total = groups.stream().mapToLong(Group::hosts).sum();
           Map<String, Long> byOs = new HashMap<>();
           groups.forEach(g -> byOs.merge(g.osName(), g.hosts(), Long::sum));
@@ -189,6 +201,7 @@ public final class FleetOverviewQuery {
                   ((Number) hot.get("cpu")).longValue(),
                   ((Number) hot.get("memory")).longValue(),
                   ((Number) hot.get("disk")).longValue(),
+                  alerting,
                   operatingSystems);
           return new Cached(now, overview, present);
         });

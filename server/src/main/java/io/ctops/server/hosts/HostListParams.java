@@ -62,7 +62,9 @@ public record HostListParams(
     UNKNOWN("unknown", "Unknown"),
     PENDING("pending", "Pending"),
     REVOKED("revoked", "Revoked"),
-    DELETED("deleted", "Deleted");
+    DELETED("deleted", "Deleted"),
+    /** Not a host status: the live hosts with at least one firing alert. */
+    ALERTING("alerting", "With firing alerts");
 
     private final String param;
     private final String label;
@@ -267,6 +269,11 @@ public record HostListParams(
   public HostListParams toggledSort(Sort column) {
     boolean desc = column == sort && !descending;
     return new HostListParams(search, status, os, hot, tags, group, column, desc, 1, pageSize);
+  }
+
+  public HostListParams withStatus(StatusFilter newStatus) {
+    return new HostListParams(
+        search, Optional.of(newStatus), os, hot, tags, group, sort, descending, 1, pageSize);
   }
 
   public HostListParams withOs(String newOs) {

@@ -99,6 +99,14 @@ public final class HostListQuery {
             + " WHERE ht.terms @> CAST(:tags AS text[]))\n";
   }
 
+  /** The Firing alerts card's filter: hosts with at least one firing alert. */
+  private static String filterByAlerting(HostListParams params) {
+    return params.status().orElse(null) == HostListParams.StatusFilter.ALERTING
+        ? "  AND h.id IN (SELECT fa.host_id FROM alert_instances fa"
+            + " WHERE fa.org_id = :org AND fa.state = 'firing')\n"
+        : "";
+  }
+
   /** A group's page: its members only, static or dynamic alike. */
   private static String filterByGroup(HostListParams params) {
     return params.group().isEmpty()
@@ -126,6 +134,7 @@ public final class HostListQuery {
         + FILTER_BY_OS
         + filterBySearch(params)
         + filterByTags(params)
+        + filterByAlerting(params)
         + filterByGroup(params)
         + filterByHotspot(params)
         + scope.filter("h.id");
@@ -249,9 +258,18 @@ public final class HostListQuery {
                v.memory_percent, v.disk_percent, %2$s AS last_seen, h.status,
                ARRAY(SELECT t.key FROM jsonb_each_text(%3$s) t ORDER BY t.key) AS tag_keys,
                ARRAY(SELECT t.value FROM jsonb_each_text(%3$s) t ORDER BY t.key) AS tag_values,
-               %4$s
+               %4$s,
+               fa.firing_alerts, fa.alert_severity
           FROM page JOIN hosts h ON h.id = page.id
           JOIN host_vitals v ON v.host_id = h.id
+          -- the host's firing alerts and the highest of their severities, for the Alerts column
+          CROSS JOIN LATERAL (
+              SELECT count(*) AS firing_alerts,
+                     (ARRAY['info', 'warning', 'critical'])[max(CASE ai.severity
+                          WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END)]
+                       AS alert_severity
+                FROM alert_instances ai
+               WHERE ai.host_id = h.id AND ai.state = 'firing') fa
          ORDER BY page.n
         """
         .formatted(
@@ -338,7 +356,14 @@ public final class HostListQuery {
     return query
         .bind("org", orgId)
         .bind("deleted", deleted)
-        .bind("status", deleted ? null : params.status().map(s -> s.param()).orElse(null))
+        .bind(
+            "status",
+            params
+                .status()
+                .filter(s -> s != HostListParams.StatusFilter.DELETED)
+                .filter(s -> s != HostListParams.StatusFilter.ALERTING)
+                .map(s -> s.param())
+                .orElse(null))
         .bind("os", params.os().orElse(null));
   }
 
@@ -362,7 +387,9 @@ public final class HostListQuery {
         rs.getString("status"),
         agentTags,
         operatorTags,
-        HostTags.shown(agentTags, operatorTags));
+        HostTags.shown(agentTags, operatorTags),
+        rs.getInt("firing_alerts"),
+        rs.getString("alert_severity"));
   }
 
   /** inet's text form carries a prefix length for non-host masks only; strip "/32" style noise. */

@@ -1,5 +1,6 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.alerts.AlertQuery;
 import io.ctops.server.audit.Actor;
 import io.ctops.server.audit.HostHistory;
 import io.ctops.server.auth.Principal;
@@ -154,8 +155,27 @@ public final class HostPages {
             range,
             overviewTab ? history.timeline(user.orgId(), host.id(), host.agentId()) : List.of(),
             canTag,
-            groups));
+            groups,
+            overviewTab ? alerts(user, host.id()) : List.of()));
   }
+
+  /** The host's open alerts and its recent resolved ones, newest first. */
+  private List<AlertQuery.AlertRow> alerts(Principal user, java.util.UUID hostId) {
+    AlertQuery.Filter filter =
+        new AlertQuery.Filter(
+            AlertQuery.StateFilter.ALL,
+            Optional.empty(),
+            Optional.empty(),
+            Optional.of(hostId),
+            Optional.empty(),
+            "",
+            1,
+            RECENT_ALERTS);
+    return jdbi.withHandle(h -> AlertQuery.list(h, user.orgId(), user.scope(), filter)).rows();
+  }
+
+  /** How many of a host's alerts its page lists. */
+  static final int RECENT_ALERTS = 10;
 
   /** Engineers and admins name hosts; read-only users see the name. */
   static boolean mayRename(Role roleOnHost) {

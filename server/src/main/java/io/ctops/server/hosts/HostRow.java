@@ -25,7 +25,9 @@ public record HostRow(
     String status,
     Map<String, String> agentTags,
     Map<String, String> operatorTags,
-    List<HostTags.ShownTag> tags) {
+    List<HostTags.ShownTag> tags,
+    int firingAlerts,
+    String alertSeverity) {
 
   /** The threshold from which a vital counts as a hotspot and shows in red. */
   public static final float HOT_PERCENT = 80f;

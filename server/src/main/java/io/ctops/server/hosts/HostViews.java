@@ -1,5 +1,6 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.alerts.AlertQuery;
 import io.ctops.server.audit.HostHistory;
 import io.ctops.server.groups.HostGroups;
 import io.ctops.server.hosts.HostListParams.Sort;
@@ -22,7 +23,8 @@ public final class HostViews {
           new Column(Sort.MEMORY, "Memory"),
           new Column(Sort.DISK, "Disk"),
           new Column(Sort.LAST_SEEN, "Last seen"),
-          new Column(Sort.STATUS, "Status"));
+          new Column(Sort.STATUS, "Status"),
+          new Column(null, "Alerts"));
 
   /**
    * The list part of the Hosts page and of a group's page: filters, table, pager (swapped as one by
@@ -87,7 +89,8 @@ public final class HostViews {
       String range,
       List<HostHistory.Moment> history,
       boolean canTag,
-      List<HostGroups.Group> groups) {}
+      List<HostGroups.Group> groups,
+      List<AlertQuery.AlertRow> alerts) {}
 
   /** A status badge, also sent alone over server-sent events when a host changes status. */
   public record Badge(UUID hostId, String status) {}

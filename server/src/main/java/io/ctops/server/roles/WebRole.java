@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.ctops.server.alerts.AlertEvaluator;
+import io.ctops.server.alerts.AlertPages;
+import io.ctops.server.alerts.AlertsApi;
+import io.ctops.server.alerts.NotificationBell;
 import io.ctops.server.audit.AuditEntryQuery;
 import io.ctops.server.audit.AuditPages;
 import io.ctops.server.audit.AuditReader;
@@ -57,6 +61,7 @@ import io.ctops.server.platform.config.WebSettings;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.platform.http.RequestText;
 import io.ctops.server.platform.http.WebServer;
+import io.ctops.server.platform.leader.LeaderJob;
 import io.ctops.server.platform.lifecycle.Parts;
 import io.ctops.server.platform.lifecycle.PeriodicJob;
 import io.ctops.server.tasks.TaskQueue;
@@ -183,6 +188,9 @@ public final class WebRole implements AutoCloseable {
       BulkJobs bulkJobs = new BulkJobs(jdbi, bulkTargets, bulkRunner::wake);
       BulkPages bulkPages = new BulkPages(pages, bulkJobs);
       BulkApi bulkApi = new BulkApi(bulkJobs);
+      AlertsApi alertsApi = new AlertsApi(jdbi, clock);
+      AlertPages alertPages = new AlertPages(pages, jdbi, alertsApi, clock);
+      NotificationBell bell = new NotificationBell(pages, jdbi);
       byte[] openApi = resource("/web/openapi.json");
 
       WebServer server;
@@ -249,6 +257,9 @@ public final class WebRole implements AutoCloseable {
                       auditPages.routes(config.routes);
                       notePages.routes(config.routes);
                       notesApi.routes(config.routes);
+                      alertsApi.routes(config.routes);
+                      alertPages.routes(config.routes);
+                      bell.routes(config.routes);
                     }));
       } catch (RuntimeException e) {
         live.close();
@@ -272,6 +283,16 @@ public final class WebRole implements AutoCloseable {
                       log.info("event=sign_in_failures_purged count={}", failures);
                     }
                   })
+              .start());
+      // alert rules are evaluated by one web instance at a time; another takes over within 5 s
+      AlertEvaluator evaluator = new AlertEvaluator(jdbi, clock);
+      parts.add(
+          new LeaderJob(
+                  database.dataSource(),
+                  "alert evaluation",
+                  settings.alertEvaluationEvery(),
+                  Duration.ofSeconds(5),
+                  evaluator::evaluate)
               .start());
       AuditRetention auditRetention = new AuditRetention(jdbi, clock, settings.auditRetention());
       parts.add(

@@ -98,6 +98,18 @@ class RoleMatrixTest {
     MATRIX.put("DELETE /api/v1/groups/{id}", Least.ADMIN);
     MATRIX.put("POST /api/v1/groups/{id}/members", Least.ADMIN);
     MATRIX.put("DELETE /api/v1/groups/{id}/members", Least.ADMIN);
+    MATRIX.put("POST /api/v1/alert-rules", Least.ADMIN);
+    MATRIX.put("POST /api/v1/alert-rules/preview", Least.ADMIN);
+    MATRIX.put("PATCH /api/v1/alert-rules/{id}", Least.ADMIN);
+    MATRIX.put("DELETE /api/v1/alert-rules/{id}", Least.ADMIN);
+    MATRIX.put("POST /api/v1/alerts/{id}/acknowledge", Least.ENGINEER);
+    MATRIX.put("POST /alerts/{id}/acknowledge", Least.ENGINEER);
+    MATRIX.put("POST /alerts/rules", Least.ADMIN);
+    MATRIX.put("POST /alerts/rules/preview", Least.ADMIN);
+    MATRIX.put("POST /alerts/rules/{id}", Least.ADMIN);
+    MATRIX.put("POST /alerts/rules/{id}/delete", Least.ADMIN);
+    MATRIX.put("POST /notifications/read", Least.SIGNED_IN);
+    MATRIX.put("POST /api/v1/notifications/read", Least.SIGNED_IN);
     MATRIX.put("POST /orgs", Least.SUPER_ADMIN);
     MATRIX.put("POST /orgs/switch", Least.SUPER_ADMIN);
   }
@@ -111,7 +123,9 @@ class RoleMatrixTest {
           "POST /api/v1/groups/{id}/notes", "{\"body\": \"a note\"}",
           "PATCH /api/v1/notes/{id}", "{\"pinned\": true}",
           "POST /api/v1/hosts/{id}/tags", "{\"tags\": [\"env:prod\"]}",
-          "POST /api/v1/host-selectors/resolve", "{\"kind\": \"all\"}");
+          "POST /api/v1/host-selectors/resolve", "{\"kind\": \"all\"}",
+          "PATCH /api/v1/alert-rules/{id}", "{\"enabled\": false}",
+          "POST /api/v1/alerts/{id}/acknowledge", "{\"comment\": \"on it\"}");
 
   /** From the least to the most allowed, as this test signs them in. */
   private static final List<Role> ROLES =

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.ctops.server.alerts.AlertEvaluator;
 import io.ctops.server.audit.Actor;
 import io.ctops.server.enrolment.AgentHistory;
 import io.ctops.server.groups.GroupRule;
@@ -69,6 +70,10 @@ class ScopedAccessTest {
     NOTE,
     /** Names a bulk job by {id}: a user limited to groups sees only their own jobs. */
     BULK_JOB,
+    /** Names an alert by {id}: an alert on the group's host answers, one on another host 404. */
+    ALERT,
+    /** Names an alert rule by {id}: rules name no host, so any user reads them. */
+    ALERT_RULE,
     /** Lists hosts: the group's hosts, no other. */
     LIST,
     /** Shows numbers or a panel of hosts without the group's hosts in it (overview, pending). */
@@ -150,6 +155,18 @@ class ScopedAccessTest {
     route("GET /hosts/bulk", Kind.NO_HOSTS);
     route("GET /bulk-jobs/{id}", Kind.BULK_JOB);
     route("GET /api/v1/bulk-jobs/{id}", Kind.BULK_JOB);
+    route("GET /api/v1/alert-rules", Kind.NO_HOSTS);
+    route("GET /api/v1/alert-rules/{id}", Kind.ALERT_RULE);
+    route("GET /api/v1/alerts", Kind.LIST);
+    route("GET /api/v1/alerts/{id}", Kind.ALERT);
+    route("GET /alerts", Kind.LIST);
+    route("GET /alerts.csv", Kind.LIST);
+    route("GET /alerts/rules", Kind.NO_HOSTS);
+    route("GET /alerts/rules/new", Kind.ADMIN);
+    route("GET /alerts/rules/{id}/edit", Kind.ADMIN);
+    route("GET /notifications", Kind.LIST);
+    route("GET /notifications/count", Kind.COUNTS);
+    route("GET /api/v1/notifications", Kind.LIST);
   }
 
   private WebFixture web;
@@ -167,6 +184,9 @@ class ScopedAccessTest {
   private UUID insideNote;
   private UUID outsideNote;
   private UUID adminsJob;
+  private UUID cpuRule;
+  private UUID insideAlert;
+  private UUID outsideAlert;
 
   @BeforeEach
   void start(Database database) throws Exception {
@@ -207,6 +227,23 @@ class ScopedAccessTest {
             org, outside, SoftwareScanTask.TYPE, JsonNodeFactory.instance.objectNode(), SEEDER);
     insideNote = note(inside, "checked the fans");
     outsideNote = note(outside, "SecretOS needs a reboot");
+    // a rule firing on web-01 and db-01 (both over 90 % CPU), evaluated now
+    cpuRule =
+        web.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "INSERT INTO alert_rules (org_id, name, kind, parameters, severity,"
+                                + " selector) VALUES (:org, 'cpu', 'metric_threshold',"
+                                + " '{\"metric\": \"cpu\", \"operator\": \">=\","
+                                + " \"threshold\": 90}', 'critical', '{\"kind\": \"all\"}')"
+                                + " RETURNING id")
+                        .bind("org", org)
+                        .mapTo(UUID.class)
+                        .one());
+    new AlertEvaluator(web.jdbi(), Clock.systemUTC()).evaluate();
+    insideAlert = alertOn(inside);
+    outsideAlert = alertOn(outside);
     // signed in after seeding: the overview it is shown then is cached for a few seconds
     admin = web.signedInAdmin();
     adminsJob =
@@ -224,6 +261,17 @@ class ScopedAccessTest {
                         .bind("host", inside)
                         .mapTo(UUID.class)
                         .one());
+  }
+
+  private UUID alertOn(UUID host) {
+    return web.jdbi()
+        .withHandle(
+            h ->
+                h.createQuery(
+                        "SELECT id FROM alert_instances WHERE host_id = :host AND state = 'firing'")
+                    .bind("host", host)
+                    .mapTo(UUID.class)
+                    .one());
   }
 
   @AfterEach
@@ -272,6 +320,11 @@ class ScopedAccessTest {
           expectStatus(wrong, scoped, with(path, outsideNote, query), 404);
         }
         case BULK_JOB -> expectStatus(wrong, scoped, with(path, adminsJob, query), 404);
+        case ALERT -> {
+          expectShown(wrong, scoped, with(path, insideAlert, query), false);
+          expectStatus(wrong, scoped, with(path, outsideAlert, query), 404);
+        }
+        case ALERT_RULE -> expectShown(wrong, scoped, with(path, cpuRule, query), false);
         case LIST -> expectShown(wrong, scoped, with(path, null, query), true);
         case COUNTS, NO_HOSTS -> expectShown(wrong, scoped, with(path, null, query), false);
         case ADMIN -> expectStatus(wrong, scoped, with(path, webProd, query), 403);

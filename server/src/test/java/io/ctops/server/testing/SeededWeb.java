@@ -39,6 +39,8 @@ public final class SeededWeb implements AutoCloseable {
   public final UUID task;
   public final UUID note;
   public final UUID group;
+  public final UUID alertRule;
+  public final UUID alert;
 
   private SeededWeb(Database database) {
     web = WebFixture.on(database);
@@ -109,6 +111,35 @@ public final class SeededWeb implements AutoCloseable {
                         org,
                         SEEDER,
                         new HostGroups.GroupSpec("seeded", "", false, GroupRule.NONE)));
+    // a disabled rule and its resolved alert on the seeded host: the web role's evaluator has
+    // nothing to change (tests that count changed rows stay exact)
+    alertRule =
+        web.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "INSERT INTO alert_rules (org_id, name, kind, parameters, severity,"
+                                + " selector, enabled) VALUES (:org, 'seeded', 'host_offline',"
+                                + " '{\"minutes\": 0}', 'warning', '{\"kind\": \"all\"}', false)"
+                                + " RETURNING id")
+                        .bind("org", org)
+                        .mapTo(UUID.class)
+                        .one());
+    alert =
+        web.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "INSERT INTO alert_instances (org_id, rule_id, host_id, state,"
+                                + " severity, pending_since, firing_since, resolved_at)"
+                                + " VALUES (:org, :rule, :host, 'resolved', 'warning', now(), now(),"
+                                + " now())"
+                                + " RETURNING id")
+                        .bind("org", org)
+                        .bind("rule", alertRule)
+                        .bind("host", host)
+                        .mapTo(UUID.class)
+                        .one());
   }
 
   public static SeededWeb on(Database database) {
@@ -132,6 +163,10 @@ public final class SeededWeb implements AutoCloseable {
       id = task.toString();
     } else if (path.contains("/notes/{id}")) {
       id = note.toString();
+    } else if (path.contains("/alert-rules/{id}") || path.contains("/alerts/rules/{id}")) {
+      id = alertRule.toString();
+    } else if (path.contains("/alerts/{id}")) {
+      id = alert.toString();
     } else if (path.contains("/groups/{id}")) {
       id = group.toString();
     } else {

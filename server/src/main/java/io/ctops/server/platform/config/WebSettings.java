@@ -10,8 +10,8 @@ import java.util.stream.Stream;
 /**
  * The web app's settings: its port, optional TLS for browsers, how long an idle session lasts, the
  * address agents are told to use (shown in the enrolment page's ready command line), the reverse
- * proxies whose {@code X-Forwarded-For} names the client, and how long the audit log keeps its
- * entries.
+ * proxies whose {@code X-Forwarded-For} names the client, how long the audit log keeps its entries,
+ * and how often alert rules are evaluated.
  */
 public record WebSettings(
     String listenAddress,
@@ -21,7 +21,8 @@ public record WebSettings(
     String agentIngestAddress,
     Optional<Path> agentBundle,
     TrustedProxies trustedProxies,
-    Duration auditRetention) {
+    Duration auditRetention,
+    Duration alertEvaluationEvery) {
 
   public static final String LISTEN_ADDRESS = "WEB_LISTEN_ADDRESS";
   public static final String HTTP_PORT = "WEB_HTTP_PORT";
@@ -33,6 +34,8 @@ public record WebSettings(
   public static final String TRUSTED_PROXIES = "WEB_TRUSTED_PROXIES";
   public static final String AUDIT_RETENTION_DAYS = "AUDIT_RETENTION_DAYS";
   static final Duration DEFAULT_AUDIT_RETENTION = Duration.ofDays(365);
+  public static final String ALERT_EVALUATION_SECONDS = "ALERT_EVALUATION_SECONDS";
+  static final Duration DEFAULT_ALERT_EVALUATION = Duration.ofSeconds(15);
 
   /** Set by the launcher: the installation's folder, where agent/ holds the agent bundle. */
   public static final String HOME = "CT_OPS_HOME";
@@ -66,6 +69,11 @@ public record WebSettings(
       throw new ConfigException(
           AUDIT_RETENTION_DAYS, "must be at most 36500 (100 years), got " + auditDays);
     }
+    int evaluateEvery = env.positiveInteger(ALERT_EVALUATION_SECONDS, 15);
+    if (evaluateEvery > 3600) {
+      throw new ConfigException(
+          ALERT_EVALUATION_SECONDS, "must be at most 3600 (an hour), got " + evaluateEvery);
+    }
     return new WebSettings(
         listen,
         port,
@@ -74,10 +82,11 @@ public record WebSettings(
         agentAddress,
         bundle,
         proxies,
-        Duration.ofDays(auditDays));
+        Duration.ofDays(auditDays),
+        Duration.ofSeconds(evaluateEvery));
   }
 
-  /** Settings behind no reverse proxy, with the default audit retention. */
+  /** Settings behind no reverse proxy, with the default audit retention and evaluation period. */
   public WebSettings(
       String listenAddress,
       int httpPort,
@@ -93,7 +102,8 @@ public record WebSettings(
         agentIngestAddress,
         agentBundle,
         TrustedProxies.none(),
-        DEFAULT_AUDIT_RETENTION);
+        DEFAULT_AUDIT_RETENTION,
+        DEFAULT_ALERT_EVALUATION);
   }
 
   /** The same settings with other trusted proxies. */
@@ -106,7 +116,22 @@ public record WebSettings(
         agentIngestAddress,
         agentBundle,
         proxies,
-        auditRetention);
+        auditRetention,
+        alertEvaluationEvery);
+  }
+
+  /** The same settings with alert rules evaluated this often (tests: every second). */
+  public WebSettings withAlertEvaluationEvery(Duration every) {
+    return new WebSettings(
+        listenAddress,
+        httpPort,
+        tls,
+        sessionIdle,
+        agentIngestAddress,
+        agentBundle,
+        trustedProxies,
+        auditRetention,
+        every);
   }
 
   public boolean isTls() {

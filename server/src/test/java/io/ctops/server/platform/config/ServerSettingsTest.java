@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.ctops.server.platform.pki.DevelopmentCertificate;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
@@ -85,6 +86,15 @@ class ServerSettingsTest {
     assertProblem(env("AUDIT_RETENTION_DAYS", "0"), "AUDIT_RETENTION_DAYS: must be at least 1");
     assertProblem(
         env("AUDIT_RETENTION_DAYS", "40000"), "AUDIT_RETENTION_DAYS: must be at most 36500");
+    assertThat(ServerSettings.from(env()).web().alertEvaluationEvery())
+        .isEqualTo(Duration.ofSeconds(15));
+    assertThat(
+            ServerSettings.from(env("ALERT_EVALUATION_SECONDS", "5")).web().alertEvaluationEvery())
+        .isEqualTo(Duration.ofSeconds(5));
+    assertProblem(
+        env("ALERT_EVALUATION_SECONDS", "0"), "ALERT_EVALUATION_SECONDS: must be at least 1");
+    assertProblem(
+        env("ALERT_EVALUATION_SECONDS", "7200"), "ALERT_EVALUATION_SECONDS: must be at most 3600");
 
     Path cert = dir.resolve("web.crt");
     Path key = dir.resolve("web.key");

@@ -1,0 +1,358 @@
+package io.ctops.server.alerts;
+
+import io.ctops.server.alerts.AlertRules.AlertRule;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One evaluation of every enabled rule: for each, one statement finds the hosts breaking its
+ * condition now and moves the rule's alerts on from there — opens an alert for a new breach
+ * (pending, or firing at once when the rule's "for" is 0), fires a pending one whose "for" has
+ * passed, resolves an open one whose condition is false (after the rule's "resolve after", at once
+ * for a deleted host or a revoked agent), and writes the history and the notices for exactly those
+ * changes. An alert that stays as it was is not written. Run by one instance at a time ({@code
+ * platform/leader}).
+ */
+public final class AlertEvaluator {
+  private static final Logger log = LoggerFactory.getLogger(AlertEvaluator.class);
+
+  private final Jdbi jdbi;
+  private final Clock clock;
+
+  public AlertEvaluator(Jdbi jdbi, Clock clock) {
+    this.jdbi = jdbi;
+    this.clock = clock;
+  }
+
+  private record OrgRule(UUID orgId, AlertRule rule) {}
+
+  /** What one evaluation changed. */
+  public record Cycle(int rules, int opened, int fired, int resolved, int notices, long millis) {
+    Cycle plus(Cycle rule) {
+      return new Cycle(
+          rules + 1,
+          opened + rule.opened,
+          fired + rule.fired,
+          resolved + rule.resolved,
+          notices + rule.notices,
+          millis);
+    }
+  }
+
+  /** Evaluates every enabled rule of every organisation, each rule in its own transaction. */
+  public Cycle evaluate() {
+    long started = System.nanoTime();
+    Instant now = clock.instant();
+    List<OrgRule> rules =
+        jdbi.withHandle(
+            handle ->
+                handle
+                    .createQuery(
+                        """
+                        SELECT r.*, ARRAY[]::uuid[] AS channel_ids, 0 AS firing, 0 AS pending
+                          FROM alert_rules r WHERE r.enabled ORDER BY r.id
+                        """)
+                    .map(
+                        (rs, ctx) ->
+                            new OrgRule(rs.getObject("org_id", UUID.class), AlertRules.rule(rs)))
+                    .list());
+    Cycle total = new Cycle(0, 0, 0, 0, 0, 0);
+    for (OrgRule rule : rules) {
+      try {
+        total =
+            total.plus(
+                jdbi.inTransaction(handle -> evaluate(handle, rule.orgId(), rule.rule(), now)));
+      } catch (RuntimeException e) {
+        // one broken rule (a kind's SQL failing on odd data) must not stop the others
+        log.warn(
+            "event=alert_rule_evaluation_failed rule={} error={}", rule.rule().id(), e.toString());
+      }
+    }
+    // alerts left open by rules disabled behind the pages' back (in SQL, by an older instance)
+    int stray =
+        jdbi.inTransaction(
+            handle ->
+                handle
+                    .createQuery(
+                        "SELECT id FROM alert_rules r WHERE NOT r.enabled AND EXISTS (SELECT 1"
+                            + " FROM alert_instances i WHERE i.rule_id = r.id"
+                            + " AND i.state <> 'resolved')")
+                    .mapTo(UUID.class)
+                    .list()
+                    .stream()
+                    .mapToInt(id -> resolveAll(handle, id, "rule disabled", now))
+                    .sum());
+    Cycle cycle =
+        new Cycle(
+            total.rules(),
+            total.opened(),
+            total.fired(),
+            total.resolved() + stray,
+            total.notices(),
+            (System.nanoTime() - started) / 1_000_000);
+    if (cycle.opened() + cycle.fired() + cycle.resolved() > 0) {
+      log.info(
+          "event=alerts_evaluated rules={} opened={} fired={} resolved={} notices={} ms={}",
+          cycle.rules(),
+          cycle.opened(),
+          cycle.fired(),
+          cycle.resolved(),
+          cycle.notices(),
+          cycle.millis());
+    }
+    return cycle;
+  }
+
+  /**
+   * One rule, one statement. {@code breach}: the hosts breaking the condition now; {@code open}:
+   * the rule's open alerts. New breaches are inserted, open alerts in breach are written only when
+   * they fire (or were on their way to resolving), open alerts out of breach only when they start
+   * or end their way to resolving. History and notices come from what those writes return.
+   */
+  private static Cycle evaluate(Handle handle, UUID orgId, AlertRule rule, Instant now) {
+    RuleSpec spec = rule.spec();
+    Condition condition = spec.kind().condition(spec.parameters());
+    String sql =
+        """
+        WITH breach AS MATERIALIZED (%1$s),
+        open AS MATERIALIZED (
+            SELECT i.id, i.host_id, i.state, i.pending_since, i.false_since
+              FROM alert_instances i
+             WHERE i.rule_id = :rule AND i.state <> 'resolved'),
+        opened AS (
+            INSERT INTO alert_instances (org_id, rule_id, host_id, state, severity, value,
+                                         fired_value, pending_since, firing_since,
+                                         last_notified_at)
+            SELECT :org, :rule, b.host_id, CASE WHEN :forSeconds = 0 THEN 'firing' ELSE 'pending' END,
+                   :severity, b.value, CASE WHEN :forSeconds = 0 THEN b.value END, CAST(:now AS timestamptz),
+                   CASE WHEN :forSeconds = 0 THEN CAST(:now AS timestamptz) END,
+                   CASE WHEN :forSeconds = 0 THEN CAST(:now AS timestamptz) END
+              FROM breach b
+             WHERE NOT EXISTS (SELECT 1 FROM open o WHERE o.host_id = b.host_id)
+            ON CONFLICT (rule_id, host_id) WHERE state <> 'resolved' DO NOTHING
+            RETURNING id, state, value),
+        held AS (
+            UPDATE alert_instances i
+               SET state = CASE WHEN o.state = 'pending' AND o.pending_since <= :firesBefore
+                                THEN 'firing' ELSE o.state END,
+                   firing_since = CASE WHEN o.state = 'pending' AND o.pending_since <= :firesBefore
+                                       THEN CAST(:now AS timestamptz) ELSE i.firing_since END,
+                   fired_value = CASE WHEN o.state = 'pending' AND o.pending_since <= :firesBefore
+                                      THEN b.value ELSE i.fired_value END,
+                   last_notified_at = CASE WHEN o.state = 'pending'
+                                            AND o.pending_since <= :firesBefore
+                                           THEN CAST(:now AS timestamptz)
+                                           ELSE i.last_notified_at END,
+                   value = b.value,
+                   false_since = NULL
+              FROM open o JOIN breach b ON b.host_id = o.host_id
+             WHERE i.id = o.id
+               AND ((o.state = 'pending' AND o.pending_since <= :firesBefore)
+                    OR o.false_since IS NOT NULL)
+            RETURNING i.id, i.state, o.state AS was, i.value),
+        cleared AS (
+            UPDATE alert_instances i
+               SET state = CASE WHEN r.resolves THEN 'resolved' ELSE i.state END,
+                   resolved_at = CASE WHEN r.resolves THEN CAST(:now AS timestamptz) END,
+                   resolved_reason = CASE WHEN NOT r.resolves THEN NULL
+                                          WHEN h.deleted_at IS NOT NULL THEN 'host deleted'
+                                          WHEN h.status = 'revoked' THEN 'agent revoked'
+                                          ELSE 'condition cleared' END,
+                   false_since = coalesce(o.false_since, CAST(:now AS timestamptz))
+              FROM open o
+              JOIN hosts h ON h.id = o.host_id
+              CROSS JOIN LATERAL (
+                  SELECT (:resolveAfter = 0 OR h.deleted_at IS NOT NULL OR h.status = 'revoked'
+                          OR coalesce(o.false_since <= :resolvesBefore, false)) AS resolves) r
+             WHERE i.id = o.id
+               AND NOT EXISTS (SELECT 1 FROM breach b WHERE b.host_id = o.host_id)
+               AND (o.false_since IS NULL OR r.resolves)
+            RETURNING i.id, i.state, o.state AS was, i.resolved_reason),
+        history AS (
+            INSERT INTO alert_events (instance_id, at, event, value, detail)
+            SELECT id, CAST(:now AS timestamptz), state, value, NULL FROM opened
+            UNION ALL
+            SELECT id, CAST(:now AS timestamptz), 'firing', value, NULL FROM held WHERE state = 'firing' AND was = 'pending'
+            UNION ALL
+            SELECT id, CAST(:now AS timestamptz), 'resolved', NULL, resolved_reason FROM cleared WHERE state = 'resolved'
+            RETURNING 1),
+        notices AS (
+            INSERT INTO alert_notices (org_id, rule_id, instance_id, event, at)
+            SELECT :org, :rule, n.id, n.event, CAST(:now AS timestamptz)
+              FROM (SELECT id, 'firing' AS event FROM opened WHERE state = 'firing'
+                    UNION ALL
+                    SELECT id, 'firing' FROM held WHERE state = 'firing' AND was = 'pending'
+                    UNION ALL
+                    SELECT id, 'resolved' FROM cleared
+                     WHERE state = 'resolved' AND was = 'firing' AND :notifyResolved) n
+             WHERE EXISTS (SELECT 1 FROM alert_rule_channels c WHERE c.rule_id = :rule)
+            RETURNING 1)
+        SELECT (SELECT count(*) FROM opened) AS opened,
+               (SELECT count(*) FROM opened WHERE state = 'firing')
+                 + (SELECT count(*) FROM held WHERE state = 'firing' AND was = 'pending') AS fired,
+               (SELECT count(*) FROM cleared WHERE state = 'resolved') AS resolved,
+               (SELECT count(*) FROM history) AS events,
+               (SELECT count(*) FROM notices) AS notices
+        """
+            .formatted(breach(spec, condition));
+    var query =
+        bindBreach(handle.createQuery(sql), spec, condition, orgId, now)
+            .bind("rule", rule.id())
+            .bind("forSeconds", spec.forSeconds())
+            .bind("firesBefore", Timestamp.from(now.minusSeconds(spec.forSeconds())))
+            .bind("resolveAfter", spec.resolveAfterSeconds())
+            .bind("resolvesBefore", Timestamp.from(now.minusSeconds(spec.resolveAfterSeconds())))
+            .bind("severity", spec.severity().dbName())
+            .bind("notifyResolved", spec.notifyResolved());
+    Cycle changed =
+        query
+            .map(
+                (rs, ctx) ->
+                    new Cycle(
+                        1,
+                        rs.getInt("opened"),
+                        rs.getInt("fired"),
+                        rs.getInt("resolved"),
+                        rs.getInt("notices"),
+                        0))
+            .one();
+    int repeats = spec.repeatEveryHours().isPresent() ? repeat(handle, rule, spec, now) : 0;
+    return new Cycle(
+        1, changed.opened(), changed.fired(), changed.resolved(), changed.notices() + repeats, 0);
+  }
+
+  /**
+   * The hosts of the organisation the rule's selector names that break its condition now, with the
+   * value the condition reports: {@code SELECT host_id, value}.
+   */
+  static String breach(RuleSpec spec, Condition condition) {
+    return """
+        SELECT h.id AS host_id, CAST(%2$s AS double precision) AS value
+          FROM hosts h
+          JOIN host_vitals v ON v.host_id = h.id
+          LEFT JOIN agents a ON a.id = h.agent_id
+         WHERE h.org_id = :org AND h.deleted_at IS NULL
+           AND %3$s
+           AND (%1$s)"""
+        .formatted(condition.test(), condition.value(), spec.selector().condition());
+  }
+
+  static Query bindBreach(
+      Query query, RuleSpec spec, Condition condition, UUID orgId, Instant now) {
+    return spec.selector()
+        .bind(query)
+        .bindMap(condition.parameters())
+        .bind("org", orgId)
+        .bind("now", Timestamp.from(now));
+  }
+
+  /** A host a rule would fire for now, and the value it would report. */
+  public record Breach(UUID hostId, String hostname, double value) {}
+
+  /** Which hosts a rule would fire for now (the first {@code limit}), and how many in all. */
+  public record Preview(long count, List<Breach> first) {}
+
+  /** The rule's breaches now, without opening anything: what the rules page previews. */
+  static Preview preview(Handle handle, UUID orgId, RuleSpec spec, Instant now, int limit) {
+    Condition condition = spec.kind().condition(spec.parameters());
+    String breach = breach(spec, condition);
+    long count =
+        bindBreach(
+                handle.createQuery("SELECT count(*) FROM (" + breach + ") b"),
+                spec,
+                condition,
+                orgId,
+                now)
+            .mapTo(Long.class)
+            .one();
+    List<Breach> first =
+        bindBreach(
+                handle.createQuery(
+                    "SELECT b.host_id, h.hostname, b.value FROM ("
+                        + breach
+                        + ") b JOIN hosts h ON h.id = b.host_id"
+                        + " ORDER BY lower(h.hostname), h.id LIMIT :limit"),
+                spec,
+                condition,
+                orgId,
+                now)
+            .bind("limit", limit)
+            .map(
+                (rs, ctx) ->
+                    new Breach(
+                        rs.getObject("host_id", UUID.class),
+                        rs.getString("hostname"),
+                        rs.getDouble("value")))
+            .list();
+    return new Preview(count, first);
+  }
+
+  /**
+   * Firing, unacknowledged alerts last notified a repeat interval ago are notified again (when the
+   * rule has channels to notify).
+   */
+  private static int repeat(Handle handle, AlertRule rule, RuleSpec spec, Instant now) {
+    Instant before = now.minusSeconds(spec.repeatEveryHours().getAsInt() * 3600L);
+    return handle
+        .createQuery(
+            """
+            WITH due AS (
+                UPDATE alert_instances SET last_notified_at = CAST(:now AS timestamptz)
+                 WHERE rule_id = :rule AND state = 'firing' AND acknowledged_at IS NULL
+                   AND last_notified_at <= :before
+                   AND EXISTS (SELECT 1 FROM alert_rule_channels c WHERE c.rule_id = :rule)
+                RETURNING id, org_id),
+            notices AS (
+                INSERT INTO alert_notices (org_id, rule_id, instance_id, event, at)
+                SELECT org_id, :rule, id, 'repeat', CAST(:now AS timestamptz) FROM due
+                RETURNING 1)
+            SELECT count(*) FROM notices
+            """)
+        .bind("rule", rule.id())
+        .bind("now", Timestamp.from(now))
+        .bind("before", Timestamp.from(before))
+        .mapTo(Integer.class)
+        .one();
+  }
+
+  /**
+   * Resolves every open alert of a rule with the reason (the rule disabled), with its history and,
+   * for firing ones, a resolved notice when the rule sends them; returns how many.
+   */
+  static int resolveAll(Handle handle, UUID ruleId, String reason, Instant now) {
+    return handle
+        .createQuery(
+            """
+            WITH closed AS (
+                UPDATE alert_instances i
+                   SET state = 'resolved', resolved_at = CAST(:now AS timestamptz), resolved_reason = :reason
+                  FROM alert_instances o
+                 WHERE i.id = o.id AND i.rule_id = :rule AND i.state <> 'resolved'
+                RETURNING i.id, i.org_id, o.state AS was),
+            history AS (
+                INSERT INTO alert_events (instance_id, at, event, detail)
+                SELECT id, CAST(:now AS timestamptz), 'resolved', :reason FROM closed),
+            notices AS (
+                INSERT INTO alert_notices (org_id, rule_id, instance_id, event, at)
+                SELECT c.org_id, :rule, c.id, 'resolved', CAST(:now AS timestamptz) FROM closed c
+                 WHERE c.was = 'firing'
+                   AND EXISTS (SELECT 1 FROM alert_rules r WHERE r.id = :rule AND r.notify_resolved)
+                   AND EXISTS (SELECT 1 FROM alert_rule_channels rc WHERE rc.rule_id = :rule))
+            -- data-modifying CTEs run to completion whether read or not
+            SELECT count(*) FROM closed
+            """)
+        .bind("rule", ruleId)
+        .bind("reason", reason)
+        .bind("now", Timestamp.from(now))
+        .mapTo(Integer.class)
+        .one();
+  }
+}

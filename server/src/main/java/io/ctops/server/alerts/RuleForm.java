@@ -1,0 +1,232 @@
+package io.ctops.server.alerts;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ctops.server.alerts.AlertRules.AlertRule;
+import io.ctops.server.groups.HostSelector;
+import io.ctops.server.groups.Tag;
+import io.ctops.server.web.HttpProblem;
+import java.math.BigDecimal;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The rule form's fields, read into the API's JSON form of a rule so that {@link RuleRequests} is
+ * the one place a rule is checked; and a saved rule written back into fields for editing.
+ */
+final class RuleForm {
+  /** What a new rule's form starts with. */
+  static final Map<String, String> DEFAULTS =
+      Map.ofEntries(
+          Map.entry("kind", "metric_threshold"),
+          Map.entry("metric", "cpu"),
+          Map.entry("operator", ">="),
+          Map.entry("threshold", "90"),
+          Map.entry("minutes", "5"),
+          Map.entry("severity", "warning"),
+          Map.entry("selector_kind", "all"),
+          Map.entry("for_seconds", "0"),
+          Map.entry("resolve_after_seconds", "0"),
+          Map.entry("notify_resolved", "on"),
+          Map.entry("enabled", "on"));
+
+  private static final List<String> FIELDS =
+      List.of(
+          "name",
+          "description",
+          "runbook_url",
+          "kind",
+          "metric",
+          "operator",
+          "threshold",
+          "minutes",
+          "severity",
+          "selector_kind",
+          "selector_group",
+          "selector_host",
+          "selector_tags",
+          "for_seconds",
+          "resolve_after_seconds",
+          "repeat_every_hours",
+          "notify_resolved",
+          "enabled");
+
+  private RuleForm() {}
+
+  /** The form's own fields, first values, as typed (kept to show again when refused). */
+  static Map<String, String> fields(Map<String, List<String>> form) {
+    Map<String, String> values = new LinkedHashMap<>();
+    for (String field : FIELDS) {
+      List<String> given = form.get(field);
+      if (given != null && !given.isEmpty()) {
+        values.put(field, given.get(0));
+      }
+    }
+    return values;
+  }
+
+  /** The rule the fields describe; whatever is wrong is a 400 naming it. */
+  static RuleSpec spec(
+      Map<String, String> values,
+      List<String> channelIds,
+      Jdbi jdbi,
+      UUID orgId,
+      Optional<AlertRule> base) {
+    ObjectNode json = JsonNodeFactory.instance.objectNode();
+    json.put("name", values.getOrDefault("name", ""));
+    json.put("description", values.getOrDefault("description", ""));
+    json.put("runbook_url", values.getOrDefault("runbook_url", ""));
+    String kind = values.getOrDefault("kind", "");
+    json.put("kind", kind);
+    ObjectNode parameters = json.putObject("parameters");
+    if (kind.equals("metric_threshold")) {
+      parameters.put("metric", values.getOrDefault("metric", ""));
+      parameters.put("operator", values.getOrDefault("operator", ""));
+      parameters.put("threshold", decimal(values, "threshold"));
+    } else {
+      parameters.put("minutes", whole(values, "minutes", 0));
+    }
+    json.put("severity", values.getOrDefault("severity", ""));
+    json.set("selector", selector(values, jdbi, orgId));
+    json.put("for_seconds", whole(values, "for_seconds", 0));
+    json.put("resolve_after_seconds", whole(values, "resolve_after_seconds", 0));
+    String repeat = values.getOrDefault("repeat_every_hours", "").strip();
+    if (repeat.isEmpty()) {
+      json.putNull("repeat_every_hours");
+    } else {
+      json.put("repeat_every_hours", whole(values, "repeat_every_hours", 0));
+    }
+    json.put("notify_resolved", "on".equals(values.get("notify_resolved")));
+    json.put("enabled", "on".equals(values.get("enabled")));
+    channelIds.forEach(id -> json.withArray("channel_ids").add(id));
+    if (channelIds.isEmpty()) {
+      json.putArray("channel_ids");
+    }
+    return AlertsApi.orBadRequest(() -> RuleRequests.fromJson(json, base));
+  }
+
+  /** A saved rule as the form's fields. */
+  static Map<String, String> values(RuleSpec spec, Jdbi jdbi, UUID orgId) {
+    Map<String, String> values = new LinkedHashMap<>();
+    values.put("name", spec.name());
+    values.put("description", spec.description());
+    values.put("runbook_url", spec.runbookUrl().orElse(""));
+    values.put("kind", spec.kind().name());
+    spec.parameters()
+        .fields()
+        .forEachRemaining(
+            f ->
+                values.put(
+                    f.getKey(),
+                    f.getValue().isNumber()
+                        ? f.getValue().decimalValue().stripTrailingZeros().toPlainString()
+                        : f.getValue().asText()));
+    values.put("severity", spec.severity().dbName());
+    switch (spec.selector()) {
+      case HostSelector.AllHosts a -> values.put("selector_kind", "all");
+      case HostSelector.Group g -> {
+        values.put("selector_kind", "group");
+        values.put("selector_group", g.groupId().toString());
+      }
+      case HostSelector.OneHost o -> {
+        values.put("selector_kind", "host");
+        values.put(
+            "selector_host",
+            jdbi.withHandle(
+                h ->
+                    h.createQuery("SELECT hostname FROM hosts WHERE id = :id AND org_id = :org")
+                        .bind("id", o.hostId())
+                        .bind("org", orgId)
+                        .mapTo(String.class)
+                        .findOne()
+                        .orElse("")));
+      }
+      case HostSelector.Tags t -> {
+        values.put("selector_kind", "tags");
+        values.put(
+            "selector_tags", String.join(", ", t.tags().stream().map(Tag::toString).toList()));
+      }
+    }
+    values.put("for_seconds", Integer.toString(spec.forSeconds()));
+    values.put("resolve_after_seconds", Integer.toString(spec.resolveAfterSeconds()));
+    values.put(
+        "repeat_every_hours",
+        spec.repeatEveryHours().isPresent()
+            ? Integer.toString(spec.repeatEveryHours().getAsInt())
+            : "");
+    if (spec.notifyResolved()) {
+      values.put("notify_resolved", "on");
+    }
+    if (spec.enabled()) {
+      values.put("enabled", "on");
+    }
+    return values;
+  }
+
+  private static ObjectNode selector(Map<String, String> values, Jdbi jdbi, UUID orgId) {
+    ObjectNode selector = JsonNodeFactory.instance.objectNode();
+    String kind = values.getOrDefault("selector_kind", "all");
+    selector.put("kind", kind);
+    switch (kind) {
+      case "group" -> selector.put("group_id", values.getOrDefault("selector_group", ""));
+      case "host" -> {
+        String hostname = values.getOrDefault("selector_host", "").strip();
+        UUID host =
+            jdbi.withHandle(
+                    h ->
+                        h.createQuery(
+                                "SELECT id FROM hosts WHERE org_id = :org AND deleted_at IS NULL"
+                                    + " AND lower(hostname) = lower(:name) ORDER BY id LIMIT 1")
+                            .bind("org", orgId)
+                            .bind("name", hostname)
+                            .mapTo(UUID.class)
+                            .findOne())
+                .orElseThrow(() -> HttpProblem.badRequest("no host is named \"" + hostname + "\""));
+        selector.put("host_id", host.toString());
+      }
+      case "tags" -> {
+        for (String tag : values.getOrDefault("selector_tags", "").split(",")) {
+          if (!tag.isBlank()) {
+            selector.withArray("tags").add(tag.strip());
+          }
+        }
+        if (!selector.has("tags")) {
+          throw HttpProblem.badRequest("a tag selector needs at least one tag");
+        }
+      }
+      default -> {
+        // "all", or a kind the selector refuses with its own reason
+      }
+    }
+    return selector;
+  }
+
+  private static int whole(Map<String, String> values, String field, int fallback) {
+    String text = values.getOrDefault(field, "").strip();
+    if (text.isEmpty()) {
+      return fallback;
+    }
+    try {
+      return Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      throw HttpProblem.badRequest(field.replace('_', ' ') + " must be a whole number");
+    }
+  }
+
+  private static BigDecimal decimal(Map<String, String> values, String field) {
+    String text = values.getOrDefault(field, "").strip();
+    try {
+      BigDecimal value = new BigDecimal(text);
+      if (value.abs().compareTo(BigDecimal.valueOf(1e15)) > 0) {
+        throw HttpProblem.badRequest("the " + field + " is too large");
+      }
+      return value;
+    } catch (NumberFormatException e) {
+      throw HttpProblem.badRequest("the " + field + " must be a number");
+    }
+  }
+}
