@@ -52,6 +52,8 @@ CREATE TABLE alert_instances (
     acknowledged_by_name   text,
     acknowledge_comment    text CHECK (length(acknowledge_comment) <= 2000),
     last_notified_at       timestamptz,
+    -- while a silence covers it: it fires and shows, but notifies nobody
+    silenced_until         timestamptz,
     CHECK ((state = 'resolved') = (resolved_at IS NOT NULL)),
     CHECK (state <> 'firing' OR firing_since IS NOT NULL)
 );
@@ -62,6 +64,9 @@ CREATE UNIQUE INDEX alert_instances_open_idx ON alert_instances (rule_id, host_i
 CREATE INDEX alert_instances_firing_host_idx ON alert_instances (host_id, severity)
     WHERE state = 'firing';
 CREATE INDEX alert_instances_org_idx ON alert_instances (org_id, pending_since DESC);
+-- the evaluator's question "which open alerts of this rule does a silence cover"
+CREATE INDEX alert_instances_silenced_idx ON alert_instances (rule_id)
+    WHERE silenced_until IS NOT NULL AND state <> 'resolved';
 CREATE INDEX alert_instances_host_idx ON alert_instances (host_id, pending_since DESC);
 
 -- An instance's history: every change of state, acknowledgement and notification, in order.
@@ -125,3 +130,22 @@ CREATE TABLE alert_reads (
     last_event_id  bigint NOT NULL DEFAULT 0
 );
 CREATE INDEX alert_events_bell_idx ON alert_events (id) WHERE event IN ('firing', 'resolved');
+
+-- Silences (maintenance windows): a rule, hosts (a host selector as groups/HostSelector writes it),
+-- or a rule on some hosts, muted from `starts_at` until `ends_at` with a reason. Alerts they cover
+-- still fire and show as silenced, but notify nobody; a silence ends by itself.
+CREATE TABLE alert_silences (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    org_id           uuid NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    rule_id          uuid REFERENCES alert_rules (id) ON DELETE CASCADE,
+    selector         jsonb CHECK (selector IS NULL OR jsonb_typeof(selector) = 'object'),
+    reason           text NOT NULL CHECK (length(reason) BETWEEN 1 AND 2000),
+    starts_at        timestamptz NOT NULL,
+    ends_at          timestamptz NOT NULL,
+    created_by       uuid REFERENCES users (id) ON DELETE SET NULL,
+    created_by_name  text NOT NULL,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    CHECK (ends_at > starts_at),
+    CHECK (rule_id IS NOT NULL OR selector IS NOT NULL)
+);
+CREATE INDEX alert_silences_org_idx ON alert_silences (org_id, ends_at DESC);

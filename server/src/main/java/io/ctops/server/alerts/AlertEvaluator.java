@@ -64,12 +64,14 @@ public final class AlertEvaluator {
                         (rs, ctx) ->
                             new OrgRule(rs.getObject("org_id", UUID.class), AlertRules.rule(rs)))
                     .list());
+    List<Silences.ActiveSilence> silences = jdbi.withHandle(h -> Silences.active(h, now));
     Cycle total = new Cycle(0, 0, 0, 0, 0, 0);
     for (OrgRule rule : rules) {
       try {
         total =
             total.plus(
-                jdbi.inTransaction(handle -> evaluate(handle, rule.orgId(), rule.rule(), now)));
+                jdbi.inTransaction(
+                    handle -> evaluate(handle, rule.orgId(), rule.rule(), now, silences)));
       } catch (RuntimeException e) {
         // one broken rule (a kind's SQL failing on odd data) must not stop the others
         log.warn(
@@ -117,8 +119,17 @@ public final class AlertEvaluator {
    * they fire (or were on their way to resolving), open alerts out of breach only when they start
    * or end their way to resolving. History and notices come from what those writes return.
    */
-  private static Cycle evaluate(Handle handle, UUID orgId, AlertRule rule, Instant now) {
+  private static Cycle evaluate(
+      Handle handle,
+      UUID orgId,
+      AlertRule rule,
+      Instant now,
+      List<Silences.ActiveSilence> silences) {
     RuleSpec spec = rule.spec();
+    Silences.Covered covered =
+        silences.isEmpty()
+            ? Silences.Covered.NOTHING
+            : Silences.covered(handle, orgId, rule.id(), silences);
     Condition condition = spec.kind().condition(spec.parameters());
     String sql =
         """
@@ -138,7 +149,7 @@ public final class AlertEvaluator {
               FROM breach b
              WHERE NOT EXISTS (SELECT 1 FROM open o WHERE o.host_id = b.host_id)
             ON CONFLICT (rule_id, host_id) WHERE state <> 'resolved' DO NOTHING
-            RETURNING id, state, value),
+            RETURNING id, host_id, state, value),
         held AS (
             UPDATE alert_instances i
                SET state = CASE WHEN o.state = 'pending' AND o.pending_since <= :firesBefore
@@ -157,7 +168,7 @@ public final class AlertEvaluator {
              WHERE i.id = o.id
                AND ((o.state = 'pending' AND o.pending_since <= :firesBefore)
                     OR o.false_since IS NOT NULL)
-            RETURNING i.id, i.state, o.state AS was, i.value),
+            RETURNING i.id, i.host_id, i.state, o.state AS was, i.value),
         cleared AS (
             UPDATE alert_instances i
                SET state = CASE WHEN r.resolves THEN 'resolved' ELSE i.state END,
@@ -175,7 +186,7 @@ public final class AlertEvaluator {
              WHERE i.id = o.id
                AND NOT EXISTS (SELECT 1 FROM breach b WHERE b.host_id = o.host_id)
                AND (o.false_since IS NULL OR r.resolves)
-            RETURNING i.id, i.state, o.state AS was, i.resolved_reason),
+            RETURNING i.id, i.host_id, i.state, o.state AS was, i.resolved_reason),
         history AS (
             INSERT INTO alert_events (instance_id, at, event, value, detail)
             SELECT id, CAST(:now AS timestamptz), state, value, NULL FROM opened
@@ -187,13 +198,16 @@ public final class AlertEvaluator {
         notices AS (
             INSERT INTO alert_notices (org_id, rule_id, instance_id, event, at)
             SELECT :org, :rule, n.id, n.event, CAST(:now AS timestamptz)
-              FROM (SELECT id, 'firing' AS event FROM opened WHERE state = 'firing'
+              FROM (SELECT id, host_id, 'firing' AS event FROM opened WHERE state = 'firing'
                     UNION ALL
-                    SELECT id, 'firing' FROM held WHERE state = 'firing' AND was = 'pending'
+                    SELECT id, host_id, 'firing' FROM held
+                     WHERE state = 'firing' AND was = 'pending'
                     UNION ALL
-                    SELECT id, 'resolved' FROM cleared
+                    SELECT id, host_id, 'resolved' FROM cleared
                      WHERE state = 'resolved' AND was = 'firing' AND :notifyResolved) n
              WHERE EXISTS (SELECT 1 FROM alert_rule_channels c WHERE c.rule_id = :rule)
+               -- a silenced alert fires and shows, but tells nobody
+               AND NOT (:silencedAll OR n.host_id = ANY(:silencedHosts))
             RETURNING 1)
         SELECT (SELECT count(*) FROM opened) AS opened,
                (SELECT count(*) FROM opened WHERE state = 'firing')
@@ -211,7 +225,9 @@ public final class AlertEvaluator {
             .bind("resolveAfter", spec.resolveAfterSeconds())
             .bind("resolvesBefore", Timestamp.from(now.minusSeconds(spec.resolveAfterSeconds())))
             .bind("severity", spec.severity().dbName())
-            .bind("notifyResolved", spec.notifyResolved());
+            .bind("notifyResolved", spec.notifyResolved())
+            .bind("silencedAll", covered.all().isPresent())
+            .bindArray("silencedHosts", UUID.class, covered.hosts().keySet());
     Cycle changed =
         query
             .map(
@@ -224,6 +240,7 @@ public final class AlertEvaluator {
                         rs.getInt("notices"),
                         0))
             .one();
+    markSilenced(handle, rule.id(), covered);
     int repeats = spec.repeatEveryHours().isPresent() ? repeat(handle, rule, spec, now) : 0;
     return new Cycle(
         1, changed.opened(), changed.fired(), changed.resolved(), changed.notices() + repeats, 0);
@@ -296,8 +313,48 @@ public final class AlertEvaluator {
   }
 
   /**
+   * Keeps {@code silenced_until} of the rule's open alerts as the silences say now: set while one
+   * covers the alert (the pages show it), cleared when none does. Writes only alerts that change,
+   * and reads nothing more when no silence covers the rule and none did.
+   */
+  private static void markSilenced(Handle handle, UUID ruleId, Silences.Covered covered) {
+    if (covered.isEmpty()
+        && !handle
+            .createQuery(
+                "SELECT EXISTS (SELECT 1 FROM alert_instances WHERE rule_id = :rule"
+                    + " AND silenced_until IS NOT NULL AND state <> 'resolved')")
+            .bind("rule", ruleId)
+            .mapTo(Boolean.class)
+            .one()) {
+      return;
+    }
+    List<UUID> hosts = List.copyOf(covered.hosts().keySet());
+    handle
+        .createUpdate(
+            """
+            UPDATE alert_instances i SET silenced_until = x.until
+              FROM (SELECT o.id, coalesce(CAST(:all AS timestamptz), u.until) AS until
+                      FROM alert_instances o
+                      LEFT JOIN (SELECT x.host_id, to_timestamp(x.seconds) AS until
+                                   FROM unnest(CAST(:hosts AS uuid[]), CAST(:untils AS float8[]))
+                                        AS x(host_id, seconds)) u ON u.host_id = o.host_id
+                     WHERE o.rule_id = :rule AND o.state <> 'resolved') x
+             WHERE i.id = x.id AND i.silenced_until IS DISTINCT FROM x.until
+            """)
+        .bind("all", covered.all().map(Timestamp::from).orElse(null))
+        .bindArray("hosts", UUID.class, hosts)
+        .bind(
+            "untils",
+            hosts.stream()
+                .map(h -> covered.hosts().get(h).toEpochMilli() / 1000.0)
+                .toArray(Double[]::new))
+        .bind("rule", ruleId)
+        .execute();
+  }
+
+  /**
    * Firing, unacknowledged alerts last notified a repeat interval ago are notified again (when the
-   * rule has channels to notify).
+   * rule has channels to notify), unless a silence covers them.
    */
   private static int repeat(Handle handle, AlertRule rule, RuleSpec spec, Instant now) {
     Instant before = now.minusSeconds(spec.repeatEveryHours().getAsInt() * 3600L);
@@ -308,6 +365,7 @@ public final class AlertEvaluator {
                 UPDATE alert_instances SET last_notified_at = CAST(:now AS timestamptz)
                  WHERE rule_id = :rule AND state = 'firing' AND acknowledged_at IS NULL
                    AND last_notified_at <= :before
+                   AND (silenced_until IS NULL OR silenced_until <= CAST(:now AS timestamptz))
                    AND EXISTS (SELECT 1 FROM alert_rule_channels c WHERE c.rule_id = :rule)
                 RETURNING id, org_id),
             notices AS (
@@ -336,7 +394,7 @@ public final class AlertEvaluator {
                    SET state = 'resolved', resolved_at = CAST(:now AS timestamptz), resolved_reason = :reason
                   FROM alert_instances o
                  WHERE i.id = o.id AND i.rule_id = :rule AND i.state <> 'resolved'
-                RETURNING i.id, i.org_id, o.state AS was),
+                RETURNING i.id, i.org_id, o.state AS was, o.silenced_until),
             history AS (
                 INSERT INTO alert_events (instance_id, at, event, detail)
                 SELECT id, CAST(:now AS timestamptz), 'resolved', :reason FROM closed),
@@ -344,6 +402,7 @@ public final class AlertEvaluator {
                 INSERT INTO alert_notices (org_id, rule_id, instance_id, event, at)
                 SELECT c.org_id, :rule, c.id, 'resolved', CAST(:now AS timestamptz) FROM closed c
                  WHERE c.was = 'firing'
+                   AND (c.silenced_until IS NULL OR c.silenced_until <= CAST(:now AS timestamptz))
                    AND EXISTS (SELECT 1 FROM alert_rules r WHERE r.id = :rule AND r.notify_resolved)
                    AND EXISTS (SELECT 1 FROM alert_rule_channels rc WHERE rc.rule_id = :rule))
             -- data-modifying CTEs run to completion whether read or not

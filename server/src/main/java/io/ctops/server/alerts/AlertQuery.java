@@ -153,13 +153,19 @@ public final class AlertQuery {
       String resolvedReason,
       Instant acknowledgedAt,
       String acknowledgedBy,
-      String acknowledgeComment) {
+      String acknowledgeComment,
+      Instant silencedUntil) {
     public boolean isOpen() {
       return !"resolved".equals(state);
     }
 
     public boolean isAcknowledged() {
       return acknowledgedAt != null;
+    }
+
+    /** An open alert a silence covers now: it fires, but tells nobody. */
+    public boolean isSilenced() {
+      return isOpen() && silencedUntil != null && silencedUntil.isAfter(Instant.now());
     }
   }
 
@@ -282,7 +288,8 @@ public final class AlertQuery {
         rs.getString("resolved_reason"),
         instant(rs.getTimestamp("acknowledged_at")),
         rs.getString("acknowledged_by_name"),
-        rs.getString("acknowledge_comment"));
+        rs.getString("acknowledge_comment"),
+        instant(rs.getTimestamp("silenced_until")));
   }
 
   private static Instant instant(Timestamp timestamp) {

@@ -55,7 +55,8 @@ public final class AlertsApi {
       Instant firingSince,
       Instant resolvedAt,
       String resolvedReason,
-      Acknowledgement acknowledged) {
+      Acknowledgement acknowledged,
+      Instant silencedUntil) {
     static AlertJson of(AlertRow row) {
       return new AlertJson(
           row.id(),
@@ -72,7 +73,8 @@ public final class AlertsApi {
           row.isAcknowledged()
               ? new Acknowledgement(
                   row.acknowledgedAt(), row.acknowledgedBy(), row.acknowledgeComment())
-              : null);
+              : null,
+          row.isSilenced() ? row.silencedUntil() : null);
     }
   }
 

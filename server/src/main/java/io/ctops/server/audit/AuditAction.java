@@ -43,7 +43,10 @@ public enum AuditAction {
   ALERT_RULE_CREATE("alert_rule.create"),
   ALERT_RULE_UPDATE("alert_rule.update"),
   ALERT_RULE_DELETE("alert_rule.delete"),
-  ALERT_ACKNOWLEDGE("alert.acknowledge");
+  ALERT_ACKNOWLEDGE("alert.acknowledge"),
+  ALERT_SILENCE_CREATE("alert_silence.create"),
+  ALERT_SILENCE_UPDATE("alert_silence.update"),
+  ALERT_SILENCE_END("alert_silence.end");
 
   private final String dbName;
 

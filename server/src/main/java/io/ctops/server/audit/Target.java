@@ -49,4 +49,13 @@ public record Target(String type, String id, String label, Optional<UUID> hostId
   public static Target alert(UUID alertId, UUID hostId, String label) {
     return new Target("alert", alertId.toString(), label, Optional.of(hostId));
   }
+
+  /** A silence, named by its reason. */
+  public static Target silence(UUID silenceId, String reason) {
+    return new Target(
+        "silence",
+        silenceId.toString(),
+        reason.length() > 80 ? reason.substring(0, 80) + "…" : reason,
+        Optional.empty());
+  }
 }

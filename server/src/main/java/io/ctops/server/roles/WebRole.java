@@ -10,6 +10,7 @@ import io.ctops.server.alerts.AlertEvaluator;
 import io.ctops.server.alerts.AlertPages;
 import io.ctops.server.alerts.AlertsApi;
 import io.ctops.server.alerts.NotificationBell;
+import io.ctops.server.alerts.SilenceRoutes;
 import io.ctops.server.audit.AuditEntryQuery;
 import io.ctops.server.audit.AuditPages;
 import io.ctops.server.audit.AuditReader;
@@ -191,6 +192,7 @@ public final class WebRole implements AutoCloseable {
       AlertsApi alertsApi = new AlertsApi(jdbi, clock);
       AlertPages alertPages = new AlertPages(pages, jdbi, alertsApi, clock);
       NotificationBell bell = new NotificationBell(pages, jdbi);
+      SilenceRoutes silenceRoutes = new SilenceRoutes(pages, jdbi, clock);
       byte[] openApi = resource("/web/openapi.json");
 
       WebServer server;
@@ -260,6 +262,7 @@ public final class WebRole implements AutoCloseable {
                       alertsApi.routes(config.routes);
                       alertPages.routes(config.routes);
                       bell.routes(config.routes);
+                      silenceRoutes.routes(config.routes);
                     }));
       } catch (RuntimeException e) {
         live.close();

@@ -357,4 +357,86 @@ class AlertEvaluatorTest {
     assertThat(notices())
         .containsExactlyInAnyOrder("acked-1 firing", "loud-1 firing", "loud-1 repeat");
   }
+
+  @Test
+  void aSilencedAlertFiresAndShowsSilencedButQueuesNoNoticeUntilTheSilenceEnds() {
+    UUID quiet = aHost("quiet-1").status("online").vitals(99f, 10f, 10f).insert(jdbi, org);
+    aHost("loud-1").status("online").vitals(99f, 10f, 10f).insert(jdbi, org);
+    UUID hook = channel();
+    UUID rule =
+        rule(
+            """
+            {"name": "cpu", "kind": "metric_threshold", "channel_ids": ["%s"],
+             "parameters": {"metric": "cpu", "operator": ">", "threshold": 90}}"""
+                .formatted(hook));
+    jdbi.useTransaction(
+        h ->
+            Silences.create(
+                h,
+                org,
+                ADMIN,
+                new Silences.SilenceSpec(
+                    Optional.of(rule),
+                    Optional.of(new io.ctops.server.groups.HostSelector.OneHost(quiet)),
+                    "fan replacement",
+                    clock.instant().minusSeconds(1),
+                    clock.instant().plus(Duration.ofMinutes(30)))));
+
+    evaluator.evaluate();
+
+    assertThat(states()).containsExactly("loud-1 firing", "quiet-1 firing");
+    assertThat(notices()).containsExactly("loud-1 firing");
+    assertThat(
+            Sql.strings(
+                jdbi,
+                "SELECT h.hostname FROM alert_instances i JOIN hosts h ON h.id = i.host_id"
+                    + " WHERE i.silenced_until IS NOT NULL"))
+        .containsExactly("quiet-1");
+
+    // the silence ends by itself: the alert is no longer marked, and its recovery is told
+    clock.advance(Duration.ofMinutes(31));
+    evaluator.evaluate();
+    assertThat(
+            Sql.number(
+                jdbi, "SELECT count(*) FROM alert_instances WHERE silenced_until IS NOT NULL"))
+        .isZero();
+    cpu(quiet, 10f);
+    clock.advance(Duration.ofSeconds(15));
+    evaluator.evaluate();
+    assertThat(notices()).containsExactly("loud-1 firing", "quiet-1 resolved");
+  }
+
+  @Test
+  void aSilenceOfEveryHostOfARuleCoversItsNewAlertsToo() {
+    aHost("a-1").status("online").vitals(99f, 10f, 10f).insert(jdbi, org);
+    UUID hook = channel();
+    UUID rule =
+        rule(
+            """
+            {"name": "cpu", "kind": "metric_threshold", "channel_ids": ["%s"],
+             "parameters": {"metric": "cpu", "operator": ">", "threshold": 90}}"""
+                .formatted(hook));
+    jdbi.useTransaction(
+        h ->
+            Silences.create(
+                h,
+                org,
+                ADMIN,
+                new Silences.SilenceSpec(
+                    Optional.of(rule),
+                    Optional.empty(),
+                    "migration",
+                    clock.instant().minusSeconds(1),
+                    clock.instant().plus(Duration.ofHours(2)))));
+    evaluator.evaluate();
+    aHost("b-1").status("online").vitals(99f, 10f, 10f).insert(jdbi, org);
+    clock.advance(Duration.ofSeconds(15));
+    evaluator.evaluate();
+
+    assertThat(states()).containsExactly("a-1 firing", "b-1 firing");
+    assertThat(notices()).isEmpty();
+    assertThat(
+            Sql.number(jdbi, "SELECT count(*) FROM alert_instances WHERE silenced_until IS NULL"))
+        .isZero();
+  }
 }

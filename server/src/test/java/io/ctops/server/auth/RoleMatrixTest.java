@@ -109,6 +109,12 @@ class RoleMatrixTest {
     MATRIX.put("POST /alerts/rules/{id}", Least.ADMIN);
     MATRIX.put("POST /alerts/rules/{id}/delete", Least.ADMIN);
     MATRIX.put("POST /notifications/read", Least.SIGNED_IN);
+    MATRIX.put("POST /alerts/silences", Least.ENGINEER);
+    MATRIX.put("POST /alerts/silences/{id}", Least.ENGINEER);
+    MATRIX.put("POST /alerts/silences/{id}/end", Least.ENGINEER);
+    MATRIX.put("POST /api/v1/silences", Least.ENGINEER);
+    MATRIX.put("PATCH /api/v1/silences/{id}", Least.ENGINEER);
+    MATRIX.put("DELETE /api/v1/silences/{id}", Least.ENGINEER);
     MATRIX.put("POST /api/v1/notifications/read", Least.SIGNED_IN);
     MATRIX.put("POST /orgs", Least.SUPER_ADMIN);
     MATRIX.put("POST /orgs/switch", Least.SUPER_ADMIN);

@@ -74,6 +74,8 @@ class ScopedAccessTest {
     ALERT,
     /** Names an alert rule by {id}: rules name no host, so any user reads them. */
     ALERT_RULE,
+    /** Names a silence by {id}: silences name no host, so any user reads them. */
+    SILENCE,
     /** Lists hosts: the group's hosts, no other. */
     LIST,
     /** Shows numbers or a panel of hosts without the group's hosts in it (overview, pending). */
@@ -167,6 +169,11 @@ class ScopedAccessTest {
     route("GET /notifications", Kind.LIST);
     route("GET /notifications/count", Kind.COUNTS);
     route("GET /api/v1/notifications", Kind.LIST);
+    route("GET /alerts/silences", Kind.NO_HOSTS);
+    route("GET /api/v1/silences", Kind.NO_HOSTS);
+    route("GET /alerts/silences/new", Kind.ADMIN);
+    route("GET /alerts/silences/{id}/edit", Kind.ADMIN);
+    route("GET /api/v1/silences/{id}", Kind.SILENCE);
   }
 
   private WebFixture web;
@@ -185,6 +192,7 @@ class ScopedAccessTest {
   private UUID outsideNote;
   private UUID adminsJob;
   private UUID cpuRule;
+  private UUID silence;
   private UUID insideAlert;
   private UUID outsideAlert;
 
@@ -243,6 +251,18 @@ class ScopedAccessTest {
                         .one());
     new AlertEvaluator(web.jdbi(), Clock.systemUTC()).evaluate();
     insideAlert = alertOn(inside);
+    silence =
+        web.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "INSERT INTO alert_silences (org_id, rule_id, reason, starts_at,"
+                                + " ends_at, created_by_name) VALUES (:org, :rule, 'upgrades',"
+                                + " now(), now() + interval '1 hour', 'admin') RETURNING id")
+                        .bind("org", org)
+                        .bind("rule", cpuRule)
+                        .mapTo(UUID.class)
+                        .one());
     outsideAlert = alertOn(outside);
     // signed in after seeding: the overview it is shown then is cached for a few seconds
     admin = web.signedInAdmin();
@@ -325,6 +345,7 @@ class ScopedAccessTest {
           expectStatus(wrong, scoped, with(path, outsideAlert, query), 404);
         }
         case ALERT_RULE -> expectShown(wrong, scoped, with(path, cpuRule, query), false);
+        case SILENCE -> expectShown(wrong, scoped, with(path, silence, query), false);
         case LIST -> expectShown(wrong, scoped, with(path, null, query), true);
         case COUNTS, NO_HOSTS -> expectShown(wrong, scoped, with(path, null, query), false);
         case ADMIN -> expectStatus(wrong, scoped, with(path, webProd, query), 403);

@@ -41,6 +41,7 @@ public final class SeededWeb implements AutoCloseable {
   public final UUID group;
   public final UUID alertRule;
   public final UUID alert;
+  public final UUID silence;
 
   private SeededWeb(Database database) {
     web = WebFixture.on(database);
@@ -140,6 +141,18 @@ public final class SeededWeb implements AutoCloseable {
                         .bind("host", host)
                         .mapTo(UUID.class)
                         .one());
+    silence =
+        web.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "INSERT INTO alert_silences (org_id, rule_id, reason, starts_at,"
+                                + " ends_at, created_by_name) VALUES (:org, :rule, 'seeded',"
+                                + " now(), now() + interval '1 day', 'seed') RETURNING id")
+                        .bind("org", org)
+                        .bind("rule", alertRule)
+                        .mapTo(UUID.class)
+                        .one());
   }
 
   public static SeededWeb on(Database database) {
@@ -163,6 +176,8 @@ public final class SeededWeb implements AutoCloseable {
       id = task.toString();
     } else if (path.contains("/notes/{id}")) {
       id = note.toString();
+    } else if (path.contains("/silences/{id}")) {
+      id = silence.toString();
     } else if (path.contains("/alert-rules/{id}") || path.contains("/alerts/rules/{id}")) {
       id = alertRule.toString();
     } else if (path.contains("/alerts/{id}")) {
