@@ -94,6 +94,10 @@ CREATE TABLE alert_notices (
 );
 CREATE INDEX alert_notices_rule_idx ON alert_notices (rule_id, event, at);
 
+-- The host offline rules read the silent hosts alone, by their last contact.
+CREATE INDEX host_vitals_silent_idx ON host_vitals (org_id, last_seen)
+    WHERE host_status IN ('offline', 'unknown');
+
 -- Each host's latest network rates, for network threshold rules (kept like the other vitals).
 ALTER TABLE host_vitals
     ADD COLUMN net_rx_bytes_per_sec bigint CHECK (net_rx_bytes_per_sec >= 0),

@@ -74,6 +74,7 @@ public final class AlertsBench {
           (System.nanoTime() - seedStart) / 1e9);
 
       AlertEvaluator evaluator = new AlertEvaluator(jdbi, Clock.systemUTC());
+      heartbeats(jdbi);
       long before = rowsWritten(jdbi);
       AlertEvaluator.Cycle first = evaluator.evaluate();
       System.out.printf(
@@ -87,6 +88,7 @@ public final class AlertsBench {
       List<Double> steady = new ArrayList<>();
       long steadyBefore = rowsWritten(jdbi);
       for (int i = 0; i < cycles; i++) {
+        heartbeats(jdbi);
         steady.add((double) evaluator.evaluate().millis());
       }
       long steadyRows = rowsWritten(jdbi) - steadyBefore;
@@ -101,6 +103,7 @@ public final class AlertsBench {
                 h.execute(
                     "UPDATE host_vitals SET cpu_percent = (power(random(), 3) * 100)::real"
                         + " WHERE host_id IN (SELECT id FROM hosts TABLESAMPLE BERNOULLI (1))"));
+        heartbeats(jdbi);
         long rowsBefore = rowsWritten(jdbi);
         AlertEvaluator.Cycle cycle = evaluator.evaluate();
         churn.add((double) cycle.millis());
@@ -125,11 +128,26 @@ public final class AlertsBench {
           churnRows,
           cycles,
           changes);
+      // BENCH_HOLD_SECONDS keeps the seeded database up afterwards, to look at plans with psql
+      long hold = Long.parseLong(System.getenv().getOrDefault("BENCH_HOLD_SECONDS", "0"));
+      if (hold > 0) {
+        System.out.printf(Locale.ROOT, "holding the database in %s for %d s%n", dataDir, hold);
+        Thread.sleep(hold * 1000);
+      }
     } finally {
       try (var paths = Files.walk(dataDir)) {
         paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
+  }
+
+  /**
+   * The online hosts' heartbeats since the last cycle, as the ingest writes them: without them
+   * every online host would drift into "silent" while the benchmark runs.
+   */
+  private static void heartbeats(Jdbi jdbi) {
+    jdbi.useHandle(
+        h -> h.execute("UPDATE host_vitals SET last_seen = now() WHERE host_status = 'online'"));
   }
 
   /** Rows inserted, updated or deleted in the alert tables so far (the statistics collector's). */
@@ -152,20 +170,87 @@ public final class AlertsBench {
     String prod = "{\"kind\": \"tags\", \"tags\": [\"env:prod\"]}";
     String picked = "{\"kind\": \"group\", \"group_id\": \"" + group + "\"}";
     String[][] rules = {
-      {"metric_threshold", "{\"metric\": \"cpu\", \"operator\": \">=\", \"threshold\": 90}", all, "0"},
-      {"metric_threshold", "{\"metric\": \"cpu\", \"operator\": \">=\", \"threshold\": 95}", all, "300"},
-      {"metric_threshold", "{\"metric\": \"memory\", \"operator\": \">=\", \"threshold\": 90}", all, "0"},
-      {"metric_threshold", "{\"metric\": \"memory\", \"operator\": \">\", \"threshold\": 97}", all, "600"},
-      {"metric_threshold", "{\"metric\": \"disk\", \"operator\": \">=\", \"threshold\": 85}", all, "0"},
-      {"metric_threshold", "{\"metric\": \"disk\", \"operator\": \">=\", \"threshold\": 95}", all, "0"},
-      {"metric_threshold", "{\"metric\": \"cpu\", \"operator\": \"<\", \"threshold\": 1}", all, "0"},
-      {"metric_threshold", "{\"metric\": \"network_receive\", \"operator\": \">\", \"threshold\": 99000000}", all, "0"},
-      {"metric_threshold", "{\"metric\": \"network_transmit\", \"operator\": \">\", \"threshold\": 99000000}", all, "60"},
-      {"metric_threshold", "{\"metric\": \"cpu\", \"operator\": \">=\", \"threshold\": 80}", prod, "0"},
-      {"metric_threshold", "{\"metric\": \"memory\", \"operator\": \">=\", \"threshold\": 80}", prod, "120"},
-      {"metric_threshold", "{\"metric\": \"disk\", \"operator\": \">=\", \"threshold\": 80}", prod, "0"},
-      {"metric_threshold", "{\"metric\": \"cpu\", \"operator\": \">=\", \"threshold\": 70}", picked, "0"},
-      {"metric_threshold", "{\"metric\": \"disk\", \"operator\": \">=\", \"threshold\": 70}", picked, "0"},
+      {
+        "metric_threshold",
+        "{\"metric\": \"cpu\", \"operator\": \">=\", \"threshold\": 90}",
+        all,
+        "0"
+      },
+      {
+        "metric_threshold",
+        "{\"metric\": \"cpu\", \"operator\": \">=\", \"threshold\": 95}",
+        all,
+        "300"
+      },
+      {
+        "metric_threshold",
+        "{\"metric\": \"memory\", \"operator\": \">=\", \"threshold\": 90}",
+        all,
+        "0"
+      },
+      {
+        "metric_threshold",
+        "{\"metric\": \"memory\", \"operator\": \">\", \"threshold\": 97}",
+        all,
+        "600"
+      },
+      {
+        "metric_threshold",
+        "{\"metric\": \"disk\", \"operator\": \">=\", \"threshold\": 85}",
+        all,
+        "0"
+      },
+      {
+        "metric_threshold",
+        "{\"metric\": \"disk\", \"operator\": \">=\", \"threshold\": 95}",
+        all,
+        "0"
+      },
+      {
+        "metric_threshold", "{\"metric\": \"cpu\", \"operator\": \"<\", \"threshold\": 1}", all, "0"
+      },
+      {
+        "metric_threshold",
+        "{\"metric\": \"network_receive\", \"operator\": \">\", \"threshold\": 99000000}",
+        all,
+        "0"
+      },
+      {
+        "metric_threshold",
+        "{\"metric\": \"network_transmit\", \"operator\": \">\", \"threshold\": 99000000}",
+        all,
+        "3600"
+      },
+      {
+        "metric_threshold",
+        "{\"metric\": \"cpu\", \"operator\": \">=\", \"threshold\": 80}",
+        prod,
+        "0"
+      },
+      {
+        "metric_threshold",
+        "{\"metric\": \"memory\", \"operator\": \">=\", \"threshold\": 80}",
+        prod,
+        "3600"
+      },
+      {
+        "metric_threshold",
+        "{\"metric\": \"disk\", \"operator\": \">=\", \"threshold\": 80}",
+        prod,
+        "0"
+      },
+      {
+        "metric_threshold",
+        "{\"metric\": \"cpu\", \"operator\": \">=\", \"threshold\": 70}",
+        picked,
+        "0"
+      },
+      {
+        "metric_threshold",
+        "{\"metric\": \"disk\", \"operator\": \">=\", \"threshold\": 70}",
+        picked,
+        "0"
+      },
       {"host_offline", "{\"minutes\": 0}", all, "0"},
       {"host_offline", "{\"minutes\": 60}", all, "0"},
       {"host_offline", "{\"minutes\": 5}", prod, "0"},

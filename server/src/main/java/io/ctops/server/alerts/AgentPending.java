@@ -31,6 +31,7 @@ final class AgentPending implements AlertKind {
         "round(CAST(extract(epoch FROM CAST(:now AS timestamptz) - a.created_at) / 60 AS numeric),"
             + " 1)",
         Map.of("minutes", minutes),
-        "agent pending approval for over " + Minutes.shown(minutes));
+        "agent pending approval for over " + Minutes.shown(minutes),
+        true);
   }
 }

@@ -6,13 +6,17 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 
 /**
- * A host not heard from for {@code minutes}: offline (its stream closed, or the sweeper found it
- * quiet), or still online on paper but stale (no heartbeat for two intervals). A host approved but
- * never heard from counts from its approval. Pending and revoked hosts are never offline.
+ * A host not heard from for {@code minutes}: offline (its stream closed, or the stale-host sweeper
+ * found it silent for two heartbeat intervals and marked it offline) or never heard from since its
+ * approval ({@code unknown}), counted from its last contact. Pending and revoked hosts are never
+ * offline. Answered from the vitals (their copy of the status, and an index of the silent hosts'
+ * last contact); the host row is read only for a host never heard from.
  */
 final class HostOffline implements AlertKind {
-  /** The host's last contact: its last heartbeat, or its approval, or its registration. */
-  private static final String LAST_CONTACT = "coalesce(v.last_seen, a.approved_at, h.first_seen)";
+  /** The host's last contact: its last heartbeat, or else its approval, or its registration. */
+  private static final String LAST_CONTACT =
+      "coalesce(v.last_seen, (SELECT coalesce(ha.approved_at, hh.first_seen) FROM hosts hh"
+          + " LEFT JOIN agents ha ON ha.id = hh.agent_id WHERE hh.id = v.host_id))";
 
   @Override
   public String name() {
@@ -30,16 +34,13 @@ final class HostOffline implements AlertKind {
   public Condition condition(JsonNode parameters) {
     int minutes = Minutes.of(parameters, "offline");
     return new Condition(
-        """
-        h.status IN ('online', 'offline', 'unknown')
-        AND (h.status <> 'online' OR v.last_seen IS NULL
-             OR v.last_seen < CAST(:now AS timestamptz)
-                              - 2 * make_interval(secs => v.heartbeat_interval_seconds))
-        AND %s <= CAST(:now AS timestamptz) - make_interval(mins => :minutes)"""
-            .formatted(LAST_CONTACT),
+        "v.host_status IN ('offline', 'unknown') AND %s <= CAST(:now AS timestamptz)"
+                .formatted(LAST_CONTACT)
+            + " - make_interval(mins => :minutes)",
         "round(CAST(extract(epoch FROM CAST(:now AS timestamptz) - %s) / 60 AS numeric), 1)"
             .formatted(LAST_CONTACT),
         Map.of("minutes", minutes),
-        minutes == 0 ? "host offline" : "host offline for " + Minutes.shown(minutes));
+        minutes == 0 ? "host offline" : "host offline for " + Minutes.shown(minutes),
+        false);
   }
 }

@@ -93,7 +93,8 @@ final class MetricThreshold implements AlertKind {
         "v.host_status = 'online' AND " + column + " " + operator.sql + " :threshold",
         column,
         Map.of("threshold", threshold),
-        metric.label + " " + operator.shown + " " + number(threshold) + " " + metric.unit);
+        metric.label + " " + operator.shown + " " + number(threshold) + " " + metric.unit,
+        false);
   }
 
   private static Metric metric(JsonNode parameters) {

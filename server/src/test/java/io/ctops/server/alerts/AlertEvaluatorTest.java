@@ -292,14 +292,20 @@ class AlertEvaluatorTest {
         .status("offline")
         .lastSeen(now.minus(Duration.ofMinutes(2)))
         .insert(jdbi, org);
-    // online on paper, but silent for 20 minutes (over two 30 s intervals)
+    // online on paper, but silent for 20 minutes (over two 30 s intervals): stale
     aHost("stale-1").status("online").lastSeen(now.minus(Duration.ofMinutes(20))).insert(jdbi, org);
     aHost("fresh-1").status("online").lastSeen(now.minus(Duration.ofSeconds(10))).insert(jdbi, org);
     aHost("waiting-1").status("pending").agent("pending").insert(jdbi, org);
     rule("{\"name\": \"offline\", \"kind\": \"host_offline\", \"parameters\": {\"minutes\": 10}}");
 
     evaluator.evaluate();
+    assertThat(states()).containsExactly("off-long firing");
 
+    // the stale-host sweeper marks the silent one offline; from then on it counts
+    new io.ctops.server.heartbeat.StaleHostSweeper(jdbi, java.time.Clock.systemUTC(), Instant::now)
+        .sweep();
+    clock.advance(Duration.ofSeconds(15));
+    evaluator.evaluate();
     assertThat(states()).containsExactly("off-long firing", "stale-1 firing");
     assertThat(Sql.strings(jdbi, "SELECT round(CAST(value AS numeric)) FROM alert_instances"))
         .containsOnly("20");

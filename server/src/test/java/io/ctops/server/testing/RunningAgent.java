@@ -31,6 +31,21 @@ public final class RunningAgent implements AutoCloseable {
   /** With these task types (tests add types of their own to the standard ones). */
   public static RunningAgent start(
       IngestFixture ingest, String token, Path dataDir, TaskTypes taskTypes) {
+    return start(ingest, token, dataDir, taskTypes, Map.of());
+  }
+
+  /** With these tags in its configuration (as an agent's {@code [[tags]]} would give). */
+  public static RunningAgent start(
+      IngestFixture ingest, String token, Path dataDir, Map<String, String> tags) {
+    return start(ingest, token, dataDir, TaskTypes.standard(), tags);
+  }
+
+  private static RunningAgent start(
+      IngestFixture ingest,
+      String token,
+      Path dataDir,
+      TaskTypes taskTypes,
+      Map<String, String> tags) {
     AgentConfig config =
         AgentConfig.load(
             Optional.empty(),
@@ -54,7 +69,7 @@ public final class RunningAgent implements AutoCloseable {
             Duration.ofSeconds(1),
             Duration.ofSeconds(2),
             config.bufferHours(),
-            config.tags());
+            tags.isEmpty() ? config.tags() : tags);
     return new RunningAgent(new Agent(fast, Clock.systemUTC(), "0.1.0-test", taskTypes));
   }
 
