@@ -35,6 +35,15 @@ public final class AlertEvaluator {
 
   private record OrgRule(UUID orgId, AlertRule rule) {}
 
+  /** Where the hosts whose firing alerts changed are announced (their id as the payload). */
+  public static final String NOTIFY_CHANNEL = "host_alerts";
+
+  /**
+   * The most hosts one rule announces per evaluation: past that (a storm) the pages catch up with
+   * their next refresh instead of thousands of events.
+   */
+  static final int LIVE_HOSTS = 500;
+
   /** What one evaluation changed. */
   public record Cycle(int rules, int opened, int fired, int resolved, int notices, long millis) {
     Cycle plus(Cycle rule) {
@@ -221,7 +230,13 @@ public final class AlertEvaluator {
                  + (SELECT count(*) FROM held WHERE state = 'firing' AND was = 'pending') AS fired,
                (SELECT count(*) FROM cleared WHERE state = 'resolved') AS resolved,
                (SELECT count(*) FROM history) AS events,
-               (SELECT count(*) FROM notices) AS notices
+               (SELECT count(*) FROM notices) AS notices,
+               -- hosts whose count of firing alerts changed, for the pages' live cells
+               ARRAY(SELECT c.host_id FROM (
+                       SELECT host_id FROM opened WHERE state = 'firing'
+                       UNION SELECT host_id FROM held WHERE state = 'firing' AND was = 'pending'
+                       UNION SELECT host_id FROM cleared WHERE state = 'resolved' AND was = 'firing')
+                     c LIMIT :liveHosts) AS changed_hosts
         """
             .formatted(breach(spec, condition));
     var query =
@@ -233,20 +248,34 @@ public final class AlertEvaluator {
             .bind("resolvesBefore", Timestamp.from(now.minusSeconds(spec.resolveAfterSeconds())))
             .bind("severity", spec.severity().dbName())
             .bind("notifyResolved", spec.notifyResolved())
+            .bind("liveHosts", LIVE_HOSTS)
             .bind("silencedAll", covered.all().isPresent())
             .bindArray("silencedHosts", UUID.class, covered.hosts().keySet());
+    List<UUID> changedHosts = new java.util.ArrayList<>();
     Cycle changed =
         query
             .map(
-                (rs, ctx) ->
-                    new Cycle(
-                        1,
-                        rs.getInt("opened"),
-                        rs.getInt("fired"),
-                        rs.getInt("resolved"),
-                        rs.getInt("notices"),
-                        0))
+                (rs, ctx) -> {
+                  changedHosts.addAll(
+                      java.util.Arrays.asList((UUID[]) rs.getArray("changed_hosts").getArray()));
+                  return new Cycle(
+                      1,
+                      rs.getInt("opened"),
+                      rs.getInt("fired"),
+                      rs.getInt("resolved"),
+                      rs.getInt("notices"),
+                      0);
+                })
             .one();
+    if (!changedHosts.isEmpty()) {
+      // committed with the changes: open Hosts pages update those hosts' Alerts cells
+      handle
+          .createQuery("SELECT count(pg_notify(:channel, CAST(h AS text))) FROM unnest(:hosts) h")
+          .bind("channel", NOTIFY_CHANNEL)
+          .bindArray("hosts", UUID.class, changedHosts)
+          .mapTo(Long.class)
+          .one();
+    }
     markSilenced(handle, rule.id(), covered);
     int repeats = spec.repeatEveryHours().isPresent() ? repeat(handle, rule, spec, now) : 0;
     return new Cycle(

@@ -1,5 +1,6 @@
 package io.ctops.server.hosts;
 
+import io.ctops.server.alerts.AlertEvaluator;
 import io.ctops.server.auth.HostScope;
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.WebAccess;
@@ -94,13 +95,18 @@ public final class LiveHostStatus implements AutoCloseable {
         connection.setAutoCommit(true);
         try (Statement statement = connection.createStatement()) {
           statement.execute("LISTEN " + AgentHistory.NOTIFY_CHANNEL);
+          statement.execute("LISTEN " + AlertEvaluator.NOTIFY_CHANNEL);
         }
         PGConnection pg = connection.unwrap(PGConnection.class);
         while (running) {
           PGNotification[] notifications = pg.getNotifications(1000);
           if (notifications != null) {
             for (PGNotification notification : notifications) {
-              publish(notification.getParameter());
+              if (notification.getName().equals(AlertEvaluator.NOTIFY_CHANNEL)) {
+                publishAlerts(notification.getParameter());
+              } else {
+                publish(notification.getParameter());
+              }
             }
           }
           if (System.currentTimeMillis() - lastKeepAlive > KEEP_ALIVE_MILLIS) {
@@ -190,6 +196,77 @@ public final class LiveHostStatus implements AutoCloseable {
       }
     }
   }
+
+  /** A host's Alerts cell, after the evaluator changed its firing alerts. */
+  private void publishAlerts(String payload) {
+    UUID hostId;
+    try {
+      hostId = UUID.fromString(payload);
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    Optional<AlertCell> cell =
+        jdbi.withHandle(
+            handle ->
+                handle
+                    .createQuery(
+                        """
+                        SELECT h.id, h.org_id,
+                               ARRAY(SELECT m.group_id FROM host_group_members m
+                                      WHERE m.host_id = h.id) AS groups,
+                               fa.firing_alerts, fa.alert_severity
+                          FROM hosts h
+                          CROSS JOIN LATERAL (
+                              SELECT count(*) AS firing_alerts,
+                                     (ARRAY['info', 'warning', 'critical'])[max(CASE ai.severity
+                                          WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END)]
+                                       AS alert_severity
+                                FROM alert_instances ai
+                               WHERE ai.host_id = h.id AND ai.state = 'firing') fa
+                         WHERE h.id = :host
+                        """)
+                    .bind("host", hostId)
+                    .map(
+                        (rs, ctx) ->
+                            new AlertCell(
+                                new HostStatusRow(
+                                    rs.getObject("id", UUID.class),
+                                    rs.getObject("org_id", UUID.class),
+                                    "",
+                                    Set.of((UUID[]) rs.getArray("groups").getArray())),
+                                rs.getInt("firing_alerts"),
+                                rs.getString("alert_severity")))
+                    .findOne());
+    if (cell.isEmpty()) {
+      return;
+    }
+    Set<SseClient> clients = clientsByOrg.get(cell.get().host().orgId());
+    if (clients == null || clients.isEmpty()) {
+      return;
+    }
+    String html =
+        pages
+            .render(
+                "hosts/alerts-cell.jte",
+                Map.of(
+                    "hostId",
+                    hostId,
+                    "firing",
+                    cell.get().firing(),
+                    "severity",
+                    cell.get().severity() == null ? "" : cell.get().severity()))
+            .replace("\n", "")
+            .strip();
+    for (SseClient client : clients) {
+      if (client.terminated()) {
+        clients.remove(client);
+      } else if (sees(client, cell.get().host())) {
+        client.sendEvent("alerts-" + hostId, html);
+      }
+    }
+  }
+
+  private record AlertCell(HostStatusRow host, int firing, String severity) {}
 
   private static void sleepQuietly(long millis) {
     try {

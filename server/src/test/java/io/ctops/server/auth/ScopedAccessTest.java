@@ -426,6 +426,26 @@ class ScopedAccessTest {
   }
 
   @Test
+  void liveAlertCellsReachOnlyUsersWhoSeeTheHost() {
+    WebClient scoped = scopedUser("scoped@example.com", Map.of(webProd, Role.ENGINEER));
+    StringBuffer events = new StringBuffer();
+    scoped
+        .sendStream(
+            scoped.request("/hosts/events").header("Accept", "text/event-stream").GET().build())
+        .thenAcceptAsync(response -> readLines(response, events));
+    await("stream open").atMost(Duration.ofSeconds(10)).until(() -> web.web.liveClients() == 1);
+
+    // both hosts over 90 % CPU cool down: the evaluator resolves both alerts and announces them
+    web.jdbi().useHandle(h -> h.execute("UPDATE host_vitals SET cpu_percent = 5"));
+    new AlertEvaluator(web.jdbi(), Clock.systemUTC()).evaluate();
+
+    await("the group's host's cell")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> events.toString().contains("event: alerts-" + inside));
+    assertThat(events.toString()).doesNotContain("alerts-" + outside);
+  }
+
+  @Test
   void aLiveStreamEndsWhenItsUsersAccessChangesSoItReconnectsWithTheNewOne() throws Exception {
     UUID userId = web.user(org, "moved@example.com", Role.READ_ONLY);
     new UserScopes(web.jdbi()).scopeToGroups(org, userId, Map.of(webProd, Role.ENGINEER), SEEDER);
