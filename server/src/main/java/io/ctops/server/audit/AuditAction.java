@@ -39,7 +39,12 @@ public enum AuditAction {
   NOTE_PIN("note.pin"),
   NOTE_DELETE("note.delete"),
   ORG_CREATE("org.create"),
-  ORG_SETTINGS_CHANGE("org.settings_change");
+  ORG_SETTINGS_CHANGE("org.settings_change"),
+  CHANNEL_CREATE("notification_channel.create"),
+  CHANNEL_UPDATE("notification_channel.update"),
+  CHANNEL_DELETE("notification_channel.delete"),
+  CHANNEL_TEST("notification_channel.test"),
+  SMTP_SETTINGS_CHANGE("smtp_settings.change");
 
   private final String dbName;
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.ctops.server.alerts.notify.Notifications;
 import io.ctops.server.audit.AuditEntryQuery;
 import io.ctops.server.audit.AuditPages;
 import io.ctops.server.audit.AuditReader;
@@ -74,6 +75,7 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -183,6 +185,11 @@ public final class WebRole implements AutoCloseable {
       BulkJobs bulkJobs = new BulkJobs(jdbi, bulkTargets, bulkRunner::wake);
       BulkPages bulkPages = new BulkPages(pages, bulkJobs);
       BulkApi bulkApi = new BulkApi(bulkJobs);
+      // the port is known once the server has started (0 in the settings: any free one)
+      AtomicInteger webPort = new AtomicInteger(settings.httpPort());
+      Notifications notifications =
+          new Notifications(
+              jdbi, pages, clock, settings.notifications(), settings.listenAddress(), webPort::get);
       byte[] openApi = resource("/web/openapi.json");
 
       WebServer server;
@@ -249,7 +256,10 @@ public final class WebRole implements AutoCloseable {
                       auditPages.routes(config.routes);
                       notePages.routes(config.routes);
                       notesApi.routes(config.routes);
+                      notifications.pageRoutes(config.routes);
+                      notifications.apiRoutes(config.routes);
                     }));
+        webPort.set(server.port());
       } catch (RuntimeException e) {
         live.close();
         throw e;
@@ -257,6 +267,7 @@ public final class WebRole implements AutoCloseable {
       // closed before the server: the browsers' streams end while the server can still end them
       parts.add(live);
       parts.add(bulkRunner.start());
+      parts.add(notifications.start());
       parts.add(
           new PeriodicJob(
                   "session-purge",

@@ -10,8 +10,8 @@ import java.util.stream.Stream;
 /**
  * The web app's settings: its port, optional TLS for browsers, how long an idle session lasts, the
  * address agents are told to use (shown in the enrolment page's ready command line), the reverse
- * proxies whose {@code X-Forwarded-For} names the client, and how long the audit log keeps its
- * entries.
+ * proxies whose {@code X-Forwarded-For} names the client, how long the audit log keeps its entries,
+ * and how alert notifications go out.
  */
 public record WebSettings(
     String listenAddress,
@@ -21,7 +21,8 @@ public record WebSettings(
     String agentIngestAddress,
     Optional<Path> agentBundle,
     TrustedProxies trustedProxies,
-    Duration auditRetention) {
+    Duration auditRetention,
+    NotificationSettings notifications) {
 
   public static final String LISTEN_ADDRESS = "WEB_LISTEN_ADDRESS";
   public static final String HTTP_PORT = "WEB_HTTP_PORT";
@@ -74,7 +75,8 @@ public record WebSettings(
         agentAddress,
         bundle,
         proxies,
-        Duration.ofDays(auditDays));
+        Duration.ofDays(auditDays),
+        NotificationSettings.from(env));
   }
 
   /** Settings behind no reverse proxy, with the default audit retention. */
@@ -93,7 +95,8 @@ public record WebSettings(
         agentIngestAddress,
         agentBundle,
         TrustedProxies.none(),
-        DEFAULT_AUDIT_RETENTION);
+        DEFAULT_AUDIT_RETENTION,
+        NotificationSettings.defaults());
   }
 
   /** The same settings with other trusted proxies. */
@@ -106,7 +109,8 @@ public record WebSettings(
         agentIngestAddress,
         agentBundle,
         proxies,
-        auditRetention);
+        auditRetention,
+        notifications);
   }
 
   public boolean isTls() {
