@@ -102,7 +102,10 @@ final class NoticeDispatcher {
     notices.forEach(n -> instances.add(n.instanceId()));
     UUID[] instanceIds = instances.toArray(UUID[]::new);
     int queuedHere = 0;
-    if (rule.isPresent()) {
+    // a rule that does not notify on recovery has its resolved notices dropped unsent
+    boolean wanted =
+        rule.isPresent() && (rule.get().notifyResolved() || !group.event().equals("resolved"));
+    if (wanted) {
       Instant first = notices.stream().map(Notice::at).min(Instant::compareTo).orElseThrow();
       Instant last = notices.stream().map(Notice::at).max(Instant::compareTo).orElseThrow();
       Instant now = clock.instant();
@@ -212,12 +215,18 @@ final class NoticeDispatcher {
 
   /** The rule a group of notices belongs to. */
   private record RuleRow(
-      UUID id, UUID orgId, String name, String severity, String description, String runbookUrl) {
+      UUID id,
+      UUID orgId,
+      String name,
+      String severity,
+      String description,
+      String runbookUrl,
+      boolean notifyResolved) {
     static Optional<RuleRow> find(Handle handle, UUID id) {
       return handle
           .createQuery(
               """
-              SELECT id, org_id, name, severity, description, runbook_url
+              SELECT id, org_id, name, severity, description, runbook_url, notify_resolved
               FROM alert_rules WHERE id = :id
               """)
           .bind("id", id)
@@ -229,7 +238,8 @@ final class NoticeDispatcher {
                       rs.getString("name"),
                       rs.getString("severity"),
                       rs.getString("description"),
-                      rs.getString("runbook_url")))
+                      rs.getString("runbook_url"),
+                      rs.getBoolean("notify_resolved")))
           .findOne();
     }
 

@@ -183,6 +183,25 @@ class EmailChannelTest {
   }
 
   @Test
+  void starttlsIsRequiredNeverSkippedWhenTheServerDoesNotOfferIt() throws Exception {
+    // the test server speaks plain SMTP only: asked for STARTTLS, the client refuses to go on
+    SmtpSettings starttls =
+        new SmtpSettings(
+            "localhost",
+            MAIL.getSmtp().getPort(),
+            SmtpSettings.STARTTLS,
+            Optional.of(USER),
+            Optional.of(PASSWORD),
+            "ct-ops@example.com");
+    DeliveryOutcome refused =
+        new SmtpMail(trustingTheTestServer())
+            .send(starttls, List.of("oncall@example.com"), "subject", "text", System.nanoTime());
+    assertThat(refused.delivered()).isFalse();
+    assertThat(refused.detail()).containsIgnoringCase("STARTTLS");
+    assertThat(MAIL.getReceivedMessages()).isEmpty();
+  }
+
+  @Test
   void theEnvironmentsSettingsWinOverTheSavedOnes(Jdbi jdbi) throws Exception {
     AlertSeed seed = new AlertSeed(jdbi);
     UUID rule = seed.rule("Host offline");

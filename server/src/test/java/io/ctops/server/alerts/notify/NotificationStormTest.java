@@ -151,6 +151,33 @@ class NotificationStormTest {
     assertThat(seed.count("SELECT count(*) FROM alert_notices")).isZero();
   }
 
+  @Test
+  void resolvedNoticesGoOutOnlyForRulesThatNotifyOnRecovery(Jdbi jdbi) {
+    AlertSeed seed = new AlertSeed(jdbi);
+    UUID webhook = seed.webhook("ops webhook", receiver.url("/hook").toString(), SECRET);
+    UUID quiet = seed.rule("quiet on recovery");
+    UUID told = seed.rule("told on recovery");
+    jdbi.useHandle(
+        h ->
+            h.createUpdate("UPDATE alert_rules SET notify_resolved = false WHERE id = :id")
+                .bind("id", quiet)
+                .execute());
+    for (UUID rule : List.of(quiet, told)) {
+      seed.route(rule, webhook);
+      seed.notices(rule, seed.firingHosts(rule, rule.toString().substring(0, 8), 3), "resolved", 5);
+    }
+    NoticeDispatcher dispatcher =
+        new NoticeDispatcher(jdbi, Clock.systemUTC(), Duration.ofSeconds(1), () -> {});
+    assertThat(dispatcher.dispatch()).isEqualTo(1);
+    assertThat(seed.count("SELECT count(*) FROM alert_notices")).isZero();
+    assertThat(
+            seed.count(
+                "SELECT count(*) FROM notification_outbox WHERE event = 'resolved' AND rule_id = '"
+                    + told
+                    + "'"))
+        .isEqualTo(1);
+  }
+
   static String hmac(String secret, byte[] body) throws Exception {
     Mac mac = Mac.getInstance("HmacSHA256");
     mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
