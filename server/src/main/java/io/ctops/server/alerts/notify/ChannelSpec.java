@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -164,7 +165,7 @@ record ChannelSpec(
         if (!hasSmtpHost) {
           throw HttpProblem.badRequest("no SMTP server is configured: set the SMTP settings first");
         }
-        yield new EmailChannel(List.copyOf(new java.util.LinkedHashSet<>(recipients)));
+        yield new EmailChannel(List.copyOf(new LinkedHashSet<>(recipients)));
       }
       default ->
           throw HttpProblem.badRequest(

@@ -9,7 +9,6 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.IntSupplier;
-import javax.net.ssl.SSLSocketFactory;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +35,7 @@ public final class Notifications implements AutoCloseable {
 
   /**
    * {@code listenAddress} and {@code webPort}: where this web app listens, so no webhook points at
-   * it; {@code tls}: the TLS connections to SMTP servers (the JVM's default trust in production).
+   * it.
    */
   public Notifications(
       Jdbi jdbi,
@@ -44,13 +43,12 @@ public final class Notifications implements AutoCloseable {
       Clock clock,
       NotificationSettings settings,
       String listenAddress,
-      IntSupplier webPort,
-      SSLSocketFactory tls) {
+      IntSupplier webPort) {
     this.jdbi = jdbi;
     this.clock = clock;
     this.settings = settings;
     SmtpSettingsStore smtp = new SmtpSettingsStore(jdbi, settings);
-    Delivery delivery = new Delivery(smtp, new SmtpMail(tls));
+    Delivery delivery = new Delivery(smtp, SmtpMail.withDefaultTrust());
     this.worker =
         new OutboxWorker(
             jdbi, delivery, clock, OutboxWorker.DEFAULT_LEASE, OutboxWorker.DEFAULT_THREADS);
@@ -60,23 +58,6 @@ public final class Notifications implements AutoCloseable {
             jdbi, clock, new SelfAddress(listenAddress, webPort), smtp, delivery);
     this.api = new ChannelsApi(channels);
     this.pages = new ChannelPages(pages, channels);
-  }
-
-  public Notifications(
-      Jdbi jdbi,
-      Pages pages,
-      Clock clock,
-      NotificationSettings settings,
-      String listenAddress,
-      IntSupplier webPort) {
-    this(
-        jdbi,
-        pages,
-        clock,
-        settings,
-        listenAddress,
-        webPort,
-        (SSLSocketFactory) SSLSocketFactory.getDefault());
   }
 
   /** The pages' routes; registered before other {@code /alerts/...} pages. */

@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * again when it lapses, so a message being sent when an instance stops is sent again, never lost.
  * Every attempt is logged in {@code notification_deliveries}.
  */
-public final class OutboxWorker implements AutoCloseable {
+final class OutboxWorker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutboxWorker.class);
   static final Duration POLL = Duration.ofSeconds(1);
   static final Duration DEFAULT_LEASE = Duration.ofMinutes(1);
@@ -63,7 +63,7 @@ public final class OutboxWorker implements AutoCloseable {
       int attempt,
       Instant createdAt) {}
 
-  public OutboxWorker start() {
+  OutboxWorker start() {
     poller =
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name("notify-outbox").daemon().unstarted(r));
