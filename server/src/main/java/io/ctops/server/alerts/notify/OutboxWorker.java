@@ -176,29 +176,34 @@ final class OutboxWorker implements AutoCloseable {
   private void send(Claimed row) {
     Optional<StoredChannel> channel =
         jdbi.withHandle(handle -> StoredChannel.find(handle, row.orgId(), row.channelId()));
-    DeliveryOutcome outcome;
     if (channel.isEmpty()) {
       return; // deleted meanwhile: its outbox rows went with it
-    } else if (!channel.get().enabled()) {
-      outcome = DeliveryOutcome.failed("the channel is disabled", Duration.ZERO);
-    } else {
-      try {
-        outcome = delivery.send(row.orgId(), channel.get().channel(), row.payload());
-      } catch (Delivery.Interrupted e) {
-        return;
-      }
     }
-    record(row, outcome);
+    if (!channel.get().enabled()) {
+      // disabled after the message was queued: an admin turned it off, so it is not retried
+      record(row, DeliveryOutcome.failed("the channel is disabled", Duration.ZERO), true);
+      return;
+    }
+    DeliveryOutcome outcome;
+    try {
+      outcome = delivery.send(row.orgId(), channel.get().channel(), row.payload());
+    } catch (Delivery.Interrupted e) {
+      return;
+    }
+    record(row, outcome, false);
   }
 
-  /** The attempt's end: sent, retried later, or given up after a day; and its log line. */
-  private void record(Claimed row, DeliveryOutcome outcome) {
+  /**
+   * The attempt's end: sent, retried later, or given up (after a day, or at once when {@code
+   * giveUp}); and its log line.
+   */
+  private void record(Claimed row, DeliveryOutcome outcome, boolean giveUp) {
     Instant now = clock.instant();
     String state;
     Instant next = now;
     if (outcome.delivered()) {
       state = "sent";
-    } else if (!now.isBefore(row.createdAt().plus(Backoff.GIVE_UP_AFTER))) {
+    } else if (giveUp || !now.isBefore(row.createdAt().plus(Backoff.GIVE_UP_AFTER))) {
       state = "given_up";
     } else {
       state = "pending";

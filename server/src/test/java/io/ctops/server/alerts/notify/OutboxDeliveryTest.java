@@ -136,6 +136,22 @@ class OutboxDeliveryTest {
   }
 
   @Test
+  void aMessageForAChannelDisabledSinceItWasQueuedIsGivenUpUnsent(Jdbi jdbi) {
+    AlertSeed seed = new AlertSeed(jdbi);
+    UUID channel = seed.webhook("ops", receiver.url("/hook").toString(), SECRET);
+    long id = queue(jdbi, seed, channel, Instant.now());
+    jdbi.useHandle(h -> h.execute("UPDATE notification_channels SET enabled = false"));
+    assertThat(worker(jdbi, Clock.systemUTC(), Duration.ofMinutes(1)).deliverDue()).isEqualTo(1);
+    assertThat(state(jdbi, id)).isEqualTo("given_up");
+    assertThat(receiver.requests()).isEmpty();
+    assertThat(
+            seed.count(
+                "SELECT count(*) FROM notification_deliveries WHERE outcome = 'given_up'"
+                    + " AND detail = 'the channel is disabled'"))
+        .isEqualTo(1);
+  }
+
+  @Test
   void aMessageBeingSentWhenItsInstanceStopsIsSentAgainByAnother(Jdbi jdbi) {
     AlertSeed seed = new AlertSeed(jdbi);
     UUID channel = seed.webhook("ops", receiver.url("/hook").toString(), SECRET);
