@@ -46,7 +46,12 @@ public enum AuditAction {
   ALERT_ACKNOWLEDGE("alert.acknowledge"),
   ALERT_SILENCE_CREATE("alert_silence.create"),
   ALERT_SILENCE_UPDATE("alert_silence.update"),
-  ALERT_SILENCE_END("alert_silence.end");
+  ALERT_SILENCE_END("alert_silence.end"),
+  CHANNEL_CREATE("notification_channel.create"),
+  CHANNEL_UPDATE("notification_channel.update"),
+  CHANNEL_DELETE("notification_channel.delete"),
+  CHANNEL_TEST("notification_channel.test"),
+  SMTP_SETTINGS_CHANGE("smtp_settings.change");
 
   private final String dbName;
 

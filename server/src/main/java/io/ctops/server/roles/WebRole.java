@@ -11,6 +11,7 @@ import io.ctops.server.alerts.AlertPages;
 import io.ctops.server.alerts.AlertsApi;
 import io.ctops.server.alerts.NotificationBell;
 import io.ctops.server.alerts.SilenceRoutes;
+import io.ctops.server.alerts.notify.Notifications;
 import io.ctops.server.audit.AuditEntryQuery;
 import io.ctops.server.audit.AuditPages;
 import io.ctops.server.audit.AuditReader;
@@ -80,6 +81,7 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -189,6 +191,11 @@ public final class WebRole implements AutoCloseable {
       BulkJobs bulkJobs = new BulkJobs(jdbi, bulkTargets, bulkRunner::wake);
       BulkPages bulkPages = new BulkPages(pages, bulkJobs);
       BulkApi bulkApi = new BulkApi(bulkJobs);
+      // the port is known once the server has started (0 in the settings: any free one)
+      AtomicInteger webPort = new AtomicInteger(settings.httpPort());
+      Notifications notifications =
+          new Notifications(
+              jdbi, pages, clock, settings.notifications(), settings.listenAddress(), webPort::get);
       AlertsApi alertsApi = new AlertsApi(jdbi, clock);
       AlertPages alertPages = new AlertPages(pages, jdbi, alertsApi, clock);
       NotificationBell bell = new NotificationBell(pages, jdbi);
@@ -259,11 +266,14 @@ public final class WebRole implements AutoCloseable {
                       auditPages.routes(config.routes);
                       notePages.routes(config.routes);
                       notesApi.routes(config.routes);
+                      notifications.pageRoutes(config.routes);
+                      notifications.apiRoutes(config.routes);
                       alertsApi.routes(config.routes);
                       alertPages.routes(config.routes);
                       bell.routes(config.routes);
                       silenceRoutes.routes(config.routes);
                     }));
+        webPort.set(server.port());
       } catch (RuntimeException e) {
         live.close();
         throw e;
@@ -271,6 +281,7 @@ public final class WebRole implements AutoCloseable {
       // closed before the server: the browsers' streams end while the server can still end them
       parts.add(live);
       parts.add(bulkRunner.start());
+      parts.add(notifications.start());
       parts.add(
           new PeriodicJob(
                   "session-purge",

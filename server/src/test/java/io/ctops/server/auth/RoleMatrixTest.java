@@ -116,6 +116,16 @@ class RoleMatrixTest {
     MATRIX.put("PATCH /api/v1/silences/{id}", Least.ENGINEER);
     MATRIX.put("DELETE /api/v1/silences/{id}", Least.ENGINEER);
     MATRIX.put("POST /api/v1/notifications/read", Least.SIGNED_IN);
+    MATRIX.put("POST /alerts/channels", Least.ADMIN);
+    MATRIX.put("POST /alerts/channels/smtp", Least.ADMIN);
+    MATRIX.put("POST /alerts/channels/{id}", Least.ADMIN);
+    MATRIX.put("POST /alerts/channels/{id}/delete", Least.ADMIN);
+    MATRIX.put("POST /alerts/channels/{id}/test", Least.ADMIN);
+    MATRIX.put("POST /api/v1/notification-channels", Least.ADMIN);
+    MATRIX.put("PATCH /api/v1/notification-channels/{id}", Least.ADMIN);
+    MATRIX.put("DELETE /api/v1/notification-channels/{id}", Least.ADMIN);
+    MATRIX.put("POST /api/v1/notification-channels/{id}/test", Least.ADMIN);
+    MATRIX.put("PUT /api/v1/settings/smtp", Least.ADMIN);
     MATRIX.put("POST /orgs", Least.SUPER_ADMIN);
     MATRIX.put("POST /orgs/switch", Least.SUPER_ADMIN);
   }

@@ -76,6 +76,8 @@ class ScopedAccessTest {
     ALERT_RULE,
     /** Names a silence by {id}: silences name no host, so any user reads them. */
     SILENCE,
+    /** Names a notification channel by {id}: channels name no host. */
+    CHANNEL,
     /** Lists hosts: the group's hosts, no other. */
     LIST,
     /** Shows numbers or a panel of hosts without the group's hosts in it (overview, pending). */
@@ -174,6 +176,13 @@ class ScopedAccessTest {
     route("GET /alerts/silences/new", Kind.ADMIN);
     route("GET /alerts/silences/{id}/edit", Kind.ADMIN);
     route("GET /api/v1/silences/{id}", Kind.SILENCE);
+    route("GET /alerts/channels", Kind.NO_HOSTS);
+    route("GET /alerts/channels/{id}", Kind.ADMIN);
+    route("GET /alerts/channels/smtp", Kind.ADMIN);
+    route("GET /api/v1/notification-channels", Kind.NO_HOSTS);
+    route("GET /api/v1/notification-channels/{id}", Kind.CHANNEL);
+    route("GET /api/v1/notification-channels/{id}/deliveries", Kind.ADMIN);
+    route("GET /api/v1/settings/smtp", Kind.ADMIN);
   }
 
   private WebFixture web;
@@ -193,6 +202,7 @@ class ScopedAccessTest {
   private UUID adminsJob;
   private UUID cpuRule;
   private UUID silence;
+  private UUID channel;
   private UUID insideAlert;
   private UUID outsideAlert;
 
@@ -251,6 +261,17 @@ class ScopedAccessTest {
                         .one());
     new AlertEvaluator(web.jdbi(), Clock.systemUTC()).evaluate();
     insideAlert = alertOn(inside);
+    channel =
+        web.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "INSERT INTO notification_channels (org_id, name, kind, config)"
+                                + " VALUES (:org, 'ops hook', 'slack',"
+                                + " '{\"url\": \"https://hooks.example.com/x\"}') RETURNING id")
+                        .bind("org", org)
+                        .mapTo(UUID.class)
+                        .one());
     silence =
         web.jdbi()
             .withHandle(
@@ -346,6 +367,7 @@ class ScopedAccessTest {
         }
         case ALERT_RULE -> expectShown(wrong, scoped, with(path, cpuRule, query), false);
         case SILENCE -> expectShown(wrong, scoped, with(path, silence, query), false);
+        case CHANNEL -> expectShown(wrong, scoped, with(path, channel, query), false);
         case LIST -> expectShown(wrong, scoped, with(path, null, query), true);
         case COUNTS, NO_HOSTS -> expectShown(wrong, scoped, with(path, null, query), false);
         case ADMIN -> expectStatus(wrong, scoped, with(path, webProd, query), 403);

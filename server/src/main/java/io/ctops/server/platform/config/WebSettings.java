@@ -11,7 +11,7 @@ import java.util.stream.Stream;
  * The web app's settings: its port, optional TLS for browsers, how long an idle session lasts, the
  * address agents are told to use (shown in the enrolment page's ready command line), the reverse
  * proxies whose {@code X-Forwarded-For} names the client, how long the audit log keeps its entries,
- * and how often alert rules are evaluated.
+ * how often alert rules are evaluated, and how alert notifications go out.
  */
 public record WebSettings(
     String listenAddress,
@@ -22,7 +22,8 @@ public record WebSettings(
     Optional<Path> agentBundle,
     TrustedProxies trustedProxies,
     Duration auditRetention,
-    Duration alertEvaluationEvery) {
+    Duration alertEvaluationEvery,
+    NotificationSettings notifications) {
 
   public static final String LISTEN_ADDRESS = "WEB_LISTEN_ADDRESS";
   public static final String HTTP_PORT = "WEB_HTTP_PORT";
@@ -83,10 +84,14 @@ public record WebSettings(
         bundle,
         proxies,
         Duration.ofDays(auditDays),
-        Duration.ofSeconds(evaluateEvery));
+        Duration.ofSeconds(evaluateEvery),
+        NotificationSettings.from(env));
   }
 
-  /** Settings behind no reverse proxy, with the default audit retention and evaluation period. */
+  /**
+   * Settings behind no reverse proxy, with the default audit retention, evaluation period and
+   * notification settings.
+   */
   public WebSettings(
       String listenAddress,
       int httpPort,
@@ -103,7 +108,8 @@ public record WebSettings(
         agentBundle,
         TrustedProxies.none(),
         DEFAULT_AUDIT_RETENTION,
-        DEFAULT_ALERT_EVALUATION);
+        DEFAULT_ALERT_EVALUATION,
+        NotificationSettings.defaults());
   }
 
   /** The same settings with other trusted proxies. */
@@ -117,7 +123,8 @@ public record WebSettings(
         agentBundle,
         proxies,
         auditRetention,
-        alertEvaluationEvery);
+        alertEvaluationEvery,
+        notifications);
   }
 
   /** The same settings with alert rules evaluated this often (tests: every second). */
@@ -131,7 +138,8 @@ public record WebSettings(
         agentBundle,
         trustedProxies,
         auditRetention,
-        every);
+        every,
+        notifications);
   }
 
   public boolean isTls() {
