@@ -2,14 +2,22 @@ package io.ctops.server.alerts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.ctops.server.platform.config.NotificationSettings;
+import io.ctops.server.platform.config.WebSettings;
 import io.ctops.server.testing.Browser;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.IngestFixture;
 import io.ctops.server.testing.RunningAgent;
+import io.ctops.server.testing.WebClient;
 import io.ctops.server.testing.WebFixture;
+import io.ctops.server.testing.WebhookReceiver;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,6 +38,7 @@ class AlertsBrowserTest {
   private IngestFixture ingest;
   private WebFixture web;
   private RunningAgent agent;
+  private WebhookReceiver receiver;
 
   @BeforeAll
   static void openBrowser() {
@@ -53,6 +62,9 @@ class AlertsBrowserTest {
     if (agent != null) {
       agent.close();
     }
+    if (receiver != null) {
+      receiver.close();
+    }
     if (web != null) {
       web.close();
     }
@@ -70,19 +82,45 @@ class AlertsBrowserTest {
   }
 
   @Test
-  void aRuleMadeOnTheFormFiresForARealAgentAndIsAcknowledgedAndSilencedFromThePage()
+  void aRuleMadeOnTheFormFiresForARealAgentTellsAWebhookAndIsAcknowledgedAndSilenced()
       throws Exception {
     ingest = IngestFixture.start(db.url());
+    // rules evaluated every second, a rule's notices gathered for one second
+    WebSettings fast = WebFixture.settings().withAlertEvaluationEvery(Duration.ofSeconds(1));
     web =
         WebFixture.on(
-            ingest.database, WebFixture.settings().withAlertEvaluationEvery(Duration.ofSeconds(1)));
-    web.admin();
+            ingest.database,
+            new WebSettings(
+                fast.listenAddress(),
+                fast.httpPort(),
+                fast.tls(),
+                fast.sessionIdle(),
+                fast.agentIngestAddress(),
+                fast.agentBundle(),
+                fast.trustedProxies(),
+                fast.auditRetention(),
+                fast.alertEvaluationEvery(),
+                new NotificationSettings(
+                    Duration.ofSeconds(1),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty())));
+    WebClient api = web.signedInAdmin();
+    receiver = WebhookReceiver.start();
+    assertThat(
+            post(
+                api,
+                "/api/v1/notification-channels",
+                "{\"name\": \"ops hook\", \"kind\": \"webhook\", \"url\": \""
+                    + receiver.url("/hook")
+                    + "\", \"secret\": \"a-secret-of-sixteen-chars\"}"))
+        .isEqualTo(201);
+    Path agentData = Files.createTempDirectory("ctops-alerts-agent-");
     agent =
-        RunningAgent.start(
-            ingest,
-            ingest.token(true),
-            Files.createTempDirectory("ctops-alerts-agent-"),
-            Map.of("role", "alerting-test"));
+        RunningAgent.start(ingest, ingest.token(true), agentData, Map.of("role", "alerting-test"));
     browser.waitFor(
         Duration.ofSeconds(30),
         d -> web.count("SELECT count(*) FROM host_vitals WHERE cpu_percent IS NOT NULL") == 1);
@@ -107,6 +145,7 @@ class AlertsBrowserTest {
     new Select(find("#rule-selector")).selectByValue("tags");
     find("#rule-tags").sendKeys("role:alerting-test");
     new Select(find("#rule-severity")).selectByValue("critical");
+    find("input[name=channel_ids]").click();
     find("#preview-rule").click();
     browser.waitFor(d -> find("#rule-preview").getText().contains("1 host would fire now"));
     find("#save-rule").click();
@@ -125,6 +164,8 @@ class AlertsBrowserTest {
           return find("#firing-alert-hosts").getText().equals("1");
         });
     assertThat(find("td.alerts a.badge.critical").getText()).isEqualTo("1");
+    browser.waitFor(Duration.ofSeconds(20), d -> received("Any CPU", "firing"));
+    assertThat(receiver.requests().getFirst().signature()).startsWith("sha256=");
     browser.waitFor(d -> find("#bell").getText().contains("1"));
 
     find("#card-alerts").click();
@@ -160,6 +201,45 @@ class AlertsBrowserTest {
     find("#mark-read").click();
     browser.waitFor(d -> d.findElements(By.cssSelector("#bell-count")).isEmpty());
     assertThat(browser.consoleErrors()).isEmpty();
+
+    // a host offline rule: stopping the agent tells the webhook, starting it again the recovery
+    assertThat(
+            post(
+                api,
+                "/api/v1/alert-rules",
+                "{\"name\": \"Host down\", \"kind\": \"host_offline\", \"severity\":"
+                    + " \"critical\", \"channel_ids\": [\""
+                    + Sql.uuid(web, "SELECT id FROM notification_channels")
+                    + "\"]}"))
+        .isEqualTo(201);
+    agent.close();
+    agent = null;
+    browser.waitFor(Duration.ofSeconds(30), d -> received("Host down", "firing"));
+    agent =
+        RunningAgent.start(ingest, ingest.token(true), agentData, Map.of("role", "alerting-test"));
+    browser.waitFor(Duration.ofSeconds(30), d -> received("Host down", "resolved"));
+  }
+
+  /** Whether the webhook has had a message about the rule for this event. */
+  private boolean received(String rule, String event) {
+    return receiver.requests().stream()
+        .map(WebhookReceiver.Request::text)
+        .anyMatch(
+            text ->
+                text.contains(rule)
+                    && text.replace(" ", "").contains("\"event\":\"" + event + "\""));
+  }
+
+  private static int post(WebClient client, String path, String json) {
+    HttpResponse<String> response =
+        client.send(
+            client
+                .request(path)
+                .header("Content-Type", "application/json")
+                .header("X-CSRF-Token", client.csrf())
+                .POST(HttpRequest.BodyPublishers.ofString(json))
+                .build());
+    return response.statusCode();
   }
 
   /** One id the database holds, for a link the test follows. */

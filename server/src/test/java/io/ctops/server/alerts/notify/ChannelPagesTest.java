@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.SeededWeb;
+import io.ctops.server.testing.WebhookReceiver;
 import java.net.http.HttpResponse;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -22,12 +23,12 @@ class ChannelPagesTest {
   private static final String SECRET = "a-secret-of-enough-length";
 
   private SeededWeb seeded;
-  private Receiver receiver;
+  private WebhookReceiver receiver;
 
   @BeforeEach
   void start(Database database) {
     seeded = SeededWeb.on(database);
-    receiver = Receiver.start();
+    receiver = WebhookReceiver.start();
   }
 
   @AfterEach

@@ -8,6 +8,7 @@ import io.ctops.server.platform.database.Database;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.SeededWeb;
 import io.ctops.server.testing.WebClient;
+import io.ctops.server.testing.WebhookReceiver;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.LinkedHashMap;
@@ -29,12 +30,12 @@ class ChannelsApiTest {
   private static final String SECRET = "a-secret-of-enough-length";
 
   private SeededWeb seeded;
-  private Receiver receiver;
+  private WebhookReceiver receiver;
 
   @BeforeEach
   void start(Database database) {
     seeded = SeededWeb.on(database);
-    receiver = Receiver.start();
+    receiver = WebhookReceiver.start();
   }
 
   @AfterEach
@@ -94,7 +95,7 @@ class ChannelsApiTest {
     assertThat(json(test).get("delivered").asBoolean()).isTrue();
     assertThat(json(test).get("http_status").asInt()).isEqualTo(200);
     assertThat(receiver.requests()).hasSize(1);
-    Receiver.Request sent = receiver.requests().getFirst();
+    WebhookReceiver.Request sent = receiver.requests().getFirst();
     assertThat(sent.signature())
         .isEqualTo("sha256=" + NotificationStormTest.hmac(SECRET, sent.body()));
     assertThat(JSON.readTree(sent.body()).get("event").asText()).isEqualTo("test");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ctops.server.testing.Browser;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.WebFixture;
+import io.ctops.server.testing.WebhookReceiver;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,7 +21,7 @@ class ChannelsBrowserTest {
   private static Browser browser;
   @RegisterExtension final FreshDatabase db = new FreshDatabase();
   private WebFixture web;
-  private Receiver receiver;
+  private WebhookReceiver receiver;
 
   @BeforeAll
   static void openBrowser() {
@@ -55,7 +56,7 @@ class ChannelsBrowserTest {
 
   @Test
   void createsAWebhookChannelAndItsSendTestReachesTheReceiver() throws Exception {
-    receiver = Receiver.start();
+    receiver = WebhookReceiver.start();
     web = WebFixture.on(db.database());
     web.admin();
     browser.driver.get(web.baseUrl() + "/login");
@@ -84,7 +85,7 @@ class ChannelsBrowserTest {
     browser.waitFor(d -> !d.findElements(By.id("test-result")).isEmpty());
     assertThat(find("#test-result").getText()).startsWith("Delivered").contains("HTTP 200");
     assertThat(receiver.requests()).hasSize(1);
-    Receiver.Request sent = receiver.requests().getFirst();
+    WebhookReceiver.Request sent = receiver.requests().getFirst();
     assertThat(new ObjectMapper().readTree(sent.body()).get("event").asText()).isEqualTo("test");
     assertThat(sent.signature())
         .isEqualTo(

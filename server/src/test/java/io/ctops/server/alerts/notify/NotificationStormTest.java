@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ctops.server.platform.config.NotificationSettings;
 import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.WebhookReceiver;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,14 +36,14 @@ class NotificationStormTest {
   private static final String SECRET = "a-secret-of-enough-length";
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private Receiver receiver;
-  private Receiver chat;
+  private WebhookReceiver receiver;
+  private WebhookReceiver chat;
   private OutboxWorker worker;
 
   @BeforeEach
   void start() {
-    receiver = Receiver.start();
-    chat = Receiver.start();
+    receiver = WebhookReceiver.start();
+    chat = WebhookReceiver.start();
   }
 
   @AfterEach
@@ -94,7 +95,7 @@ class NotificationStormTest {
     assertThat(seed.count("SELECT count(*) FROM notification_outbox WHERE state = 'sent'"))
         .isEqualTo(2);
 
-    Receiver.Request hook = receiver.requests().getFirst();
+    WebhookReceiver.Request hook = receiver.requests().getFirst();
     assertThat(hook.signature()).isEqualTo("sha256=" + hmac(SECRET, hook.body()));
     assertThat(hook.contentType()).isEqualTo("application/json");
     JsonNode body = JSON.readTree(hook.body());

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.ctops.server.platform.config.NotificationSettings;
 import io.ctops.server.testing.FreshDatabase;
+import io.ctops.server.testing.ManualClock;
+import io.ctops.server.testing.WebhookReceiver;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,14 +31,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class OutboxDeliveryTest {
   private static final String SECRET = "a-secret-of-enough-length";
 
-  private Receiver receiver;
-  private Receiver other;
+  private WebhookReceiver receiver;
+  private WebhookReceiver other;
   private final List<OutboxWorker> workers = new ArrayList<>();
 
   @BeforeEach
   void start() {
-    receiver = Receiver.start();
-    other = Receiver.start();
+    receiver = WebhookReceiver.start();
+    other = WebhookReceiver.start();
   }
 
   @AfterEach
@@ -98,7 +100,7 @@ class OutboxDeliveryTest {
     UUID channel = seed.webhook("flaky", receiver.url("/hook").toString(), SECRET);
     receiver.status = 503;
     Instant start = Instant.parse("2026-03-01T00:00:00Z");
-    TestClock clock = new TestClock(start);
+    ManualClock clock = new ManualClock(start);
     long id = queue(jdbi, seed, channel, start);
     OutboxWorker worker = worker(jdbi, clock, Duration.ofMinutes(1));
 

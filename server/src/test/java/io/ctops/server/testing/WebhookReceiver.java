@@ -1,4 +1,4 @@
-package io.ctops.server.alerts.notify;
+package io.ctops.server.testing;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -19,10 +19,11 @@ import java.util.concurrent.TimeUnit;
  * A real HTTP server standing for a webhook or Slack receiver: it records every request and answers
  * {@link #status}, or hangs (until released or closed) while {@link #hang} is set.
  */
-final class Receiver implements AutoCloseable {
+public final class WebhookReceiver implements AutoCloseable {
   /** One request as it arrived. */
-  record Request(String path, String signature, String contentType, byte[] body, Instant at) {
-    String text() {
+  public record Request(
+      String path, String signature, String contentType, byte[] body, Instant at) {
+    public String text() {
       return new String(body, StandardCharsets.UTF_8);
     }
   }
@@ -31,10 +32,10 @@ final class Receiver implements AutoCloseable {
   private final ExecutorService threads = Executors.newCachedThreadPool();
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private final CountDownLatch released = new CountDownLatch(1);
-  volatile int status = 200;
-  volatile boolean hang;
+  public volatile int status = 200;
+  public volatile boolean hang;
 
-  private Receiver() {
+  private WebhookReceiver() {
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
     } catch (IOException e) {
@@ -67,15 +68,15 @@ final class Receiver implements AutoCloseable {
     server.start();
   }
 
-  static Receiver start() {
-    return new Receiver();
+  public static WebhookReceiver start() {
+    return new WebhookReceiver();
   }
 
-  URI url(String path) {
+  public URI url(String path) {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
   }
 
-  List<Request> requests() {
+  public List<Request> requests() {
     return List.copyOf(requests);
   }
 
