@@ -16,18 +16,26 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns the evaluator's notices into messages without storms: a rule's notices of one event wait
- * until the oldest is {@code window} old, then, in one transaction, they are deleted and each of
- * the rule's enabled channels gets ONE outbox row naming the hosts (the first {@link
- * Notification#SHOWN_HOSTS} and how many more). 10,000 hosts going offline at once make one message
- * per channel. The notices are locked FOR UPDATE SKIP LOCKED, so dispatchers on several instances
- * never take the same notice twice.
+ * Turns the evaluator's notices into messages without storms. A rule's notices of one event go out
+ * {@link #FIRST_WAIT} after the first of them when the rule has sent no message for that event
+ * within the last {@code window}; otherwise they wait until the oldest is {@code window} old. So
+ * the first alert is told within seconds, and a storm (10,000 hosts going offline at once, over a
+ * few evaluations) makes one message per channel per window. In one transaction the notices are
+ * deleted and each of the rule's enabled channels gets ONE outbox row naming the hosts (the first
+ * {@link Notification#SHOWN_HOSTS} and how many more). The notices are locked FOR UPDATE SKIP
+ * LOCKED, so dispatchers on several instances never take the same notice twice.
  */
 final class NoticeDispatcher {
   private static final Logger log = LoggerFactory.getLogger(NoticeDispatcher.class);
 
   /** How many (rule, event) groups one pass takes at most; the next pass takes the rest. */
   private static final int GROUPS_PER_PASS = 200;
+
+  /**
+   * How long a quiet rule's first notices gather before they go out: one evaluation writes all of
+   * its notices at once, so this only waits for a burst already under way.
+   */
+  static final Duration FIRST_WAIT = Duration.ofSeconds(2);
 
   private final Jdbi jdbi;
   private final Clock clock;
@@ -46,20 +54,29 @@ final class NoticeDispatcher {
 
   private record Notice(long id, UUID instanceId, Instant at) {}
 
-  /** One pass: every group whose oldest notice is old enough; returns the messages queued. */
+  /** One pass: every group whose notices may go out now; returns the messages queued. */
   int dispatch() {
     Instant cutoff = clock.instant().minus(window);
+    Instant firstCutoff =
+        clock.instant().minus(FIRST_WAIT.compareTo(window) < 0 ? FIRST_WAIT : window);
     List<Group> due =
         jdbi.withHandle(
             handle ->
                 handle
                     .createQuery(
                         """
-                        SELECT rule_id, event FROM alert_notices
-                        GROUP BY rule_id, event HAVING min(at) <= :cutoff
-                        ORDER BY min(at) LIMIT :limit
+                        SELECT n.rule_id, n.event FROM alert_notices n
+                         GROUP BY n.rule_id, n.event
+                        HAVING min(n.at) <= :cutoff
+                            OR (min(n.at) <= :firstCutoff
+                                AND NOT EXISTS (SELECT 1 FROM notification_outbox o
+                                                 WHERE o.rule_id = n.rule_id
+                                                   AND o.event = n.event
+                                                   AND o.created_at > :cutoff))
+                         ORDER BY min(n.at) LIMIT :limit
                         """)
                     .bind("cutoff", Timestamp.from(cutoff))
+                    .bind("firstCutoff", Timestamp.from(firstCutoff))
                     .bind("limit", GROUPS_PER_PASS)
                     .map(
                         (rs, ctx) ->

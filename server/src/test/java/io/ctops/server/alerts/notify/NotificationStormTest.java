@@ -63,6 +63,29 @@ class NotificationStormTest {
   }
 
   @Test
+  void aQuietRulesFirstAlertGoesOutAtOnceAndLaterOnesAtMostOncePerWindow(Jdbi jdbi) {
+    AlertSeed seed = new AlertSeed(jdbi);
+    UUID rule = seed.rule("CPU hot");
+    seed.route(rule, seed.webhook("ops webhook", receiver.url("/hook").toString(), SECRET));
+    NoticeDispatcher dispatcher =
+        new NoticeDispatcher(jdbi, Clock.systemUTC(), Duration.ofMinutes(1), () -> {});
+
+    // just written: the burst may still be under way
+    seed.notices(rule, seed.firingHosts(rule, "a", 3), "firing", 0);
+    assertThat(dispatcher.dispatch()).isZero();
+    // past the first wait, and the rule has told nobody for a window: it goes out now
+    jdbi.useHandle(h -> h.execute("UPDATE alert_notices SET at = at - interval '3 seconds'"));
+    assertThat(dispatcher.dispatch()).isEqualTo(1);
+
+    // the next alerts of the same rule wait for the window since that message
+    seed.notices(rule, seed.firingHosts(rule, "b", 2), "firing", 3);
+    assertThat(dispatcher.dispatch()).isZero();
+    jdbi.useHandle(h -> h.execute("UPDATE alert_notices SET at = at - interval '1 minute'"));
+    assertThat(dispatcher.dispatch()).isEqualTo(1);
+    assertThat(seed.count("SELECT count(*) FROM notification_outbox")).isEqualTo(2);
+  }
+
+  @Test
   void tenThousandHostsGoingOfflineMakeOneMessagePerChannel(Jdbi jdbi) throws Exception {
     AlertSeed seed = new AlertSeed(jdbi);
     UUID rule = seed.rule("Host offline");
