@@ -128,6 +128,7 @@ public final class AlertsBench {
           churnRows,
           cycles,
           changes);
+      evaluator.close();
       // BENCH_HOLD_SECONDS keeps the seeded database up afterwards, to look at plans with psql
       long hold = Long.parseLong(System.getenv().getOrDefault("BENCH_HOLD_SECONDS", "0"));
       if (hold > 0) {

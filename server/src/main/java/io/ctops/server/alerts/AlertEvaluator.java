@@ -5,8 +5,13 @@ import io.ctops.server.groups.HostSelector;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Query;
@@ -22,15 +27,29 @@ import org.slf4j.LoggerFactory;
  * changes. An alert that stays as it was is not written. Run by one instance at a time ({@code
  * platform/leader}).
  */
-public final class AlertEvaluator {
+public final class AlertEvaluator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AlertEvaluator.class);
+
+  /** How many rules are evaluated at once. */
+  static final int PARALLEL_RULES = 2;
 
   private final Jdbi jdbi;
   private final Clock clock;
+  private final ExecutorService workers;
 
   public AlertEvaluator(Jdbi jdbi, Clock clock) {
     this.jdbi = jdbi;
     this.clock = clock;
+    this.workers =
+        Executors.newFixedThreadPool(
+            PARALLEL_RULES,
+            runnable -> Thread.ofPlatform().name("alert-evaluation").daemon().unstarted(runnable));
+  }
+
+  /** Stops the evaluation threads. */
+  @Override
+  public void close() {
+    workers.shutdownNow();
   }
 
   private record OrgRule(UUID orgId, AlertRule rule) {}
@@ -75,17 +94,29 @@ public final class AlertEvaluator {
                             new OrgRule(rs.getObject("org_id", UUID.class), AlertRules.rule(rs)))
                     .list());
     List<Silences.ActiveSilence> silences = jdbi.withHandle(h -> Silences.active(h, now));
-    Cycle total = new Cycle(0, 0, 0, 0, 0, 0);
+    // rules are independent (each writes only its own alerts): two at a time, each in its own
+    // transaction, so a cycle takes half as long on the two cores a small server has
+    List<Future<Cycle>> results = new ArrayList<>();
     for (OrgRule rule : rules) {
+      results.add(
+          workers.submit(
+              () ->
+                  jdbi.inTransaction(
+                      handle -> evaluate(handle, rule.orgId(), rule.rule(), now, silences))));
+    }
+    Cycle total = new Cycle(0, 0, 0, 0, 0, 0);
+    for (int i = 0; i < results.size(); i++) {
       try {
-        total =
-            total.plus(
-                jdbi.inTransaction(
-                    handle -> evaluate(handle, rule.orgId(), rule.rule(), now, silences)));
-      } catch (RuntimeException e) {
+        total = total.plus(results.get(i).get());
+      } catch (ExecutionException e) {
         // one broken rule (a kind's SQL failing on odd data) must not stop the others
         log.warn(
-            "event=alert_rule_evaluation_failed rule={} error={}", rule.rule().id(), e.toString());
+            "event=alert_rule_evaluation_failed rule={} error={}",
+            rules.get(i).rule().id(),
+            e.getCause().toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("alert evaluation interrupted", e);
       }
     }
     // alerts left open by rules disabled behind the pages' back (in SQL, by an older instance)

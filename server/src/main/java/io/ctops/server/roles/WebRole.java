@@ -299,7 +299,7 @@ public final class WebRole implements AutoCloseable {
                   })
               .start());
       // alert rules are evaluated by one web instance at a time; another takes over within 5 s
-      AlertEvaluator evaluator = new AlertEvaluator(jdbi, clock);
+      AlertEvaluator evaluator = parts.add(new AlertEvaluator(jdbi, clock));
       parts.add(
           new LeaderJob(
                   database.dataSource(),

@@ -68,17 +68,16 @@ final class OutboxWorker implements AutoCloseable {
         Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name("notify-outbox").daemon().unstarted(r));
     poller.scheduleWithFixedDelay(
-        () -> {
-          try {
-            submitDue();
-          } catch (RuntimeException e) {
-            log.warn("event=outbox_poll_failed error={}", e.toString());
-          }
-        },
-        POLL.toMillis(),
-        POLL.toMillis(),
-        TimeUnit.MILLISECONDS);
+        this::poll, POLL.toMillis(), POLL.toMillis(), TimeUnit.MILLISECONDS);
     return this;
+  }
+
+  private void poll() {
+    try {
+      submitDue();
+    } catch (RuntimeException e) {
+      log.warn("event=outbox_poll_failed error={}", e.toString());
+    }
   }
 
   /** Claims what is due and free threads can take, and hands it to the pool; returns at once. */
@@ -103,10 +102,24 @@ final class OutboxWorker implements AutoCloseable {
                       e.toString());
                 } finally {
                   inFlight.decrementAndGet();
+                  // the channel is free again: its next message goes now, not at the next poll
+                  // (a burst of rules on one channel would otherwise drain one per second)
+                  nextNow();
                 }
               }));
     }
     return sends;
+  }
+
+  private void nextNow() {
+    ScheduledExecutorService running = poller;
+    if (running != null) {
+      try {
+        running.execute(this::poll);
+      } catch (java.util.concurrent.RejectedExecutionException closing) {
+        // stopping: the next start, or another instance, sends it
+      }
+    }
   }
 
   /** Sends everything due now and waits for the attempts to end (tests; the poller never waits). */
