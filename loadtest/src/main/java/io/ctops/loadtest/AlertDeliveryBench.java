@@ -181,6 +181,22 @@ public final class AlertDeliveryBench {
             percentile(latency, 0.99),
             latency.isEmpty() ? Double.NaN : latency.get(latency.size() - 1));
 
+        List<Double> gaps =
+            jdbi.withHandle(
+                h ->
+                    h.createQuery(
+                            "SELECT extract(epoch FROM at - lag(at) OVER (ORDER BY at)) FROM"
+                                + " (SELECT DISTINCT at FROM alert_events) e ORDER BY at")
+                        .mapTo(Double.class)
+                        .list());
+        System.out.printf(
+            Locale.ROOT,
+            "  evaluations that changed something, seconds apart: %s%n",
+            gaps.stream()
+                .filter(java.util.Objects::nonNull)
+                .map(g -> String.format(Locale.ROOT, "%.1f", g))
+                .toList());
+
         // 2. 10,000 online hosts go offline at once under a host offline rule
         post(
             http,

@@ -23,6 +23,7 @@ class LeaderJobTest {
   private static final Duration EVERY = Duration.ofMillis(100);
   private static final Duration RETRY = Duration.ofMillis(200);
 
+  private Database database;
   private Jdbi jdbi;
   private final AtomicInteger runsOfA = new AtomicInteger();
   private final AtomicInteger runsOfB = new AtomicInteger();
@@ -33,6 +34,7 @@ class LeaderJobTest {
 
   @BeforeEach
   void start(Database database) {
+    this.database = database;
     this.jdbi = database.jdbi();
     a = new LeaderJob(database.dataSource(), "test job", EVERY, RETRY, () -> run(runsOfA));
     b = new LeaderJob(database.dataSource(), "test job", EVERY, RETRY, () -> run(runsOfB));
@@ -107,6 +109,24 @@ class LeaderJobTest {
                     .mapTo(Integer.class)
                     .one());
     assertThat(held).isEqualTo(1);
+  }
+
+  @Test
+  void theHolderRunsTheJobOncePerPeriodWhateverItsRetryPeriod() {
+    LeaderJob slow =
+        new LeaderJob(
+            database.dataSource(),
+            "slow job",
+            Duration.ofSeconds(1),
+            Duration.ofMillis(100),
+            () -> run(runsOfA));
+    try {
+      slow.start();
+      sleep(3_500);
+      assertThat(runsOfA.get()).as("runs at 0, 1, 2 and 3 s").isBetween(3, 5);
+    } finally {
+      slow.close();
+    }
   }
 
   @Test
