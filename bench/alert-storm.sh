@@ -18,6 +18,8 @@ work="$(mktemp -d -t ctops-alert-storm-XXXXXX)"
 export CT_OPS_DATA_DIR="$work/data"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 export WEB_HTTP_PORT="$(free_port)" INGEST_GRPC_PORT="$(free_port)" INGEST_HTTP_PORT="$(free_port)"
+# every virtual agent registers from this one address
+export INGEST_REGISTER_RATE_LIMIT=0
 hook_port="$(free_port)"
 pids=()
 cleanup() {

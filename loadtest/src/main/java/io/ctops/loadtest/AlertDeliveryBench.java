@@ -149,9 +149,16 @@ public final class AlertDeliveryBench {
           order.add(i);
         }
         Collections.shuffle(order, random);
+        // the moments in order, spread over a minute: any phase of the 15 s evaluation cycle
+        List<Long> moments = new ArrayList<>();
+        for (int i = 0; i < rules; i++) {
+          moments.add((long) (random.nextDouble() * 60e9));
+        }
+        Collections.sort(moments);
         long start = System.nanoTime();
-        for (int i : order) {
-          long at = start + (long) (random.nextDouble() * 60e9);
+        for (int n = 0; n < rules; n++) {
+          int i = order.get(n);
+          long at = start + moments.get(n);
           while (System.nanoTime() < at) {
             Thread.sleep(5);
           }
