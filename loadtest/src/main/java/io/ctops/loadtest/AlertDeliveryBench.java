@@ -198,7 +198,7 @@ public final class AlertDeliveryBench {
                         .list());
         System.out.printf(
             Locale.ROOT,
-            "  evaluations that changed something, seconds apart: %s%n",
+            "  alert history written (evaluations, then notifications), seconds apart: %s%n",
             gaps.stream()
                 .filter(java.util.Objects::nonNull)
                 .map(g -> String.format(Locale.ROOT, "%.1f", g))
