@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ctops.server.alerts.AlertRules.AlertRule;
 import io.ctops.server.groups.HostSelector;
-import io.ctops.server.groups.Tag;
 import io.ctops.server.web.HttpProblem;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
@@ -45,10 +44,6 @@ final class RuleForm {
           "threshold",
           "minutes",
           "severity",
-          "selector_kind",
-          "selector_group",
-          "selector_host",
-          "selector_tags",
           "for_seconds",
           "resolve_after_seconds",
           "repeat_every_hours",
@@ -60,7 +55,8 @@ final class RuleForm {
   /** The form's own fields, first values, as typed (kept to show again when refused). */
   static Map<String, String> fields(Map<String, List<String>> form) {
     Map<String, String> values = new LinkedHashMap<>();
-    for (String field : FIELDS) {
+    for (String field :
+        java.util.stream.Stream.concat(FIELDS.stream(), SelectorForm.FIELDS.stream()).toList()) {
       List<String> given = form.get(field);
       if (given != null && !given.isEmpty()) {
         values.put(field, given.get(0));
@@ -91,7 +87,7 @@ final class RuleForm {
       parameters.put("minutes", whole(values, "minutes", 0));
     }
     json.put("severity", values.getOrDefault("severity", ""));
-    json.set("selector", selector(values, jdbi, orgId));
+    json.set("selector", SelectorForm.read(values, jdbi, orgId).orElse(HostSelector.ALL).toJson());
     json.put("for_seconds", whole(values, "for_seconds", 0));
     json.put("resolve_after_seconds", whole(values, "resolve_after_seconds", 0));
     String repeat = values.getOrDefault("repeat_every_hours", "").strip();
@@ -126,31 +122,7 @@ final class RuleForm {
                         ? f.getValue().decimalValue().stripTrailingZeros().toPlainString()
                         : f.getValue().asText()));
     values.put("severity", spec.severity().dbName());
-    switch (spec.selector()) {
-      case HostSelector.AllHosts a -> values.put("selector_kind", "all");
-      case HostSelector.Group g -> {
-        values.put("selector_kind", "group");
-        values.put("selector_group", g.groupId().toString());
-      }
-      case HostSelector.OneHost o -> {
-        values.put("selector_kind", "host");
-        values.put(
-            "selector_host",
-            jdbi.withHandle(
-                h ->
-                    h.createQuery("SELECT hostname FROM hosts WHERE id = :id AND org_id = :org")
-                        .bind("id", o.hostId())
-                        .bind("org", orgId)
-                        .mapTo(String.class)
-                        .findOne()
-                        .orElse("")));
-      }
-      case HostSelector.Tags t -> {
-        values.put("selector_kind", "tags");
-        values.put(
-            "selector_tags", String.join(", ", t.tags().stream().map(Tag::toString).toList()));
-      }
-    }
+    values.putAll(SelectorForm.fields(spec.selector(), jdbi, orgId));
     values.put("for_seconds", Integer.toString(spec.forSeconds()));
     values.put("resolve_after_seconds", Integer.toString(spec.resolveAfterSeconds()));
     values.put(
@@ -165,44 +137,6 @@ final class RuleForm {
       values.put("enabled", "on");
     }
     return values;
-  }
-
-  private static ObjectNode selector(Map<String, String> values, Jdbi jdbi, UUID orgId) {
-    ObjectNode selector = JsonNodeFactory.instance.objectNode();
-    String kind = values.getOrDefault("selector_kind", "all");
-    selector.put("kind", kind);
-    switch (kind) {
-      case "group" -> selector.put("group_id", values.getOrDefault("selector_group", ""));
-      case "host" -> {
-        String hostname = values.getOrDefault("selector_host", "").strip();
-        UUID host =
-            jdbi.withHandle(
-                    h ->
-                        h.createQuery(
-                                "SELECT id FROM hosts WHERE org_id = :org AND deleted_at IS NULL"
-                                    + " AND lower(hostname) = lower(:name) ORDER BY id LIMIT 1")
-                            .bind("org", orgId)
-                            .bind("name", hostname)
-                            .mapTo(UUID.class)
-                            .findOne())
-                .orElseThrow(() -> HttpProblem.badRequest("no host is named \"" + hostname + "\""));
-        selector.put("host_id", host.toString());
-      }
-      case "tags" -> {
-        for (String tag : values.getOrDefault("selector_tags", "").split(",")) {
-          if (!tag.isBlank()) {
-            selector.withArray("tags").add(tag.strip());
-          }
-        }
-        if (!selector.has("tags")) {
-          throw HttpProblem.badRequest("a tag selector needs at least one tag");
-        }
-      }
-      default -> {
-        // "all", or a kind the selector refuses with its own reason
-      }
-    }
-    return selector;
   }
 
   private static int whole(Map<String, String> values, String field, int fallback) {

@@ -10,7 +10,6 @@ import io.ctops.server.auth.WebAccess;
 import io.ctops.server.groups.GroupRequests;
 import io.ctops.server.groups.HostGroups;
 import io.ctops.server.groups.HostSelector;
-import io.ctops.server.groups.Tag;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
 import io.ctops.server.web.UuidParam;
@@ -161,42 +160,10 @@ public final class SilenceRoutes {
     Silence silence = require(ctx);
     Map<String, String> values = new LinkedHashMap<>();
     silence.ruleId().ifPresent(r -> values.put("rule_id", r.toString()));
-    silence
-        .selector()
-        .ifPresent(
-            selector -> {
-              switch (selector) {
-                case HostSelector.AllHosts a -> values.put("selector_kind", "all");
-                case HostSelector.Group g -> {
-                  values.put("selector_kind", "group");
-                  values.put("selector_group", g.groupId().toString());
-                }
-                case HostSelector.OneHost o -> {
-                  values.put("selector_kind", "host");
-                  values.put("selector_host", hostname(user.orgId(), o.hostId()));
-                }
-                case HostSelector.Tags t -> {
-                  values.put("selector_kind", "tags");
-                  values.put(
-                      "selector_tags",
-                      String.join(", ", t.tags().stream().map(Tag::toString).toList()));
-                }
-              }
-            });
+    silence.selector().ifPresent(s -> values.putAll(SelectorForm.fields(s, jdbi, user.orgId())));
     values.put("reason", silence.reason());
     values.put("ends_at", silence.endsAt().toString());
     form(ctx, user, Optional.of(silence), values, "");
-  }
-
-  private String hostname(UUID orgId, UUID hostId) {
-    return jdbi.withHandle(
-        h ->
-            h.createQuery("SELECT hostname FROM hosts WHERE id = :id AND org_id = :org")
-                .bind("id", hostId)
-                .bind("org", orgId)
-                .mapTo(String.class)
-                .findOne()
-                .orElse(""));
   }
 
   private void form(
@@ -222,15 +189,7 @@ public final class SilenceRoutes {
   }
 
   private static final List<String> FIELDS =
-      List.of(
-          "rule_id",
-          "selector_kind",
-          "selector_group",
-          "selector_host",
-          "selector_tags",
-          "duration_minutes",
-          "ends_at",
-          "reason");
+      List.of("rule_id", "duration_minutes", "ends_at", "reason");
 
   private void create(Context ctx) {
     Principal user = requireSilencer(ctx);
@@ -274,7 +233,8 @@ public final class SilenceRoutes {
 
   private static Map<String, String> fields(Context ctx) {
     Map<String, String> values = new LinkedHashMap<>();
-    for (String field : FIELDS) {
+    for (String field :
+        java.util.stream.Stream.concat(FIELDS.stream(), SelectorForm.FIELDS.stream()).toList()) {
       String value = ctx.formParam(field);
       if (value != null) {
         values.put(field, value);
@@ -293,7 +253,7 @@ public final class SilenceRoutes {
         Optional.ofNullable(values.get("rule_id"))
             .filter(r -> !r.isBlank())
             .map(r -> UuidParam.parse(r, "rule"));
-    Optional<HostSelector> selector = selector(values, orgId);
+    Optional<HostSelector> selector = SelectorForm.read(values, jdbi, orgId);
     Instant starts = base.map(Silence::startsAt).filter(s -> s.isBefore(now)).orElse(now);
     Instant ends;
     String until = values.getOrDefault("ends_at", "").strip();
@@ -307,46 +267,6 @@ public final class SilenceRoutes {
     }
     return AlertsApi.orBadRequest(
         () -> new SilenceSpec(rule, selector, values.getOrDefault("reason", ""), starts, ends));
-  }
-
-  private Optional<HostSelector> selector(Map<String, String> values, UUID orgId) {
-    String kind = values.getOrDefault("selector_kind", "");
-    return switch (kind) {
-      case "", "none" -> Optional.empty();
-      case "all" -> Optional.of(HostSelector.ALL);
-      case "group" ->
-          Optional.of(
-              new HostSelector.Group(
-                  UuidParam.parse(values.getOrDefault("selector_group", ""), "group")));
-      case "host" -> {
-        String hostname = values.getOrDefault("selector_host", "").strip();
-        UUID host =
-            jdbi.withHandle(
-                    h ->
-                        h.createQuery(
-                                "SELECT id FROM hosts WHERE org_id = :org AND deleted_at IS NULL"
-                                    + " AND lower(hostname) = lower(:name) ORDER BY id LIMIT 1")
-                            .bind("org", orgId)
-                            .bind("name", hostname)
-                            .mapTo(UUID.class)
-                            .findOne())
-                .orElseThrow(() -> HttpProblem.badRequest("no host is named \"" + hostname + "\""));
-        yield Optional.of(new HostSelector.OneHost(host));
-      }
-      case "tags" -> {
-        try {
-          List<Tag> tags =
-              java.util.Arrays.stream(values.getOrDefault("selector_tags", "").split(","))
-                  .filter(t -> !t.isBlank())
-                  .map(t -> Tag.parse(t.strip()))
-                  .toList();
-          yield Optional.of(new HostSelector.Tags(tags));
-        } catch (Tag.InvalidTagException | HostSelector.InvalidSelectorException e) {
-          throw HttpProblem.badRequest(e.getMessage());
-        }
-      }
-      default -> throw HttpProblem.badRequest("hosts are none, all, a group, a host or tags");
-    };
   }
 
   private static long minutesOf(String text) {

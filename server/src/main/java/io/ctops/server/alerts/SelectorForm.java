@@ -1,0 +1,96 @@
+package io.ctops.server.alerts;
+
+import io.ctops.server.groups.HostSelector;
+import io.ctops.server.groups.Tag;
+import io.ctops.server.web.HttpProblem;
+import io.ctops.server.web.UuidParam;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The "which hosts" fields of the rule and silence forms ({@code selector_kind}, {@code
+ * selector_group}, {@code selector_host} by hostname, {@code selector_tags} comma-separated) read
+ * into a {@link HostSelector}, and a selector written back into them.
+ */
+final class SelectorForm {
+  static final List<String> FIELDS =
+      List.of("selector_kind", "selector_group", "selector_host", "selector_tags");
+
+  private SelectorForm() {}
+
+  /** The selector the fields name; empty for none ("" or "none"); a mistake is a 400. */
+  static Optional<HostSelector> read(Map<String, String> values, Jdbi jdbi, UUID orgId) {
+    return switch (values.getOrDefault("selector_kind", "")) {
+      case "", "none" -> Optional.empty();
+      case "all" -> Optional.of(HostSelector.ALL);
+      case "group" ->
+          Optional.of(
+              new HostSelector.Group(
+                  UuidParam.parse(values.getOrDefault("selector_group", ""), "group")));
+      case "host" -> {
+        String hostname = values.getOrDefault("selector_host", "").strip();
+        UUID host =
+            jdbi.withHandle(
+                    h ->
+                        h.createQuery(
+                                "SELECT id FROM hosts WHERE org_id = :org AND deleted_at IS NULL"
+                                    + " AND lower(hostname) = lower(:name) ORDER BY id LIMIT 1")
+                            .bind("org", orgId)
+                            .bind("name", hostname)
+                            .mapTo(UUID.class)
+                            .findOne())
+                .orElseThrow(() -> HttpProblem.badRequest("no host is named \"" + hostname + "\""));
+        yield Optional.of(new HostSelector.OneHost(host));
+      }
+      case "tags" -> {
+        try {
+          yield Optional.of(
+              new HostSelector.Tags(
+                  Arrays.stream(values.getOrDefault("selector_tags", "").split(","))
+                      .filter(t -> !t.isBlank())
+                      .map(t -> Tag.parse(t.strip()))
+                      .toList()));
+        } catch (Tag.InvalidTagException | HostSelector.InvalidSelectorException e) {
+          throw HttpProblem.badRequest(e.getMessage());
+        }
+      }
+      default -> throw HttpProblem.badRequest("hosts are all, a group, a host or tags");
+    };
+  }
+
+  /** A selector as the form's fields (a host by its hostname). */
+  static Map<String, String> fields(HostSelector selector, Jdbi jdbi, UUID orgId) {
+    Map<String, String> values = new LinkedHashMap<>();
+    switch (selector) {
+      case HostSelector.AllHosts a -> values.put("selector_kind", "all");
+      case HostSelector.Group g -> {
+        values.put("selector_kind", "group");
+        values.put("selector_group", g.groupId().toString());
+      }
+      case HostSelector.OneHost o -> {
+        values.put("selector_kind", "host");
+        values.put(
+            "selector_host",
+            jdbi.withHandle(
+                h ->
+                    h.createQuery("SELECT hostname FROM hosts WHERE id = :id AND org_id = :org")
+                        .bind("id", o.hostId())
+                        .bind("org", orgId)
+                        .mapTo(String.class)
+                        .findOne()
+                        .orElse("")));
+      }
+      case HostSelector.Tags t -> {
+        values.put("selector_kind", "tags");
+        values.put(
+            "selector_tags", String.join(", ", t.tags().stream().map(Tag::toString).toList()));
+      }
+    }
+    return values;
+  }
+}
