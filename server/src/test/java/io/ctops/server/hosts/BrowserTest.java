@@ -73,8 +73,9 @@ class BrowserTest {
     browser.driver.get(web.baseUrl() + path);
   }
 
+  /** The element, waiting for it: a page just opened may still be replacing the previous one. */
   private WebElement find(String css) {
-    return browser.driver.findElement(By.cssSelector(css));
+    return browser.waitFor(d -> d.findElement(By.cssSelector(css)));
   }
 
   private List<WebElement> rows() {
