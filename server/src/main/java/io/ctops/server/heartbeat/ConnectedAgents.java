@@ -1,11 +1,14 @@
 package io.ctops.server.heartbeat;
 
+import io.ctops.protocol.v1.AgentQuery;
 import io.ctops.protocol.v1.AgentTask;
 import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
 import io.ctops.server.enrolment.AgentAuthentication;
 import io.ctops.server.enrolment.AgentAuthentication.AuthenticatedAgent;
 import io.ctops.server.metrics.MetricQueue;
+import io.ctops.server.queries.QueryAnswers;
+import io.ctops.server.queries.QueryChannel;
 import io.ctops.server.tasks.AgentChannel;
 import io.ctops.server.tasks.TaskReports;
 import io.grpc.Status;
@@ -28,11 +31,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agents whose heartbeat streams this ingest instance holds: opens their streams, keeps one
- * stream per agent (a newer one replaces the older), carries tasks to them, and every {@code
- * recheckEvery} ends the streams of agents that were revoked or deleted meanwhile ({@code
+ * stream per agent (a newer one replaces the older), carries tasks and questions to them, and every
+ * {@code recheckEvery} ends the streams of agents that were revoked or deleted meanwhile ({@code
  * PERMISSION_DENIED} / {@code NOT_FOUND}).
  */
-public final class ConnectedAgents implements AgentChannel, AutoCloseable {
+public final class ConnectedAgents implements AgentChannel, QueryChannel, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConnectedAgents.class);
 
   /** Connected agents checked per query by the recheck. */
@@ -49,6 +52,7 @@ public final class ConnectedAgents implements AgentChannel, AutoCloseable {
       MetricQueue queue,
       HeartbeatAnswers answers,
       TaskReports tasks,
+      QueryAnswers queries,
       Duration ackWait) {}
 
   private final StreamParts parts;
@@ -137,6 +141,12 @@ public final class ConnectedAgents implements AgentChannel, AutoCloseable {
   public boolean offer(UUID agentId, AgentTask task) {
     HeartbeatStream stream = connected.get(agentId);
     return stream != null && stream.offer(task);
+  }
+
+  @Override
+  public boolean ask(UUID agentId, AgentQuery query) {
+    HeartbeatStream stream = connected.get(agentId);
+    return stream != null && stream.ask(query);
   }
 
   @Override

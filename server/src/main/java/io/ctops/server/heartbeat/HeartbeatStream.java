@@ -1,5 +1,6 @@
 package io.ctops.server.heartbeat;
 
+import io.ctops.protocol.v1.AgentQuery;
 import io.ctops.protocol.v1.AgentTask;
 import io.ctops.protocol.v1.BufferedSample;
 import io.ctops.protocol.v1.HeartbeatRequest;
@@ -44,6 +45,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
   private AuthenticatedAgent agent;
   private AgentTask pendingTask;
   private final List<String> pendingCancels = new ArrayList<>();
+  private final List<AgentQuery> pendingQueries = new ArrayList<>();
   private boolean answeredOnce;
   private long lastHeartbeatMillis = -1;
   private long lastSampleUnix = Long.MIN_VALUE;
@@ -114,6 +116,9 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
       parts
           .tasks()
           .received(agent.hostId(), request.getTaskProgressList(), request.getTaskResultsList());
+    }
+    if (request.getQueryResultsCount() > 0) {
+      parts.queries().received(agent.hostId(), request.getQueryResultsList());
     }
     // Fields of this long-lived object change only when the agent's report does: fewer pointers
     // from old objects to new ones for the collector to scan at each pause.
@@ -254,6 +259,20 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
     }
   }
 
+  /** Asks the agent a question, at once on an answer of its own like {@link #offer}. */
+  boolean ask(AgentQuery query) {
+    synchronized (lock) {
+      if (closed || !opened) {
+        return false;
+      }
+      pendingQueries.add(query);
+      if (answeredOnce) {
+        respond();
+      }
+      return true;
+    }
+  }
+
   private void respond() {
     synchronized (lock) {
       if (closed) {
@@ -272,6 +291,10 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
       if (!pendingCancels.isEmpty()) {
         response.addAllCancelTaskIds(pendingCancels);
         pendingCancels.clear();
+      }
+      if (!pendingQueries.isEmpty()) {
+        response.addAllPendingQueries(pendingQueries);
+        pendingQueries.clear();
       }
       if (firstResponseExtras != null) {
         response.mergeFrom(firstResponseExtras.build());

@@ -89,11 +89,14 @@ final class HeartbeatValidation {
       for (PortInfo port : result.getPortsList()) {
         text("query_results.ports.protocol", port.getProtocol());
         text("query_results.ports.process", port.getProcess(), MAX_PATH);
+        text("query_results.ports.address", port.getAddress());
       }
       for (ServiceInfo service : result.getServicesList()) {
         text("query_results.services.name", service.getName());
         text("query_results.services.load_state", service.getLoadState());
         text("query_results.services.active_sub", service.getActiveSub());
+        text("query_results.services.unit_file_state", service.getUnitFileState());
+        text("query_results.services.description", service.getDescription(), MAX_PATH);
       }
     }
     for (AgentTaskProgress progress : request.getTaskProgressList()) {

@@ -25,6 +25,8 @@ import io.ctops.server.platform.http.OpsHttpServer.Response;
 import io.ctops.server.platform.jwt.AgentTokens;
 import io.ctops.server.platform.lifecycle.Parts;
 import io.ctops.server.platform.lifecycle.PeriodicJob;
+import io.ctops.server.queries.QueryAnswers;
+import io.ctops.server.queries.QueryDispatch;
 import io.ctops.server.tasks.TaskDispatch;
 import io.ctops.server.tasks.TaskReports;
 import io.ctops.server.tasks.TaskTimeouts;
@@ -82,7 +84,8 @@ public final class IngestRole implements AutoCloseable {
       PrometheusMeterRegistry registry,
       Clock clock,
       Tuning tuning) {
-    return start(settings, tls, database, registry, clock, tuning, TaskTypesOfThisRelease.all());
+    return start(
+        settings, tls, database, registry, clock, tuning, TaskTypesOfThisRelease.all(clock));
   }
 
   /** With the task types given (tests add types of their own to the standard ones). */
@@ -126,6 +129,7 @@ public final class IngestRole implements AutoCloseable {
                   .start());
       TaskReports taskReports =
           parts.add(new TaskReports(database.jdbi(), taskTypes, clock, registry));
+      QueryAnswers queryAnswers = parts.add(new QueryAnswers(database.jdbi(), clock, registry));
       HeartbeatAnswers answers =
           new HeartbeatAnswers(
               database.jdbi(), authority, BuildInfo.version(), settings.agentDownloadBaseUrl());
@@ -133,7 +137,14 @@ public final class IngestRole implements AutoCloseable {
           parts.add(
               new ConnectedAgents(
                   new ConnectedAgents.StreamParts(
-                      clock, authentication, vitals, queue, answers, taskReports, tuning.ackWait()),
+                      clock,
+                      authentication,
+                      vitals,
+                      queue,
+                      answers,
+                      taskReports,
+                      queryAnswers,
+                      tuning.ackWait()),
                   hostStatus,
                   tuning.recheckEvery(),
                   registry));
@@ -148,6 +159,8 @@ public final class IngestRole implements AutoCloseable {
               .start());
       parts.add(new PeriodicJob("stale-host-sweep", tuning.sweepEvery(), sweeper::sweep).start());
       parts.add(new PeriodicJob("task-dispatch", dispatchEvery, dispatch::run).start());
+      QueryDispatch queries = new QueryDispatch(database.jdbi(), agents, clock);
+      parts.add(new PeriodicJob("query-dispatch", dispatchEvery, queries::run).start());
       parts.add(new PeriodicJob("task-timeouts", tuning.sweepEvery(), timeouts::sweep).start());
       parts.add(
           new PeriodicJob(
