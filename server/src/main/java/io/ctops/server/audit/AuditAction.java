@@ -34,6 +34,8 @@ public enum AuditAction {
   USER_SCOPE_CHANGE("user.scope_change"),
   TASK_REQUEST("task.request"),
   TASK_CANCEL("task.cancel"),
+  SERVICE_ACTION("host.service_action"),
+  AGENT_UNINSTALL("agent.uninstall"),
   NOTE_ADD("note.add"),
   NOTE_EDIT("note.edit"),
   NOTE_PIN("note.pin"),

@@ -124,6 +124,52 @@ public final class TaskQueue {
     }
   }
 
+  /** A task's requester and host, for what its type records when the task ends. */
+  public record Requested(UUID orgId, UUID hostId, String hostname, Actor requester) {}
+
+  /**
+   * Who asked for the task and on which host, as the audit log names them (the request's address
+   * and API key are in the entry of the request itself).
+   */
+  public static Requested requested(Handle handle, UUID taskId) {
+    return handle
+        .createQuery(
+            """
+            SELECT t.org_id, t.host_id, h.hostname, t.requested_by, t.requested_by_user,
+                   t.requester_name
+              FROM tasks t JOIN hosts h ON h.id = t.host_id WHERE t.id = :id
+            """)
+        .bind("id", taskId)
+        .map(
+            (rs, ctx) -> {
+              Optional<UUID> user = Optional.ofNullable(rs.getObject(5, UUID.class));
+              String name = rs.getString(6);
+              Actor actor =
+                  switch (rs.getString(4)) {
+                    case "system" -> Actor.system(name);
+                    case "api_key" ->
+                        new Actor(
+                            Actor.Kind.API_KEY,
+                            user,
+                            name,
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.empty());
+                    default ->
+                        new Actor(
+                            Actor.Kind.USER,
+                            user,
+                            name,
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.empty());
+                  };
+              return new Requested(
+                  rs.getObject(1, UUID.class), rs.getObject(2, UUID.class), rs.getString(3), actor);
+            })
+        .one();
+  }
+
   private static final String COLUMNS =
       """
       id, host_id, type, parameters::text, requested_by, requester_name, state, output,

@@ -70,7 +70,7 @@ public final class TaskReports implements AutoCloseable {
   }
 
   /** Writes the reports now (the writer thread, and tests that want them stored on return). */
-  void write(UUID hostId, List<AgentTaskProgress> progress, List<AgentTaskResult> results) {
+  public void write(UUID hostId, List<AgentTaskProgress> progress, List<AgentTaskResult> results) {
     jdbi.useTransaction(
         handle -> {
           for (AgentTaskProgress report : progress) {
