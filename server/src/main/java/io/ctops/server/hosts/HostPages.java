@@ -33,6 +33,7 @@ public final class HostPages {
   private final HostRecords records;
   private final HostHistory history;
   private final Jdbi jdbi;
+  private final AgentUninstaller uninstaller;
 
   public HostPages(
       Pages pages,
@@ -42,7 +43,8 @@ public final class HostPages {
       AgentApprovals approvals,
       HostRecords records,
       HostHistory history,
-      Jdbi jdbi) {
+      Jdbi jdbi,
+      AgentUninstaller uninstaller) {
     this.pages = pages;
     this.list = list;
     this.overview = overview;
@@ -51,6 +53,7 @@ public final class HostPages {
     this.records = records;
     this.history = history;
     this.jdbi = jdbi;
+    this.uninstaller = uninstaller;
   }
 
   public void routes(RoutesConfig routes) {
@@ -224,6 +227,13 @@ public final class HostPages {
   private void softDelete(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
     HostDetail host = records.require(user, ctx.pathParam("id"));
+    if ("1".equals(ctx.formParam("uninstall"))) {
+      UUID task =
+          uninstaller.start(
+              user, WebAccess.actor(ctx), host, "1".equals(ctx.formParam("remove_data")));
+      redirect(ctx, "/hosts/" + host.id() + "/uninstall/" + task);
+      return;
+    }
     records.softDelete(user.orgId(), host.id(), WebAccess.actor(ctx));
     overview.invalidate(user.orgId());
     redirect(ctx, "/hosts");

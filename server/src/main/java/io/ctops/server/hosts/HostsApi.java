@@ -25,6 +25,7 @@ public final class HostsApi {
   private final HostRecords records;
   private final MetricSeriesQuery metrics;
   private final Clock clock;
+  private final AgentUninstaller uninstaller;
 
   public HostsApi(
       HostListQuery list,
@@ -33,7 +34,8 @@ public final class HostsApi {
       AgentApprovals approvals,
       HostRecords records,
       MetricSeriesQuery metrics,
-      Clock clock) {
+      Clock clock,
+      AgentUninstaller uninstaller) {
     this.list = list;
     this.overview = overview;
     this.pending = pending;
@@ -41,6 +43,7 @@ public final class HostsApi {
     this.records = records;
     this.metrics = metrics;
     this.clock = clock;
+    this.uninstaller = uninstaller;
   }
 
   /** A page of hosts with the numbers a client needs to page through them. */
@@ -132,6 +135,9 @@ public final class HostsApi {
         HostPages.rename(user, WebAccess.actor(ctx), records, ctx.pathParam("id"), (String) name));
   }
 
+  /** A delete that waits for the agent's uninstall: the task to follow. */
+  public record UninstallStarted(UUID hostId, UUID taskId) {}
+
   private void delete(Context ctx) {
     Principal user = WebAccess.requireAdmin(ctx);
     HostDetail host = records.require(user, ctx.pathParam("id"));
@@ -141,6 +147,12 @@ public final class HostsApi {
         throw HttpProblem.conflict("delete the host first; permanent removal is for deleted hosts");
       }
       records.deletePermanently(user.orgId(), host.id(), WebAccess.actor(ctx));
+    } else if ("true".equals(ctx.queryParam("uninstall"))) {
+      UUID task =
+          uninstaller.start(
+              user, WebAccess.actor(ctx), host, "true".equals(ctx.queryParam("remove_data")));
+      ctx.status(202).json(new UninstallStarted(host.id(), task));
+      return;
     } else {
       records.softDelete(user.orgId(), host.id(), WebAccess.actor(ctx));
     }

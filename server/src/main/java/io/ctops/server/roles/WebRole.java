@@ -66,9 +66,14 @@ import io.ctops.server.platform.http.WebServer;
 import io.ctops.server.platform.leader.LeaderJob;
 import io.ctops.server.platform.lifecycle.Parts;
 import io.ctops.server.platform.lifecycle.PeriodicJob;
+import io.ctops.server.queries.HostQueries;
+import io.ctops.server.services.ServiceTask;
+import io.ctops.server.services.ServicesPages;
 import io.ctops.server.tasks.TaskQueue;
 import io.ctops.server.tasks.TaskTypes;
 import io.ctops.server.tasks.TasksApi;
+import io.ctops.server.uninstall.AgentUninstallTask;
+import io.ctops.server.uninstall.UninstallPages;
 import io.ctops.server.users.UserPages;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
@@ -133,6 +138,19 @@ public final class WebRole implements AutoCloseable {
       LiveHostStatus live =
           new LiveHostStatus(database.dataSource(), jdbi, pages, access::stillSignedIn).start();
 
+      TaskTypes taskTypes = TaskTypesOfThisRelease.all(clock);
+      TaskQueue taskQueue = new TaskQueue(jdbi, taskTypes, clock);
+      UninstallPages uninstallPages =
+          new UninstallPages(
+              pages, records, taskQueue, taskTypes.find(AgentUninstallTask.NAME).orElseThrow());
+      ServicesPages servicesPages =
+          new ServicesPages(
+              pages,
+              records,
+              new HostQueries(jdbi, clock),
+              taskQueue,
+              taskTypes.find(ServiceTask.NAME).orElseThrow(),
+              clock);
       SignInPages signIn = new SignInPages(jdbi, pages, users, passwords, throttle, access);
       HostListPage hostListPage = new HostListPage(jdbi, hostList, overview);
       HostPages hostPages =
@@ -144,13 +162,15 @@ public final class WebRole implements AutoCloseable {
               approvals,
               records,
               new HostHistory(jdbi),
-              jdbi);
+              jdbi,
+              uninstallPages);
       HostTagRoutes hostTags = new HostTagRoutes(jdbi, records);
       GroupPages groupPages = new GroupPages(pages, jdbi);
       GroupPage groupPage = new GroupPage(pages, jdbi, hostListPage, hostList);
       GroupsApi groupsApi = new GroupsApi(jdbi);
       HostsApi hostsApi =
-          new HostsApi(hostList, overview, pending, approvals, records, metrics, clock);
+          new HostsApi(
+              hostList, overview, pending, approvals, records, metrics, clock, uninstallPages);
       TokenPages tokenPages =
           new TokenPages(pages, tokens, settings.agentIngestAddress(), downloads, clock);
       TokensApi tokensApi = new TokensApi(tokens, tokenPages, settings.agentIngestAddress(), clock);
@@ -163,10 +183,9 @@ public final class WebRole implements AutoCloseable {
       SoftwarePages softwarePages =
           new SoftwarePages(
               pages, records, hostList, new PackageDiff(jdbi), new FleetSoftware(jdbi));
-      TaskTypes taskTypes = TaskTypesOfThisRelease.all();
       TasksApi tasksApi =
           new TasksApi(
-              new TaskQueue(jdbi, taskTypes, clock),
+              taskQueue,
               taskTypes,
               (user, hostId) ->
                   records
@@ -247,6 +266,8 @@ public final class WebRole implements AutoCloseable {
                       live.routes(config.routes);
                       softwarePages.routes(config.routes);
                       inventoryPages.routes(config.routes);
+                      servicesPages.routes(config.routes);
+                      uninstallPages.routes(config.routes);
                       // before hostPages: /hosts/bulk must not be taken for a host id
                       bulkPages.routes(config.routes);
                       hostPages.routes(config.routes);

@@ -50,6 +50,11 @@ class RoleMatrixTest {
     MATRIX.put("POST /api/v1/hosts/{id}/rescan", Least.ENGINEER);
     MATRIX.put("POST /api/v1/hosts/{id}/tasks", Least.ENGINEER);
     MATRIX.put("POST /api/v1/tasks/{id}/cancel", Least.ENGINEER);
+    MATRIX.put("POST /hosts/{id}/services/refresh", Least.SIGNED_IN);
+    MATRIX.put("POST /hosts/{id}/services/action", Least.ENGINEER);
+    MATRIX.put("POST /hosts/{id}/ports/refresh", Least.SIGNED_IN);
+    MATRIX.put("POST /api/v1/hosts/{id}/services/refresh", Least.SIGNED_IN);
+    MATRIX.put("POST /api/v1/hosts/{id}/ports/refresh", Least.SIGNED_IN);
     MATRIX.put("POST /hosts/{id}/display-name", Least.ENGINEER);
     MATRIX.put("PATCH /api/v1/hosts/{id}", Least.ENGINEER);
     MATRIX.put("POST /hosts/{id}/notes", Least.ENGINEER);

@@ -120,6 +120,14 @@ class ScopedAccessTest {
     route("GET /api/v1/hosts/{id}/packages", Kind.HOST);
     route("GET /api/v1/hosts/{id}/packages/diff", Kind.HOST, "with={inside2}");
     route("GET /api/v1/hosts/{id}/tasks", Kind.HOST);
+    route("GET /hosts/{id}/services", Kind.HOST);
+    route("GET /hosts/{id}/services/list", Kind.HOST);
+    route("GET /hosts/{id}/services/tasks/{task}", Kind.HOST);
+    route("GET /hosts/{id}/ports", Kind.HOST);
+    route("GET /api/v1/hosts/{id}/services", Kind.HOST);
+    route("GET /api/v1/hosts/{id}/ports", Kind.HOST);
+    route("GET /hosts/{id}/uninstall/{task}", Kind.ADMIN);
+    route("GET /hosts/{id}/uninstall/{task}/status", Kind.ADMIN);
     route("GET /api/v1/agents/pending", Kind.COUNTS);
     route("GET /api/v1/tasks/{id}", Kind.TASK);
     route("GET /software", Kind.LIST, "name=openssl");
@@ -638,7 +646,10 @@ class ScopedAccessTest {
   }
 
   private String with(String path, UUID id, String query) {
-    String concrete = id == null ? path : path.replace("{id}", id.toString());
+    // a second id in a path is a task of the group's host (any kind: a route may refuse others)
+    String concrete =
+        (id == null ? path : path.replace("{id}", id.toString()))
+            .replace("{task}", insideTask.toString());
     return query.isEmpty() ? concrete : concrete + "?" + query;
   }
 
