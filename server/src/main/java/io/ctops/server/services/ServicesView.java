@@ -69,11 +69,13 @@ public record ServicesView(
     return state.waiting() && !state.isOverdue(now, HostQueries.PATIENCE);
   }
 
-  /** The host does not run systemd: a fact about the host, not a failure. */
+  /**
+   * The host does not run systemd: a fact about the host, not a failure. Our agent says "this host
+   * does not run systemd", the original CT-Ops agent "systemd is not available on this host".
+   */
   public boolean noSystemd() {
-    return state.failed()
-        && state.error() != null
-        && state.error().contains("does not run systemd");
+    String error = state.failed() && state.error() != null ? state.error() : "";
+    return error.contains("does not run systemd") || error.contains("systemd is not available");
   }
 
   /** How fresh the list is, in a sentence. */

@@ -6,12 +6,16 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.ctops.server.audit.Actor;
-import io.ctops.server.auth.Role;
 import io.ctops.server.enrolment.RegistrationService;
-import io.ctops.server.inventory.SoftwareScanTask;
 import io.ctops.server.platform.config.DatabaseUrl;
+import io.ctops.server.queries.HostQueries;
+import io.ctops.server.queries.PortEntry;
+import io.ctops.server.queries.QueryState;
+import io.ctops.server.queries.QueryType;
+import io.ctops.server.queries.ServiceEntry;
+import io.ctops.server.roles.TaskTypesOfThisRelease;
+import io.ctops.server.services.ServiceTask;
 import io.ctops.server.tasks.TaskQueue;
-import io.ctops.server.tasks.TaskType;
 import io.ctops.server.tasks.TaskTypes;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.IngestFixture;
@@ -50,32 +54,8 @@ class OriginalAgentTest {
   private static final int HEARTBEAT_SECONDS = 2;
   private static final List<String> TAGS = List.of("env:test", "role:web");
 
-  /**
-   * Stands in for the service actions of a later release (type and parameters as agents in the
-   * field name them); the original agent runs none of them.
-   */
-  private static final TaskType SERVICE =
-      new TaskType() {
-        @Override
-        public String name() {
-          return "service";
-        }
-
-        @Override
-        public JsonNode parameters(JsonNode given) {
-          return given;
-        }
-
-        @Override
-        public boolean mayRequest(Role role) {
-          return role != Role.READ_ONLY;
-        }
-
-        @Override
-        public Duration timeout() {
-          return Duration.ofMinutes(10);
-        }
-      };
+  /** The service actions of this release, as the web app queues them. */
+  private static final ServiceTask SERVICE = new ServiceTask(Clock.systemUTC());
 
   @TempDir Path dir;
   private IngestFixture ingest;
@@ -95,9 +75,7 @@ class OriginalAgentTest {
 
   @BeforeEach
   void start(DatabaseUrl database) {
-    ingest =
-        IngestFixture.withTaskTypes(
-            database, new TaskTypes(List.of(SoftwareScanTask.TYPE, SERVICE)));
+    ingest = IngestFixture.withTaskTypes(database, TaskTypesOfThisRelease.all());
     web = WebFixture.on(ingest.database);
     admin = web.signedInAdmin();
   }
@@ -215,7 +193,11 @@ class OriginalAgentTest {
     UUID org = UUID.fromString(ingest.string("SELECT org_id::text FROM hosts"));
     UUID host = UUID.fromString(ingest.string("SELECT id::text FROM hosts"));
     JsonNode parameters =
-        JsonNodeFactory.instance.objectNode().put("service_name", "cron").put("action", "status");
+        SERVICE.parameters(
+            JsonNodeFactory.instance
+                .objectNode()
+                .put("service_name", "cron")
+                .put("action", "status"));
 
     UUID task =
         new TaskQueue(ingest.jdbi(), new TaskTypes(List.of(SERVICE)), Clock.systemUTC())
@@ -230,6 +212,35 @@ class OriginalAgentTest {
         .as("not retried: still the one task, ended")
         .isEqualTo(1);
     assertThat(ingest.string("SELECT state FROM tasks WHERE type = 'service'")).isEqualTo("failed");
+  }
+
+  @Test
+  void itsAnswersToTheServicesAndPortsQuestionsAreStored() {
+    agent = startAgent(ingest.token(true), "data");
+    awaitOnline();
+    UUID host = UUID.fromString(ingest.string("SELECT id::text FROM hosts"));
+    HostQueries queries = new HostQueries(ingest.jdbi(), Clock.systemUTC());
+
+    queries.ask(host, QueryType.SERVICES, ServiceEntry.class);
+    queries.ask(host, QueryType.PORTS, PortEntry.class);
+
+    await("answered within a heartbeat or two")
+        .atMost(Duration.ofSeconds(20))
+        .until(
+            () ->
+                queries.state(host, QueryType.SERVICES, ServiceEntry.class).hasAnswer()
+                    && queries.state(host, QueryType.PORTS, PortEntry.class).hasAnswer());
+    QueryState<ServiceEntry> services = queries.state(host, QueryType.SERVICES, ServiceEntry.class);
+    QueryState<PortEntry> ports = queries.state(host, QueryType.PORTS, PortEntry.class);
+    // this machine runs no systemd; the original says so in its own words
+    assertThat(services.failed()).isTrue();
+    assertThat(services.error()).isEqualTo("systemd is not available on this host");
+    assertThat(ports.failed()).isFalse();
+    assertThat(ports.items())
+        .as("the ingest's embedded PostgreSQL listens on this machine")
+        .anyMatch(port -> port.protocol().startsWith("tcp") && port.process().equals("postgres"));
+    String tab = admin.get("/hosts/" + host + "/services").body();
+    assertThat(tab).contains("This host does not run systemd");
   }
 
   @Test
