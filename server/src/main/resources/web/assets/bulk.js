@@ -1,8 +1,9 @@
 // Bulk actions on the Hosts page: the row checkboxes and the one in the header (this page), the
 // bar that appears while something is selected, "Select all N matching" (then the list's query
 // string is sent instead of ids, so the server acts on the whole filtered set), the action's own
-// field (tags or a group), a confirmation naming how many hosts, and after it the job's progress
-// panel (it polls itself); when the job ends the list is reloaded to show what changed.
+// field (tags or a group; for a delete, whether agents uninstall themselves), a confirmation naming
+// how many hosts, and after it the job's progress panel (it polls itself); when the job ends the
+// list is reloaded to show what changed.
 (function () {
   "use strict";
   var allMatching = false;
@@ -45,6 +46,7 @@
     tags.hidden = !(action === "tag" || action === "untag");
     var group = document.getElementById("bulk-group");
     if (group) { group.hidden = !(action === "add_to_group" || action === "remove_from_group"); }
+    document.getElementById("bulk-uninstall-options").hidden = action !== "delete";
   }
 
   function clear() {
@@ -87,7 +89,11 @@
       case "rescan": return "Rescan the software inventory of " + what + "?";
       case "delete":
         return "Delete " + what + "? They leave the list and the counts; each can be restored" +
-          " from the Deleted view.";
+          " from the Deleted view." + (values.uninstall
+            ? " The agents of online hosts uninstall themselves first" +
+              (values.removeData ? ", removing their data directories" : "") +
+              "; each host goes when its agent confirms, or after 2 minutes."
+            : "");
       default: return "Apply to " + what + "?";
     }
   }
@@ -107,6 +113,14 @@
       var group = form.elements.group_id;
       values.group_id = group.value;
       confirmWith.groupName = group.selectedIndex >= 0 ? group.options[group.selectedIndex].text : "";
+    }
+    if (action === "delete" && form.elements.uninstall.checked) {
+      values.uninstall = "1";
+      confirmWith.uninstall = true;
+      if (form.elements.remove_data.checked) {
+        values.remove_data = "1";
+        confirmWith.removeData = true;
+      }
     }
     if (allMatching) {
       values.filter = list().getAttribute("data-query");

@@ -205,7 +205,11 @@ public final class WebRole implements AutoCloseable {
       NotePages notePages = new NotePages(pages, jdbi, clock);
       NotesApi notesApi = new NotesApi(jdbi, clock);
       BulkTargetsOfThisRelease bulkTargets =
-          new BulkTargetsOfThisRelease(hostList, new SoftwareScans(jdbi, clock), clock);
+          new BulkTargetsOfThisRelease(
+              hostList,
+              new SoftwareScans(jdbi, clock),
+              clock,
+              taskTypes.find(AgentUninstallTask.NAME).orElseThrow());
       BulkRunner bulkRunner = new BulkRunner(jdbi, bulkTargets, clock);
       BulkJobs bulkJobs = new BulkJobs(jdbi, bulkTargets, bulkRunner::wake);
       BulkPages bulkPages = new BulkPages(pages, bulkJobs);

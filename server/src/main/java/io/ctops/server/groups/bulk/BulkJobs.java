@@ -72,6 +72,10 @@ public final class BulkJobs {
                 request.tags().forEach(t -> parameters.withArray("tags").add(t.toString()));
               }
               request.groupId().ifPresent(g -> group(handle, user.orgId(), g, parameters));
+              request
+                  .uninstall()
+                  .ifPresent(
+                      u -> parameters.put("uninstall", true).put("remove_data", u.removeData()));
               List<UUID> hosts = resolve(handle, user.orgId(), scope, request.hosts(), parameters);
               if (hosts.isEmpty()) {
                 throw HttpProblem.badRequest(

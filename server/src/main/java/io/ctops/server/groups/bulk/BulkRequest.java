@@ -17,10 +17,19 @@ import java.util.UUID;
 
 /**
  * A bulk action as asked, checked: the action, which hosts (ids, a host list view's query string,
- * or a host selector: exactly one), and what the action needs (tags, a group). Every mistake is a
- * 400 naming it, before anything is resolved or queued.
+ * or a host selector: exactly one), and what the action needs (tags, a group; for a delete, whether
+ * agents uninstall themselves first). Every mistake is a 400 naming it, before anything is resolved
+ * or queued.
  */
-public record BulkRequest(BulkAction action, Hosts hosts, List<Tag> tags, Optional<UUID> groupId) {
+public record BulkRequest(
+    BulkAction action,
+    Hosts hosts,
+    List<Tag> tags,
+    Optional<UUID> groupId,
+    Optional<Uninstall> uninstall) {
+
+  /** With a delete: have the agents of online hosts uninstall themselves first. */
+  public record Uninstall(boolean removeData) {}
 
   /** The most hosts one job covers. */
   public static final int MAX_HOSTS = 100_000;
@@ -72,7 +81,15 @@ public record BulkRequest(BulkAction action, Hosts hosts, List<Tag> tags, Option
   public record Selected(HostSelector selector) implements Hosts {}
 
   private static final Set<String> JSON_PROPERTIES =
-      Set.of("action", "host_ids", "filter", "selector", "tags", "group_id");
+      Set.of(
+          "action",
+          "host_ids",
+          "filter",
+          "selector",
+          "tags",
+          "group_id",
+          "uninstall",
+          "remove_data");
 
   /** The API's body: {@code {"action": …, "host_ids" | "filter" | "selector": …, …}}. */
   static BulkRequest fromJson(JsonNode body) {
@@ -130,7 +147,28 @@ public record BulkRequest(BulkAction action, Hosts hosts, List<Tag> tags, Option
         action,
         given,
         body.has("tags") ? Optional.of(tags) : Optional.empty(),
-        text(body, "group_id"));
+        text(body, "group_id"),
+        flag(body, "uninstall"),
+        flag(body, "remove_data"));
+  }
+
+  private static boolean flag(JsonNode body, String name) {
+    JsonNode value = body.get(name);
+    if (value == null || value.isNull()) {
+      return false;
+    }
+    if (!value.isBoolean()) {
+      throw HttpProblem.badRequest(name + " must be true or false");
+    }
+    return value.asBoolean();
+  }
+
+  private static boolean flag(Map<String, List<String>> form, String name) {
+    return switch (first(form, name).orElse("")) {
+      case "" -> false;
+      case "1", "true", "on" -> true;
+      default -> throw HttpProblem.badRequest(name + " must be 1 when given");
+    };
   }
 
   /**
@@ -150,14 +188,22 @@ public record BulkRequest(BulkAction action, Hosts hosts, List<Tag> tags, Option
         first(form, "tags")
             .filter(s -> !s.isBlank())
             .map(s -> List.of(s.split(",")).stream().filter(t -> !t.isBlank()).toList());
-    return of(action, given, tags, first(form, "group_id").filter(s -> !s.isBlank()));
+    return of(
+        action,
+        given,
+        tags,
+        first(form, "group_id").filter(s -> !s.isBlank()),
+        flag(form, "uninstall"),
+        flag(form, "remove_data"));
   }
 
   private static BulkRequest of(
       BulkAction action,
       List<Hosts> given,
       Optional<List<String>> tagTexts,
-      Optional<String> group) {
+      Optional<String> group,
+      boolean uninstall,
+      boolean removeData) {
     if (given.isEmpty()) {
       throw HttpProblem.badRequest("say which hosts: host_ids, filter or selector");
     }
@@ -195,7 +241,18 @@ public record BulkRequest(BulkAction action, Hosts hosts, List<Tag> tags, Option
     } else if (group.isPresent()) {
       throw HttpProblem.badRequest("group_id is for add_to_group and remove_from_group only");
     }
-    return new BulkRequest(action, given.get(0), tags, groupId);
+    if ((uninstall || removeData) && action != BulkAction.DELETE) {
+      throw HttpProblem.badRequest("uninstall and remove_data go with the delete action only");
+    }
+    if (removeData && !uninstall) {
+      throw HttpProblem.badRequest("remove_data goes with uninstall");
+    }
+    return new BulkRequest(
+        action,
+        given.get(0),
+        tags,
+        groupId,
+        uninstall ? Optional.of(new Uninstall(removeData)) : Optional.empty());
   }
 
   private static Ids ids(List<String> texts) {

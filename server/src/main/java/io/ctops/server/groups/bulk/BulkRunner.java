@@ -308,7 +308,11 @@ public final class BulkRunner implements AutoCloseable {
       case ADD_TO_GROUP -> HostGroups.insertMembers(handle, org, staticGroup(handle, job), hosts);
       case REMOVE_FROM_GROUP -> HostGroups.deleteMembers(handle, staticGroup(handle, job), hosts);
       case RESCAN -> targets.queueScans(handle, org, hosts, job.actor());
-      case DELETE -> targets.softDelete(handle, org, hosts, job.actor());
+      case DELETE ->
+          job.parameters().path("uninstall").asBoolean()
+              ? targets.uninstallAndDelete(
+                  handle, org, hosts, job.actor(), job.parameters().path("remove_data").asBoolean())
+              : targets.softDelete(handle, org, hosts, job.actor());
     };
   }
 

@@ -25,6 +25,14 @@ public interface BulkTargets {
   int softDelete(Handle handle, UUID orgId, Collection<UUID> hostIds, Actor by);
 
   /**
+   * Has the agents of the online live hosts among the ids uninstall themselves (each host is
+   * deleted when its uninstall ends) and soft-deletes the other live hosts at once; how many were
+   * acted on.
+   */
+  int uninstallAndDelete(
+      Handle handle, UUID orgId, Collection<UUID> hostIds, Actor by, boolean removeData);
+
+  /**
    * Queues a software scan of each online live host among the ids that has none under way; how many
    * were queued.
    */

@@ -328,6 +328,48 @@ class BulkActionsTest {
   }
 
   @Test
+  void deleteWithUninstallHasOnlineAgentsUninstallThemselvesFirstAndDeletesTheRestAtOnce() {
+    List<UUID> offline = hosts("gone", 3, "Debian", "offline");
+    List<UUID> online =
+        List.of(
+            aHost("live-1").status("online").agent("active").insert(jdbi, org),
+            aHost("live-2").status("online").agent("active").insert(jdbi, org));
+    List<UUID> all = new java.util.ArrayList<>(offline);
+    all.addAll(online);
+
+    JsonNode job =
+        run(
+            admin,
+            "{\"action\": \"delete\", \"host_ids\": "
+                + ids(all)
+                + ", \"uninstall\": true, \"remove_data\": true}");
+
+    assertThat(job.get("state").asText()).isEqualTo("done");
+    assertThat(Sql.strings(jdbi, "SELECT hostname FROM hosts WHERE deleted_at IS NULL"))
+        .as("online hosts go when their agents confirm")
+        .containsExactlyInAnyOrder("live-1", "live-2");
+    assertThat(
+            Sql.strings(
+                jdbi,
+                "SELECT h.hostname || ' ' || t.parameters::text FROM tasks t"
+                    + " JOIN hosts h ON h.id = t.host_id WHERE t.type = 'agent_uninstall'"))
+        .containsExactlyInAnyOrder(
+            "live-1 {\"remove_data\": true}", "live-2 {\"remove_data\": true}");
+
+    HttpResponse<String> again =
+        postJson(
+            admin,
+            "/api/v1/hosts/bulk",
+            "{\"action\": \"delete\", \"host_ids\": " + ids(online) + ", \"uninstall\": true}");
+    awaitEnd(admin, json(again).get("id").asText());
+    assertThat(Sql.number(jdbi, "SELECT count(*) FROM tasks WHERE type = 'agent_uninstall'"))
+        .as("not a second uninstall while one is under way")
+        .isEqualTo(2);
+    assertThat(Sql.number(jdbi, "SELECT count(*) FROM hosts WHERE deleted_at IS NULL"))
+        .isEqualTo(2);
+  }
+
+  @Test
   void theHostListFormActsOnCheckedRowsOrOnAllMatchingAndItsPanelPollsUntilDone() {
     List<UUID> rows = hosts("row", 30, "Debian", "online");
     String csrf = admin.csrf();
@@ -500,6 +542,15 @@ class BulkActionsTest {
     Map<String, String> cases = new LinkedHashMap<>();
     cases.put("{\"action\": \"format\", \"host_ids\": " + two + "}", "action must be one of");
     cases.put("{\"action\": \"rescan\"}", "say which hosts");
+    cases.put(
+        "{\"action\": \"rescan\", \"host_ids\": " + two + ", \"uninstall\": true}",
+        "with the delete action only");
+    cases.put(
+        "{\"action\": \"delete\", \"host_ids\": " + two + ", \"remove_data\": true}",
+        "remove_data goes with uninstall");
+    cases.put(
+        "{\"action\": \"delete\", \"host_ids\": " + two + ", \"uninstall\": \"yes\"}",
+        "uninstall must be true or false");
     cases.put("{\"action\": \"rescan\", \"host_ids\": []}", "no host to act on");
     cases.put(
         "{\"action\": \"rescan\", \"host_ids\": " + two + ", \"filter\": \"\"}",
