@@ -66,6 +66,9 @@ final class ServiceTask implements TaskType {
     if (!systemd.isRunning()) {
       return TaskOutcome.failed(Systemd.NOT_RUNNING);
     }
+    if (action.equals("restart") && UnitName.withType(unit).equals(OWN_UNIT)) {
+      return restartOwnUnit(context, systemd, unit);
+    }
     try {
       int exitCode = 0;
       String error = "";
@@ -86,6 +89,30 @@ final class ServiceTask implements TaskType {
       result.put("active_state", state);
       result.put("exit_code", exitCode);
       return new TaskOutcome(exitCode, Json.object(result), error);
+    } catch (NotRun e) {
+      return TaskOutcome.failed(e.getMessage());
+    }
+  }
+
+  /**
+   * Restarting the agent's own unit stops this very process, and a result sent after it would be
+   * lost: the result goes first, then the restart is queued without waiting for it ({@code
+   * --no-block}); the agent is back within seconds.
+   */
+  private static TaskOutcome restartOwnUnit(TaskContext context, Systemd systemd, String unit)
+      throws InterruptedException {
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("service_name", unit);
+    result.put("action", "restart");
+    result.put("is_active", true);
+    result.put("active_state", "active");
+    result.put("exit_code", 0);
+    result.put("note", "the agent restarts itself and reconnects within seconds");
+    context.output("$ systemctl restart --no-block -- " + unit + "\n");
+    context.answerFirst(TaskOutcome.succeeded(Json.object(result)), Duration.ofSeconds(5));
+    try {
+      Ran ran = systemd.systemctl(Systemd.QUICK, "restart", "--no-block", "--", unit);
+      return ran.succeeded() ? TaskOutcome.succeeded("") : TaskOutcome.failed(failure(ran));
     } catch (NotRun e) {
       return TaskOutcome.failed(e.getMessage());
     }

@@ -59,7 +59,7 @@ class QueryRunnerTest {
                 .setDescription("A high performance web server and a reverse proxy server")
                 .setMainPid(20213)
                 .build());
-    assertThat(result.getServicesCount()).isEqualTo(37);
+    assertThat(result.getServicesCount()).isEqualTo(38);
     assertThat(host.systemctlCalls())
         .hasSize(4)
         .startsWith(
@@ -67,7 +67,8 @@ class QueryRunnerTest {
             "list-units --type=service --all --plain --no-legend --no-pager",
             "list-unit-files --type=service --plain --no-legend --no-pager");
     assertThat(host.systemctlCalls().get(3))
-        .startsWith("show --property=Id,MainPID --no-pager -- cron.service dbus.service")
+        .startsWith(
+            "show --property=Id,MainPID --no-pager -- cron.service ct-ops-agent.service dbus.service")
         .doesNotContain("apparmor.service", "rsync.service", "postgresql@15-main.service");
   }
 

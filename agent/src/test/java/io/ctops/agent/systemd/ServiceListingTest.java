@@ -89,7 +89,7 @@ class ServiceListingTest {
             .stream()
             .map(ServiceInfo::getName)
             .toList();
-    assertThat(names).isSorted().doesNotHaveDuplicates().hasSize(29 + 8);
+    assertThat(names).isSorted().doesNotHaveDuplicates().hasSize(30 + 8);
   }
 
   @Test

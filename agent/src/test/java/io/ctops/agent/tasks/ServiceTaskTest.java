@@ -156,6 +156,22 @@ class ServiceTaskTest {
   }
 
   @Test
+  void restartingTheAgentsOwnUnitAnswersFirstAndDoesNotWaitForTheRestart() throws Exception {
+    start(true);
+
+    AgentTaskResult result = run("{\"service_name\": \"ct-ops-agent\", \"action\": \"restart\"}");
+
+    assertThat(result.getExitCode()).isZero();
+    assertThat(result.getResultJson())
+        .startsWith(
+            "{\"service_name\":\"ct-ops-agent\",\"action\":\"restart\",\"is_active\":true,");
+    awaitCalls(2);
+    assertThat(host.systemctlCalls())
+        .containsExactly("is-system-running", "restart --no-block -- ct-ops-agent");
+    assertThat(server.results()).hasSize(1);
+  }
+
+  @Test
   void aHostWithoutSystemdSaysSo() throws Exception {
     start(true);
     host.systemState("offline");
@@ -193,6 +209,12 @@ class ServiceTaskTest {
             () -> {},
             () -> {});
     runner.start();
+  }
+
+  private void awaitCalls(int count) throws InterruptedException {
+    for (int i = 0; i < 500 && host.systemctlCalls().size() < count; i++) {
+      Thread.sleep(20);
+    }
   }
 
   private AgentTaskResult run(String config) throws InterruptedException {
