@@ -6,10 +6,13 @@
 #
 # Usage: sudo ./install.sh [--token TOKEN] [--address HOST:PORT] [--ca-cert FILE]
 #                          [--ca-sha256 HEX] [--bundle ZIP --sha256 HEX] [--root DIR] [--no-start]
+#                          [--no-host-actions]
 # A token and an address are required, from the options or from the bundle's agent.toml.
 # --ca-sha256 and --sha256 pin the CA certificate and the zip this folder was unpacked from: on a
 # mismatch it stops and installs nothing.
 # --root DIR installs under DIR instead of / (packaging, tests; nothing is started).
+# With systemd, a polkit rule lets the ct-ops user manage units (service actions and the remote
+# uninstall from the web app); --no-host-actions writes no rule and turns host actions off.
 set -eu
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -21,6 +24,7 @@ ca_sha256=""
 bundle_zip=""
 bundle_sha256=""
 start=yes
+host_actions=yes
 die() { echo "install.sh: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -32,7 +36,8 @@ while [ $# -gt 0 ]; do
     --sha256) [ $# -ge 2 ] || die "--sha256 needs a value"; bundle_sha256="$2"; shift 2 ;;
     --root) [ $# -ge 2 ] || die "--root needs a value"; root="${2%/}"; start=no; shift 2 ;;
     --no-start) start=no; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --no-host-actions) host_actions=no; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
   esac
 done
@@ -117,6 +122,10 @@ $ca_line
 org_token = "$token"
 data_dir = "/var/lib/ct-ops/agent"
 heartbeat_interval_secs = 30
+
+[actions]
+# Service start/stop/restart and the remote uninstall, asked for in the web app.
+enabled = $([ "$host_actions" = yes ] && echo true || echo false)
 TOML
 chmod 0600 "$etc/agent.toml"
 umask 022
@@ -154,6 +163,23 @@ ReadWritePaths=/var/lib/ct-ops/agent
 [Install]
 WantedBy=multi-user.target
 UNIT
+  if [ "$host_actions" = yes ]; then
+    # The agent runs as ct-ops with NoNewPrivileges: systemd asks polkit whether it may start, stop
+    # and restart units and start its uninstaller in a transient unit (systemd-run). This allows
+    # it any unit, and the uninstaller runs as root.
+    mkdir -p "$root/etc/polkit-1/rules.d"
+    cat >"$root/etc/polkit-1/rules.d/50-ct-ops-agent.rules" <<'RULES'
+// CT-Ops agent, written by install.sh (removed by uninstall.sh; install.sh --no-host-actions
+// writes none): the agent's user may manage systemd units, for operators' service actions and
+// the agent's remote uninstall.
+polkit.addRule(function(action, subject) {
+    if (action.id == "org.freedesktop.systemd1.manage-units" && subject.user == "ct-ops") {
+        return polkit.Result.YES;
+    }
+});
+RULES
+    chmod 0644 "$root/etc/polkit-1/rules.d/50-ct-ops-agent.rules"
+  fi
 fi
 
 if [ "$start" = yes ]; then

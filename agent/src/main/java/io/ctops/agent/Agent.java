@@ -3,13 +3,17 @@ package io.ctops.agent;
 import io.ctops.agent.buffer.SampleBuffer;
 import io.ctops.agent.collect.VitalsCollector;
 import io.ctops.agent.config.AgentConfig;
+import io.ctops.agent.host.HostActions;
+import io.ctops.agent.host.HostTools;
 import io.ctops.agent.identity.AgentIdentity;
 import io.ctops.agent.identity.AgentState;
 import io.ctops.agent.identity.CertificateRenewal;
 import io.ctops.agent.link.IngestLink;
+import io.ctops.agent.queries.QueryRunner;
 import io.ctops.agent.tasks.TaskOutbox;
 import io.ctops.agent.tasks.TaskRunner;
 import io.ctops.agent.tasks.TaskTypes;
+import io.ctops.protocol.v1.AgentQuery;
 import io.ctops.protocol.v1.AgentTask;
 import io.ctops.protocol.v1.HeartbeatResponse;
 import io.ctops.protocol.v1.IngestServiceGrpc.IngestServiceStub;
@@ -17,6 +21,7 @@ import io.grpc.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,9 +35,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The agent ({@code ctops agent run}): registers with its token and key, waits for approval, then
  * keeps one heartbeat stream open while the {@link Sampler} samples into an on-disk buffer that the
- * stream drains as the server acknowledges. Tasks the server pushes run on the {@link TaskRunner};
- * their progress and results go out on an extra heartbeat within a second. Reconnects with backoff;
- * each change of state is logged once.
+ * stream drains as the server acknowledges. Tasks the server pushes run on the {@link TaskRunner},
+ * queries on the {@link QueryRunner}; their progress, results and answers go out on an extra
+ * heartbeat within a second. Reconnects with backoff; each change of state is logged once.
  */
 public final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("agent");
@@ -71,6 +76,7 @@ public final class Agent implements AutoCloseable {
   private final String version;
   private final TaskOutbox outbox = new TaskOutbox();
   private final TaskRunner tasks;
+  private final QueryRunner queries;
   private final Backoff backoff = new Backoff();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final CountDownLatch stopSignal = new CountDownLatch(1);
@@ -95,9 +101,17 @@ public final class Agent implements AutoCloseable {
     this.config = config;
     this.clock = clock;
     this.version = version;
+    HostTools tools = new HostTools(config.executablePath());
     this.tasks =
         new TaskRunner(
-            types, outbox, clock, () -> ingest, () -> compactHeap = COMPACT_AFTER_BURSTS);
+            types,
+            outbox,
+            clock,
+            () -> ingest,
+            new HostActions(tools, config.installDir(), config.hostActionsEnabled()),
+            () -> compactHeap = COMPACT_AFTER_BURSTS,
+            this::stopSoon);
+    this.queries = new QueryRunner(tools, Path.of("/proc"), outbox, clock);
   }
 
   public Exit run() {
@@ -118,6 +132,7 @@ public final class Agent implements AutoCloseable {
     sampler = new Sampler(collector, buffer, clock, config.heartbeatInterval(), this::sampled);
     sampler.start();
     tasks.start();
+    queries.start();
     Thread taskUpdates =
         Thread.ofPlatform().name("task-updates").daemon().start(this::sendTaskUpdates);
     try {
@@ -148,6 +163,7 @@ public final class Agent implements AutoCloseable {
       sampler.stop();
       taskUpdates.interrupt();
       tasks.close();
+      queries.close();
       if (link != null) {
         link.close();
       }
@@ -276,6 +292,11 @@ public final class Agent implements AutoCloseable {
     public void taskCancelled(String taskId) {
       tasks.cancel(taskId);
     }
+
+    @Override
+    public void queryArrived(AgentQuery query) {
+      queries.arrived(query);
+    }
   }
 
   private void handle(Status end) {
@@ -383,16 +404,25 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  /** Stops the agent and waits for {@link #run()} to return. */
-  @Override
-  public void close() {
+  /**
+   * Stops the agent without waiting: {@link #run()} returns {@link Exit#STOPPED} (the process exits
+   * with 0) as soon as its stream has closed. For a task that removes the agent from its host.
+   */
+  private void stopSoon() {
     running = false;
     stopSignal.countDown();
-    tasks.close();
     HeartbeatSession current = session;
     if (current != null) {
       current.close();
     }
+  }
+
+  /** Stops the agent and waits for {@link #run()} to return. */
+  @Override
+  public void close() {
+    tasks.close();
+    queries.close();
+    stopSoon();
     try {
       stopped.await(15, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

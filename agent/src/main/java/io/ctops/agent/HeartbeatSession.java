@@ -3,6 +3,7 @@ package io.ctops.agent;
 import io.ctops.agent.buffer.SampleBuffer;
 import io.ctops.agent.collect.VitalsCollector.Vitals;
 import io.ctops.agent.tasks.TaskOutbox;
+import io.ctops.protocol.v1.AgentQuery;
 import io.ctops.protocol.v1.AgentTask;
 import io.ctops.protocol.v1.BufferedSample;
 import io.ctops.protocol.v1.HeartbeatRequest;
@@ -16,7 +17,7 @@ import java.util.concurrent.CompletableFuture;
  * One heartbeat stream: each heartbeat carries the newest vitals, the buffered samples the server
  * has not acknowledged and whatever task progress and results are waiting; each answer's {@code
  * acked_through_unix} drops those samples from the buffer. Ends with the stream's status. What the
- * server pushes (a client certificate, a task, a cancel) goes to the {@link Listener}.
+ * server pushes (a client certificate, a task, a cancel, queries) goes to the {@link Listener}.
  */
 final class HeartbeatSession {
   static final int MAX_SAMPLES_PER_HEARTBEAT = 1000;
@@ -30,6 +31,8 @@ final class HeartbeatSession {
     void taskArrived(AgentTask task);
 
     void taskCancelled(String taskId);
+
+    void queryArrived(AgentQuery query);
   }
 
   /** What every heartbeat says about the agent and its host. */
@@ -57,6 +60,7 @@ final class HeartbeatSession {
               @Override
               public void onNext(HeartbeatResponse response) {
                 buffer.acknowledge(response.getAckedThroughUnix());
+                outbox.answered();
                 listener.answered();
                 if (!response.getPendingClientCertPem().isEmpty()) {
                   listener.certificateArrived(response);
@@ -67,8 +71,11 @@ final class HeartbeatSession {
                 if (response.hasPendingTask()) {
                   listener.taskArrived(response.getPendingTask());
                 }
-                // Other pushes (checks, queries, terminals) are not understood by this agent yet
-                // and are ignored.
+                for (AgentQuery query : response.getPendingQueriesList()) {
+                  listener.queryArrived(query);
+                }
+                // Other pushes (checks, terminals) are not understood by this agent yet and are
+                // ignored.
               }
 
               @Override
@@ -103,10 +110,11 @@ final class HeartbeatSession {
   }
 
   /**
-   * An extra heartbeat between the regular ones, so task progress and results reach the server
-   * within a second instead of at the next interval. It repeats the last sample with its own
-   * timestamp: the server stores samples once per (host, timestamp), so nothing is counted twice.
-   * Returns false when this stream has ended (the updates then wait for the next stream).
+   * An extra heartbeat between the regular ones, so task progress and results and query answers
+   * reach the server within a second instead of at the next interval. It repeats the last sample
+   * with its own timestamp: the server stores samples once per (host, timestamp), so nothing is
+   * counted twice. Returns false when this stream has ended (the updates then wait for the next
+   * stream).
    */
   synchronized boolean sendTaskUpdates(Vitals lastVitals, long lastTimestampUnix) {
     if (ended.isDone()) {
@@ -139,6 +147,7 @@ final class HeartbeatSession {
     TaskOutbox.Drained drained = outbox.drainInto(request);
     try {
       requests.onNext(request.build());
+      outbox.handedOver(drained);
     } catch (RuntimeException e) {
       outbox.putBack(drained);
       ended.complete(Status.fromThrowable(e));

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ctops.agent.buffer.SampleBuffer;
 import io.ctops.agent.collect.VitalsCollector.Vitals;
 import io.ctops.agent.tasks.TaskOutbox;
+import io.ctops.protocol.v1.AgentQuery;
+import io.ctops.protocol.v1.AgentQueryResult;
 import io.ctops.protocol.v1.AgentTask;
 import io.ctops.protocol.v1.AgentTaskResult;
 import io.ctops.protocol.v1.HeartbeatRequest;
@@ -19,6 +21,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -146,6 +149,52 @@ class HeartbeatSessionTest {
     assertThat(pushed).containsExactly("answered", "cancel t-1", "task t-2 software_inventory");
   }
 
+  @Test
+  void handsPushedQueriesToTheListenerAndTheirAnswersRideOnAnExtraHeartbeat() throws Exception {
+    HeartbeatSession session = session();
+    session.send(VITALS, 1_700_000_000L);
+    next();
+
+    answers
+        .take()
+        .onNext(
+            HeartbeatResponse.newBuilder()
+                .setOk(true)
+                .addPendingQueries(
+                    AgentQuery.newBuilder().setQueryId("q-1").setQueryType("list_ports"))
+                .build());
+    for (int i = 0; i < 500 && pushed.size() < 2; i++) {
+      Thread.sleep(10);
+    }
+    assertThat(pushed).containsExactly("answered", "query q-1 list_ports");
+
+    AgentQueryResult answer =
+        AgentQueryResult.newBuilder()
+            .setQueryId("q-1")
+            .setQueryType("list_ports")
+            .setStatus("ok")
+            .build();
+    outbox.queryResult(answer);
+    assertThat(session.sendTaskUpdates(VITALS, 1_700_000_000L)).isTrue();
+    assertThat(next().getQueryResultsList()).containsExactly(answer);
+  }
+
+  @Test
+  void aResultCountsAsDeliveredOnceTheServerAnsweredAfterItWentOut() throws Exception {
+    HeartbeatSession session = session();
+    session.send(VITALS, 1_700_000_000L);
+    next();
+    StreamObserver<HeartbeatResponse> answer = answers.take();
+
+    outbox.result(result("t-1", 0));
+    assertThat(session.sendTaskUpdates(VITALS, 1_700_000_000L)).isTrue();
+    next();
+    assertThat(outbox.awaitDelivered("t-1", Duration.ofMillis(200))).isFalse();
+
+    answer.onNext(HeartbeatResponse.newBuilder().setOk(true).build());
+    assertThat(outbox.awaitDelivered("t-1", Duration.ofSeconds(10))).isTrue();
+  }
+
   private HeartbeatSession session() throws IOException {
     IngestServiceStub stub = IngestServiceGrpc.newStub(channel);
     SampleBuffer buffer = SampleBuffer.open(dir.resolve("samples-" + System.nanoTime()), 100);
@@ -173,6 +222,11 @@ class HeartbeatSessionTest {
           @Override
           public void taskCancelled(String taskId) {
             pushed.add("cancel " + taskId);
+          }
+
+          @Override
+          public void queryArrived(AgentQuery query) {
+            pushed.add("query " + query.getQueryId() + " " + query.getQueryType());
           }
         });
   }

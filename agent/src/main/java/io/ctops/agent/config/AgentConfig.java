@@ -1,5 +1,6 @@
 package io.ctops.agent.config;
 
+import io.ctops.agent.host.HostTools;
 import io.ctops.agent.text.Toml;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,7 +15,9 @@ import java.util.Optional;
 /**
  * The agent's configuration: a TOML file ({@code agent.toml}) with environment overrides ({@code
  * CT_OPS_INGEST_ADDRESS}, {@code CT_OPS_INGEST_CA_CERT}, {@code CT_OPS_ORG_TOKEN}, {@code
- * CT_OPS_DATA_DIR}). Checked once at start; every problem is one line naming the key.
+ * CT_OPS_DATA_DIR}). Checked once at start; every problem is one line naming the key. From the
+ * environment too: {@code PATH}, where the agent finds the host's programs (systemctl, setsid), and
+ * {@code CT_OPS_AGENT_HOME}, the bundle's install dir, which its launcher sets.
  *
  * <p>The original CT-Ops agent's file works too: its tags are strings ({@code tags = ["env:prod"]}
  * in {@code [agent]} or at the top), beside our {@code [[tags]]} tables, and its {@code [ingest]
@@ -30,7 +33,41 @@ public record AgentConfig(
     Duration registrationPoll,
     Duration duplicateRetry,
     int bufferHours,
-    Map<String, String> tags) {
+    Map<String, String> tags,
+    boolean hostActionsEnabled,
+    List<Path> executablePath,
+    Optional<Path> installDir) {
+
+  /**
+   * A configuration with host actions enabled, the standard search path and no bundle install dir
+   * (an agent run inside another process: quickstart, tests).
+   */
+  public AgentConfig(
+      String ingestHost,
+      int ingestPort,
+      Optional<Path> caCertFile,
+      String orgToken,
+      Path dataDir,
+      Duration heartbeatInterval,
+      Duration registrationPoll,
+      Duration duplicateRetry,
+      int bufferHours,
+      Map<String, String> tags) {
+    this(
+        ingestHost,
+        ingestPort,
+        caCertFile,
+        orgToken,
+        dataDir,
+        heartbeatInterval,
+        registrationPoll,
+        duplicateRetry,
+        bufferHours,
+        tags,
+        true,
+        HostTools.DEFAULT_PATH,
+        Optional.empty());
+  }
 
   /** A configuration problem, as one line. */
   public static final class InvalidConfigException extends RuntimeException {
@@ -41,7 +78,9 @@ public record AgentConfig(
     }
   }
 
-  record File(Ingest ingest, Agent agent, List<TagEntry> tags) {}
+  record File(Ingest ingest, Agent agent, List<TagEntry> tags, Actions actions) {}
+
+  record Actions(Boolean enabled) {}
 
   record Ingest(String address, String caCertFile, Boolean tlsSkipVerify) {}
 
@@ -57,7 +96,7 @@ public record AgentConfig(
   record TagEntry(String key, String value) {}
 
   public static AgentConfig load(Optional<Path> file, Map<String, String> env) {
-    File parsed = file.map(AgentConfig::read).orElse(new File(null, null, null));
+    File parsed = file.map(AgentConfig::read).orElse(new File(null, null, null, null));
     Ingest ingest = parsed.ingest() == null ? new Ingest(null, null, null) : parsed.ingest();
     Agent agent =
         parsed.agent() == null
@@ -123,10 +162,29 @@ public record AgentConfig(
         seconds("registration_poll_secs", agent.registrationPollSecs(), 30),
         seconds("duplicate_retry_secs", agent.duplicateRetrySecs(), 300),
         positive("buffer_hours", agent.bufferHours(), 24),
-        tags);
+        tags,
+        parsed.actions() == null || !Boolean.FALSE.equals(parsed.actions().enabled()),
+        searchPath(env.get("PATH")),
+        Optional.ofNullable(env.get("CT_OPS_AGENT_HOME"))
+            .filter(value -> !value.isBlank())
+            .map(value -> Path.of(value).toAbsolutePath().normalize()));
   }
 
-  private static final List<String> TABLES = List.of("ingest", "agent", "tags");
+  /** {@code PATH}'s absolute entries (a relative one would depend on the working directory). */
+  private static List<Path> searchPath(String path) {
+    if (path == null || path.isBlank()) {
+      return HostTools.DEFAULT_PATH;
+    }
+    List<Path> dirs = new ArrayList<>();
+    for (String entry : path.split(":")) {
+      if (entry.startsWith("/")) {
+        dirs.add(Path.of(entry));
+      }
+    }
+    return dirs.isEmpty() ? HostTools.DEFAULT_PATH : List.copyOf(dirs);
+  }
+
+  private static final List<String> TABLES = List.of("ingest", "agent", "tags", "actions");
   private static final List<String> INGEST_KEYS =
       List.of("address", "ca_cert_file", "tls_skip_verify");
   private static final List<String> AGENT_KEYS =
@@ -139,6 +197,7 @@ public record AgentConfig(
           "buffer_hours",
           "tags");
   private static final List<String> TAG_KEYS = List.of("key", "value");
+  private static final List<String> ACTIONS_KEYS = List.of("enabled");
 
   private static File read(Path path) {
     if (!Files.isReadable(path)) {
@@ -160,6 +219,7 @@ public record AgentConfig(
     }
     Map<String, Object> ingest = table(path, document, "ingest", INGEST_KEYS);
     Map<String, Object> agent = table(path, document, "agent", AGENT_KEYS);
+    Map<String, Object> actions = table(path, document, "actions", ACTIONS_KEYS);
     List<TagEntry> tags = tags(path, "tags", document.get("tags"));
     return new File(
         ingest == null
@@ -178,7 +238,8 @@ public record AgentConfig(
                 integer(path, agent, "duplicate_retry_secs"),
                 integer(path, agent, "buffer_hours"),
                 tags(path, "agent.tags", agent.get("tags"))),
-        tags);
+        tags,
+        actions == null ? null : new Actions(bool(path, "actions", actions, "enabled")));
   }
 
   /**

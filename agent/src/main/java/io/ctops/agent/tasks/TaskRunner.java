@@ -1,5 +1,6 @@
 package io.ctops.agent.tasks;
 
+import io.ctops.agent.host.HostActions;
 import io.ctops.protocol.v1.AgentTask;
 import io.ctops.protocol.v1.AgentTaskResult;
 import io.ctops.protocol.v1.IngestServiceGrpc.IngestServiceStub;
@@ -21,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * thread: never on a gRPC or heartbeat thread, which must keep answering while a scan takes
  * minutes. Guards the channel's rules: a task id already queued, running or finished within the
  * last hour is ignored (the server may send a task again after a reconnect); a type this agent does
- * not know is refused at once and never run; a cancel interrupts the running task, whose answer is
- * then exit code 130, "cancelled".
+ * not know is refused at once and never run, and so is a host action while host actions are
+ * disabled; a cancel interrupts the running task, whose answer is then exit code 130, "cancelled".
  */
 public final class TaskRunner implements AutoCloseable {
   /** How long a finished task's id is remembered, so a re-sent task does not run twice. */
@@ -34,7 +35,9 @@ public final class TaskRunner implements AutoCloseable {
   private final TaskOutbox outbox;
   private final Clock clock;
   private final Supplier<IngestServiceStub> ingest;
+  private final HostActions host;
   private final Runnable afterEachTask;
+  private final Runnable stopAgent;
   private final Thread worker;
   private final Object lock = new Object();
   private final Deque<Queued> queue = new ArrayDeque<>();
@@ -45,19 +48,25 @@ public final class TaskRunner implements AutoCloseable {
 
   /**
    * @param ingest the agent's current connection to ingest, for tasks that upload
+   * @param host the host's programs and whether operators may act on it
    * @param afterEachTask runs on the task thread after each task's result is queued
+   * @param stopAgent stops the agent, for a task that asked for it once it has ended
    */
   public TaskRunner(
       TaskTypes types,
       TaskOutbox outbox,
       Clock clock,
       Supplier<IngestServiceStub> ingest,
-      Runnable afterEachTask) {
+      HostActions host,
+      Runnable afterEachTask,
+      Runnable stopAgent) {
     this.types = types;
     this.outbox = outbox;
     this.clock = clock;
     this.ingest = ingest;
+    this.host = host;
     this.afterEachTask = afterEachTask;
+    this.stopAgent = stopAgent;
     this.worker = Thread.ofPlatform().name("agent-task").daemon().unstarted(this::work);
   }
 
@@ -74,6 +83,11 @@ public final class TaskRunner implements AutoCloseable {
   public void arrived(AgentTask task) {
     String id = task.getTaskId();
     Optional<TaskType> type = types.find(task.getTaskType());
+    String refusal = unsupported(task.getTaskType());
+    if (type.isPresent() && type.get().isHostAction() && !host.enabled()) {
+      refusal = HostActions.DISABLED;
+      type = Optional.empty();
+    }
     synchronized (lock) {
       if (closed) {
         return;
@@ -94,8 +108,8 @@ public final class TaskRunner implements AutoCloseable {
         "event=task_refused task_id={} task_type={} reason=\"{}\"",
         id,
         task.getTaskType(),
-        unsupported(task.getTaskType()));
-    outbox.result(result(task, new TaskOutcome(1, "", unsupported(task.getTaskType()))));
+        refusal);
+    outbox.result(result(task, new TaskOutcome(1, "", refusal)));
   }
 
   /**
@@ -160,18 +174,26 @@ public final class TaskRunner implements AutoCloseable {
           return;
         }
       }
-      if (next.cancelled) {
-        outcome = TaskOutcome.CANCELLED;
+      if (!next.answered) {
+        finish(next, next.cancelled ? TaskOutcome.CANCELLED : outcome);
       }
-      log.info(
-          "event=task_finished task_id={} task_type={} exit_code={} error=\"{}\"",
-          next.id(),
-          next.task.getTaskType(),
-          outcome.exitCode(),
-          outcome.error());
-      outbox.result(result(next.task, outcome));
       afterEachTask.run();
+      if (next.stopAgent) {
+        log.info("event=agent_stopping task_id={} reason=\"the task asked for it\"", next.id());
+        stopAgent.run();
+        return;
+      }
     }
+  }
+
+  private void finish(Queued task, TaskOutcome outcome) {
+    log.info(
+        "event=task_finished task_id={} task_type={} exit_code={} error=\"{}\"",
+        task.id(),
+        task.task.getTaskType(),
+        outcome.exitCode(),
+        outcome.error());
+    outbox.result(result(task.task, outcome));
   }
 
   private TaskOutcome execute(Queued next) {
@@ -213,6 +235,8 @@ public final class TaskRunner implements AutoCloseable {
     final AgentTask task;
     final TaskType type;
     volatile boolean cancelled;
+    volatile boolean answered;
+    volatile boolean stopAgent;
 
     Queued(AgentTask task, TaskType type) {
       this.task = task;
@@ -255,6 +279,26 @@ public final class TaskRunner implements AutoCloseable {
         throw new IllegalStateException("the agent has no connection to ingest yet");
       }
       return stub;
+    }
+
+    @Override
+    public HostActions host() {
+      return host;
+    }
+
+    @Override
+    public boolean answerFirst(TaskOutcome outcome, Duration patience) throws InterruptedException {
+      if (task.answered) {
+        throw new IllegalStateException("task " + task.id() + " has already answered");
+      }
+      task.answered = true;
+      finish(task, outcome);
+      return outbox.awaitDelivered(task.id(), patience);
+    }
+
+    @Override
+    public void stopAgentAfterwards() {
+      task.stopAgent = true;
     }
   }
 }

@@ -17,6 +17,14 @@ public interface TaskType {
   }
 
   /**
+   * Whether this task changes the host (a service action, the agent's uninstall): refused without
+   * running while host actions are disabled in agent.toml.
+   */
+  default boolean isHostAction() {
+    return false;
+  }
+
+  /**
    * Runs one task. Expected failures are outcomes ({@link TaskOutcome#failed}); a thrown runtime
    * exception is reported to the server as a failure too. Throws InterruptedException (or returns
    * anything) when cancelled: the agent answers a cancelled task as such whatever it returned.

@@ -1,6 +1,7 @@
 package io.ctops.agent.tasks;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -38,9 +39,12 @@ public final class TaskTypes {
     this.byName = Collections.unmodifiableMap(names);
   }
 
-  /** What the agent runs in production: the software inventory scan. */
+  /** What the agent runs in production: the software inventory scan, service actions, uninstall. */
   public static TaskTypes standard() {
-    return of(new SoftwareInventoryTask(Path.of("/")));
+    return of(
+        new SoftwareInventoryTask(Path.of("/")),
+        new ServiceTask(),
+        new AgentUninstallTask(Clock.systemUTC()));
   }
 
   /** Exactly these types (tests); names and aliases must not repeat. */

@@ -102,6 +102,46 @@ class AgentConfigTest {
   }
 
   @Test
+  void hostActionsAreOnUnlessTheFileTurnsThemOff() throws Exception {
+    Map<String, String> env = Map.of("CT_OPS_INGEST_ADDRESS", "h:9443", "CT_OPS_ORG_TOKEN", "t");
+    Path off = Files.writeString(dir.resolve("off.toml"), "[actions]\nenabled = false\n");
+    Path on = Files.writeString(dir.resolve("on.toml"), "[actions]\nenabled = true\n");
+
+    assertThat(AgentConfig.load(Optional.empty(), env).hostActionsEnabled()).isTrue();
+    assertThat(AgentConfig.load(Optional.of(on), env).hostActionsEnabled()).isTrue();
+    assertThat(AgentConfig.load(Optional.of(off), env).hostActionsEnabled()).isFalse();
+    assertProblem(
+        Optional.of(Files.writeString(dir.resolve("bad.toml"), "[actions]\nenabled = \"no\"\n")),
+        env,
+        "[actions] enabled must be true or false, got \"no\"");
+    assertProblem(
+        Optional.of(Files.writeString(dir.resolve("typo.toml"), "[actions]\nenable = false\n")),
+        env,
+        "unknown key 'enable' (at actions.enable)");
+  }
+
+  @Test
+  void findsTheHostsProgramsOnPathAndTheBundleThroughItsLauncher() {
+    Map<String, String> env =
+        Map.of(
+            "CT_OPS_INGEST_ADDRESS", "h:9443",
+            "CT_OPS_ORG_TOKEN", "t",
+            "PATH", "/opt/stand-ins/bin:relative/bin::/usr/bin",
+            "CT_OPS_AGENT_HOME", "/opt/ct-ops-agent/bin/..");
+
+    AgentConfig config = AgentConfig.load(Optional.empty(), env);
+
+    assertThat(config.executablePath())
+        .containsExactly(Path.of("/opt/stand-ins/bin"), Path.of("/usr/bin"));
+    assertThat(config.installDir()).contains(Path.of("/opt/ct-ops-agent"));
+    AgentConfig bare =
+        AgentConfig.load(
+            Optional.empty(), Map.of("CT_OPS_INGEST_ADDRESS", "h:9443", "CT_OPS_ORG_TOKEN", "t"));
+    assertThat(bare.executablePath()).contains(Path.of("/usr/bin"), Path.of("/bin"));
+    assertThat(bare.installDir()).isEmpty();
+  }
+
+  @Test
   void eachProblemIsOneClearLine() throws Exception {
     Path typo =
         Files.writeString(
@@ -129,7 +169,9 @@ class AgentConfigTest {
         Map.of(),
         "[agent] buffer_hours must be a whole number, got \"24\"");
     assertProblem(
-        Optional.of(unknownTable), Map.of(), "unknown key 'agents'; known: [ingest, agent, tags]");
+        Optional.of(unknownTable),
+        Map.of(),
+        "unknown key 'agents'; known: [ingest, agent, tags, actions]");
     assertProblem(Optional.of(broken), Map.of(), "not valid TOML");
     String valid = "[ingest]\naddress = \"a:1\"\n[agent]\norg_token = \"t\"\n";
     assertProblem(

@@ -2,6 +2,7 @@ package io.ctops.agent.tasks;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import io.ctops.protocol.v1.AgentQueryResult;
 import io.ctops.protocol.v1.AgentTaskProgress;
 import io.ctops.protocol.v1.AgentTaskResult;
 import io.ctops.protocol.v1.HeartbeatRequest;
@@ -11,15 +12,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** What the server would receive from an outbox: everything drained from it, in order. */
-final class SentToServer {
+/**
+ * What the server would receive from an outbox: everything drained from it, in order. Each drain is
+ * a message handed to the stream and answered at once, unless the test holds the answers back.
+ */
+public final class SentToServer {
   private static final Duration PATIENCE = Duration.ofSeconds(10);
 
   private final TaskOutbox outbox;
   private final List<AgentTaskProgress> progress = new ArrayList<>();
   private final List<AgentTaskResult> results = new ArrayList<>();
+  private final List<AgentQueryResult> queryResults = new ArrayList<>();
+  private boolean answering = true;
 
-  SentToServer(TaskOutbox outbox) {
+  public SentToServer(TaskOutbox outbox) {
     this.outbox = outbox;
   }
 
@@ -31,6 +37,22 @@ final class SentToServer {
   synchronized List<AgentTaskResult> results() {
     collect();
     return List.copyOf(results);
+  }
+
+  public synchronized List<AgentQueryResult> queryResults() {
+    collect();
+    return List.copyOf(queryResults);
+  }
+
+  /** From now on messages are received but not answered (a slow or gone server). */
+  synchronized void holdAnswers() {
+    answering = false;
+  }
+
+  /** Answers what was received so far, and answers at once again from now on. */
+  synchronized void answer() {
+    answering = true;
+    outbox.answered();
   }
 
   /** The output chunks of one task, without the empty "running" chunk. */
@@ -68,8 +90,13 @@ final class SentToServer {
 
   private void collect() {
     HeartbeatRequest.Builder request = HeartbeatRequest.newBuilder();
-    outbox.drainInto(request);
+    TaskOutbox.Drained drained = outbox.drainInto(request);
+    outbox.handedOver(drained);
+    if (answering) {
+      outbox.answered();
+    }
     progress.addAll(request.getTaskProgressList());
     results.addAll(request.getTaskResultsList());
+    queryResults.addAll(request.getQueryResultsList());
   }
 }

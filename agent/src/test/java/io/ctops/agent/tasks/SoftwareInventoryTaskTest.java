@@ -72,6 +72,8 @@ class SoftwareInventoryTaskTest {
             outbox,
             Clock.systemUTC(),
             () -> IngestServiceGrpc.newStub(channel),
+            TestTaskTypes.hostActions(),
+            () -> {},
             () -> {});
     runner.start();
   }
@@ -123,6 +125,8 @@ class SoftwareInventoryTaskTest {
             outbox,
             Clock.systemUTC(),
             () -> IngestServiceGrpc.newStub(channel),
+            TestTaskTypes.hostActions(),
+            () -> {},
             () -> {});
     scanning.start();
     try {

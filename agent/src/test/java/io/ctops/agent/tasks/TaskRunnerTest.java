@@ -21,8 +21,7 @@ class TaskRunnerTest {
   private final TaskOutbox outbox = new TaskOutbox();
   private final SentToServer server = new SentToServer(outbox);
   private final TaskRunner runner =
-      new TaskRunner(
-          TaskTypes.of(recording, waits, new Prints()), outbox, clock, () -> null, () -> {});
+      TestTaskTypes.runner(TaskTypes.of(recording, waits, new Prints()), outbox, clock);
 
   TaskRunnerTest() {
     runner.start();
@@ -177,8 +176,7 @@ class TaskRunnerTest {
             throw new IllegalStateException("no such file");
           }
         };
-    try (TaskRunner runs =
-        new TaskRunner(TaskTypes.of(broken), outbox, clock, () -> null, () -> {})) {
+    try (TaskRunner runs = TestTaskTypes.runner(TaskTypes.of(broken), outbox, clock)) {
       runs.start();
       runs.arrived(aTask("t-1", "broken"));
 
@@ -195,5 +193,45 @@ class TaskRunnerTest {
     server.awaitResult("t-1");
 
     assertThat(server.output("t-1")).containsExactly("hello\nworld\n");
+  }
+
+  @Test
+  void aTaskThatAnswersFirstHasItsResultSentOnceAndCanStopTheAgentAfterwards() throws Exception {
+    java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    java.util.List<Boolean> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    TaskType leaving =
+        new TaskType() {
+          @Override
+          public String name() {
+            return "leave";
+          }
+
+          @Override
+          public TaskOutcome run(String configJson, TaskContext context)
+              throws InterruptedException {
+            delivered.add(
+                context.answerFirst(
+                    TaskOutcome.succeeded("{\"status\":\"scheduled\"}"), Duration.ofSeconds(10)));
+            context.stopAgentAfterwards();
+            return TaskOutcome.failed("never sent");
+          }
+        };
+    try (TaskRunner runs =
+        new TaskRunner(
+            TaskTypes.of(leaving),
+            outbox,
+            clock,
+            () -> null,
+            TestTaskTypes.hostActions(),
+            () -> {},
+            stopped::countDown)) {
+      runs.start();
+      runs.arrived(aTask("t-1", "leave"));
+
+      assertThat(server.awaitResult("t-1").getResultJson()).isEqualTo("{\"status\":\"scheduled\"}");
+      assertThat(stopped.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(delivered).containsExactly(true);
+      assertThat(server.results()).hasSize(1);
+    }
   }
 }

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class TaskTypesTest {
   @Test
-  void theStandardTypesFindTheSoftwareScanUnderItsNameAndThePreviousReleasesName() {
+  void theStandardTypesAreTheScanUnderBothNamesServiceActionsAndUninstall() {
     TaskTypes standard = TaskTypes.standard();
 
     assertThat(standard.find("software_inventory_scan"))
@@ -16,7 +16,10 @@ class TaskTypesTest {
         .isInstanceOf(SoftwareInventoryTask.class);
     assertThat(standard.find("software_inventory")).get().isInstanceOf(SoftwareInventoryTask.class);
     assertThat(standard.names())
-        .containsExactlyInAnyOrder("software_inventory_scan", "software_inventory");
+        .containsExactlyInAnyOrder(
+            "software_inventory_scan", "software_inventory", "service", "agent_uninstall");
+    assertThat(standard.find("service")).get().isInstanceOf(ServiceTask.class);
+    assertThat(standard.find("agent_uninstall")).get().isInstanceOf(AgentUninstallTask.class);
   }
 
   @Test

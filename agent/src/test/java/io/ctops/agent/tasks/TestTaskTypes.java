@@ -1,5 +1,7 @@
 package io.ctops.agent.tasks;
 
+import io.ctops.agent.host.HostActions;
+import io.ctops.agent.host.HostTools;
 import io.ctops.protocol.v1.AgentTask;
 import java.time.Clock;
 import java.time.Duration;
@@ -7,12 +9,23 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 
 /** Task types and fixtures for the task channel's tests. */
 final class TestTaskTypes {
   private TestTaskTypes() {}
+
+  /** Host actions allowed, with the host's own programs. */
+  static HostActions hostActions() {
+    return new HostActions(new HostTools(HostTools.DEFAULT_PATH), Optional.empty(), true);
+  }
+
+  /** A runner with no ingest, host actions allowed and no agent to stop. */
+  static TaskRunner runner(TaskTypes types, TaskOutbox outbox, Clock clock) {
+    return new TaskRunner(types, outbox, clock, () -> null, hostActions(), () -> {}, () -> {});
+  }
 
   static AgentTask aTask(String id, String type) {
     return aTask(id, type, "");
