@@ -135,7 +135,10 @@ public final class ServiceTask implements TaskType {
       ServiceOutcome outcome = ServiceOutcome.of(handle, ended.id());
       AuditEntry entry =
           AuditEntry.of(requested.orgId(), requested.requester(), AuditAction.SERVICE_ACTION)
-              .target(Target.host(ended.hostId(), requested.hostname()))
+              .target(
+                  new Target(
+                      "service", outcome.unit(), outcome.unit(), Optional.of(ended.hostId())))
+              .param("host", requested.hostname())
               .param("service_name", outcome.unit())
               .param("action", outcome.action())
               .param("task_id", ended.id().toString())

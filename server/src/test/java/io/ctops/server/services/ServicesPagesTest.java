@@ -125,6 +125,10 @@ class ServicesPagesTest {
     // the agent's own unit offers no Stop
     assertThat(page).doesNotContain("Stop " + UnitName.AGENT_UNIT);
     assertThat(page).contains("Restart nginx.service on web-12?");
+    // start what is not running, stop what is
+    assertThat(page)
+        .contains("Start cups.service on web-12?", "Stop nginx.service on web-12?")
+        .doesNotContain("Stop cups.service", "Start nginx.service");
   }
 
   @Test
@@ -165,7 +169,7 @@ class ServicesPagesTest {
                        || (parameters->>'is_active')
                   FROM audit_entries WHERE action = 'host.service_action'
                 """))
-        .isEqualTo("eng@example.com succeeded web-12 restart nginx.service true");
+        .isEqualTo("eng@example.com succeeded nginx.service restart nginx.service true");
     assertThat(queryId()).as("the list is asked for again").isNotEqualTo(before);
     String panel = engineer.get("/hosts/" + host + "/services/tasks/" + task).body();
     assertThat(panel).contains("succeeded", "exit code 0");
