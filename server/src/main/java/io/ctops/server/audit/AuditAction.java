@@ -36,6 +36,8 @@ public enum AuditAction {
   TASK_CANCEL("task.cancel"),
   SERVICE_ACTION("host.service_action"),
   AGENT_UNINSTALL("agent.uninstall"),
+  TERMINAL_START("terminal.start"),
+  TERMINAL_END("terminal.end"),
   NOTE_ADD("note.add"),
   NOTE_EDIT("note.edit"),
   NOTE_PIN("note.pin"),

@@ -4,6 +4,7 @@ import io.ctops.protocol.v1.AgentQuery;
 import io.ctops.protocol.v1.AgentTask;
 import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
+import io.ctops.protocol.v1.TerminalSessionRequest;
 import io.ctops.server.enrolment.AgentAuthentication;
 import io.ctops.server.enrolment.AgentAuthentication.AuthenticatedAgent;
 import io.ctops.server.metrics.MetricQueue;
@@ -11,6 +12,7 @@ import io.ctops.server.queries.QueryAnswers;
 import io.ctops.server.queries.QueryChannel;
 import io.ctops.server.tasks.AgentChannel;
 import io.ctops.server.tasks.TaskReports;
+import io.ctops.server.terminal.TerminalHub;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.stub.StreamObserver;
@@ -35,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * {@code recheckEvery} ends the streams of agents that were revoked or deleted meanwhile ({@code
  * PERMISSION_DENIED} / {@code NOT_FOUND}).
  */
-public final class ConnectedAgents implements AgentChannel, QueryChannel, AutoCloseable {
+public final class ConnectedAgents
+    implements AgentChannel, QueryChannel, TerminalHub.Agents, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConnectedAgents.class);
 
   /** Connected agents checked per query by the recheck. */
@@ -147,6 +150,17 @@ public final class ConnectedAgents implements AgentChannel, QueryChannel, AutoCl
   public boolean ask(UUID agentId, AgentQuery query) {
     HeartbeatStream stream = connected.get(agentId);
     return stream != null && stream.ask(query);
+  }
+
+  @Override
+  public boolean announce(UUID agentId, TerminalSessionRequest session) {
+    HeartbeatStream stream = connected.get(agentId);
+    return stream != null && stream.announce(session);
+  }
+
+  @Override
+  public boolean holds(UUID agentId) {
+    return connected.containsKey(agentId);
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.ctops.protocol.v1.AgentTask;
 import io.ctops.protocol.v1.BufferedSample;
 import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
+import io.ctops.protocol.v1.TerminalSessionRequest;
 import io.ctops.server.enrolment.AgentAuthentication.AuthenticatedAgent;
 import io.ctops.server.metrics.MetricSample;
 import io.ctops.server.platform.grpc.AgentText;
@@ -46,6 +47,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
   private AgentTask pendingTask;
   private final List<String> pendingCancels = new ArrayList<>();
   private final List<AgentQuery> pendingQueries = new ArrayList<>();
+  private final List<TerminalSessionRequest> pendingTerminals = new ArrayList<>();
   private boolean answeredOnce;
   private long lastHeartbeatMillis = -1;
   private long lastSampleUnix = Long.MIN_VALUE;
@@ -273,6 +275,20 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
     }
   }
 
+  /** Announces a terminal session, at once on an answer of its own like {@link #offer}. */
+  boolean announce(TerminalSessionRequest session) {
+    synchronized (lock) {
+      if (closed || !opened) {
+        return false;
+      }
+      pendingTerminals.add(session);
+      if (answeredOnce) {
+        respond();
+      }
+      return true;
+    }
+  }
+
   private void respond() {
     synchronized (lock) {
       if (closed) {
@@ -291,6 +307,10 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
       if (!pendingCancels.isEmpty()) {
         response.addAllCancelTaskIds(pendingCancels);
         pendingCancels.clear();
+      }
+      if (!pendingTerminals.isEmpty()) {
+        response.addAllPendingTerminalSessions(pendingTerminals);
+        pendingTerminals.clear();
       }
       if (!pendingQueries.isEmpty()) {
         response.addAllPendingQueries(pendingQueries);

@@ -15,7 +15,7 @@ import io.ctops.server.enrolment.CertificateRenewal;
 import io.ctops.server.enrolment.RegisterHandler;
 import io.ctops.server.heartbeat.ConnectedAgents;
 import io.ctops.server.inventory.InventoryUploads;
-import io.grpc.Status;
+import io.ctops.server.terminal.AgentTerminals;
 import io.grpc.stub.StreamObserver;
 
 /** The {@code agent.v1.IngestService} endpoint: each RPC is handed to its feature. */
@@ -24,16 +24,19 @@ final class IngestGrpcService extends IngestServiceGrpc.IngestServiceImplBase {
   private final ConnectedAgents agents;
   private final CertificateRenewal renewal;
   private final InventoryUploads inventory;
+  private final AgentTerminals terminals;
 
   IngestGrpcService(
       RegisterHandler registration,
       ConnectedAgents agents,
       CertificateRenewal renewal,
-      InventoryUploads inventory) {
+      InventoryUploads inventory,
+      AgentTerminals terminals) {
     this.registration = registration;
     this.agents = agents;
     this.renewal = renewal;
     this.inventory = inventory;
+    this.terminals = terminals;
   }
 
   @Override
@@ -55,11 +58,7 @@ final class IngestGrpcService extends IngestServiceGrpc.IngestServiceImplBase {
   @Override
   public StreamObserver<TerminalAgentMessage> terminal(
       StreamObserver<TerminalServerMessage> responses) {
-    responses.onError(
-        Status.UNIMPLEMENTED
-            .withDescription("terminal sessions are not supported by this server yet")
-            .asRuntimeException());
-    return new Ignore<>();
+    return terminals.open(responses);
   }
 
   @Override

@@ -31,7 +31,16 @@ import io.ctops.server.tasks.TaskDispatch;
 import io.ctops.server.tasks.TaskReports;
 import io.ctops.server.tasks.TaskTimeouts;
 import io.ctops.server.tasks.TaskTypes;
+import io.ctops.server.terminal.AgentTerminals;
+import io.ctops.server.terminal.TerminalClaims;
+import io.ctops.server.terminal.TerminalHub;
+import io.ctops.server.terminal.TerminalRelayService;
+import io.ctops.server.terminal.TerminalSessions;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -67,14 +76,16 @@ public final class IngestRole implements AutoCloseable {
       Duration metricLinger,
       Duration ackWait,
       Duration recheckEvery,
-      Duration sweepEvery) {
+      Duration sweepEvery,
+      TerminalHub.Timing terminals) {
     public static final Tuning DEFAULT =
         new Tuning(
             Duration.ofMillis(250),
             Duration.ofMillis(10),
             Duration.ofSeconds(2),
             Duration.ofSeconds(10),
-            Duration.ofSeconds(15));
+            Duration.ofSeconds(15),
+            TerminalHub.Timing.DEFAULTS);
   }
 
   public static IngestRole start(
@@ -169,6 +180,9 @@ public final class IngestRole implements AutoCloseable {
                   Duration.ofMinutes(1),
                   dueScans::sweep)
               .start());
+      TerminalSessions terminalSessions = new TerminalSessions(database.jdbi(), clock);
+      TerminalHub terminals =
+          parts.add(new TerminalHub(terminalSessions, agents, tuning.terminals(), clock));
       TlsGrpcServer grpc =
           TlsGrpcServer.start(
               new TlsGrpcServer.Options(
@@ -180,8 +194,22 @@ public final class IngestRole implements AutoCloseable {
                   settings.maxMessageBytes()),
               List.of(
                   new IngestGrpcService(
-                      registration, agents, renewal, new InventoryUploads(authentication, scans))));
+                      registration,
+                      agents,
+                      renewal,
+                      new InventoryUploads(authentication, scans),
+                      new AgentTerminals(authentication, terminals)),
+                  new TerminalRelayService(terminals)));
       parts.add(grpc);
+      parts.add(
+          new TerminalClaims(
+                  database.dataSource(),
+                  terminalSessions,
+                  terminals,
+                  agents::holds,
+                  settings.relayHost() + ":" + grpc.port(),
+                  readCertificate(tls.certificate()))
+              .start());
       OpsHttpServer http =
           OpsHttpServer.start(
               settings.listenAddress(),
@@ -234,5 +262,14 @@ public final class IngestRole implements AutoCloseable {
   @Override
   public void close() {
     parts.close();
+  }
+
+  /** The PEM web instances pin when they relay a terminal to this instance. */
+  private static String readCertificate(Path certificate) {
+    try {
+      return Files.readString(certificate);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + certificate, e);
+    }
   }
 }

@@ -13,6 +13,7 @@ import io.ctops.server.platform.pki.Pem;
 import io.ctops.server.roles.IngestRole;
 import io.ctops.server.roles.TaskTypesOfThisRelease;
 import io.ctops.server.tasks.TaskTypes;
+import io.ctops.server.terminal.TerminalHub;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
@@ -58,7 +59,9 @@ public final class IngestFixture implements AutoCloseable {
           Duration.ofMillis(5),
           Duration.ofSeconds(2),
           Duration.ofMillis(500),
-          Duration.ofMillis(300));
+          Duration.ofMillis(300),
+          new TerminalHub.Timing(
+              Duration.ofSeconds(5), Duration.ofSeconds(20), Duration.ofMinutes(30)));
 
   public final Path dir;
   public final Database database;
@@ -122,7 +125,8 @@ public final class IngestFixture implements AutoCloseable {
               dir.resolve("agent_ca.kek"),
               "http://localhost:3000",
               256 * 1024,
-              registerRatePerSecond);
+              registerRatePerSecond,
+              "localhost");
       IngestRole ingest =
           IngestRole.start(
               settings,
@@ -160,7 +164,8 @@ public final class IngestFixture implements AutoCloseable {
             settings.caKekFile(),
             settings.agentDownloadBaseUrl(),
             settings.maxMessageBytes(),
-            settings.registerRatePerSecond());
+            settings.registerRatePerSecond(),
+            settings.relayHost());
     ingest.close();
     Thread.sleep(down.toMillis());
     ingest =

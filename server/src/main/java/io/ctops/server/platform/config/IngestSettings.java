@@ -15,7 +15,8 @@ public record IngestSettings(
     Path caKekFile,
     String agentDownloadBaseUrl,
     int maxMessageBytes,
-    int registerRatePerSecond) {
+    int registerRatePerSecond,
+    String relayHost) {
 
   public static final String LISTEN_ADDRESS = "INGEST_LISTEN_ADDRESS";
   public static final String GRPC_PORT = "INGEST_GRPC_PORT";
@@ -27,6 +28,7 @@ public record IngestSettings(
   public static final String DOWNLOAD_BASE_URL = "INGEST_AGENT_DOWNLOAD_BASE_URL";
   public static final String MAX_MESSAGE_BYTES = "INGEST_MAX_MESSAGE_BYTES";
   public static final String REGISTER_RATE_LIMIT = "INGEST_REGISTER_RATE_LIMIT";
+  public static final String RELAY_HOST = "INGEST_RELAY_HOST";
 
   /** The server's TLS certificate chain and private key, both checked to parse. */
   public record TlsFiles(Path certificate, Path privateKey) {}
@@ -59,8 +61,19 @@ public record IngestSettings(
     if (rate < 0) {
       throw new ConfigException(REGISTER_RATE_LIMIT, "must be 0 (off) or more, got " + rate);
     }
+    // the name web instances reach this instance by, for terminals: one its certificate holds
+    String relayHost = env.text(RELAY_HOST, "localhost");
     return new IngestSettings(
-        listen, grpcPort, httpPort, tls, jwtKeyFile, kek, downloadBaseUrl, maxMessageBytes, rate);
+        listen,
+        grpcPort,
+        httpPort,
+        tls,
+        jwtKeyFile,
+        kek,
+        downloadBaseUrl,
+        maxMessageBytes,
+        rate,
+        relayHost);
   }
 
   private static Optional<TlsFiles> tlsFiles(Environment env) {

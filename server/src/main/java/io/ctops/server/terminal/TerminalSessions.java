@@ -1,0 +1,268 @@
+package io.ctops.server.terminal;
+
+import io.ctops.server.audit.Actor;
+import io.ctops.server.audit.AuditAction;
+import io.ctops.server.audit.AuditEntry;
+import io.ctops.server.audit.AuditLog;
+import io.ctops.server.audit.Target;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.UUID;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * The session table: created by the web instance (with a relay token only it and the browser's
+ * relay know), claimed by the ingest instance holding the agent, opened when the agent attaches,
+ * ended once with its outcome. Start and end are in the audit log, by the session's user.
+ */
+public final class TerminalSessions {
+  /** The channel that tells ingest instances a session waits for its claim. */
+  public static final String NOTIFY_CHANNEL = "terminal_sessions";
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Jdbi jdbi;
+  private final Clock clock;
+
+  public TerminalSessions(Jdbi jdbi, Clock clock) {
+    this.jdbi = jdbi;
+    this.clock = clock;
+  }
+
+  /** A new session and the relay token that attaches to it (shown to no one but the web role). */
+  public record Created(UUID id, String token) {}
+
+  /** Creates a session for the user on the host and tells the ingest instances. */
+  public Created create(UUID orgId, UUID hostId, String hostname, Actor user, int cols, int rows) {
+    UUID id = UUID.randomUUID();
+    byte[] secret = new byte[32];
+    RANDOM.nextBytes(secret);
+    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    jdbi.useTransaction(
+        handle -> {
+          handle
+              .createUpdate(
+                  """
+                  INSERT INTO terminal_sessions (id, org_id, host_id, user_id, user_name,
+                                                 client_address, token_sha256, cols, rows,
+                                                 requested_at)
+                  VALUES (:id, :org, :host, :user, :name, :address, :token, :cols, :rows, :now)
+                  """)
+              .bind("id", id)
+              .bind("org", orgId)
+              .bind("host", hostId)
+              .bind("user", user.userId().orElse(null))
+              .bind("name", user.describe())
+              .bind("address", user.address().orElse(null))
+              .bind("token", sha256(token))
+              .bind("cols", cols)
+              .bind("rows", rows)
+              .bind("now", Timestamp.from(clock.instant()))
+              .execute();
+          AuditLog.record(
+              handle,
+              AuditEntry.of(orgId, user, AuditAction.TERMINAL_START)
+                  .target(Target.host(hostId, hostname))
+                  .param("session_id", id.toString())
+                  .param("size", cols + "x" + rows));
+          handle
+              .createUpdate("SELECT pg_notify(:channel, :id)")
+              .bind("channel", NOTIFY_CHANNEL)
+              .bind("id", id.toString())
+              .execute();
+        });
+    return new Created(id, token);
+  }
+
+  /** A session an ingest instance may claim: its host's agent and the size asked for. */
+  public record Requested(UUID id, UUID hostId, UUID agentId, int cols, int rows) {}
+
+  /** Sessions still waiting for their claim, asked at most {@code within} ago. */
+  public java.util.List<Requested> unclaimed(Duration within) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    """
+                    SELECT s.id, s.host_id, h.agent_id, s.cols, s.rows
+                      FROM terminal_sessions s JOIN hosts h ON h.id = s.host_id
+                     WHERE s.state = 'requested' AND s.requested_at > :since
+                       AND h.agent_id IS NOT NULL AND h.deleted_at IS NULL
+                    """)
+                .bind("since", Timestamp.from(clock.instant().minus(within)))
+                .map(
+                    (rs, ctx) ->
+                        new Requested(
+                            rs.getObject(1, UUID.class),
+                            rs.getObject(2, UUID.class),
+                            rs.getObject(3, UUID.class),
+                            rs.getInt(4),
+                            rs.getInt(5)))
+                .list());
+  }
+
+  /** Claims a requested session for the instance reached at this address; false if taken. */
+  public boolean claim(UUID id, String relayAddress, String relayCertificatePem) {
+    return jdbi.withHandle(
+            handle ->
+                handle
+                    .createUpdate(
+                        """
+                        UPDATE terminal_sessions
+                           SET state = 'claimed', claimed_at = :now, relay_address = :address,
+                               relay_certificate = :certificate
+                         WHERE id = :id AND state = 'requested'
+                        """)
+                    .bind("now", Timestamp.from(clock.instant()))
+                    .bind("address", relayAddress)
+                    .bind("certificate", relayCertificatePem)
+                    .bind("id", id)
+                    .execute())
+        > 0;
+  }
+
+  /** Where a claimed session's relay is: the ingest instance's address and certificate. */
+  public record Relay(String address, String certificatePem) {}
+
+  public Optional<Relay> relay(UUID id) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    "SELECT relay_address, relay_certificate FROM terminal_sessions"
+                        + " WHERE id = :id AND state IN ('claimed', 'open')")
+                .bind("id", id)
+                .map((rs, ctx) -> new Relay(rs.getString(1), rs.getString(2)))
+                .findOne());
+  }
+
+  /** Whether the token is the session's relay token (and the session has not ended). */
+  public boolean tokenMatches(UUID id, String token) {
+    Optional<byte[]> stored =
+        jdbi.withHandle(
+            handle ->
+                handle
+                    .createQuery(
+                        "SELECT token_sha256 FROM terminal_sessions"
+                            + " WHERE id = :id AND state <> 'ended'")
+                    .bind("id", id)
+                    .mapTo(byte[].class)
+                    .findOne());
+    return stored.isPresent() && MessageDigest.isEqual(stored.get(), sha256(token));
+  }
+
+  /** Whether the session is this host's and not ended: what an agent may attach to. */
+  public boolean isHostsLiveSession(UUID id, UUID hostId) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                    .createQuery(
+                        "SELECT count(*) FROM terminal_sessions"
+                            + " WHERE id = :id AND host_id = :host AND state IN ('claimed', 'open')")
+                    .bind("id", id)
+                    .bind("host", hostId)
+                    .mapTo(Integer.class)
+                    .one()
+                > 0);
+  }
+
+  /** The agent attached: the shell is there. */
+  public void opened(UUID id) {
+    jdbi.useHandle(
+        handle ->
+            handle
+                .createUpdate(
+                    "UPDATE terminal_sessions SET state = 'open', opened_at = :now"
+                        + " WHERE id = :id AND state = 'claimed'")
+                .bind("now", Timestamp.from(clock.instant()))
+                .bind("id", id)
+                .execute());
+  }
+
+  /** How a session ended, with what went through it. */
+  public record Outcome(Integer exitCode, String reason, long bytesIn, long bytesOut) {}
+
+  /** Ends the session once, and records it in the audit log by its user. */
+  public void ended(UUID id, Outcome outcome) {
+    jdbi.useTransaction(handle -> ended(handle, id, outcome, clock.instant()));
+  }
+
+  private static void ended(Handle handle, UUID id, Outcome outcome, Instant now) {
+    Optional<EndedRow> row =
+        handle
+            .createQuery(
+                """
+                UPDATE terminal_sessions s
+                   SET state = 'ended', ended_at = :now, exit_code = :exit, end_reason = :reason,
+                       bytes_in = :in, bytes_out = :out
+                  FROM hosts h
+                 WHERE s.id = :id AND s.state <> 'ended' AND h.id = s.host_id
+                RETURNING s.org_id, s.host_id, h.hostname, s.user_id, s.user_name,
+                          s.client_address, s.requested_at
+                """)
+            .bind("now", Timestamp.from(now))
+            .bind("exit", outcome.exitCode())
+            .bind("reason", outcome.reason())
+            .bind("in", outcome.bytesIn())
+            .bind("out", outcome.bytesOut())
+            .bind("id", id)
+            .map(
+                (rs, ctx) ->
+                    new EndedRow(
+                        rs.getObject(1, UUID.class),
+                        rs.getObject(2, UUID.class),
+                        rs.getString(3),
+                        rs.getObject(4, UUID.class),
+                        rs.getString(5),
+                        rs.getString(6),
+                        rs.getTimestamp(7).toInstant()))
+            .findOne();
+    if (row.isEmpty()) {
+      return;
+    }
+    EndedRow r = row.get();
+    Actor user =
+        r.userId() == null
+            ? Actor.system(r.userName())
+            : Actor.user(r.userId(), r.userName(), r.address());
+    AuditEntry entry =
+        AuditEntry.of(r.orgId(), user, AuditAction.TERMINAL_END)
+            .target(Target.host(r.hostId(), r.hostname()))
+            .param("session_id", id.toString())
+            .param("duration_seconds", Duration.between(r.requestedAt(), now).toSeconds())
+            .param("bytes_in", outcome.bytesIn())
+            .param("bytes_out", outcome.bytesOut())
+            .param("exit_code", outcome.exitCode());
+    AuditLog.record(
+        handle,
+        outcome.exitCode() != null && outcome.exitCode() < 0 && outcome.reason() != null
+            ? entry.failed(outcome.reason())
+            : entry.param("reason", outcome.reason()));
+  }
+
+  private record EndedRow(
+      UUID orgId,
+      UUID hostId,
+      String hostname,
+      UUID userId,
+      String userName,
+      String address,
+      Instant requestedAt) {}
+
+  static byte[] sha256(String token) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

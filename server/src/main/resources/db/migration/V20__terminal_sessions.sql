@@ -1,0 +1,31 @@
+-- Terminal sessions: a user's shell on a host through its agent. The web instance holding the
+-- browser creates the row (and a relay token, kept as its SHA-256); the ingest instance holding the
+-- agent's heartbeat stream claims it, writing where the web instance reaches it (address and TLS
+-- certificate), and announces it to the agent. Terminal bytes never pass through here: only this
+-- rendezvous, the outcome and the recording.
+CREATE TABLE terminal_sessions (
+    id                uuid PRIMARY KEY,
+    org_id            uuid NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    host_id           uuid NOT NULL REFERENCES hosts (id) ON DELETE CASCADE,
+    user_id           uuid REFERENCES users (id) ON DELETE SET NULL,
+    user_name         text NOT NULL CHECK (length(user_name) <= 320),
+    client_address    text,
+    token_sha256      bytea NOT NULL,
+    cols              integer NOT NULL CHECK (cols BETWEEN 1 AND 1000),
+    rows              integer NOT NULL CHECK (rows BETWEEN 1 AND 1000),
+    state             text NOT NULL DEFAULT 'requested'
+                          CHECK (state IN ('requested', 'claimed', 'open', 'ended')),
+    requested_at      timestamptz NOT NULL,
+    -- the ingest instance that holds the agent's side
+    claimed_at        timestamptz,
+    relay_address     text,
+    relay_certificate text,
+    opened_at         timestamptz,
+    ended_at          timestamptz,
+    exit_code         integer,
+    end_reason        text CHECK (length(end_reason) <= 1000),
+    bytes_in          bigint NOT NULL DEFAULT 0,
+    bytes_out         bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX terminal_sessions_host_idx ON terminal_sessions (host_id, requested_at DESC);
+CREATE INDEX terminal_sessions_live_idx ON terminal_sessions (requested_at) WHERE state <> 'ended';
