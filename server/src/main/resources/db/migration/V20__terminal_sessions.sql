@@ -1,5 +1,6 @@
 -- Terminal sessions: a user's shell on a host through its agent. The web instance holding the
--- browser creates the row (and a relay token, kept as its SHA-256); the ingest instance holding the
+-- browser creates the row (a single-use ticket for the page's WebSocket, and at each attach a relay
+-- token for the web instance, both kept as SHA-256); the ingest instance holding the
 -- agent's heartbeat stream claims it, writing where the web instance reaches it (address and TLS
 -- certificate), and announces it to the agent. Terminal bytes never pass through here: only this
 -- rendezvous, the outcome and the recording.
@@ -10,7 +11,11 @@ CREATE TABLE terminal_sessions (
     user_id           uuid REFERENCES users (id) ON DELETE SET NULL,
     user_name         text NOT NULL CHECK (length(user_name) <= 320),
     client_address    text,
-    token_sha256      bytea NOT NULL,
+    -- the relay token of the web instance serving the browser now (replaced at each attach)
+    token_sha256      bytea,
+    -- the single-use ticket the page gets to open its WebSocket (attach or re-attach)
+    ticket_sha256     bytea,
+    ticket_expires_at timestamptz,
     cols              integer NOT NULL CHECK (cols BETWEEN 1 AND 1000),
     rows              integer NOT NULL CHECK (rows BETWEEN 1 AND 1000),
     state             text NOT NULL DEFAULT 'requested'

@@ -132,6 +132,11 @@ public final class WebAccess {
         .isPresent();
   }
 
+  /** Who a session cookie belongs to (a WebSocket checks it itself); empty when nobody. */
+  public Optional<Principal> signedIn(String sessionCookie) {
+    return sessions.find(sessionCookie);
+  }
+
   public static Principal principal(Context ctx) {
     Principal principal = ctx.attribute(PRINCIPAL);
     if (principal == null) {

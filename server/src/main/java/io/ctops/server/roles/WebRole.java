@@ -72,6 +72,9 @@ import io.ctops.server.services.ServicesPages;
 import io.ctops.server.tasks.TaskQueue;
 import io.ctops.server.tasks.TaskTypes;
 import io.ctops.server.tasks.TasksApi;
+import io.ctops.server.terminal.RelayChannels;
+import io.ctops.server.terminal.TerminalPages;
+import io.ctops.server.terminal.TerminalSessions;
 import io.ctops.server.uninstall.AgentUninstallTask;
 import io.ctops.server.uninstall.UninstallPages;
 import io.ctops.server.users.UserPages;
@@ -151,6 +154,10 @@ public final class WebRole implements AutoCloseable {
               taskQueue,
               taskTypes.find(ServiceTask.NAME).orElseThrow(),
               clock);
+      RelayChannels relayChannels = parts.add(new RelayChannels());
+      TerminalPages terminalPages =
+          new TerminalPages(
+              pages, records, access, new TerminalSessions(jdbi, clock), relayChannels, jdbi);
       SignInPages signIn = new SignInPages(jdbi, pages, users, passwords, throttle, access);
       HostListPage hostListPage = new HostListPage(jdbi, hostList, overview);
       HostPages hostPages =
@@ -271,6 +278,7 @@ public final class WebRole implements AutoCloseable {
                       softwarePages.routes(config.routes);
                       inventoryPages.routes(config.routes);
                       servicesPages.routes(config.routes);
+                      terminalPages.routes(config.routes);
                       uninstallPages.routes(config.routes);
                       // before hostPages: /hosts/bulk must not be taken for a host id
                       bulkPages.routes(config.routes);

@@ -103,6 +103,7 @@ public final class ServicesPages {
         filter,
         online && mayAct(records.roleOn(user, host)),
         online,
+        mayAct(records.roleOn(user, host)),
         clock.instant());
   }
 

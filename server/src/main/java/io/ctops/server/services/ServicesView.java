@@ -18,6 +18,7 @@ import java.util.Locale;
  * @param filter all, running, failed, enabled or inactive
  * @param canAct the viewer is an engineer or admin on the host, and the host is online
  * @param canAsk the host is online, so its agent can be asked for a fresh list
+ * @param mayOperate the viewer is an engineer or admin on the host
  */
 public record ServicesView(
     HostDetail host,
@@ -26,6 +27,7 @@ public record ServicesView(
     String filter,
     boolean canAct,
     boolean canAsk,
+    boolean mayOperate,
     Instant now) {
 
   public static final List<String> FILTERS =

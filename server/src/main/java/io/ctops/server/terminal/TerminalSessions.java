@@ -20,9 +20,10 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * The session table: created by the web instance (with a relay token only it and the browser's
- * relay know), claimed by the ingest instance holding the agent, opened when the agent attaches,
- * ended once with its outcome. Start and end are in the audit log, by the session's user.
+ * The session table: created by the web instance (with a single-use ticket for the page's
+ * WebSocket; spending it gives the web instance a relay token), claimed by the ingest instance
+ * holding the agent, opened when the agent attaches, ended once with its outcome. Start and end are
+ * in the audit log, by the session's user.
  */
 public final class TerminalSessions {
   /** The channel that tells ingest instances a session waits for its claim. */
@@ -38,24 +39,27 @@ public final class TerminalSessions {
     this.clock = clock;
   }
 
-  /** A new session and the relay token that attaches to it (shown to no one but the web role). */
-  public record Created(UUID id, String token) {}
+  /** How long a ticket opens the page's WebSocket. */
+  static final Duration TICKET_LIFETIME = Duration.ofSeconds(60);
+
+  /** A new session and the ticket its page opens the WebSocket with. */
+  public record Created(UUID id, String ticket) {}
 
   /** Creates a session for the user on the host and tells the ingest instances. */
   public Created create(UUID orgId, UUID hostId, String hostname, Actor user, int cols, int rows) {
     UUID id = UUID.randomUUID();
-    byte[] secret = new byte[32];
-    RANDOM.nextBytes(secret);
-    String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+    String ticket = secret();
+    Instant now = clock.instant();
     jdbi.useTransaction(
         handle -> {
           handle
               .createUpdate(
                   """
                   INSERT INTO terminal_sessions (id, org_id, host_id, user_id, user_name,
-                                                 client_address, token_sha256, cols, rows,
-                                                 requested_at)
-                  VALUES (:id, :org, :host, :user, :name, :address, :token, :cols, :rows, :now)
+                                                 client_address, ticket_sha256, ticket_expires_at,
+                                                 cols, rows, requested_at)
+                  VALUES (:id, :org, :host, :user, :name, :address, :ticket, :expires, :cols,
+                          :rows, :now)
                   """)
               .bind("id", id)
               .bind("org", orgId)
@@ -63,10 +67,11 @@ public final class TerminalSessions {
               .bind("user", user.userId().orElse(null))
               .bind("name", user.describe())
               .bind("address", user.address().orElse(null))
-              .bind("token", sha256(token))
+              .bind("ticket", sha256(ticket))
+              .bind("expires", Timestamp.from(now.plus(TICKET_LIFETIME)))
               .bind("cols", cols)
               .bind("rows", rows)
-              .bind("now", Timestamp.from(clock.instant()))
+              .bind("now", Timestamp.from(now))
               .execute();
           AuditLog.record(
               handle,
@@ -80,7 +85,81 @@ public final class TerminalSessions {
               .bind("id", id.toString())
               .execute();
         });
-    return new Created(id, token);
+    return new Created(id, ticket);
+  }
+
+  /** A new ticket for the user's own live session (to re-attach); empty for any other. */
+  public Optional<String> ticket(UUID id, UUID userId) {
+    String ticket = secret();
+    int updated =
+        jdbi.withHandle(
+            handle ->
+                handle
+                    .createUpdate(
+                        """
+                        UPDATE terminal_sessions
+                           SET ticket_sha256 = :ticket, ticket_expires_at = :expires
+                         WHERE id = :id AND user_id = :user AND state <> 'ended'
+                        """)
+                    .bind("ticket", sha256(ticket))
+                    .bind("expires", Timestamp.from(clock.instant().plus(TICKET_LIFETIME)))
+                    .bind("id", id)
+                    .bind("user", userId)
+                    .execute());
+    return updated > 0 ? Optional.of(ticket) : Optional.empty();
+  }
+
+  /**
+   * Spends the ticket of the user's live session on this host and returns a new relay token for the
+   * web instance that took it (the previous viewer's token stops working); empty when the ticket is
+   * wrong, spent, expired or not this user's.
+   */
+  public Optional<String> spendTicket(UUID id, UUID hostId, UUID userId, String ticket) {
+    String token = secret();
+    int updated =
+        jdbi.withHandle(
+            handle ->
+                handle
+                    .createUpdate(
+                        """
+                        UPDATE terminal_sessions
+                           SET ticket_sha256 = NULL, ticket_expires_at = NULL,
+                               token_sha256 = :token
+                         WHERE id = :id AND host_id = :host AND user_id = :user
+                           AND ticket_sha256 = :ticket AND ticket_expires_at > :now
+                           AND state <> 'ended'
+                        """)
+                    .bind("token", sha256(token))
+                    .bind("id", id)
+                    .bind("host", hostId)
+                    .bind("user", userId)
+                    .bind("ticket", sha256(ticket))
+                    .bind("now", Timestamp.from(clock.instant()))
+                    .execute());
+    return updated > 0 ? Optional.of(token) : Optional.empty();
+  }
+
+  /** A relay token for whoever ends the session from elsewhere (an admin's "End session"). */
+  public Optional<String> takeOver(UUID id, UUID orgId) {
+    String token = secret();
+    int updated =
+        jdbi.withHandle(
+            handle ->
+                handle
+                    .createUpdate(
+                        "UPDATE terminal_sessions SET token_sha256 = :token"
+                            + " WHERE id = :id AND org_id = :org AND state <> 'ended'")
+                    .bind("token", sha256(token))
+                    .bind("id", id)
+                    .bind("org", orgId)
+                    .execute());
+    return updated > 0 ? Optional.of(token) : Optional.empty();
+  }
+
+  private static String secret() {
+    byte[] secret = new byte[32];
+    RANDOM.nextBytes(secret);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
   }
 
   /** A session an ingest instance may claim: its host's agent and the size asked for. */
@@ -157,7 +236,9 @@ public final class TerminalSessions {
                     .bind("id", id)
                     .mapTo(byte[].class)
                     .findOne());
-    return stored.isPresent() && MessageDigest.isEqual(stored.get(), sha256(token));
+    return stored.isPresent()
+        && stored.get() != null
+        && MessageDigest.isEqual(stored.get(), sha256(token));
   }
 
   /** Whether the session is this host's and not ended: what an agent may attach to. */

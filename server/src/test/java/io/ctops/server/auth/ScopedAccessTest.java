@@ -124,6 +124,7 @@ class ScopedAccessTest {
     route("GET /hosts/{id}/services/list", Kind.HOST);
     route("GET /hosts/{id}/services/tasks/{task}", Kind.HOST);
     route("GET /hosts/{id}/ports", Kind.HOST);
+    route("GET /hosts/{id}/terminal", Kind.HOST);
     route("GET /api/v1/hosts/{id}/services", Kind.HOST);
     route("GET /api/v1/hosts/{id}/ports", Kind.HOST);
     route("GET /hosts/{id}/uninstall/{task}", Kind.ADMIN);

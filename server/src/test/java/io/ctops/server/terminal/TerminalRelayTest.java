@@ -17,6 +17,9 @@ import io.ctops.protocol.v1.TerminalAgentMessage;
 import io.ctops.protocol.v1.TerminalClosedMsg;
 import io.ctops.protocol.v1.TerminalServerMessage;
 import io.ctops.server.audit.Actor;
+import io.ctops.server.auth.PasswordHashing;
+import io.ctops.server.auth.Role;
+import io.ctops.server.auth.Users;
 import io.ctops.server.platform.config.DatabaseUrl;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.HeartbeatClient;
@@ -55,6 +58,7 @@ class TerminalRelayTest {
   private UUID org;
   private UUID host;
   private ManagedChannel relayChannel;
+  private Actor user;
 
   @BeforeEach
   void connect(DatabaseUrl database) {
@@ -67,6 +71,21 @@ class TerminalRelayTest {
     host = UUID.fromString(second.string("SELECT CAST(id AS text) FROM hosts"));
     org = UUID.fromString(second.string("SELECT CAST(org_id AS text) FROM hosts"));
     sessions = new TerminalSessions(first.jdbi(), Clock.systemUTC());
+    UUID userId =
+        switch (new Users(first.jdbi(), new PasswordHashing(), Clock.systemUTC())
+            .create(
+                org,
+                new Users.NewUser("eng@example.com", null, "correct horse battery", Role.ENGINEER),
+                Actor.system("test"))) {
+          case Users.Creation.Created c -> c.user().id();
+          case Users.Creation.EmailTaken t -> throw new IllegalStateException();
+        };
+    user = Actor.user(userId, "eng@example.com", "127.0.0.1");
+  }
+
+  /** A fresh ticket of the session's user (the first one is spent by the first viewer). */
+  private String ticket(TerminalSessions.Created created) {
+    return sessions.ticket(created.id(), user.userId().orElseThrow()).orElseThrow();
   }
 
   @AfterEach
@@ -94,7 +113,8 @@ class TerminalRelayTest {
   }
 
   /** The relay as a web instance opens it: to the claimed address, pinning its certificate. */
-  private StreamClient<ViewerMessage, HostMessage> viewer(UUID session, String token)
+  /** {@code ticket} null: attaches with a token that is not the session's. */
+  private StreamClient<ViewerMessage, HostMessage> viewer(UUID session, String ticket)
       throws SSLException {
     TerminalSessions.Relay relay = sessions.relay(session).orElseThrow();
     String[] hostAndPort = relay.address().split(":");
@@ -109,6 +129,12 @@ class TerminalRelayTest {
             .build();
     StreamClient<ViewerMessage, HostMessage> viewer =
         new StreamClient<>(TerminalRelayGrpc.newStub(relayChannel)::relay);
+    String token =
+        ticket == null
+            ? "not-the-token"
+            : sessions
+                .spendTicket(session, host, user.userId().orElseThrow(), ticket)
+                .orElseThrow();
     viewer.send(
         ViewerMessage.newBuilder()
             .setAttach(
@@ -138,14 +164,13 @@ class TerminalRelayTest {
 
   @Test
   void bytesResizesAndTheEndGoThroughTheInstanceHoldingTheAgent() throws Exception {
-    TerminalSessions.Created created =
-        sessions.create(org, host, "shell-01", Actor.system("test"), 120, 40);
+    TerminalSessions.Created created = sessions.create(org, host, "shell-01", user, 120, 40);
 
     String id = announced();
     assertThat(id).isEqualTo(created.id().toString());
     assertThat(sessions.relay(created.id()).orElseThrow().address())
         .isEqualTo("localhost:" + second.ingest.grpcPort());
-    StreamClient<ViewerMessage, HostMessage> viewer = viewer(created.id(), created.token());
+    StreamClient<ViewerMessage, HostMessage> viewer = viewer(created.id(), ticket(created));
     assertThat(viewer.next().getStatus()).isEqualTo("waiting for the host's agent");
 
     StreamClient<TerminalAgentMessage, TerminalServerMessage> shell = agentTerminal(id);
@@ -188,10 +213,9 @@ class TerminalRelayTest {
 
   @Test
   void aViewerThatComesBackSeesTheOutputAgainAndTheShellGoesOn() throws Exception {
-    TerminalSessions.Created created =
-        sessions.create(org, host, "shell-01", Actor.system("test"), 80, 24);
+    TerminalSessions.Created created = sessions.create(org, host, "shell-01", user, 80, 24);
     String id = announced();
-    StreamClient<ViewerMessage, HostMessage> viewer = viewer(created.id(), created.token());
+    StreamClient<ViewerMessage, HostMessage> viewer = viewer(created.id(), ticket(created));
     StreamClient<TerminalAgentMessage, TerminalServerMessage> shell = agentTerminal(id);
     shell.send(output(id, "X=42\n", false));
     viewer.next(HostMessage::hasOutput);
@@ -199,7 +223,7 @@ class TerminalRelayTest {
     viewer.fail();
     shell.send(output(id, "printed while away\n", false));
     relayChannel.shutdownNow();
-    StreamClient<ViewerMessage, HostMessage> again = viewer(created.id(), created.token());
+    StreamClient<ViewerMessage, HostMessage> again = viewer(created.id(), ticket(created));
 
     HostMessage replay = again.next(HostMessage::hasOutput);
     assertThat(replay.getReplay()).isTrue();
@@ -211,10 +235,9 @@ class TerminalRelayTest {
 
   @Test
   void anAgentThatNeverOpensTheSessionIsReportedAsNotSupportingTerminals() throws Exception {
-    TerminalSessions.Created created =
-        sessions.create(org, host, "shell-01", Actor.system("test"), 80, 24);
+    TerminalSessions.Created created = sessions.create(org, host, "shell-01", user, 80, 24);
     announced();
-    StreamClient<ViewerMessage, HostMessage> viewer = viewer(created.id(), created.token());
+    StreamClient<ViewerMessage, HostMessage> viewer = viewer(created.id(), ticket(created));
 
     HostMessage closed = viewer.next(HostMessage::hasClosed);
 
@@ -228,11 +251,10 @@ class TerminalRelayTest {
 
   @Test
   void aWrongTokenOrAnUnannouncedSessionIsRefused() throws Exception {
-    TerminalSessions.Created created =
-        sessions.create(org, host, "shell-01", Actor.system("test"), 80, 24);
+    TerminalSessions.Created created = sessions.create(org, host, "shell-01", user, 80, 24);
     announced();
 
-    StreamClient<ViewerMessage, HostMessage> stranger = viewer(created.id(), "not-the-token");
+    StreamClient<ViewerMessage, HostMessage> stranger = viewer(created.id(), null);
     assertThat(stranger.awaitEnd(Duration.ofSeconds(10)).getCode())
         .isEqualTo(Status.Code.NOT_FOUND);
     StreamClient<TerminalAgentMessage, TerminalServerMessage> unannounced =

@@ -1,0 +1,157 @@
+package io.ctops.server.terminal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
+import io.ctops.protocol.internal.v1.HostMessage;
+import io.ctops.protocol.internal.v1.ViewerAttach;
+import io.ctops.protocol.internal.v1.ViewerMessage;
+import io.ctops.protocol.internal.v1.ViewerResize;
+import io.grpc.stub.StreamObserver;
+import io.javalin.websocket.WsContext;
+import java.nio.ByteBuffer;
+import java.util.Base64;
+import java.util.UUID;
+
+/**
+ * One browser tab's WebSocket, joined to the session's relay on the ingest instance that holds it.
+ * The browser sends its keystrokes as binary frames and {@code {"resize": [cols, rows]}} or {@code
+ * {"close": true}} as text; it gets the output as binary frames, and as text {@code {"status"}},
+ * {@code {"replay"}} (base64: the screen so far, after a re-attach) and {@code {"closed":
+ * {"exit_code", "reason"}}}.
+ */
+final class BrowserTerminal {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Input bytes one message may carry; a longer paste is cut with a notice. */
+  static final int MAX_INPUT = 1024 * 1024;
+
+  private final WsContext browser;
+  private final StreamObserver<ViewerMessage> relay;
+
+  BrowserTerminal(
+      WsContext browser,
+      TerminalRelayStarter starter,
+      UUID session,
+      String token,
+      int cols,
+      int rows) {
+    this.browser = browser;
+    this.relay =
+        starter.start(
+            new StreamObserver<>() {
+              @Override
+              public void onNext(HostMessage message) {
+                toBrowser(message);
+              }
+
+              @Override
+              public void onError(Throwable error) {
+                text(status("the connection to the host's side was lost"));
+                browser.closeSession(1011, "relay lost");
+              }
+
+              @Override
+              public void onCompleted() {
+                browser.closeSession(1000, "session ended");
+              }
+            });
+    relay.onNext(
+        ViewerMessage.newBuilder()
+            .setAttach(
+                ViewerAttach.newBuilder()
+                    .setSessionId(session.toString())
+                    .setToken(token)
+                    .setCols(cols)
+                    .setRows(rows))
+            .build());
+  }
+
+  /** Opens the relay call with the observer of its answers. */
+  @FunctionalInterface
+  interface TerminalRelayStarter {
+    StreamObserver<ViewerMessage> start(StreamObserver<HostMessage> answers);
+  }
+
+  private synchronized void toBrowser(HostMessage message) {
+    try {
+      switch (message.getPayloadCase()) {
+        case OUTPUT -> {
+          if (message.getReplay()) {
+            ObjectNode replay = JSON.createObjectNode();
+            replay.put(
+                "replay", Base64.getEncoder().encodeToString(message.getOutput().toByteArray()));
+            text(replay);
+          } else {
+            browser.send(message.getOutput().asReadOnlyByteBuffer());
+          }
+        }
+        case STATUS -> text(status(message.getStatus()));
+        case CLOSED -> {
+          ObjectNode closed = JSON.createObjectNode();
+          closed
+              .putObject("closed")
+              .put("exit_code", message.getClosed().getExitCode())
+              .put("reason", message.getClosed().getReason());
+          text(closed);
+        }
+        case PAYLOAD_NOT_SET -> {}
+      }
+    } catch (RuntimeException e) {
+      // the browser went away; its close handler ends the relay call
+    }
+  }
+
+  private static ObjectNode status(String text) {
+    return JSON.createObjectNode().put("status", text);
+  }
+
+  private void text(JsonNode message) {
+    try {
+      browser.send(message.toString());
+    } catch (RuntimeException e) {
+      // the browser went away
+    }
+  }
+
+  void input(ByteBuffer bytes) {
+    int size = bytes.remaining();
+    if (size > MAX_INPUT) {
+      bytes.limit(bytes.position() + MAX_INPUT);
+      text(status("input over 1 MiB was cut to its first 1 MiB"));
+    }
+    relay.onNext(ViewerMessage.newBuilder().setInput(ByteString.copyFrom(bytes)).build());
+  }
+
+  void control(String text) {
+    JsonNode message;
+    try {
+      message = JSON.readTree(text);
+    } catch (Exception e) {
+      text(status("ignored a message that is not JSON"));
+      return;
+    }
+    if (message.has("resize") && message.get("resize").isArray()) {
+      int cols = message.get("resize").path(0).asInt();
+      int rows = message.get("resize").path(1).asInt();
+      if (cols >= 1 && rows >= 1 && cols <= 1000 && rows <= 1000) {
+        relay.onNext(
+            ViewerMessage.newBuilder()
+                .setResize(ViewerResize.newBuilder().setCols(cols).setRows(rows))
+                .build());
+      }
+    } else if (message.path("close").asBoolean()) {
+      relay.onNext(ViewerMessage.newBuilder().setClose(true).build());
+    }
+  }
+
+  /** The browser went away (closed tab, lost network): the session waits for it to come back. */
+  void browserGone() {
+    try {
+      relay.onCompleted();
+    } catch (RuntimeException alreadyEnded) {
+      // nothing to tell
+    }
+  }
+}
