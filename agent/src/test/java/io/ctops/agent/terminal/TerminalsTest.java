@@ -126,7 +126,7 @@ class TerminalsTest {
 
     TerminalClosedMsg closed = stream.awaitClosed(Duration.ofSeconds(10));
     assertThat(closed.getReason()).isEqualTo("ended by the server");
-    assertThat(closed.getExitCode()).isNotZero();
+    assertThat(closed.getExitCode()).isEqualTo(129);
     stream.awaitHalfClosed();
     assertThat(ProcessHandle.of(Long.parseLong(Files.readString(pid).strip()))).isEmpty();
   }
