@@ -70,6 +70,17 @@ final class LoginShell {
     if (user.uid() == 0 && !settings.allowRoot()) {
       return new Refused(ROOT_REFUSED);
     }
+    // A service account (the bundle's ct-ops user) has no shell: say so rather than start one
+    // that prints "This account is currently not available." and exits.
+    String shellName = Path.of(user.shell()).getFileName().toString();
+    if (shellName.equals("nologin") || shellName.equals("false")) {
+      return new Refused(
+          "cannot start a shell as '"
+              + user.name()
+              + "': its login shell is "
+              + user.shell()
+              + "; set [terminal] user in agent.toml to a user with a shell");
+    }
     Map<String, String> environment = environment(user);
     Path home = Files.isDirectory(user.home()) ? user.home() : Path.of("/");
     if (user.uid() == agentUid) {

@@ -30,6 +30,7 @@ class LoginShellTest {
             # not an account
             ops:x:1000:1000:Ops:%s:/bin/zsh
             deploy:x:1001:1001::/nonexistent:
+            ct-ops:x:998:998::/var/lib/ct-ops:/usr/sbin/nologin
             """
                 .formatted(dir.resolve("home/ops")));
     bin = Files.createDirectories(dir.resolve("bin"));
@@ -100,6 +101,15 @@ class LoginShellTest {
         (LoginShell.Start) shell(settings(Optional.of("ops"), false, Optional.empty()), 0);
     assertThat(start.command()).containsExactly(runuser.toString(), "-l", "ops");
     assertThat(start.environment()).containsEntry("USER", "ops").containsEntry("SHELL", "/bin/zsh");
+  }
+
+  @Test
+  void aUserWithoutALoginShellIsRefused() {
+    assertThat(shell(settings(Optional.empty(), false, Optional.empty()), 998))
+        .isEqualTo(
+            new LoginShell.Refused(
+                "cannot start a shell as 'ct-ops': its login shell is /usr/sbin/nologin; set"
+                    + " [terminal] user in agent.toml to a user with a shell"));
   }
 
   @Test
