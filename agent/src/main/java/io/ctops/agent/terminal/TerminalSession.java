@@ -39,6 +39,13 @@ final class TerminalSession {
 
   static final String ENDED_BY_SERVER = "ended by the server";
 
+  /**
+   * An announcement repeated this soon after a stream attached, while that stream still works, is
+   * the same announcement again (the server may repeat an id until it sees the stream), not a
+   * request to move the session to a new stream.
+   */
+  static final Duration REPEATED_WITHIN = Duration.ofSeconds(2);
+
   private static final Logger log = LoggerFactory.getLogger("agent");
 
   private final String id;
@@ -52,6 +59,7 @@ final class TerminalSession {
   private final Thread reader;
   // Guarded by this.
   private Stream current;
+  private long attachedAtNanos;
   private long attachments;
   private boolean hasEnded;
   private int exitCode;
@@ -118,13 +126,20 @@ final class TerminalSession {
   /**
    * Opens a new stream for this session: attach, the ring's output marked as replay, then live
    * output (or, if the shell has ended meanwhile, its closed message). A stream still attached is
-   * cancelled: the server announced the session again, so it has given that one up.
+   * cancelled: the server announced the session again, so it has given that one up; unless that
+   * stream is younger than {@link #REPEATED_WITHIN}, when the announcement is a repeat and changes
+   * nothing.
    */
   synchronized void attach(IngestServiceStub stub) {
+    if (current != null && System.nanoTime() - attachedAtNanos < REPEATED_WITHIN.toNanos()) {
+      log.debug("event=terminal_announced_again session_id={}", id);
+      return;
+    }
     Stream previous = current;
     Stream stream = new Stream();
     stub.terminal(stream);
     attachments++;
+    attachedAtNanos = System.nanoTime();
     current = stream;
     stream.send(TerminalAgentMessage.newBuilder().setSessionId(id).build());
     if (attachments > 1) {

@@ -255,6 +255,20 @@ class TerminalsTest {
   }
 
   @Test
+  void anAnnouncementRepeatedRightAwayKeepsTheStream() throws Exception {
+    start(SHELLS_ALLOWED);
+    terminals.arrived(request("s-1"));
+    terminals.arrived(request("s-1"));
+    TerminalIngest.Side stream = ingest.nextStream();
+    stream.attach();
+
+    stream.type("echo still-$((2*2))\n");
+
+    stream.awaitOutput("still-4");
+    assertThat(ingest.noStreamWithin(Duration.ofMillis(300))).isNull();
+  }
+
+  @Test
   void announcingAnAttachedSessionAgainMovesItToTheNewStream() throws Exception {
     start(SHELLS_ALLOWED);
     terminals.arrived(request("s-1"));
@@ -262,6 +276,7 @@ class TerminalsTest {
     first.attach();
     first.type("Y=swapped; echo before=$Y\n");
     first.awaitOutput("before=swapped");
+    Thread.sleep(TerminalSession.REPEATED_WITHIN.toMillis());
 
     terminals.arrived(request("s-1"));
 
