@@ -10,6 +10,7 @@ import io.ctops.protocol.v1.TerminalResizeMsg;
 import io.ctops.protocol.v1.TerminalServerMessage;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
+import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -96,19 +97,18 @@ final class TerminalSession {
 
   /** A session that never starts: attach, then closed with exit code -1 and the reason. */
   static void refuse(IngestServiceStub stub, String id, String reason) {
-    ClientCallStreamObserver<TerminalAgentMessage> requests =
-        (ClientCallStreamObserver<TerminalAgentMessage>)
-            stub.terminal(
-                new io.grpc.stub.StreamObserver<TerminalServerMessage>() {
-                  @Override
-                  public void onNext(TerminalServerMessage message) {}
+    StreamObserver<TerminalAgentMessage> requests =
+        stub.terminal(
+            new StreamObserver<TerminalServerMessage>() {
+              @Override
+              public void onNext(TerminalServerMessage message) {}
 
-                  @Override
-                  public void onError(Throwable error) {}
+              @Override
+              public void onError(Throwable error) {}
 
-                  @Override
-                  public void onCompleted() {}
-                });
+              @Override
+              public void onCompleted() {}
+            });
     requests.onNext(TerminalAgentMessage.newBuilder().setSessionId(id).build());
     requests.onNext(closed(id, -1, reason));
     requests.onCompleted();
