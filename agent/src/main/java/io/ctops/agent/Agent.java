@@ -13,10 +13,12 @@ import io.ctops.agent.queries.QueryRunner;
 import io.ctops.agent.tasks.TaskOutbox;
 import io.ctops.agent.tasks.TaskRunner;
 import io.ctops.agent.tasks.TaskTypes;
+import io.ctops.agent.terminal.Terminals;
 import io.ctops.protocol.v1.AgentQuery;
 import io.ctops.protocol.v1.AgentTask;
 import io.ctops.protocol.v1.HeartbeatResponse;
 import io.ctops.protocol.v1.IngestServiceGrpc.IngestServiceStub;
+import io.ctops.protocol.v1.TerminalSessionRequest;
 import io.grpc.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * The agent ({@code ctops agent run}): registers with its token and key, waits for approval, then
  * keeps one heartbeat stream open while the {@link Sampler} samples into an on-disk buffer that the
  * stream drains as the server acknowledges. Tasks the server pushes run on the {@link TaskRunner},
- * queries on the {@link QueryRunner}; their progress, results and answers go out on an extra
- * heartbeat within a second. Reconnects with backoff; each change of state is logged once.
+ * queries on the {@link QueryRunner}, terminal sessions on {@link Terminals}; their progress,
+ * results and answers go out on an extra heartbeat within a second. Reconnects with backoff; each
+ * change of state is logged once.
  */
 public final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("agent");
@@ -77,6 +80,7 @@ public final class Agent implements AutoCloseable {
   private final TaskOutbox outbox = new TaskOutbox();
   private final TaskRunner tasks;
   private final QueryRunner queries;
+  private final Terminals terminals;
   private final Backoff backoff = new Backoff();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final CountDownLatch stopSignal = new CountDownLatch(1);
@@ -112,6 +116,7 @@ public final class Agent implements AutoCloseable {
             () -> compactHeap = COMPACT_AFTER_BURSTS,
             this::stopSoon);
     this.queries = new QueryRunner(tools, Path.of("/proc"), outbox, clock);
+    this.terminals = new Terminals(config.terminal(), tools, () -> ingest);
   }
 
   public Exit run() {
@@ -164,6 +169,8 @@ public final class Agent implements AutoCloseable {
       taskUpdates.interrupt();
       tasks.close();
       queries.close();
+      // Before the link closes, so attached streams can report their shells' ends.
+      terminals.close();
       if (link != null) {
         link.close();
       }
@@ -296,6 +303,16 @@ public final class Agent implements AutoCloseable {
     @Override
     public void queryArrived(AgentQuery query) {
       queries.arrived(query);
+    }
+
+    @Override
+    public void terminalArrived(TerminalSessionRequest request) {
+      terminals.arrived(request);
+    }
+
+    @Override
+    public void terminalCancelled(String sessionId) {
+      terminals.cancelled(sessionId);
     }
   }
 

@@ -9,6 +9,7 @@ import io.ctops.protocol.v1.BufferedSample;
 import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
 import io.ctops.protocol.v1.IngestServiceGrpc.IngestServiceStub;
+import io.ctops.protocol.v1.TerminalSessionRequest;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletableFuture;
@@ -17,7 +18,8 @@ import java.util.concurrent.CompletableFuture;
  * One heartbeat stream: each heartbeat carries the newest vitals, the buffered samples the server
  * has not acknowledged and whatever task progress and results are waiting; each answer's {@code
  * acked_through_unix} drops those samples from the buffer. Ends with the stream's status. What the
- * server pushes (a client certificate, a task, a cancel, queries) goes to the {@link Listener}.
+ * server pushes (a client certificate, a task, a cancel, queries, terminal sessions and their
+ * cancels) goes to the {@link Listener}.
  */
 final class HeartbeatSession {
   static final int MAX_SAMPLES_PER_HEARTBEAT = 1000;
@@ -33,6 +35,10 @@ final class HeartbeatSession {
     void taskCancelled(String taskId);
 
     void queryArrived(AgentQuery query);
+
+    void terminalArrived(TerminalSessionRequest request);
+
+    void terminalCancelled(String sessionId);
   }
 
   /** What every heartbeat says about the agent and its host. */
@@ -74,8 +80,13 @@ final class HeartbeatSession {
                 for (AgentQuery query : response.getPendingQueriesList()) {
                   listener.queryArrived(query);
                 }
-                // Other pushes (checks, terminals) are not understood by this agent yet and are
-                // ignored.
+                for (String sessionId : response.getCancelTerminalSessionsList()) {
+                  listener.terminalCancelled(sessionId);
+                }
+                for (TerminalSessionRequest request : response.getPendingTerminalSessionsList()) {
+                  listener.terminalArrived(request);
+                }
+                // Checks are not understood by this agent yet and are ignored.
               }
 
               @Override

@@ -13,6 +13,7 @@ import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
 import io.ctops.protocol.v1.IngestServiceGrpc;
 import io.ctops.protocol.v1.IngestServiceGrpc.IngestServiceStub;
+import io.ctops.protocol.v1.TerminalSessionRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.Status;
@@ -180,6 +181,28 @@ class HeartbeatSessionTest {
   }
 
   @Test
+  void handsPushedTerminalSessionsAndTheirEndsToTheListenerEndsFirst() throws Exception {
+    HeartbeatSession session = session();
+    session.send(VITALS, 1_700_000_000L);
+    next();
+
+    answers
+        .take()
+        .onNext(
+            HeartbeatResponse.newBuilder()
+                .setOk(true)
+                .addPendingTerminalSessions(
+                    TerminalSessionRequest.newBuilder().setSessionId("s-2").setCols(80))
+                .addCancelTerminalSessions("s-1")
+                .build());
+
+    for (int i = 0; i < 500 && pushed.size() < 3; i++) {
+      Thread.sleep(10);
+    }
+    assertThat(pushed).containsExactly("answered", "end terminal s-1", "terminal s-2");
+  }
+
+  @Test
   void aResultCountsAsDeliveredOnceTheServerAnsweredAfterItWentOut() throws Exception {
     HeartbeatSession session = session();
     session.send(VITALS, 1_700_000_000L);
@@ -227,6 +250,16 @@ class HeartbeatSessionTest {
           @Override
           public void queryArrived(AgentQuery query) {
             pushed.add("query " + query.getQueryId() + " " + query.getQueryType());
+          }
+
+          @Override
+          public void terminalArrived(TerminalSessionRequest request) {
+            pushed.add("terminal " + request.getSessionId());
+          }
+
+          @Override
+          public void terminalCancelled(String sessionId) {
+            pushed.add("end terminal " + sessionId);
           }
         });
   }

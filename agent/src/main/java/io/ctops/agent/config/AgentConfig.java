@@ -15,9 +15,11 @@ import java.util.Optional;
 /**
  * The agent's configuration: a TOML file ({@code agent.toml}) with environment overrides ({@code
  * CT_OPS_INGEST_ADDRESS}, {@code CT_OPS_INGEST_CA_CERT}, {@code CT_OPS_ORG_TOKEN}, {@code
- * CT_OPS_DATA_DIR}). Checked once at start; every problem is one line naming the key. From the
- * environment too: {@code PATH}, where the agent finds the host's programs (systemctl, setsid), and
- * {@code CT_OPS_AGENT_HOME}, the bundle's install dir, which its launcher sets.
+ * CT_OPS_DATA_DIR}, and {@code CT_OPS_TERMINAL_ENABLED}, {@code CT_OPS_TERMINAL_USER}, {@code
+ * CT_OPS_TERMINAL_ALLOW_ROOT} for {@code [terminal]}). Checked once at start; every problem is one
+ * line naming the key. From the environment too: {@code PATH}, where the agent finds the host's
+ * programs (systemctl, setsid), and {@code CT_OPS_AGENT_HOME}, the bundle's install dir, which its
+ * launcher sets, and {@code LANG}, which terminals inherit.
  *
  * <p>The original CT-Ops agent's file works too: its tags are strings ({@code tags = ["env:prod"]}
  * in {@code [agent]} or at the top), beside our {@code [[tags]]} tables, and its {@code [ingest]
@@ -36,11 +38,24 @@ public record AgentConfig(
     Map<String, String> tags,
     boolean hostActionsEnabled,
     List<Path> executablePath,
-    Optional<Path> installDir) {
+    Optional<Path> installDir,
+    Terminal terminal) {
 
   /**
-   * A configuration with host actions enabled, the standard search path and no bundle install dir
-   * (an agent run inside another process: quickstart, tests).
+   * The {@code [terminal]} block: whether operators may open a shell on this host, as which user
+   * (empty: the agent's own), and whether that may be root. {@code lang} is the agent's own {@code
+   * LANG}, handed on to the shell.
+   */
+  public record Terminal(
+      boolean enabled, Optional<String> user, boolean allowRoot, Optional<String> lang) {
+    /** Terminals on, as the agent's own user, root refused. */
+    public static final Terminal DEFAULT =
+        new Terminal(true, Optional.empty(), false, Optional.empty());
+  }
+
+  /**
+   * A configuration with host actions enabled, the standard search path, no bundle install dir and
+   * the default terminal settings (an agent run inside another process: quickstart, tests).
    */
   public AgentConfig(
       String ingestHost,
@@ -66,7 +81,27 @@ public record AgentConfig(
         tags,
         true,
         HostTools.DEFAULT_PATH,
-        Optional.empty());
+        Optional.empty(),
+        Terminal.DEFAULT);
+  }
+
+  /** This configuration with other terminal settings. */
+  public AgentConfig withTerminal(Terminal settings) {
+    return new AgentConfig(
+        ingestHost,
+        ingestPort,
+        caCertFile,
+        orgToken,
+        dataDir,
+        heartbeatInterval,
+        registrationPoll,
+        duplicateRetry,
+        bufferHours,
+        tags,
+        hostActionsEnabled,
+        executablePath,
+        installDir,
+        settings);
   }
 
   /** A configuration problem, as one line. */
@@ -78,9 +113,12 @@ public record AgentConfig(
     }
   }
 
-  record File(Ingest ingest, Agent agent, List<TagEntry> tags, Actions actions) {}
+  record File(
+      Ingest ingest, Agent agent, List<TagEntry> tags, Actions actions, TerminalEntry terminal) {}
 
   record Actions(Boolean enabled) {}
+
+  record TerminalEntry(Boolean enabled, String user, Boolean allowRoot) {}
 
   record Ingest(String address, String caCertFile, Boolean tlsSkipVerify) {}
 
@@ -96,7 +134,7 @@ public record AgentConfig(
   record TagEntry(String key, String value) {}
 
   public static AgentConfig load(Optional<Path> file, Map<String, String> env) {
-    File parsed = file.map(AgentConfig::read).orElse(new File(null, null, null, null));
+    File parsed = file.map(AgentConfig::read).orElse(new File(null, null, null, null, null));
     Ingest ingest = parsed.ingest() == null ? new Ingest(null, null, null) : parsed.ingest();
     Agent agent =
         parsed.agent() == null
@@ -167,7 +205,52 @@ public record AgentConfig(
         searchPath(env.get("PATH")),
         Optional.ofNullable(env.get("CT_OPS_AGENT_HOME"))
             .filter(value -> !value.isBlank())
-            .map(value -> Path.of(value).toAbsolutePath().normalize()));
+            .map(value -> Path.of(value).toAbsolutePath().normalize()),
+        terminal(parsed.terminal(), env));
+  }
+
+  /** {@code [terminal]}, each key overridden by its {@code CT_OPS_TERMINAL_*} variable. */
+  private static Terminal terminal(TerminalEntry entry, Map<String, String> env) {
+    TerminalEntry file = entry == null ? new TerminalEntry(null, null, null) : entry;
+    boolean enabled =
+        flag(env, "CT_OPS_TERMINAL_ENABLED", "enabled", file.enabled(), Terminal.DEFAULT.enabled());
+    boolean allowRoot =
+        flag(
+            env,
+            "CT_OPS_TERMINAL_ALLOW_ROOT",
+            "allow_root",
+            file.allowRoot(),
+            Terminal.DEFAULT.allowRoot());
+    Optional<String> user =
+        Optional.ofNullable(override(env, "CT_OPS_TERMINAL_USER", file.user()))
+            .map(String::strip)
+            .filter(value -> !value.isEmpty());
+    if (user.isPresent() && !user.get().matches("[A-Za-z0-9._][A-Za-z0-9._-]*\\$?")) {
+      throw new InvalidConfigException(
+          "[terminal] user '" + user.get() + "' is not a user name (or CT_OPS_TERMINAL_USER)");
+    }
+    Optional<String> lang = Optional.ofNullable(env.get("LANG")).filter(value -> !value.isBlank());
+    return new Terminal(enabled, user, allowRoot, lang);
+  }
+
+  private static boolean flag(
+      Map<String, String> env, String variable, String key, Boolean fromFile, boolean fallback) {
+    String value = env.get(variable);
+    if (value == null || value.isBlank()) {
+      return fromFile == null ? fallback : fromFile;
+    }
+    return switch (value.strip()) {
+      case "true" -> true;
+      case "false" -> false;
+      default ->
+          throw new InvalidConfigException(
+              variable
+                  + " (for [terminal] "
+                  + key
+                  + ") must be true or false, got '"
+                  + value
+                  + "'");
+    };
   }
 
   /** {@code PATH}'s absolute entries (a relative one would depend on the working directory). */
@@ -184,7 +267,8 @@ public record AgentConfig(
     return dirs.isEmpty() ? HostTools.DEFAULT_PATH : List.copyOf(dirs);
   }
 
-  private static final List<String> TABLES = List.of("ingest", "agent", "tags", "actions");
+  private static final List<String> TABLES =
+      List.of("ingest", "agent", "tags", "actions", "terminal");
   private static final List<String> INGEST_KEYS =
       List.of("address", "ca_cert_file", "tls_skip_verify");
   private static final List<String> AGENT_KEYS =
@@ -198,6 +282,7 @@ public record AgentConfig(
           "tags");
   private static final List<String> TAG_KEYS = List.of("key", "value");
   private static final List<String> ACTIONS_KEYS = List.of("enabled");
+  private static final List<String> TERMINAL_KEYS = List.of("enabled", "user", "allow_root");
 
   private static File read(Path path) {
     if (!Files.isReadable(path)) {
@@ -220,6 +305,7 @@ public record AgentConfig(
     Map<String, Object> ingest = table(path, document, "ingest", INGEST_KEYS);
     Map<String, Object> agent = table(path, document, "agent", AGENT_KEYS);
     Map<String, Object> actions = table(path, document, "actions", ACTIONS_KEYS);
+    Map<String, Object> terminal = table(path, document, "terminal", TERMINAL_KEYS);
     List<TagEntry> tags = tags(path, "tags", document.get("tags"));
     return new File(
         ingest == null
@@ -239,7 +325,13 @@ public record AgentConfig(
                 integer(path, agent, "buffer_hours"),
                 tags(path, "agent.tags", agent.get("tags"))),
         tags,
-        actions == null ? null : new Actions(bool(path, "actions", actions, "enabled")));
+        actions == null ? null : new Actions(bool(path, "actions", actions, "enabled")),
+        terminal == null
+            ? null
+            : new TerminalEntry(
+                bool(path, "terminal", terminal, "enabled"),
+                string(path, "terminal", terminal, "user"),
+                bool(path, "terminal", terminal, "allow_root")));
   }
 
   /**

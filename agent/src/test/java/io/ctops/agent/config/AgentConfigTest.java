@@ -121,6 +121,72 @@ class AgentConfigTest {
   }
 
   @Test
+  void terminalsAreOnAsTheAgentsOwnUserWithoutRootUnlessConfiguredOtherwise() throws Exception {
+    Map<String, String> env = Map.of("CT_OPS_INGEST_ADDRESS", "h:9443", "CT_OPS_ORG_TOKEN", "t");
+    Path file =
+        Files.writeString(
+            dir.resolve("terminal.toml"),
+            "[terminal]\nenabled = false\nuser = \"ops\"\nallow_root = true\n");
+
+    assertThat(AgentConfig.load(Optional.empty(), env).terminal())
+        .isEqualTo(AgentConfig.Terminal.DEFAULT)
+        .isEqualTo(new AgentConfig.Terminal(true, Optional.empty(), false, Optional.empty()));
+    assertThat(AgentConfig.load(Optional.of(file), env).terminal())
+        .isEqualTo(new AgentConfig.Terminal(false, Optional.of("ops"), true, Optional.empty()));
+  }
+
+  @Test
+  void theEnvironmentOverridesTerminalSettingsAndLangIsHandedOn() throws Exception {
+    Path file =
+        Files.writeString(
+            dir.resolve("terminal.toml"), "[terminal]\nenabled = false\nuser = \"ops\"\n");
+    Map<String, String> env =
+        Map.of(
+            "CT_OPS_INGEST_ADDRESS", "h:9443",
+            "CT_OPS_ORG_TOKEN", "t",
+            "CT_OPS_TERMINAL_ENABLED", "true",
+            "CT_OPS_TERMINAL_USER", "deploy",
+            "CT_OPS_TERMINAL_ALLOW_ROOT", "true",
+            "LANG", "C.UTF-8");
+
+    assertThat(AgentConfig.load(Optional.of(file), env).terminal())
+        .isEqualTo(
+            new AgentConfig.Terminal(true, Optional.of("deploy"), true, Optional.of("C.UTF-8")));
+  }
+
+  @Test
+  void aBadTerminalSettingIsOneLineNamingTheKey() throws Exception {
+    Map<String, String> env = Map.of("CT_OPS_INGEST_ADDRESS", "h:9443", "CT_OPS_ORG_TOKEN", "t");
+
+    assertProblem(
+        Optional.of(Files.writeString(dir.resolve("a.toml"), "[terminal]\nenabled = \"yes\"\n")),
+        env,
+        "[terminal] enabled must be true or false, got \"yes\"");
+    assertProblem(
+        Optional.of(Files.writeString(dir.resolve("b.toml"), "[terminal]\nallow_root = 1\n")),
+        env,
+        "[terminal] allow_root must be true or false, got 1");
+    assertProblem(
+        Optional.of(Files.writeString(dir.resolve("c.toml"), "[terminal]\nuser = 0\n")),
+        env,
+        "[terminal] user must be a string in quotes, got 0");
+    assertProblem(
+        Optional.of(Files.writeString(dir.resolve("d.toml"), "[terminal]\nuser = \"a b\"\n")),
+        env,
+        "[terminal] user 'a b' is not a user name");
+    assertProblem(
+        Optional.of(Files.writeString(dir.resolve("e.toml"), "[terminal]\nshell = \"zsh\"\n")),
+        env,
+        "unknown key 'shell' (at terminal.shell)");
+    var badEnv = new HashMap<>(env);
+    badEnv.put("CT_OPS_TERMINAL_ALLOW_ROOT", "yes");
+    assertProblem(
+        Optional.empty(),
+        badEnv,
+        "CT_OPS_TERMINAL_ALLOW_ROOT (for [terminal] allow_root) must be true or false, got 'yes'");
+  }
+
+  @Test
   void findsTheHostsProgramsOnPathAndTheBundleThroughItsLauncher() {
     Map<String, String> env =
         Map.of(
@@ -171,7 +237,7 @@ class AgentConfigTest {
     assertProblem(
         Optional.of(unknownTable),
         Map.of(),
-        "unknown key 'agents'; known: [ingest, agent, tags, actions]");
+        "unknown key 'agents'; known: [ingest, agent, tags, actions, terminal]");
     assertProblem(Optional.of(broken), Map.of(), "not valid TOML");
     String valid = "[ingest]\naddress = \"a:1\"\n[agent]\norg_token = \"t\"\n";
     assertProblem(
