@@ -3,7 +3,8 @@
 // WebSocket with the ticket. Keystrokes go as binary frames, resizes and "End session" as JSON;
 // output comes as binary frames, the screen so far as {"replay"} after a re-attach. When the
 // WebSocket drops (sleep, a network change) the page asks for a new ticket for the same session and
-// reconnects, backing off up to 30 s; the shell waits on the host for its grace period.
+// reconnects, backing off up to 30 s; the shell waits on the host for its grace period. A reload
+// of the page re-attaches to the tab's session too.
 (function () {
   "use strict";
   var card = document.getElementById("terminal-card");
@@ -21,7 +22,9 @@
   term.open(document.getElementById("terminal"));
   fit.fit();
 
-  var sessionId = null;
+  // the tab's session survives a reload of the page (sessionStorage is per browser tab)
+  var remembered = "ctops-terminal-" + hostId;
+  var sessionId = window.sessionStorage.getItem(remembered);
   var socket = null;
   var ended = false;
   var retries = 0;
@@ -48,15 +51,23 @@
   }
   function ticket() {
     var size = "?cols=" + term.cols + "&rows=" + term.rows;
-    return sessionId === null
-      ? post("/hosts/" + hostId + "/terminal/sessions" + size)
-      : post("/hosts/" + hostId + "/terminal/sessions/" + sessionId + "/ticket");
+    if (sessionId === null) {
+      return post("/hosts/" + hostId + "/terminal/sessions" + size);
+    }
+    return post("/hosts/" + hostId + "/terminal/sessions/" + sessionId + "/ticket")
+      .catch(function () {
+        // that session has ended: open a new one
+        sessionId = null;
+        window.sessionStorage.removeItem(remembered);
+        return post("/hosts/" + hostId + "/terminal/sessions" + size);
+      });
   }
 
   function connect() {
     status(retries === 0 ? "Connecting…" : "Reconnecting…");
     ticket().then(function (opened) {
       sessionId = opened.session_id;
+      window.sessionStorage.setItem(remembered, sessionId);
       var scheme = location.protocol === "https:" ? "wss://" : "ws://";
       socket = new WebSocket(scheme + location.host + "/hosts/" + hostId + "/terminal/ws?session=" +
         encodeURIComponent(sessionId) + "&ticket=" + encodeURIComponent(opened.ticket) +
@@ -96,6 +107,7 @@
     } else if (message.closed !== undefined) {
       ended = true;
       state.closed = message.closed;
+      window.sessionStorage.removeItem(remembered);
       endButton.hidden = true;
       newButton.hidden = false;
       var code = message.closed.exit_code;

@@ -70,6 +70,9 @@ public final class RunningAgent implements AutoCloseable {
             Duration.ofSeconds(2),
             config.bufferHours(),
             tags.isEmpty() ? config.tags() : tags);
+    // tests run as root: terminals open the test user's (root's) shell only when allowed
+    fast =
+        fast.withTerminal(new AgentConfig.Terminal(true, Optional.empty(), true, Optional.empty()));
     return new RunningAgent(new Agent(fast, Clock.systemUTC(), "0.1.0-test", taskTypes));
   }
 
