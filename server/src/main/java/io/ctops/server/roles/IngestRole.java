@@ -77,7 +77,7 @@ public final class IngestRole implements AutoCloseable {
       Duration ackWait,
       Duration recheckEvery,
       Duration sweepEvery,
-      TerminalHub.Timing terminals) {
+      Duration terminalAgentPatience) {
     public static final Tuning DEFAULT =
         new Tuning(
             Duration.ofMillis(250),
@@ -85,7 +85,7 @@ public final class IngestRole implements AutoCloseable {
             Duration.ofSeconds(2),
             Duration.ofSeconds(10),
             Duration.ofSeconds(15),
-            TerminalHub.Timing.DEFAULTS);
+            Duration.ofSeconds(10));
   }
 
   public static IngestRole start(
@@ -182,7 +182,15 @@ public final class IngestRole implements AutoCloseable {
               .start());
       TerminalSessions terminalSessions = new TerminalSessions(database.jdbi(), clock);
       TerminalHub terminals =
-          parts.add(new TerminalHub(terminalSessions, agents, tuning.terminals(), clock));
+          parts.add(
+              new TerminalHub(
+                  terminalSessions,
+                  agents,
+                  new TerminalHub.Timing(
+                      tuning.terminalAgentPatience(),
+                      settings.terminalGrace(),
+                      settings.terminalIdle()),
+                  clock));
       TlsGrpcServer grpc =
           TlsGrpcServer.start(
               new TlsGrpcServer.Options(

@@ -47,11 +47,11 @@ public final class TerminalHub implements AutoCloseable {
     boolean holds(UUID agentId);
   }
 
-  /** How long things may take: see the settings of the same names. */
-  public record Timing(Duration agentPatience, Duration grace, Duration idle) {
-    public static final Timing DEFAULTS =
-        new Timing(Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofMinutes(30));
-  }
+  /**
+   * How long things may take: the agent to open an announced session, a viewer or the agent's
+   * stream to come back, a session without input or output.
+   */
+  public record Timing(Duration agentPatience, Duration grace, Duration idle) {}
 
   private final TerminalSessions sessions;
   private final Agents agents;
@@ -68,6 +68,7 @@ public final class TerminalHub implements AutoCloseable {
     this.timing = timing;
     this.clock = clock;
     timer.scheduleWithFixedDelay(this::checkIdle, 1, 1, TimeUnit.SECONDS);
+    timer.scheduleWithFixedDelay(this::checkAllowed, 5, 5, TimeUnit.SECONDS);
   }
 
   /** Sessions under way here (tests, metrics). */
@@ -217,6 +218,23 @@ public final class TerminalHub implements AutoCloseable {
     long now = clock.millis();
     for (Bridge bridge : bridges.values()) {
       bridge.checkIdle(now);
+    }
+  }
+
+  /** Ends at once the sessions of hosts deleted and agents revoked meanwhile. */
+  private void checkAllowed() {
+    try {
+      sessions
+          .noLongerAllowed(bridges.keySet())
+          .forEach(
+              (id, why) -> {
+                Bridge bridge = bridges.get(id);
+                if (bridge != null) {
+                  bridge.end(-1, why, true);
+                }
+              });
+    } catch (RuntimeException e) {
+      log.warn("event=terminal_recheck_failed error={}", e.toString());
     }
   }
 

@@ -256,6 +256,35 @@ public final class TerminalSessions {
                 > 0);
   }
 
+  /**
+   * Among these sessions, those whose host was deleted or whose agent may no longer connect, with
+   * why: they end at once.
+   */
+  public java.util.Map<UUID, String> noLongerAllowed(java.util.Collection<UUID> ids) {
+    if (ids.isEmpty()) {
+      return java.util.Map.of();
+    }
+    java.util.Map<UUID, String> gone = new java.util.HashMap<>();
+    jdbi.useHandle(
+        handle ->
+            handle
+                .createQuery(
+                    """
+                    SELECT s.id,
+                           CASE WHEN h.deleted_at IS NOT NULL THEN 'the host was deleted'
+                                WHEN a.id IS NULL THEN 'the host has no agent any more'
+                                ELSE 'the agent was ' || a.status END
+                      FROM terminal_sessions s JOIN hosts h ON h.id = s.host_id
+                      LEFT JOIN agents a ON a.id = h.agent_id
+                     WHERE s.id = ANY(:ids)
+                       AND (h.deleted_at IS NOT NULL OR a.id IS NULL OR a.status <> 'active')
+                    """)
+                .bindArray("ids", UUID.class, java.util.List.copyOf(ids))
+                .map((rs, ctx) -> gone.put(rs.getObject(1, UUID.class), rs.getString(2)))
+                .list());
+    return gone;
+  }
+
   /** The agent attached: the shell is there. */
   public void opened(UUID id) {
     jdbi.useHandle(

@@ -17,6 +17,7 @@ import io.ctops.server.roles.TaskTypesOfThisRelease;
 import io.ctops.server.services.ServiceTask;
 import io.ctops.server.tasks.TaskQueue;
 import io.ctops.server.tasks.TaskTypes;
+import io.ctops.server.terminal.TerminalSessions;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.IngestFixture;
 import io.ctops.server.testing.OriginalAgent;
@@ -183,7 +184,9 @@ class OriginalAgentTest {
     if (installed > 0) {
       assertThat(stored).as("dpkg packages installed on this machine").isEqualTo(installed);
     }
-    assertThat(ingest.string("SELECT status FROM software_scans")).isEqualTo("completed");
+    // the scan of this task (a periodic one may have been queued beside it)
+    assertThat(ingest.string("SELECT status FROM software_scans WHERE id = '" + task + "'"))
+        .isEqualTo("completed");
   }
 
   @Test
@@ -241,6 +244,26 @@ class OriginalAgentTest {
         .anyMatch(port -> port.protocol().startsWith("tcp") && port.process().equals("postgres"));
     String tab = admin.get("/hosts/" + host + "/services").body();
     assertThat(tab).contains("This host does not run systemd");
+  }
+
+  @Test
+  void aTerminalSessionItIgnoresEndsSayingItsAgentDoesNotSupportTerminals() {
+    agent = startAgent(ingest.token(true), "data");
+    awaitOnline();
+    UUID org = UUID.fromString(ingest.string("SELECT org_id::text FROM hosts"));
+    UUID host = UUID.fromString(ingest.string("SELECT id::text FROM hosts"));
+
+    new TerminalSessions(ingest.jdbi(), Clock.systemUTC())
+        .create(org, host, "original", Actor.system("test"), 80, 24);
+
+    await("ended within the patience given to agents (5 s in tests)")
+        .atMost(Duration.ofSeconds(15))
+        .until(() -> "ended".equals(ingest.string("SELECT state FROM terminal_sessions")));
+    assertThat(ingest.string("SELECT end_reason FROM terminal_sessions"))
+        .startsWith("this host's agent does not support terminals");
+    assertThat(ingest.string("SELECT claimed_at IS NOT NULL FROM terminal_sessions"))
+        .as("announced to it by the instance holding its stream")
+        .isEqualTo("t");
   }
 
   @Test

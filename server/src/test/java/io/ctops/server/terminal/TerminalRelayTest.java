@@ -250,6 +250,23 @@ class TerminalRelayTest {
   }
 
   @Test
+  void deletingTheHostEndsItsSessionOnBothEnds() throws Exception {
+    TerminalSessions.Created created = sessions.create(org, host, "shell-01", user, 80, 24);
+    String id = announced();
+    StreamClient<ViewerMessage, HostMessage> viewer = viewer(created.id(), ticket(created));
+    StreamClient<TerminalAgentMessage, TerminalServerMessage> shell = agentTerminal(id);
+    viewer.next(message -> "connected".equals(message.getStatus()));
+
+    first.jdbi().useHandle(h -> h.execute("UPDATE hosts SET deleted_at = now()"));
+
+    assertThat(shell.next(TerminalServerMessage::hasClose).getClose()).isTrue();
+    assertThat(viewer.next(HostMessage::hasClosed).getClosed().getReason())
+        .isEqualTo("the host was deleted");
+    assertThat(second.string("SELECT end_reason FROM terminal_sessions"))
+        .isEqualTo("the host was deleted");
+  }
+
+  @Test
   void aWrongTokenOrAnUnannouncedSessionIsRefused() throws Exception {
     TerminalSessions.Created created = sessions.create(org, host, "shell-01", user, 80, 24);
     announced();

@@ -13,7 +13,6 @@ import io.ctops.server.platform.pki.Pem;
 import io.ctops.server.roles.IngestRole;
 import io.ctops.server.roles.TaskTypesOfThisRelease;
 import io.ctops.server.tasks.TaskTypes;
-import io.ctops.server.terminal.TerminalHub;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
@@ -60,8 +59,7 @@ public final class IngestFixture implements AutoCloseable {
           Duration.ofSeconds(2),
           Duration.ofMillis(500),
           Duration.ofMillis(300),
-          new TerminalHub.Timing(
-              Duration.ofSeconds(5), Duration.ofSeconds(20), Duration.ofMinutes(30)));
+          Duration.ofSeconds(5));
 
   public final Path dir;
   public final Database database;
@@ -126,7 +124,9 @@ public final class IngestFixture implements AutoCloseable {
               "http://localhost:3000",
               256 * 1024,
               registerRatePerSecond,
-              "localhost");
+              "localhost",
+              Duration.ofSeconds(20),
+              Duration.ofMinutes(30));
       IngestRole ingest =
           IngestRole.start(
               settings,
@@ -165,7 +165,9 @@ public final class IngestFixture implements AutoCloseable {
             settings.agentDownloadBaseUrl(),
             settings.maxMessageBytes(),
             settings.registerRatePerSecond(),
-            settings.relayHost());
+            settings.relayHost(),
+            settings.terminalGrace(),
+            settings.terminalIdle());
     ingest.close();
     Thread.sleep(down.toMillis());
     ingest =

@@ -3,6 +3,7 @@ package io.ctops.server.platform.config;
 import io.ctops.server.platform.pki.Pem;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 /** How the ingest role listens, authenticates agents and signs for them. */
@@ -16,7 +17,9 @@ public record IngestSettings(
     String agentDownloadBaseUrl,
     int maxMessageBytes,
     int registerRatePerSecond,
-    String relayHost) {
+    String relayHost,
+    Duration terminalGrace,
+    Duration terminalIdle) {
 
   public static final String LISTEN_ADDRESS = "INGEST_LISTEN_ADDRESS";
   public static final String GRPC_PORT = "INGEST_GRPC_PORT";
@@ -29,6 +32,8 @@ public record IngestSettings(
   public static final String MAX_MESSAGE_BYTES = "INGEST_MAX_MESSAGE_BYTES";
   public static final String REGISTER_RATE_LIMIT = "INGEST_REGISTER_RATE_LIMIT";
   public static final String RELAY_HOST = "INGEST_RELAY_HOST";
+  public static final String TERMINAL_GRACE_SECONDS = "TERMINAL_GRACE_SECONDS";
+  public static final String TERMINAL_IDLE_MINUTES = "TERMINAL_IDLE_MINUTES";
 
   /** The server's TLS certificate chain and private key, both checked to parse. */
   public record TlsFiles(Path certificate, Path privateKey) {}
@@ -63,6 +68,16 @@ public record IngestSettings(
     }
     // the name web instances reach this instance by, for terminals: one its certificate holds
     String relayHost = env.text(RELAY_HOST, "localhost");
+    int grace = env.integer(TERMINAL_GRACE_SECONDS, 300);
+    if (grace < 0 || grace > 86_400) {
+      throw new ConfigException(
+          TERMINAL_GRACE_SECONDS, "must be between 0 and 86400 seconds, got " + grace);
+    }
+    int idle = env.integer(TERMINAL_IDLE_MINUTES, 30);
+    if (idle < 1 || idle > 10_080) {
+      throw new ConfigException(
+          TERMINAL_IDLE_MINUTES, "must be between 1 and 10080 minutes, got " + idle);
+    }
     return new IngestSettings(
         listen,
         grpcPort,
@@ -73,7 +88,9 @@ public record IngestSettings(
         downloadBaseUrl,
         maxMessageBytes,
         rate,
-        relayHost);
+        relayHost,
+        Duration.ofSeconds(grace),
+        Duration.ofMinutes(idle));
   }
 
   private static Optional<TlsFiles> tlsFiles(Environment env) {
