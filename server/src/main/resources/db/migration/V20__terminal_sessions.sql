@@ -34,3 +34,20 @@ CREATE TABLE terminal_sessions (
 );
 CREATE INDEX terminal_sessions_host_idx ON terminal_sessions (host_id, requested_at DESC);
 CREATE INDEX terminal_sessions_live_idx ON terminal_sessions (requested_at) WHERE state <> 'ended';
+
+-- Recordings: a session's output only (never its input, so typed passwords are not kept), as
+-- asciicast v2 event lines ([seconds, "o", text]) in deflate-compressed chunks, written by the
+-- ingest instance that holds the session. At most TERMINAL_RECORDING_MAX_MIB of output per session;
+-- kept TERMINAL_RECORDING_RETENTION_DAYS after the session ended. An organisation may turn them off.
+ALTER TABLE organisations ADD COLUMN terminal_recording boolean NOT NULL DEFAULT true;
+ALTER TABLE terminal_sessions
+    ADD COLUMN recorded boolean NOT NULL DEFAULT true,
+    ADD COLUMN recorded_bytes bigint NOT NULL DEFAULT 0,
+    ADD COLUMN recording_truncated boolean NOT NULL DEFAULT false;
+CREATE TABLE terminal_recordings (
+    session_id uuid NOT NULL REFERENCES terminal_sessions (id) ON DELETE CASCADE,
+    seq        integer NOT NULL,
+    events     bytea NOT NULL,
+    PRIMARY KEY (session_id, seq)
+);
+CREATE INDEX terminal_sessions_ended_idx ON terminal_sessions (ended_at) WHERE recorded_bytes > 0;

@@ -54,6 +54,45 @@ public final class Organisations {
                 .one());
   }
 
+  /** Whether the organisation's terminal sessions are recorded (their output only). */
+  public boolean recordsTerminals(UUID orgId) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery("SELECT terminal_recording FROM organisations WHERE id = :id")
+                .bind("id", orgId)
+                .mapTo(Boolean.class)
+                .one());
+  }
+
+  /** Turns the recording of new terminal sessions on or off. */
+  public void setTerminalRecording(UUID orgId, boolean record, Actor by) {
+    jdbi.useTransaction(
+        handle -> {
+          record Before(String name, boolean record) {}
+          Before before =
+              handle
+                  .createQuery(
+                      "SELECT name, terminal_recording FROM organisations WHERE id = :id"
+                          + " FOR UPDATE")
+                  .bind("id", orgId)
+                  .map((rs, ctx) -> new Before(rs.getString(1), rs.getBoolean(2)))
+                  .one();
+          handle
+              .createUpdate("UPDATE organisations SET terminal_recording = :record WHERE id = :id")
+              .bind("record", record)
+              .bind("id", orgId)
+              .execute();
+          AuditLog.record(
+              handle,
+              AuditEntry.of(orgId, by, AuditAction.ORG_SETTINGS_CHANGE)
+                  .target(Target.organisation(orgId, before.name()))
+                  .param("setting", "terminal_recording")
+                  .param("from", before.record())
+                  .param("to", record));
+        });
+  }
+
   /** Changes the scan interval; 1 hour to 1 year. */
   public void setInventoryIntervalHours(UUID orgId, int hours, Actor by) {
     if (hours < 1 || hours > 8760) {

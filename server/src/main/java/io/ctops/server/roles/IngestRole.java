@@ -189,8 +189,15 @@ public final class IngestRole implements AutoCloseable {
                   new TerminalHub.Timing(
                       tuning.terminalAgentPatience(),
                       settings.terminalGrace(),
-                      settings.terminalIdle()),
+                      settings.terminalIdle(),
+                      settings.terminalRecordingMaxBytes()),
                   clock));
+      parts.add(
+          new PeriodicJob(
+                  "terminal-recordings-purge",
+                  Duration.ofHours(1),
+                  () -> terminalSessions.purgeRecordings(settings.terminalRecordingRetention()))
+              .start());
       TlsGrpcServer grpc =
           TlsGrpcServer.start(
               new TlsGrpcServer.Options(

@@ -18,7 +18,8 @@ public final class TerminalHistory {
       Integer exitCode,
       String endReason,
       long bytesIn,
-      long bytesOut) {}
+      long bytesOut,
+      long recordedBytes) {}
 
   public static List<Row> recent(Jdbi jdbi, UUID hostId, int limit) {
     return jdbi.withHandle(
@@ -27,7 +28,7 @@ public final class TerminalHistory {
                 .createQuery(
                     """
                     SELECT id, user_name, state, requested_at, ended_at, exit_code, end_reason,
-                           bytes_in, bytes_out
+                           bytes_in, bytes_out, recorded_bytes
                       FROM terminal_sessions WHERE host_id = :host
                      ORDER BY requested_at DESC LIMIT :limit
                     """)
@@ -44,7 +45,8 @@ public final class TerminalHistory {
                             (Integer) rs.getObject(6),
                             rs.getString(7),
                             rs.getLong(8),
-                            rs.getLong(9)))
+                            rs.getLong(9),
+                            rs.getLong(10)))
                 .list());
   }
 }

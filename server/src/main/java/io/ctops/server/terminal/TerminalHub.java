@@ -51,13 +51,17 @@ public final class TerminalHub implements AutoCloseable {
    * How long things may take: the agent to open an announced session, a viewer or the agent's
    * stream to come back, a session without input or output.
    */
-  public record Timing(Duration agentPatience, Duration grace, Duration idle) {}
+  public record Timing(
+      Duration agentPatience, Duration grace, Duration idle, long recordingMaxBytes) {}
 
   private final TerminalSessions sessions;
   private final Agents agents;
   private final Timing timing;
   private final Clock clock;
   private final Map<UUID, Bridge> bridges = new ConcurrentHashMap<>();
+  private final java.util.concurrent.ExecutorService recordings =
+      Executors.newSingleThreadExecutor(
+          runnable -> Thread.ofPlatform().name("terminal-recordings").daemon().unstarted(runnable));
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           runnable -> Thread.ofPlatform().name("terminal-hub").daemon().unstarted(runnable));
@@ -245,6 +249,12 @@ public final class TerminalHub implements AutoCloseable {
       bridge.end(null, "the server is shutting down", true);
     }
     timer.shutdownNow();
+    recordings.shutdown();
+    try {
+      recordings.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static Optional<UUID> uuid(String text) {
@@ -270,9 +280,14 @@ public final class TerminalHub implements AutoCloseable {
     private long bytesOut;
     private long lastActivity;
     private ScheduledFuture<?> deadline;
+    private final SessionRecorder recorder;
 
     Bridge(TerminalSessions.Requested session) {
       this.session = session;
+      this.recorder =
+          session.recorded() && timing.recordingMaxBytes() > 0
+              ? sessions.recorder(session.id(), timing.recordingMaxBytes())
+              : null;
       this.cols = session.cols();
       this.rows = session.rows();
       this.lastActivity = clock.millis();
@@ -343,6 +358,9 @@ public final class TerminalHub implements AutoCloseable {
             ring.append(bytes);
             bytesOut += bytes.length;
             lastActivity = clock.millis();
+            if (recorder != null) {
+              record(recorder.output(bytes));
+            }
           }
           if (viewer != null) {
             safely(
@@ -526,7 +544,26 @@ public final class TerminalHub implements AutoCloseable {
 
     private long lastDetached;
 
+    private void record(SessionRecorder.Chunk chunk) {
+      if (chunk != null) {
+        recordings.execute(
+            () -> {
+              try {
+                recorder.write(chunk);
+              } catch (RuntimeException e) {
+                log.warn(
+                    "event=terminal_recording_not_written session_id={} error={}",
+                    session.id(),
+                    e.toString());
+              }
+            });
+      }
+    }
+
     synchronized void checkIdle(long now) {
+      if (recorder != null && !ended) {
+        record(recorder.flush());
+      }
       if (!ended && now - lastActivity > timing.idle().toMillis()) {
         String notice =
             "\r\n[CT-Ops: the session ended after "
@@ -588,6 +625,9 @@ public final class TerminalHub implements AutoCloseable {
             });
         viewer = null;
       }
+      if (recorder != null) {
+        record(recorder.flush());
+      }
       TerminalSessions.Outcome outcome =
           new TerminalSessions.Outcome(exitCode, why, bytesIn, bytesOut);
       Runnable record =
@@ -604,7 +644,7 @@ public final class TerminalHub implements AutoCloseable {
       if (shutdown) {
         record.run();
       } else {
-        timer.execute(record);
+        recordings.execute(record);
       }
     }
 

@@ -54,6 +54,8 @@ public final class TerminalPages {
     routes.get("/hosts/{id}/terminal", this::tab);
     routes.post("/hosts/{id}/terminal/sessions", this::create);
     routes.post("/hosts/{id}/terminal/sessions/{session}/ticket", this::ticket);
+    routes.get("/terminal-sessions/{session}/recording.cast", this::download);
+    routes.get("/terminal-sessions/{session}/replay", this::replay);
     routes.addWsHandler(
         WsHandlerType.WEBSOCKET,
         "/hosts/{id}/terminal/ws",
@@ -100,7 +102,8 @@ public final class TerminalPages {
   }
 
   /** The tab: the terminal and the host's recent sessions. */
-  public record TerminalView(HostDetail host, List<TerminalHistory.Row> recent) {}
+  public record TerminalView(
+      HostDetail host, List<TerminalHistory.Row> recent, boolean mayReplay) {}
 
   private void tab(Context ctx) {
     Principal user = WebAccess.principal(ctx);
@@ -110,7 +113,37 @@ public final class TerminalPages {
         "hosts/terminal.jte",
         host.shownName(),
         "hosts",
-        new TerminalView(host, TerminalHistory.recent(jdbi, host.id(), 10)));
+        new TerminalView(host, TerminalHistory.recent(jdbi, host.id(), 10), user.isAdmin()));
+  }
+
+  private TerminalSessions.Recording recording(Context ctx) {
+    Principal admin = WebAccess.requireAdmin(ctx);
+    return sessions
+        .recording(UuidParam.parse(ctx.pathParam("session"), "session"), admin.orgId())
+        .orElseThrow(() -> HttpProblem.notFound("no recording of that session"));
+  }
+
+  /** The recording in asciicast v2 ({@code asciinema play} plays it). */
+  private void download(Context ctx) {
+    TerminalSessions.Recording recording = recording(ctx);
+    ctx.contentType("application/x-asciicast; charset=utf-8");
+    ctx.header(
+        "Content-Disposition",
+        "attachment; filename=\"terminal-" + ctx.pathParam("session") + ".cast\"");
+    ctx.result(recording.asciicast());
+  }
+
+  /** The replay page: the recording played in the browser at 1×, 2× or 8×. */
+  public record ReplayView(UUID session, TerminalSessions.Recording recording) {}
+
+  private void replay(Context ctx) {
+    TerminalSessions.Recording recording = recording(ctx);
+    pages.page(
+        ctx,
+        "terminal-replay.jte",
+        "Replay: " + recording.title(),
+        "hosts",
+        new ReplayView(UUID.fromString(ctx.pathParam("session")), recording));
   }
 
   /** What the page gets to open its WebSocket. */

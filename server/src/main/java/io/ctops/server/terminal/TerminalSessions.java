@@ -57,9 +57,10 @@ public final class TerminalSessions {
                   """
                   INSERT INTO terminal_sessions (id, org_id, host_id, user_id, user_name,
                                                  client_address, ticket_sha256, ticket_expires_at,
-                                                 cols, rows, requested_at)
-                  VALUES (:id, :org, :host, :user, :name, :address, :ticket, :expires, :cols,
-                          :rows, :now)
+                                                 cols, rows, requested_at, recorded)
+                  SELECT :id, :org, :host, :user, :name, :address, :ticket, :expires, :cols,
+                         :rows, :now, o.terminal_recording
+                    FROM organisations o WHERE o.id = :org
                   """)
               .bind("id", id)
               .bind("org", orgId)
@@ -163,7 +164,8 @@ public final class TerminalSessions {
   }
 
   /** A session an ingest instance may claim: its host's agent and the size asked for. */
-  public record Requested(UUID id, UUID hostId, UUID agentId, int cols, int rows) {}
+  public record Requested(
+      UUID id, UUID hostId, UUID agentId, int cols, int rows, boolean recorded) {}
 
   /** Sessions still waiting for their claim, asked at most {@code within} ago. */
   public java.util.List<Requested> unclaimed(Duration within) {
@@ -172,7 +174,7 @@ public final class TerminalSessions {
             handle
                 .createQuery(
                     """
-                    SELECT s.id, s.host_id, h.agent_id, s.cols, s.rows
+                    SELECT s.id, s.host_id, h.agent_id, s.cols, s.rows, s.recorded
                       FROM terminal_sessions s JOIN hosts h ON h.id = s.host_id
                      WHERE s.state = 'requested' AND s.requested_at > :since
                        AND h.agent_id IS NOT NULL AND h.deleted_at IS NULL
@@ -185,7 +187,8 @@ public final class TerminalSessions {
                             rs.getObject(2, UUID.class),
                             rs.getObject(3, UUID.class),
                             rs.getInt(4),
-                            rs.getInt(5)))
+                            rs.getInt(5),
+                            rs.getBoolean(6)))
                 .list());
   }
 
@@ -283,6 +286,101 @@ public final class TerminalSessions {
                 .map((rs, ctx) -> gone.put(rs.getObject(1, UUID.class), rs.getString(2)))
                 .list());
     return gone;
+  }
+
+  /** A session's recording as asciicast v2 would have it: the terminal, and its event lines. */
+  public record Recording(
+      int cols, int rows, Instant startedAt, String title, boolean truncated, String events) {
+
+    /** The whole file: the header line, then the events. */
+    public String asciicast() {
+      return "{\"version\": 2, \"width\": "
+          + cols
+          + ", \"height\": "
+          + rows
+          + ", \"timestamp\": "
+          + startedAt.getEpochSecond()
+          + ", \"title\": "
+          + SessionRecorder.quote(title)
+          + ", \"env\": {\"TERM\": \"xterm-256color\"}}\n"
+          + events;
+    }
+  }
+
+  /** The organisation's session's recording; empty when there is none (or no such session). */
+  public Optional<Recording> recording(UUID id, UUID orgId) {
+    return jdbi.withHandle(
+        handle -> {
+          Optional<Recording> head =
+              handle
+                  .createQuery(
+                      """
+                      SELECT s.cols, s.rows, s.requested_at, s.user_name || ' on ' || h.hostname,
+                             s.recording_truncated
+                        FROM terminal_sessions s JOIN hosts h ON h.id = s.host_id
+                       WHERE s.id = :id AND s.org_id = :org AND s.recorded_bytes > 0
+                      """)
+                  .bind("id", id)
+                  .bind("org", orgId)
+                  .map(
+                      (rs, ctx) ->
+                          new Recording(
+                              rs.getInt(1),
+                              rs.getInt(2),
+                              rs.getTimestamp(3).toInstant(),
+                              rs.getString(4),
+                              rs.getBoolean(5),
+                              ""))
+                  .findOne();
+          if (head.isEmpty()) {
+            return Optional.empty();
+          }
+          StringBuilder events = new StringBuilder();
+          handle
+              .createQuery(
+                  "SELECT events FROM terminal_recordings WHERE session_id = :id ORDER BY seq")
+              .bind("id", id)
+              .mapTo(byte[].class)
+              .forEach(chunk -> events.append(SessionRecorder.inflate(chunk)));
+          Recording r = head.get();
+          return Optional.of(
+              new Recording(
+                  r.cols(), r.rows(), r.startedAt(), r.title(), r.truncated(), events.toString()));
+        });
+  }
+
+  /** A recorder of the session's output into this database. */
+  SessionRecorder recorder(UUID id, long maxBytes) {
+    return new SessionRecorder(jdbi, id, maxBytes);
+  }
+
+  /**
+   * Drops the recordings of sessions that ended before the retention; returns how many sessions
+   * lost theirs. The sessions themselves stay (and the audit log's entries).
+   */
+  public int purgeRecordings(Duration retention) {
+    return jdbi.inTransaction(
+        handle -> {
+          java.util.List<UUID> old =
+              handle
+                  .createQuery(
+                      "SELECT id FROM terminal_sessions WHERE recorded_bytes > 0"
+                          + " AND ended_at < :before")
+                  .bind("before", Timestamp.from(clock.instant().minus(retention)))
+                  .mapTo(UUID.class)
+                  .list();
+          if (old.isEmpty()) {
+            return 0;
+          }
+          handle
+              .createUpdate("DELETE FROM terminal_recordings WHERE session_id = ANY(:ids)")
+              .bindArray("ids", UUID.class, old)
+              .execute();
+          return handle
+              .createUpdate("UPDATE terminal_sessions SET recorded_bytes = 0 WHERE id = ANY(:ids)")
+              .bindArray("ids", UUID.class, old)
+              .execute();
+        });
   }
 
   /** The agent attached: the shell is there. */

@@ -55,7 +55,8 @@ public final class UserPages {
       String message,
       boolean isError,
       int inventoryIntervalHours,
-      Map<UUID, UserScopes.Access> scoped) {}
+      Map<UUID, UserScopes.Access> scoped,
+      boolean recordsTerminals) {}
 
   /** A user's groups page: a role (or none) on each of the organisation's groups. */
   public record GroupsView(
@@ -81,6 +82,7 @@ public final class UserPages {
     routes.get("/users/{id}/groups", ctx -> groupsPage(ctx, ""));
     routes.post("/users/{id}/groups", this::scopeToGroups);
     routes.post("/settings/inventory-interval", this::inventoryInterval);
+    routes.post("/settings/terminal-recording", this::terminalRecording);
     routes.get("/profile", ctx -> profile(ctx, Optional.empty(), "", false));
     routes.post("/profile/password", this::changePassword);
     routes.post("/profile/api-keys", this::createKey);
@@ -108,7 +110,8 @@ public final class UserPages {
             message,
             isError,
             organisations.inventoryIntervalHours(admin.orgId()),
-            scopes.scoped(admin.orgId())));
+            scopes.scoped(admin.orgId()),
+            organisations.recordsTerminals(admin.orgId())));
   }
 
   private Users.User user(Principal admin, Context ctx) {
@@ -227,6 +230,23 @@ public final class UserPages {
               : e.getMessage(),
           true);
     }
+  }
+
+  private void terminalRecording(Context ctx) {
+    Principal admin = WebAccess.requireAdmin(ctx);
+    boolean record =
+        switch (Optional.ofNullable(ctx.formParam("record")).orElse("")) {
+          case "1" -> true;
+          case "0" -> false;
+          default -> throw HttpProblem.badRequest("record must be 1 (on) or 0 (off)");
+        };
+    organisations.setTerminalRecording(admin.orgId(), record, WebAccess.actor(ctx));
+    usersPage(
+        ctx,
+        record
+            ? "New terminal sessions are recorded (their output only)"
+            : "New terminal sessions are not recorded",
+        false);
   }
 
   private void changeRole(Context ctx) {

@@ -54,6 +54,7 @@ class RoleMatrixTest {
     MATRIX.put("POST /hosts/{id}/services/action", Least.ENGINEER);
     MATRIX.put("POST /hosts/{id}/ports/refresh", Least.SIGNED_IN);
     MATRIX.put("POST /hosts/{id}/terminal/sessions", Least.ENGINEER);
+    MATRIX.put("POST /settings/terminal-recording", Least.ADMIN);
     MATRIX.put("POST /hosts/{id}/terminal/sessions/{session}/ticket", Least.ENGINEER);
     MATRIX.put("POST /api/v1/hosts/{id}/services/refresh", Least.SIGNED_IN);
     MATRIX.put("POST /api/v1/hosts/{id}/ports/refresh", Least.SIGNED_IN);

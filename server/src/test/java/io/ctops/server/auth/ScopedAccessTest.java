@@ -125,6 +125,8 @@ class ScopedAccessTest {
     route("GET /hosts/{id}/services/tasks/{task}", Kind.HOST);
     route("GET /hosts/{id}/ports", Kind.HOST);
     route("GET /hosts/{id}/terminal", Kind.HOST);
+    route("GET /terminal-sessions/{session}/recording.cast", Kind.ADMIN);
+    route("GET /terminal-sessions/{session}/replay", Kind.ADMIN);
     route("GET /api/v1/hosts/{id}/services", Kind.HOST);
     route("GET /api/v1/hosts/{id}/ports", Kind.HOST);
     route("GET /hosts/{id}/uninstall/{task}", Kind.ADMIN);
@@ -650,7 +652,8 @@ class ScopedAccessTest {
     // a second id in a path is a task of the group's host (any kind: a route may refuse others)
     String concrete =
         (id == null ? path : path.replace("{id}", id.toString()))
-            .replace("{task}", insideTask.toString());
+            .replace("{task}", insideTask.toString())
+            .replace("{session}", UUID.randomUUID().toString());
     return query.isEmpty() ? concrete : concrete + "?" + query;
   }
 

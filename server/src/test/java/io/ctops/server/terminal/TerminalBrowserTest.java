@@ -154,5 +154,32 @@ class TerminalBrowserTest {
                 "SELECT actor_name || ' ' || outcome FROM audit_entries"
                     + " WHERE action = 'terminal.end'"))
         .isEqualTo(WebFixture.ADMIN_EMAIL + " succeeded");
+
+    // the admin replays the recording: output only, in asciicast v2
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> first.count("SELECT count(*) FROM terminal_recordings") > 0);
+    browser.driver.get(web.baseUrl() + "/hosts/" + host + "/terminal");
+    browser.driver.findElement(By.cssSelector("#terminal-sessions a.replay-link")).click();
+    browser.waitFor(d -> d.getCurrentUrl().endsWith("/replay"));
+    browser.driver.findElement(By.cssSelector("#replay-speed option[value='8']")).click();
+    browser.waitFor(
+        Duration.ofSeconds(30),
+        d -> Boolean.TRUE.equals(script("return window.ctopsReplay.done;")));
+    @SuppressWarnings("unchecked")
+    List<String> replayed =
+        (List<String>)
+            script(
+                "var b = window.ctopsReplay.term.buffer.active, lines = [];"
+                    + " for (var i = 0; i < b.length; i++) {"
+                    + " lines.push(b.getLine(i).translateToString(true)); } return lines;");
+    assertThat(replayed).contains("42", "kept-42");
+    String cast =
+        (String)
+            script(
+                "var x = new XMLHttpRequest(); x.open('GET', document.getElementById("
+                    + "'replay-download').href, false); x.send(); return x.responseText;");
+    assertThat(cast.lines().findFirst().orElseThrow()).contains("\"version\": 2");
+    assertThat(cast).contains("42\\r\\n").contains("kept-42");
   }
 }

@@ -126,7 +126,9 @@ public final class IngestFixture implements AutoCloseable {
               registerRatePerSecond,
               "localhost",
               Duration.ofSeconds(20),
-              Duration.ofMinutes(30));
+              Duration.ofMinutes(30),
+              50L * 1024 * 1024,
+              Duration.ofDays(90));
       IngestRole ingest =
           IngestRole.start(
               settings,
@@ -167,7 +169,9 @@ public final class IngestFixture implements AutoCloseable {
             settings.registerRatePerSecond(),
             settings.relayHost(),
             settings.terminalGrace(),
-            settings.terminalIdle());
+            settings.terminalIdle(),
+            settings.terminalRecordingMaxBytes(),
+            settings.terminalRecordingRetention());
     ingest.close();
     Thread.sleep(down.toMillis());
     ingest =

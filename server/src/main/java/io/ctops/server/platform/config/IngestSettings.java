@@ -19,7 +19,9 @@ public record IngestSettings(
     int registerRatePerSecond,
     String relayHost,
     Duration terminalGrace,
-    Duration terminalIdle) {
+    Duration terminalIdle,
+    long terminalRecordingMaxBytes,
+    Duration terminalRecordingRetention) {
 
   public static final String LISTEN_ADDRESS = "INGEST_LISTEN_ADDRESS";
   public static final String GRPC_PORT = "INGEST_GRPC_PORT";
@@ -34,6 +36,9 @@ public record IngestSettings(
   public static final String RELAY_HOST = "INGEST_RELAY_HOST";
   public static final String TERMINAL_GRACE_SECONDS = "TERMINAL_GRACE_SECONDS";
   public static final String TERMINAL_IDLE_MINUTES = "TERMINAL_IDLE_MINUTES";
+  public static final String TERMINAL_RECORDING_MAX_MIB = "TERMINAL_RECORDING_MAX_MIB";
+  public static final String TERMINAL_RECORDING_RETENTION_DAYS =
+      "TERMINAL_RECORDING_RETENTION_DAYS";
 
   /** The server's TLS certificate chain and private key, both checked to parse. */
   public record TlsFiles(Path certificate, Path privateKey) {}
@@ -78,6 +83,17 @@ public record IngestSettings(
       throw new ConfigException(
           TERMINAL_IDLE_MINUTES, "must be between 1 and 10080 minutes, got " + idle);
     }
+    int recordingMib = env.integer(TERMINAL_RECORDING_MAX_MIB, 50);
+    if (recordingMib < 0 || recordingMib > 10_240) {
+      throw new ConfigException(
+          TERMINAL_RECORDING_MAX_MIB, "must be between 0 and 10240 MiB, got " + recordingMib);
+    }
+    int recordingDays = env.integer(TERMINAL_RECORDING_RETENTION_DAYS, 90);
+    if (recordingDays < 1 || recordingDays > 36_500) {
+      throw new ConfigException(
+          TERMINAL_RECORDING_RETENTION_DAYS,
+          "must be between 1 and 36500 days, got " + recordingDays);
+    }
     return new IngestSettings(
         listen,
         grpcPort,
@@ -90,7 +106,9 @@ public record IngestSettings(
         rate,
         relayHost,
         Duration.ofSeconds(grace),
-        Duration.ofMinutes(idle));
+        Duration.ofMinutes(idle),
+        recordingMib * 1024L * 1024L,
+        Duration.ofDays(recordingDays));
   }
 
   private static Optional<TlsFiles> tlsFiles(Environment env) {
