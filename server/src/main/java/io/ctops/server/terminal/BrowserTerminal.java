@@ -8,11 +8,14 @@ import io.ctops.protocol.internal.v1.HostMessage;
 import io.ctops.protocol.internal.v1.ViewerAttach;
 import io.ctops.protocol.internal.v1.ViewerMessage;
 import io.ctops.protocol.internal.v1.ViewerResize;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.javalin.websocket.WsContext;
 import java.nio.ByteBuffer;
 import java.util.Base64;
 import java.util.UUID;
+import org.eclipse.jetty.websocket.api.Callback;
 
 /**
  * One browser tab's WebSocket, joined to the session's relay on the ingest instance that holds it.
@@ -38,9 +41,19 @@ final class BrowserTerminal {
       int cols,
       int rows) {
     this.browser = browser;
+    this.next =
+        Callback.from(this::requestNext, error -> browser.closeSession(1011, "send failed"));
     this.relay =
         starter.start(
-            new StreamObserver<>() {
+            new ClientResponseObserver<ViewerMessage, HostMessage>() {
+              @Override
+              public void beforeStart(ClientCallStreamObserver<ViewerMessage> call) {
+                // one message at a time: the next is asked for once the browser has taken this
+                // one, so a fast shell waits for a slow browser instead of filling memory here
+                call.disableAutoRequestWithInitial(1);
+                relayCall = call;
+              }
+
               @Override
               public void onNext(HostMessage message) {
                 toBrowser(message);
@@ -68,6 +81,18 @@ final class BrowserTerminal {
             .build());
   }
 
+  private volatile ClientCallStreamObserver<ViewerMessage> relayCall;
+
+  /** Asks the relay for its next message once the browser has taken the last one. */
+  private final Callback next;
+
+  private void requestNext() {
+    ClientCallStreamObserver<ViewerMessage> call = relayCall;
+    if (call != null) {
+      call.request(1);
+    }
+  }
+
   /** Opens the relay call with the observer of its answers. */
   @FunctionalInterface
   interface TerminalRelayStarter {
@@ -82,21 +107,21 @@ final class BrowserTerminal {
             ObjectNode replay = JSON.createObjectNode();
             replay.put(
                 "replay", Base64.getEncoder().encodeToString(message.getOutput().toByteArray()));
-            text(replay);
+            browser.session.sendText(replay.toString(), next);
           } else {
-            browser.send(message.getOutput().asReadOnlyByteBuffer());
+            browser.session.sendBinary(message.getOutput().asReadOnlyByteBuffer(), next);
           }
         }
-        case STATUS -> text(status(message.getStatus()));
+        case STATUS -> browser.session.sendText(status(message.getStatus()).toString(), next);
         case CLOSED -> {
           ObjectNode closed = JSON.createObjectNode();
           closed
               .putObject("closed")
               .put("exit_code", message.getClosed().getExitCode())
               .put("reason", message.getClosed().getReason());
-          text(closed);
+          browser.session.sendText(closed.toString(), next);
         }
-        case PAYLOAD_NOT_SET -> {}
+        case PAYLOAD_NOT_SET -> requestNext();
       }
     } catch (RuntimeException e) {
       // the browser went away; its close handler ends the relay call
