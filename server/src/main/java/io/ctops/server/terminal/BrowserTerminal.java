@@ -27,6 +27,9 @@ import org.eclipse.jetty.websocket.api.Callback;
 final class BrowserTerminal {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  /** Relay messages (at most 16 KiB of output each) on their way to the browser at once. */
+  static final int IN_FLIGHT = 16;
+
   /** Input bytes one message may carry; a longer paste is cut with a notice. */
   static final int MAX_INPUT = 1024 * 1024;
 
@@ -48,9 +51,9 @@ final class BrowserTerminal {
             new ClientResponseObserver<ViewerMessage, HostMessage>() {
               @Override
               public void beforeStart(ClientCallStreamObserver<ViewerMessage> call) {
-                // one message at a time: the next is asked for once the browser has taken this
-                // one, so a fast shell waits for a slow browser instead of filling memory here
-                call.disableAutoRequestWithInitial(1);
+                // a bounded window: each message the browser has taken asks for one more, so a
+                // fast shell waits for a slow browser instead of filling memory here
+                call.disableAutoRequestWithInitial(IN_FLIGHT);
                 relayCall = call;
               }
 

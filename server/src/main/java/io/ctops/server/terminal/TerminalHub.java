@@ -35,6 +35,9 @@ import org.slf4j.LoggerFactory;
 public final class TerminalHub implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TerminalHub.class);
 
+  /** Messages (at most 16 KiB each) the agent may have on their way here at once. */
+  static final int AGENT_WINDOW = 8;
+
   /** Output kept for a re-attaching viewer. */
   static final int REPLAY_BYTES = 64 * 1024;
 
@@ -91,7 +94,7 @@ public final class TerminalHub implements AutoCloseable {
   public StreamObserver<TerminalAgentMessage> agentStream(
       UUID hostId, ServerCallStreamObserver<TerminalServerMessage> toAgent) {
     toAgent.disableAutoRequest();
-    toAgent.request(1);
+    toAgent.request(AGENT_WINDOW);
     return new StreamObserver<>() {
       private Bridge bridge;
 
@@ -272,7 +275,10 @@ public final class TerminalHub implements AutoCloseable {
     private ServerCallStreamObserver<TerminalServerMessage> agent;
     private ServerCallStreamObserver<HostMessage> viewer;
     private boolean agentEverAttached;
-    private boolean agentWaitingForViewer;
+
+    /** Requests to the agent held back while the viewer was not ready. */
+    private int withheld;
+
     private boolean ended;
     private int cols;
     private int rows;
@@ -335,6 +341,7 @@ public final class TerminalHub implements AutoCloseable {
         safely(agent::onCompleted);
       }
       agent = stream;
+      withheld = 0;
       if (!agentEverAttached) {
         agentEverAttached = true;
         timer.execute(() -> sessions.opened(session.id()));
@@ -375,7 +382,7 @@ public final class TerminalHub implements AutoCloseable {
           if (viewer == null || viewer.isReady()) {
             agent.request(1);
           } else {
-            agentWaitingForViewer = true;
+            withheld++;
           }
         }
         case CLOSED ->
@@ -470,9 +477,9 @@ public final class TerminalHub implements AutoCloseable {
     }
 
     synchronized void viewerReady() {
-      if (agentWaitingForViewer && agent != null && viewer != null && viewer.isReady()) {
-        agentWaitingForViewer = false;
-        agent.request(1);
+      if (withheld > 0 && agent != null && viewer != null && viewer.isReady()) {
+        agent.request(withheld);
+        withheld = 0;
       }
     }
 
@@ -524,9 +531,9 @@ public final class TerminalHub implements AutoCloseable {
         return;
       }
       viewer = null;
-      if (agentWaitingForViewer && agent != null) {
-        agentWaitingForViewer = false;
-        agent.request(1);
+      if (withheld > 0 && agent != null) {
+        agent.request(withheld);
+        withheld = 0;
       }
       long left = clock.millis();
       timer.schedule(

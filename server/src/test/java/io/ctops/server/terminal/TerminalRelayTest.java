@@ -262,6 +262,9 @@ class TerminalRelayTest {
     assertThat(shell.next(TerminalServerMessage::hasClose).getClose()).isTrue();
     assertThat(viewer.next(HostMessage::hasClosed).getClosed().getReason())
         .isEqualTo("the host was deleted");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> "ended".equals(second.string("SELECT state FROM terminal_sessions")));
     assertThat(second.string("SELECT end_reason FROM terminal_sessions"))
         .isEqualTo("the host was deleted");
   }
