@@ -94,12 +94,7 @@ public final class ServiceTask implements TaskType {
 
   @Override
   public UUID request(Handle handle, TaskQueue.NewTask task) throws Refused {
-    String status =
-        handle
-            .createQuery("SELECT status FROM hosts WHERE id = :id")
-            .bind("id", task.hostId())
-            .mapTo(String.class)
-            .one();
+    String status = TaskQueue.hostStatus(handle, task.hostId());
     if (!status.equals("online")) {
       throw new Refused("the host is " + status + ": its agent cannot act now; nothing was queued");
     }

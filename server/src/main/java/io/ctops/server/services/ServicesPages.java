@@ -96,14 +96,15 @@ public final class ServicesPages {
     if (!ServicesView.FILTERS.contains(filter)) {
       throw HttpProblem.badRequest("filter must be one of " + ServicesView.FILTERS);
     }
+    boolean mayOperate = mayAct(records.roleOn(user, host));
     return new ServicesView(
         host,
         queries.state(host.id(), QueryType.SERVICES, ServiceEntry.class),
         search,
         filter,
-        online && mayAct(records.roleOn(user, host)),
+        online && mayOperate,
         online,
-        mayAct(records.roleOn(user, host)),
+        mayOperate,
         clock.instant());
   }
 

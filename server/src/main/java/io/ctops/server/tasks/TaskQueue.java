@@ -124,6 +124,15 @@ public final class TaskQueue {
     }
   }
 
+  /** The host's status (online, offline …), for a type that acts only on online hosts. */
+  public static String hostStatus(Handle handle, UUID hostId) {
+    return handle
+        .createQuery("SELECT status FROM hosts WHERE id = :id")
+        .bind("id", hostId)
+        .mapTo(String.class)
+        .one();
+  }
+
   /** A task's requester and host, for what its type records when the task ends. */
   public record Requested(UUID orgId, UUID hostId, String hostname, Actor requester) {}
 

@@ -10,7 +10,9 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
+import java.util.zip.Inflater;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -127,7 +129,7 @@ final class SessionRecorder {
 
   /** A chunk's event lines, as written. */
   static String inflate(byte[] chunk) {
-    java.util.zip.Inflater inflater = new java.util.zip.Inflater();
+    Inflater inflater = new Inflater();
     inflater.setInput(chunk);
     ByteArrayOutputStream out = new ByteArrayOutputStream(chunk.length * 4);
     byte[] buffer = new byte[16 * 1024];
@@ -139,7 +141,7 @@ final class SessionRecorder {
         }
         out.write(buffer, 0, n);
       }
-    } catch (java.util.zip.DataFormatException e) {
+    } catch (DataFormatException e) {
       throw new IllegalStateException("a recording chunk is damaged", e);
     } finally {
       inflater.end();

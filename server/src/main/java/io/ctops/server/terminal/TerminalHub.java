@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -62,7 +63,7 @@ public final class TerminalHub implements AutoCloseable {
   private final Timing timing;
   private final Clock clock;
   private final Map<UUID, Bridge> bridges = new ConcurrentHashMap<>();
-  private final java.util.concurrent.ExecutorService recordings =
+  private final ExecutorService recordings =
       Executors.newSingleThreadExecutor(
           runnable -> Thread.ofPlatform().name("terminal-recordings").daemon().unstarted(runnable));
   private final ScheduledExecutorService timer =
@@ -287,6 +288,10 @@ public final class TerminalHub implements AutoCloseable {
     private long lastActivity;
     private ScheduledFuture<?> deadline;
     private final SessionRecorder recorder;
+    // when the viewer last went away: a grace timer ends the shell only if none came since
+    private long lastDetached;
+    // why the server asked the agent to end the shell (idle, no viewer), for the outcome
+    private String closeReason;
 
     Bridge(TerminalSessions.Requested session) {
       this.session = session;
@@ -549,8 +554,6 @@ public final class TerminalHub implements AutoCloseable {
       lastDetached = left;
     }
 
-    private long lastDetached;
-
     private void record(SessionRecorder.Chunk chunk) {
       if (chunk != null) {
         recordings.execute(
@@ -580,8 +583,6 @@ public final class TerminalHub implements AutoCloseable {
         closeShell("idle for " + timing.idle().toMinutes() + " minutes");
       }
     }
-
-    private String closeReason;
 
     /** Asks the agent to end the shell; the session ends when it reports. */
     private void closeShell(String reason) {

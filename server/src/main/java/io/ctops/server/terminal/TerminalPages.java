@@ -13,6 +13,7 @@ import io.javalin.http.Context;
 import io.javalin.websocket.WsContext;
 import io.javalin.websocket.WsHandlerType;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -265,7 +266,7 @@ public final class TerminalPages {
 
   /** The session's relay once an ingest instance has claimed it (within a few seconds). */
   private Optional<TerminalSessions.Relay> awaitClaim(UUID session) {
-    long until = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
+    long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     while (System.nanoTime() < until) {
       Optional<TerminalSessions.Relay> relay = sessions.relay(session);
       if (relay.isPresent()) {

@@ -14,6 +14,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jdbi.v3.core.Handle;
@@ -168,7 +172,7 @@ public final class TerminalSessions {
       UUID id, UUID hostId, UUID agentId, int cols, int rows, boolean recorded) {}
 
   /** Sessions still waiting for their claim, asked at most {@code within} ago. */
-  public java.util.List<Requested> unclaimed(Duration within) {
+  public List<Requested> unclaimed(Duration within) {
     return jdbi.withHandle(
         handle ->
             handle
@@ -263,11 +267,11 @@ public final class TerminalSessions {
    * Among these sessions, those whose host was deleted or whose agent may no longer connect, with
    * why: they end at once.
    */
-  public java.util.Map<UUID, String> noLongerAllowed(java.util.Collection<UUID> ids) {
+  public Map<UUID, String> noLongerAllowed(Collection<UUID> ids) {
     if (ids.isEmpty()) {
-      return java.util.Map.of();
+      return Map.of();
     }
-    java.util.Map<UUID, String> gone = new java.util.HashMap<>();
+    Map<UUID, String> gone = new HashMap<>();
     jdbi.useHandle(
         handle ->
             handle
@@ -282,7 +286,7 @@ public final class TerminalSessions {
                      WHERE s.id = ANY(:ids)
                        AND (h.deleted_at IS NOT NULL OR a.id IS NULL OR a.status <> 'active')
                     """)
-                .bindArray("ids", UUID.class, java.util.List.copyOf(ids))
+                .bindArray("ids", UUID.class, List.copyOf(ids))
                 .map((rs, ctx) -> gone.put(rs.getObject(1, UUID.class), rs.getString(2)))
                 .list());
     return gone;
@@ -361,7 +365,7 @@ public final class TerminalSessions {
   public int purgeRecordings(Duration retention) {
     return jdbi.inTransaction(
         handle -> {
-          java.util.List<UUID> old =
+          List<UUID> old =
               handle
                   .createQuery(
                       "SELECT id FROM terminal_sessions WHERE recorded_bytes > 0"
