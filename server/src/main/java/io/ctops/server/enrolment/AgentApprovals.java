@@ -195,7 +195,17 @@ public final class AgentApprovals {
         .target(Target.agent(agent.id(), agent.hostId(), agent.hostname()));
   }
 
+  /**
+   * Locks the agent's host row before the agent row: the ingest writes hosts then agents (a stream
+   * opening, closing or going quiet), and the same order here keeps a revocation or approval from
+   * deadlocking with it.
+   */
   private static Optional<AgentRow> lockAgent(Handle handle, UUID agentId) {
+    handle
+        .createQuery("SELECT id FROM hosts WHERE agent_id = :id ORDER BY id FOR NO KEY UPDATE")
+        .bind("id", agentId)
+        .mapTo(UUID.class)
+        .list();
     return handle
         .createQuery(SELECT + " WHERE a.id = :id FOR UPDATE OF a")
         .bind("id", agentId)

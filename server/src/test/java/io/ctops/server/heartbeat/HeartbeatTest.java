@@ -25,6 +25,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -263,12 +266,49 @@ class HeartbeatTest {
         .revoke(UUID.fromString(revoked.getAgentId()), "test");
     ingest
         .jdbi()
-        .useHandle(h -> h.execute("DELETE FROM agents WHERE id = '" + deleted.getAgentId() + "'"));
+        .useTransaction(
+            h -> {
+              // the ingest's own order, hosts then agents: the row the foreign key clears first
+              h.execute("SELECT 1 FROM hosts WHERE agent_id = ? FOR UPDATE", agentId(deleted));
+              h.execute("DELETE FROM agents WHERE id = ?", agentId(deleted));
+            });
 
     Status revokedEnd = revokedStream.awaitEnd(Duration.ofSeconds(30));
     Status deletedEnd = deletedStream.awaitEnd(Duration.ofSeconds(30));
     assertThat(revokedEnd.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
     assertThat(deletedEnd.getCode()).isEqualTo(Status.Code.NOT_FOUND);
+  }
+
+  @Test
+  void aRevocationTakesTheIngestsLockOrderAndWaitsInsteadOfDeadlocking() throws Exception {
+    UUID agent = agentId(ingest.registerActive(new TestAgent("order-01", "10.0.3.1")));
+    CompletableFuture<AgentApprovals.Revocation> revocation;
+    try (Handle ingestSide = ingest.jdbi().open()) {
+      // what the ingest does when a stream opens: the host row, then the agent row
+      ingestSide.begin();
+      ingestSide.execute("UPDATE hosts SET status = 'online' WHERE agent_id = ?", agent);
+      revocation =
+          CompletableFuture.supplyAsync(
+              () -> new AgentApprovals(ingest.jdbi(), Clock.systemUTC()).revoke(agent, "test"));
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () ->
+                  ingest
+                          .jdbi()
+                          .withHandle(
+                              h ->
+                                  h.createQuery(
+                                          "SELECT count(*) FROM pg_stat_activity"
+                                              + " WHERE wait_event_type = 'Lock'")
+                                      .mapTo(Integer.class)
+                                      .one())
+                      > 0);
+      ingestSide.execute("UPDATE agents SET updated_at = now() WHERE id = ?", agent);
+      ingestSide.commit();
+    }
+    assertThat(revocation.get(30, TimeUnit.SECONDS))
+        .isInstanceOf(AgentApprovals.Revocation.Revoked.class);
   }
 
   @Test
