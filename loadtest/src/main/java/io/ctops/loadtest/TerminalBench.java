@@ -153,7 +153,12 @@ public final class TerminalBench {
         Client client = new Client("127.0.0.1:" + web.port(), host, cookie, csrf);
 
         roundTrips(client, keys);
-        throughput(client, dir);
+        Path file = fiftyMiB(dir);
+        throughput(client, file, "recorded");
+        database
+            .jdbi()
+            .useHandle(h -> h.execute("UPDATE organisations SET terminal_recording = false"));
+        throughput(client, file, "not recorded");
         concurrent(client, sessions);
         System.out.println("done");
         agent.close();
@@ -207,7 +212,8 @@ public final class TerminalBench {
     term.close();
   }
 
-  private static void throughput(Client client, Path dir) throws Exception {
+  /** A 50 MiB text file: lines of base64 of random bytes. */
+  private static Path fiftyMiB(Path dir) throws Exception {
     Path file = dir.resolve("fifty.txt");
     byte[] random = new byte[3 * 1024 * 1024 / 4 * 3];
     new Random(42).nextBytes(random);
@@ -219,6 +225,10 @@ public final class TerminalBench {
         written += line.length();
       }
     }
+    return file;
+  }
+
+  private static void throughput(Client client, Path file, String recording) throws Exception {
     long size = Files.size(file);
     Terminal term = client.open();
     term.awaitOutput("#", Duration.ofSeconds(10));
@@ -240,9 +250,10 @@ public final class TerminalBench {
     double seconds = (System.nanoTime() - start) / 1e9;
     long received = term.size() - before;
     System.out.printf(
-        "cat of %.1f MiB: %.1f MiB received in %.2f s = %.1f MiB/s;"
+        "cat of %.1f MiB (%s): %.1f MiB received in %.2f s = %.1f MiB/s;"
             + " heap used %d MiB before, at most %d MiB during%n",
         size / 1048576.0,
+        recording,
         received / 1048576.0,
         seconds,
         received / 1048576.0 / seconds,

@@ -25,20 +25,17 @@ final class OutputRing {
   }
 
   void append(byte[] chunk, int length) {
-    int offset = 0;
-    if (length >= bytes.length) {
-      offset = length - bytes.length;
-      length = bytes.length;
-      start = 0;
-      size = 0;
-    }
-    for (int i = 0; i < length; i++) {
-      bytes[(start + size) % bytes.length] = chunk[offset + i];
-      if (size < bytes.length) {
-        size++;
-      } else {
-        start = (start + 1) % bytes.length;
-      }
+    int offset = Math.max(0, length - bytes.length);
+    int left = length - offset;
+    while (left > 0) {
+      int end = (start + size) % bytes.length;
+      int run = Math.min(left, bytes.length - end);
+      System.arraycopy(chunk, offset, bytes, end, run);
+      offset += run;
+      left -= run;
+      int overflow = Math.max(0, size + run - bytes.length);
+      size += run - overflow;
+      start = (start + overflow) % bytes.length;
     }
   }
 

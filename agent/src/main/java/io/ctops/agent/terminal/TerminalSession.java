@@ -15,7 +15,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -25,15 +28,29 @@ import org.slf4j.LoggerFactory;
 /**
  * One shell on a pseudo-terminal and the {@code Terminal} stream it is attached to, if any.
  *
- * <p>Flow control: one thread reads the terminal, and sends each chunk only once the stream is
- * ready for more; until then it stops reading, the terminal's buffer fills and the shell's output
- * blocks, so a fast producer never piles up in the agent. While no stream is attached the reader
- * keeps reading into the ring only (a detached shell must not block); the ring always holds the
- * last 64 KiB, replayed to the next stream that attaches.
+ * <p>Flow control: one thread reads the terminal as fast as the shell writes, into a bounded queue
+ * of unsent output ({@link #MAX_UNSENT}); what is queued goes out while the stream is ready, joined
+ * into messages of up to {@link #CHUNK}. A pseudo-terminal buffers only about 4 KiB, so the reader
+ * must not wait for the network on every read; once the queue is full it does wait, the terminal's
+ * buffer fills and the shell's output blocks, so a fast producer never piles up in the agent. While
+ * no stream is attached the reader keeps reading into the ring only (a detached shell must not
+ * block); the ring always holds the last 64 KiB, replayed to the next stream that attaches.
  */
 final class TerminalSession {
   /** The largest output message. */
-  static final int CHUNK = 16 * 1024;
+  static final int CHUNK = 32 * 1024;
+
+  /** Output read but not yet sent, at most: past it the reader waits for the stream. */
+  static final int MAX_UNSENT = 256 * 1024;
+
+  /**
+   * A read at least this large is part of a burst (a pseudo-terminal hands over about 4 KiB at a
+   * time): more follows at once, so it waits up to {@link #JOIN_WITHIN} to go out with it in one
+   * message. A smaller read (an echoed keystroke, a prompt) goes out at once.
+   */
+  static final int BURST_READ = 2048;
+
+  static final Duration JOIN_WITHIN = Duration.ofMillis(2);
 
   /** How long a hung-up shell has to exit before its process group is killed. */
   static final Duration KILL_AFTER = Duration.ofSeconds(2);
@@ -60,6 +77,9 @@ final class TerminalSession {
   private final Thread reader;
   // Guarded by this.
   private Stream current;
+  private final ArrayDeque<byte[]> unsent = new ArrayDeque<>();
+  private int unsentBytes;
+  private ScheduledFuture<?> joining;
   private long attachedAtNanos;
   private long attachments;
   private boolean hasEnded;
@@ -137,6 +157,8 @@ final class TerminalSession {
     }
     Stream previous = current;
     Stream stream = new Stream();
+    // the ring holds what was waiting for the old stream; it goes out as the replay
+    dropUnsent();
     stub.terminal(stream);
     attachments++;
     attachedAtNanos = System.nanoTime();
@@ -144,7 +166,7 @@ final class TerminalSession {
     stream.send(TerminalAgentMessage.newBuilder().setSessionId(id).build());
     if (attachments > 1) {
       for (byte[] piece : ring.chunks(CHUNK)) {
-        stream.send(output(piece, piece.length, true));
+        stream.send(output(ByteString.copyFrom(piece), true));
       }
       log.info("event=terminal_reattached session_id={}", id);
     }
@@ -203,17 +225,63 @@ final class TerminalSession {
     finish();
   }
 
-  /** Keeps a chunk in the ring and sends it once the attached stream (if any) is ready. */
+  /**
+   * Keeps a chunk in the ring and queues it for the attached stream (if any), waiting while the
+   * queue is full.
+   */
   private synchronized void relay(byte[] buffer, int count) throws InterruptedException {
     ring.append(buffer, count);
     Stream target = current;
-    while (target != null && target == current && !target.requests.isReady()) {
+    while (target != null && target == current && unsentBytes >= MAX_UNSENT) {
       wait(1000);
     }
-    // Sent unless the stream changed meanwhile: a newer one got this chunk in its replay.
+    // Queued unless the stream changed meanwhile: a newer one got this chunk in its replay.
     if (target != null && target == current) {
-      target.send(output(buffer, count, false));
+      unsent.add(Arrays.copyOf(buffer, count));
+      unsentBytes += count;
+      if (count < BURST_READ || unsentBytes >= CHUNK) {
+        sendUnsent(false);
+      } else if (joining == null) {
+        joining = timer.schedule(this::sendJoined, JOIN_WITHIN.toNanos(), TimeUnit.NANOSECONDS);
+      }
     }
+  }
+
+  private synchronized void sendJoined() {
+    joining = null;
+    sendUnsent(false);
+  }
+
+  /**
+   * Sends the queued output in messages of up to {@link #CHUNK} while the stream is ready for more
+   * (or all of it, when the stream is about to finish).
+   */
+  private synchronized void sendUnsent(boolean all) {
+    if (joining != null) {
+      joining.cancel(false);
+      joining = null;
+    }
+    Stream target = current;
+    while (target != null && unsentBytes > 0 && (all || target.requests.isReady())) {
+      int size = Math.min(CHUNK, unsentBytes);
+      ByteString.Output joined = ByteString.newOutput(size);
+      while (joined.size() < size) {
+        byte[] head = unsent.poll();
+        int take = Math.min(head.length, size - joined.size());
+        joined.write(head, 0, take);
+        if (take < head.length) {
+          unsent.addFirst(Arrays.copyOfRange(head, take, head.length));
+        }
+      }
+      unsentBytes -= size;
+      target.send(output(joined.toByteString(), false));
+    }
+    notifyAll();
+  }
+
+  private void dropUnsent() {
+    unsent.clear();
+    unsentBytes = 0;
   }
 
   private void finish() {
@@ -235,6 +303,7 @@ final class TerminalSession {
         endReason = "";
       }
       if (current != null) {
+        sendUnsent(true);
         current.finish(exitCode, endReason);
         current = null;
       }
@@ -285,6 +354,7 @@ final class TerminalSession {
       return;
     }
     current = null;
+    dropUnsent();
     notifyAll();
     if (hasEnded) {
       return;
@@ -308,10 +378,10 @@ final class TerminalSession {
         TimeUnit.MILLISECONDS);
   }
 
-  private TerminalAgentMessage output(byte[] bytes, int count, boolean replay) {
+  private TerminalAgentMessage output(ByteString bytes, boolean replay) {
     return TerminalAgentMessage.newBuilder()
         .setSessionId(id)
-        .setOutput(ByteString.copyFrom(bytes, 0, count))
+        .setOutput(bytes)
         .setReplay(replay)
         .build();
   }
@@ -334,6 +404,9 @@ final class TerminalSession {
       requests.setOnReadyHandler(
           () -> {
             synchronized (TerminalSession.this) {
+              if (current == this) {
+                sendUnsent(false);
+              }
               TerminalSession.this.notifyAll();
             }
           });

@@ -27,8 +27,8 @@ import org.eclipse.jetty.websocket.api.Callback;
 final class BrowserTerminal {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Relay messages (at most 16 KiB of output each) on their way to the browser at once. */
-  static final int IN_FLIGHT = 16;
+  /** Relay messages (at most 32 KiB of output each) on their way to the browser at once. */
+  static final int IN_FLIGHT = 8;
 
   /** Input bytes one message may carry; a longer paste is cut with a notice. */
   static final int MAX_INPUT = 1024 * 1024;

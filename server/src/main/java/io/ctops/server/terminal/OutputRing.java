@@ -1,7 +1,5 @@
 package io.ctops.server.terminal;
 
-import java.io.ByteArrayOutputStream;
-
 /**
  * The newest bytes a session printed, at most {@code capacity}: what a re-attaching viewer sees.
  */
@@ -15,24 +13,26 @@ final class OutputRing {
   }
 
   void append(byte[] bytes) {
-    int from = Math.max(0, bytes.length - ring.length);
-    for (int i = from; i < bytes.length; i++) {
-      int at = (start + size) % ring.length;
-      ring[at] = bytes[i];
-      if (size < ring.length) {
-        size++;
-      } else {
-        start = (start + 1) % ring.length;
-      }
+    int offset = Math.max(0, bytes.length - ring.length);
+    int left = bytes.length - offset;
+    while (left > 0) {
+      int end = (start + size) % ring.length;
+      int run = Math.min(left, ring.length - end);
+      System.arraycopy(bytes, offset, ring, end, run);
+      offset += run;
+      left -= run;
+      int overflow = Math.max(0, size + run - ring.length);
+      size += run - overflow;
+      start = (start + overflow) % ring.length;
     }
   }
 
   byte[] contents() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(size);
-    for (int i = 0; i < size; i++) {
-      out.write(ring[(start + i) % ring.length]);
-    }
-    return out.toByteArray();
+    byte[] out = new byte[size];
+    int first = Math.min(size, ring.length - start);
+    System.arraycopy(ring, start, out, 0, first);
+    System.arraycopy(ring, 0, out, first, size - first);
+    return out;
   }
 
   boolean isEmpty() {

@@ -17,13 +17,24 @@ import org.jdbi.v3.core.Jdbi;
 
 /**
  * Records one session's output as asciicast v2 event lines ({@code [seconds, "o", text]}), in
- * compressed chunks of about 64 KiB of text, up to a bound; past it the recording says it stopped.
- * Called under the session's lock; writes happen on the caller's executor.
+ * compressed chunks of about 256 KiB of text, up to a bound; past it the recording says it stopped.
+ * Called under the session's lock; compression and writes happen on the caller's executor, one
+ * chunk at a time.
+ *
+ * <p>Output that does not compress (binary, random, already compressed data) costs deflate several
+ * times the time of text for nothing: after a chunk that deflate left at over {@link
+ * #INCOMPRESSIBLE} of its size, the next ones are only entropy-coded (Huffman only: as small for
+ * such output, and several times faster), and every {@link #PROBE_EVERY}th chunk tries deflate
+ * again.
  */
 final class SessionRecorder {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  static final int CHUNK_CHARS = 64 * 1024;
+  static final int CHUNK_CHARS = 256 * 1024;
+
+  static final double INCOMPRESSIBLE = 0.6;
+
+  static final int PROBE_EVERY = 8;
 
   private final Jdbi jdbi;
   private final UUID session;
@@ -39,6 +50,9 @@ final class SessionRecorder {
   private long recorded;
   private boolean truncated;
   private int seq;
+  // the writer's: whether recent output was incompressible, and chunks since deflate was tried
+  private boolean entropyOnly;
+  private int sinceProbe;
 
   SessionRecorder(Jdbi jdbi, UUID session, long maxBytes) {
     this.jdbi = jdbi;
@@ -86,27 +100,33 @@ final class SessionRecorder {
     }
     byte[] text = events.toString().getBytes(StandardCharsets.UTF_8);
     events = new StringBuilder();
-    return new Chunk(seq++, compress(text), recorded, truncated);
+    return new Chunk(seq++, text, recorded, truncated);
   }
 
-  /** A compressed run of event lines and how much output the recording holds with it. */
-  record Chunk(int seq, byte[] events, long recordedBytes, boolean truncated) {}
+  /** A run of event lines and how much output the recording holds with it. */
+  record Chunk(int seq, byte[] text, long recordedBytes, boolean truncated) {}
 
+  /** Compresses and stores a chunk. */
   void write(Chunk chunk) {
+    byte[] events = compress(chunk.text());
     jdbi.useTransaction(
         handle -> {
+          // a recording is written behind the session anyway: a crash may lose its last moments,
+          // and the session need not wait for the disk on every chunk
+          handle.execute("SET LOCAL synchronous_commit = off");
           handle
               .createUpdate(
                   "INSERT INTO terminal_recordings (session_id, seq, events)"
                       + " VALUES (:session, :seq, :events)")
               .bind("session", session)
               .bind("seq", chunk.seq())
-              .bind("events", chunk.events())
+              .bind("events", events)
               .execute();
           handle
               .createUpdate(
-                  "UPDATE terminal_sessions SET recorded_bytes = :bytes,"
-                      + " recording_truncated = :truncated WHERE id = :session")
+                  "UPDATE terminal_sessions SET recorded_bytes = greatest(recorded_bytes, :bytes),"
+                      + " recording_truncated = recording_truncated OR :truncated"
+                      + " WHERE id = :session")
               .bind("bytes", chunk.recordedBytes())
               .bind("truncated", chunk.truncated())
               .bind("session", session)
@@ -114,8 +134,12 @@ final class SessionRecorder {
         });
   }
 
-  private static byte[] compress(byte[] text) {
+  private byte[] compress(byte[] text) {
+    boolean probe = !entropyOnly || ++sinceProbe >= PROBE_EVERY;
     Deflater deflater = new Deflater(Deflater.BEST_SPEED);
+    if (!probe) {
+      deflater.setStrategy(Deflater.HUFFMAN_ONLY);
+    }
     deflater.setInput(text);
     deflater.finish();
     ByteArrayOutputStream out = new ByteArrayOutputStream(text.length / 3 + 64);
@@ -124,6 +148,10 @@ final class SessionRecorder {
       out.write(buffer, 0, deflater.deflate(buffer));
     }
     deflater.end();
+    if (probe) {
+      entropyOnly = out.size() > text.length * INCOMPRESSIBLE;
+      sinceProbe = 0;
+    }
     return out.toByteArray();
   }
 
