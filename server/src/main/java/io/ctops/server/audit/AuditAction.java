@@ -38,6 +38,7 @@ public enum AuditAction {
   AGENT_UNINSTALL("agent.uninstall"),
   TERMINAL_START("terminal.start"),
   TERMINAL_END("terminal.end"),
+  TERMINAL_STOP("terminal.stop"),
   NOTE_ADD("note.add"),
   NOTE_EDIT("note.edit"),
   NOTE_PIN("note.pin"),

@@ -4,10 +4,12 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.UUID;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
 import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * Claims, for this ingest instance, the new sessions of the agents whose heartbeat streams it
  * holds, and hands them to the hub. Told of each new session at once ({@code LISTEN
  * terminal_sessions}); looks over the unclaimed ones every second too, in case a notification was
- * missed.
+ * missed. Told too when an admin stops a session: the hub then looks at once which of its sessions
+ * must end.
  */
 public final class TerminalClaims implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TerminalClaims.class);
@@ -77,8 +80,13 @@ public final class TerminalClaims implements AutoCloseable {
         claimWaiting();
         while (running) {
           // waits for a notification (at most a second); the query then claims that session and
-          // any other waiting, so what a notification says is not needed
-          pg.getNotifications(1000);
+          // any other waiting, so which session a notification names is not needed
+          PGNotification[] notices = pg.getNotifications(1000);
+          if (notices != null
+              && Arrays.stream(notices)
+                  .anyMatch(n -> TerminalSessions.STOP_NOTICE.equals(n.getParameter()))) {
+            hub.recheck();
+          }
           claimWaiting();
         }
       } catch (SQLException | RuntimeException e) {

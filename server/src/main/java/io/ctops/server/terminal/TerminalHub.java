@@ -19,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -28,19 +29,32 @@ import org.slf4j.LoggerFactory;
 /**
  * The sessions this ingest instance claimed: where the agent's {@code Terminal} stream and the web
  * instance's relay stream meet. Output goes to the viewer as fast as it takes it (the agent's
- * stream is read only while the viewer's is ready, so nothing piles up here) and the newest 64 KiB
- * are kept for a viewer that re-attaches. A viewer may go away and come back within the grace
- * period, and so may the agent's stream; a session with no input or output for the idle timeout
- * ends.
+ * stream is read only while the viewer's is ready and the recording keeps up, so nothing piles up
+ * here) and the newest 64 KiB are kept for a viewer that re-attaches. A viewer may go away and come
+ * back within the grace period, and so may the agent's stream; a session with no input or output
+ * for the idle timeout ends.
  */
 public final class TerminalHub implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TerminalHub.class);
 
-  /** Messages (at most 16 KiB each) the agent may have on their way here at once. */
+  /** Messages (at most 32 KiB each) the agent may have on their way here at once. */
   static final int AGENT_WINDOW = 8;
+
+  /**
+   * Recording chunks of one session waiting to be written, at most: past it the agent's stream is
+   * read no further until they are, so a shell printing faster than the database takes its
+   * recording slows down instead of filling memory.
+   */
+  static final int RECORDING_BACKLOG = 4;
 
   /** Output kept for a re-attaching viewer. */
   static final int REPLAY_BYTES = 64 * 1024;
+
+  /**
+   * Input typed while the agent's stream is not (yet, or again) there, kept for it: keys typed
+   * before the first prompt are not lost. Past this much the rest is dropped, with a notice.
+   */
+  static final int HELD_INPUT_BYTES = 64 * 1024;
 
   /** The agents this instance holds, as terminals need them. */
   public interface Agents {
@@ -229,16 +243,21 @@ public final class TerminalHub implements AutoCloseable {
     }
   }
 
-  /** Ends at once the sessions of hosts deleted and agents revoked meanwhile. */
+  /** Looks now (not at the next 5-second check) which sessions must end: one was stopped. */
+  public void recheck() {
+    timer.execute(this::checkAllowed);
+  }
+
+  /** Ends at once the sessions stopped by an admin, of hosts deleted and agents revoked. */
   private void checkAllowed() {
     try {
       sessions
           .noLongerAllowed(bridges.keySet())
           .forEach(
-              (id, why) -> {
+              (id, ending) -> {
                 Bridge bridge = bridges.get(id);
                 if (bridge != null) {
-                  bridge.end(-1, why, true);
+                  bridge.stop(ending);
                 }
               });
     } catch (RuntimeException e) {
@@ -277,8 +296,14 @@ public final class TerminalHub implements AutoCloseable {
     private ServerCallStreamObserver<HostMessage> viewer;
     private boolean agentEverAttached;
 
-    /** Requests to the agent held back while the viewer was not ready. */
+    /** Requests to the agent held back while the viewer or the recording was not ready. */
     private int withheld;
+
+    /** Recording chunks handed to the writer and not yet written. */
+    private int recordingBacklog;
+
+    /** Input that came while the agent's stream was not there, for when it is. */
+    private ByteString heldInput = ByteString.EMPTY;
 
     private boolean ended;
     private int cols;
@@ -356,6 +381,14 @@ public final class TerminalHub implements AutoCloseable {
         deadline = null;
       }
       toViewer(HostMessage.newBuilder().setStatus("connected").build());
+      if (!heldInput.isEmpty()) {
+        toAgent(
+            TerminalServerMessage.newBuilder()
+                .setSessionId(session.id().toString())
+                .setInput(heldInput)
+                .build());
+        heldInput = ByteString.EMPTY;
+      }
     }
 
     synchronized void fromAgent(
@@ -383,8 +416,9 @@ public final class TerminalHub implements AutoCloseable {
                             .setReplay(message.getReplay())
                             .build()));
           }
-          // read on only while the viewer keeps up; without a viewer the ring keeps the newest
-          if (viewer == null || viewer.isReady()) {
+          // read on only while the viewer and the recording keep up; without a viewer the ring
+          // keeps the newest
+          if (mayReadOn()) {
             agent.request(1);
           } else {
             withheld++;
@@ -481,8 +515,13 @@ public final class TerminalHub implements AutoCloseable {
       viewerReady();
     }
 
+    private boolean mayReadOn() {
+      return (viewer == null || viewer.isReady()) && recordingBacklog < RECORDING_BACKLOG;
+    }
+
+    /** The viewer or the recording caught up: the agent's stream is read on. */
     synchronized void viewerReady() {
-      if (withheld > 0 && agent != null && viewer != null && viewer.isReady()) {
+      if (withheld > 0 && agent != null && mayReadOn()) {
         agent.request(withheld);
         withheld = 0;
       }
@@ -496,26 +535,34 @@ public final class TerminalHub implements AutoCloseable {
         case INPUT -> {
           bytesIn += message.getInput().size();
           lastActivity = clock.millis();
-          toAgent(
-              TerminalServerMessage.newBuilder()
-                  .setSessionId(session.id().toString())
-                  .setInput(message.getInput())
-                  .build());
-        }
-        case RESIZE -> resize(message.getResize().getCols(), message.getResize().getRows());
-        case CLOSE -> {
           if (agent == null) {
-            end(null, "ended by the user", false);
+            hold(message.getInput());
           } else {
             toAgent(
                 TerminalServerMessage.newBuilder()
                     .setSessionId(session.id().toString())
-                    .setClose(true)
+                    .setInput(message.getInput())
                     .build());
           }
         }
+        case RESIZE -> resize(message.getResize().getCols(), message.getResize().getRows());
+        case CLOSE -> closeShell("ended by the user");
         case ATTACH, PAYLOAD_NOT_SET -> {}
       }
+    }
+
+    private void hold(ByteString input) {
+      int room = HELD_INPUT_BYTES - heldInput.size();
+      if (input.size() > room) {
+        toViewer(
+            HostMessage.newBuilder()
+                .setStatus(
+                    "input beyond "
+                        + HELD_INPUT_BYTES / 1024
+                        + " KiB typed while the agent is not connected was dropped")
+                .build());
+      }
+      heldInput = heldInput.concat(input.substring(0, Math.min(room, input.size())));
     }
 
     private void resize(int c, int r) {
@@ -536,10 +583,7 @@ public final class TerminalHub implements AutoCloseable {
         return;
       }
       viewer = null;
-      if (withheld > 0 && agent != null) {
-        agent.request(withheld);
-        withheld = 0;
-      }
+      viewerReady();
       long left = clock.millis();
       timer.schedule(
           () -> {
@@ -555,7 +599,11 @@ public final class TerminalHub implements AutoCloseable {
     }
 
     private void record(SessionRecorder.Chunk chunk) {
-      if (chunk != null) {
+      if (chunk == null) {
+        return;
+      }
+      recordingBacklog++;
+      try {
         recordings.execute(
             () -> {
               try {
@@ -566,7 +614,14 @@ public final class TerminalHub implements AutoCloseable {
                     session.id(),
                     e.toString());
               }
+              synchronized (this) {
+                recordingBacklog--;
+                viewerReady();
+              }
             });
+      } catch (RejectedExecutionException stopped) {
+        recordingBacklog--;
+        log.warn("event=terminal_recording_not_written session_id={} error=stopping", session.id());
       }
     }
 
@@ -581,6 +636,25 @@ public final class TerminalHub implements AutoCloseable {
                 + " minutes without input or output]\r\n";
         toViewer(HostMessage.newBuilder().setOutput(ByteString.copyFromUtf8(notice)).build());
         closeShell("idle for " + timing.idle().toMinutes() + " minutes");
+      }
+    }
+
+    /**
+     * An admin stopped the session: the agent closes the shell and reports its exit. A deleted host
+     * or revoked agent: the session ends here at once, whatever the agent does.
+     */
+    synchronized void stop(TerminalSessions.Ending ending) {
+      if (ended || (ending.stopped() && closeReason != null)) {
+        return;
+      }
+      if (ending.stopped()) {
+        toViewer(
+            HostMessage.newBuilder()
+                .setOutput(ByteString.copyFromUtf8("\r\n[CT-Ops: " + ending.reason() + "]\r\n"))
+                .build());
+        closeShell(ending.reason());
+      } else {
+        end(-1, ending.reason(), true);
       }
     }
 
@@ -608,7 +682,8 @@ public final class TerminalHub implements AutoCloseable {
       if (deadline != null) {
         deadline.cancel(false);
       }
-      String why = reason != null ? reason : closeReason;
+      // why the server asked the shell to end says more than the agent's "ended by the server"
+      String why = closeReason != null ? closeReason : reason;
       if (agent != null) {
         ServerCallStreamObserver<TerminalServerMessage> a = agent;
         safely(

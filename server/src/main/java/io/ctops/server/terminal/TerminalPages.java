@@ -10,6 +10,7 @@ import io.ctops.server.web.Pages;
 import io.ctops.server.web.UuidParam;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HttpStatus;
 import io.javalin.websocket.WsContext;
 import io.javalin.websocket.WsHandlerType;
 import java.net.URI;
@@ -55,6 +56,7 @@ public final class TerminalPages {
     routes.get("/hosts/{id}/terminal", this::tab);
     routes.post("/hosts/{id}/terminal/sessions", this::create);
     routes.post("/hosts/{id}/terminal/sessions/{session}/ticket", this::ticket);
+    routes.post("/hosts/{id}/terminal/sessions/{session}/stop", this::stop);
     routes.get("/terminal-sessions/{session}/recording.cast", this::download);
     routes.get("/terminal-sessions/{session}/replay", this::replay);
     routes.addWsHandler(
@@ -103,8 +105,7 @@ public final class TerminalPages {
   }
 
   /** The tab: the terminal and the host's recent sessions. */
-  public record TerminalView(
-      HostDetail host, List<TerminalHistory.Row> recent, boolean mayReplay) {}
+  public record TerminalView(HostDetail host, List<TerminalHistory.Row> recent, boolean admin) {}
 
   private void tab(Context ctx) {
     Principal user = WebAccess.principal(ctx);
@@ -176,6 +177,18 @@ public final class TerminalPages {
             .ticket(session, user.userId())
             .orElseThrow(() -> HttpProblem.notFound("no live terminal session of yours"));
     ctx.json(new Opened(session, ticket));
+  }
+
+  /** An admin's "End session", for anyone's session on the host: back to the tab. */
+  private void stop(Context ctx) {
+    Principal admin = WebAccess.requireAdmin(ctx);
+    HostDetail host = records.require(admin, ctx.pathParam("id"));
+    UUID session = UuidParam.parse(ctx.pathParam("session"), "session");
+    switch (sessions.stop(session, host.id(), admin.orgId(), WebAccess.actor(ctx))) {
+      case STOPPING -> ctx.redirect("/hosts/" + host.id() + "/terminal", HttpStatus.SEE_OTHER);
+      case NOT_RUNNING -> throw HttpProblem.conflict("the session has already ended");
+      case NOT_FOUND -> throw HttpProblem.notFound("no such terminal session on this host");
+    }
   }
 
   private static int size(String text, int fallback) {

@@ -30,8 +30,13 @@ import org.jdbi.v3.core.Jdbi;
  * in the audit log, by the session's user.
  */
 public final class TerminalSessions {
-  /** The channel that tells ingest instances a session waits for its claim. */
+  /**
+   * The channel that tells ingest instances a session waits for its claim (the payload: its id) or
+   * that an admin stopped one ({@link #STOP_NOTICE}).
+   */
   public static final String NOTIFY_CHANNEL = "terminal_sessions";
+
+  static final String STOP_NOTICE = "stop";
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -144,21 +149,63 @@ public final class TerminalSessions {
     return updated > 0 ? Optional.of(token) : Optional.empty();
   }
 
-  /** A relay token for whoever ends the session from elsewhere (an admin's "End session"). */
-  public Optional<String> takeOver(UUID id, UUID orgId) {
-    String token = secret();
-    int updated =
-        jdbi.withHandle(
-            handle ->
-                handle
-                    .createUpdate(
-                        "UPDATE terminal_sessions SET token_sha256 = :token"
-                            + " WHERE id = :id AND org_id = :org AND state <> 'ended'")
-                    .bind("token", sha256(token))
-                    .bind("id", id)
-                    .bind("org", orgId)
-                    .execute());
-    return updated > 0 ? Optional.of(token) : Optional.empty();
+  /** What an admin's "End session" found. */
+  public enum Stop {
+    STOPPING,
+    NOT_RUNNING,
+    NOT_FOUND
+  }
+
+  /**
+   * An admin ends a running session on a host of the organisation: the ingest instance holding it
+   * is told at once ({@code NOTIFY}) and ends it on both ends, the shell's exit reported as "ended
+   * by" the admin. Audited as {@code terminal.stop}; {@code terminal.end} follows when it has
+   * ended.
+   */
+  public Stop stop(UUID id, UUID hostId, UUID orgId, Actor admin) {
+    return jdbi.inTransaction(
+        handle -> {
+          Optional<String> state =
+              handle
+                  .createQuery(
+                      "SELECT state FROM terminal_sessions"
+                          + " WHERE id = :id AND host_id = :host AND org_id = :org FOR UPDATE")
+                  .bind("id", id)
+                  .bind("host", hostId)
+                  .bind("org", orgId)
+                  .mapTo(String.class)
+                  .findOne();
+          if (state.isEmpty()) {
+            return Stop.NOT_FOUND;
+          }
+          if (!"claimed".equals(state.get()) && !"open".equals(state.get())) {
+            return Stop.NOT_RUNNING;
+          }
+          Target host =
+              handle
+                  .createQuery(
+                      """
+                      UPDATE terminal_sessions s SET stop_requested_by = :admin
+                        FROM hosts h
+                       WHERE s.id = :id AND h.id = s.host_id
+                      RETURNING h.id, h.hostname
+                      """)
+                  .bind("admin", admin.describe())
+                  .bind("id", id)
+                  .map((rs, ctx) -> Target.host(rs.getObject(1, UUID.class), rs.getString(2)))
+                  .one();
+          AuditLog.record(
+              handle,
+              AuditEntry.of(orgId, admin, AuditAction.TERMINAL_STOP)
+                  .target(host)
+                  .param("session_id", id.toString()));
+          handle
+              .createUpdate("SELECT pg_notify(:channel, :payload)")
+              .bind("channel", NOTIFY_CHANNEL)
+              .bind("payload", STOP_NOTICE)
+              .execute();
+          return Stop.STOPPING;
+        });
   }
 
   private static String secret() {
@@ -264,30 +311,48 @@ public final class TerminalSessions {
   }
 
   /**
-   * Among these sessions, those whose host was deleted or whose agent may no longer connect, with
-   * why: they end at once.
+   * Why a session must end; {@code stopped}: an admin ended it, and its agent is still trusted to
+   * close the shell and report its exit.
    */
-  public Map<UUID, String> noLongerAllowed(Collection<UUID> ids) {
+  public record Ending(String reason, boolean stopped) {}
+
+  /**
+   * Among these sessions, those an admin stopped, whose host was deleted or whose agent may no
+   * longer connect, with why: they end at once.
+   */
+  public Map<UUID, Ending> noLongerAllowed(Collection<UUID> ids) {
     if (ids.isEmpty()) {
       return Map.of();
     }
-    Map<UUID, String> gone = new HashMap<>();
+    Map<UUID, Ending> gone = new HashMap<>();
     jdbi.useHandle(
         handle ->
             handle
                 .createQuery(
                     """
                     SELECT s.id,
-                           CASE WHEN h.deleted_at IS NOT NULL THEN 'the host was deleted'
+                           CASE WHEN s.stop_requested_by IS NOT NULL
+                                     THEN 'ended by ' || s.stop_requested_by
+                                WHEN h.deleted_at IS NOT NULL THEN 'the host was deleted'
                                 WHEN a.id IS NULL THEN 'the host has no agent any more'
-                                ELSE 'the agent was ' || a.status END
+                                ELSE 'the agent was ' || a.status END,
+                           s.stop_requested_by IS NOT NULL
+                              AND h.deleted_at IS NULL AND a.status IN ('active', 'offline')
                       FROM terminal_sessions s JOIN hosts h ON h.id = s.host_id
                       LEFT JOIN agents a ON a.id = h.agent_id
                      WHERE s.id = ANY(:ids)
-                       AND (h.deleted_at IS NOT NULL OR a.id IS NULL OR a.status <> 'active')
+                       AND (s.stop_requested_by IS NOT NULL OR h.deleted_at IS NOT NULL
+                            OR a.id IS NULL
+                            -- offline is not a reason: the agent's stream may come back within
+                            -- the grace period
+                            OR a.status NOT IN ('active', 'offline'))
                     """)
                 .bindArray("ids", UUID.class, List.copyOf(ids))
-                .map((rs, ctx) -> gone.put(rs.getObject(1, UUID.class), rs.getString(2)))
+                .map(
+                    (rs, ctx) ->
+                        gone.put(
+                            rs.getObject(1, UUID.class),
+                            new Ending(rs.getString(2), rs.getBoolean(3))))
                 .list());
     return gone;
   }

@@ -56,6 +56,7 @@ class RoleMatrixTest {
     MATRIX.put("POST /hosts/{id}/terminal/sessions", Least.ENGINEER);
     MATRIX.put("POST /settings/terminal-recording", Least.ADMIN);
     MATRIX.put("POST /hosts/{id}/terminal/sessions/{session}/ticket", Least.ENGINEER);
+    MATRIX.put("POST /hosts/{id}/terminal/sessions/{session}/stop", Least.ADMIN);
     MATRIX.put("POST /api/v1/hosts/{id}/services/refresh", Least.SIGNED_IN);
     MATRIX.put("POST /api/v1/hosts/{id}/ports/refresh", Least.SIGNED_IN);
     MATRIX.put("POST /hosts/{id}/display-name", Least.ENGINEER);

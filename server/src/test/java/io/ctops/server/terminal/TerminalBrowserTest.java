@@ -181,5 +181,27 @@ class TerminalBrowserTest {
                     + "'replay-download').href, false); x.send(); return x.responseText;");
     assertThat(cast.lines().findFirst().orElseThrow()).contains("\"version\": 2");
     assertThat(cast).contains("42\\r\\n").contains("kept-42");
+
+    // an admin ends a running session from the tab's list: the shell is closed on the host
+    browser.driver.get(web.baseUrl() + "/hosts/" + host + "/terminal");
+    browser.waitFor(d -> status().equals("Connected"));
+    browser.driver.navigate().refresh();
+    browser.waitFor(d -> status().equals("Connected"));
+    browser
+        .driver
+        .findElement(By.cssSelector("#terminal-sessions form.stop-session button"))
+        .click();
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .until(
+            () ->
+                first.count(
+                        "SELECT count(*) FROM terminal_sessions WHERE state = 'ended'"
+                            + " AND end_reason = 'ended by "
+                            + WebFixture.ADMIN_EMAIL
+                            + "'")
+                    == 1);
+    assertThat(first.count("SELECT count(*) FROM audit_entries WHERE action = 'terminal.stop'"))
+        .isEqualTo(1);
   }
 }

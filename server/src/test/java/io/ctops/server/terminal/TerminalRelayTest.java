@@ -34,6 +34,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.AfterEach;
@@ -172,9 +173,12 @@ class TerminalRelayTest {
         .isEqualTo("localhost:" + second.ingest.grpcPort());
     StreamClient<ViewerMessage, HostMessage> viewer = viewer(created.id(), ticket(created));
     assertThat(viewer.next().getStatus()).isEqualTo("waiting for the host's agent");
+    // typed before the shell is there: kept for it, not lost
+    viewer.send(ViewerMessage.newBuilder().setInput(ByteString.copyFromUtf8("early\n")).build());
 
     StreamClient<TerminalAgentMessage, TerminalServerMessage> shell = agentTerminal(id);
     assertThat(viewer.next().getStatus()).isEqualTo("connected");
+    assertThat(shell.next().getInput().toStringUtf8()).isEqualTo("early\n");
     shell.send(output(id, "$ ", false));
     assertThat(viewer.next().getOutput().toStringUtf8()).isEqualTo("$ ");
     viewer.send(ViewerMessage.newBuilder().setInput(ByteString.copyFromUtf8("echo hi\n")).build());
@@ -203,7 +207,7 @@ class TerminalRelayTest {
     assertThat(
             second.string(
                 "SELECT exit_code || ' ' || bytes_in || ' ' || bytes_out FROM terminal_sessions"))
-        .isEqualTo("3 8 2");
+        .isEqualTo("3 14 2");
     assertThat(
             second.string(
                 "SELECT string_agg(action, ',' ORDER BY id) FROM audit_entries"
@@ -267,6 +271,58 @@ class TerminalRelayTest {
         .until(() -> "ended".equals(second.string("SELECT state FROM terminal_sessions")));
     assertThat(second.string("SELECT end_reason FROM terminal_sessions"))
         .isEqualTo("the host was deleted");
+  }
+
+  @Test
+  void anAdminsStopClosesTheShellAndTheSessionEndsWithItsExitCode() throws Exception {
+    TerminalSessions.Created created = sessions.create(org, host, "shell-01", user, 80, 24);
+    String id = announced();
+    StreamClient<ViewerMessage, HostMessage> viewer = viewer(created.id(), ticket(created));
+    StreamClient<TerminalAgentMessage, TerminalServerMessage> shell = agentTerminal(id);
+    viewer.next(message -> "connected".equals(message.getStatus()));
+    Actor admin = Actor.user(UUID.randomUUID(), "admin@example.com", "127.0.0.1");
+    assertThat(sessions.stop(created.id(), UUID.randomUUID(), org, admin))
+        .as("another host's session")
+        .isEqualTo(TerminalSessions.Stop.NOT_FOUND);
+
+    assertThat(sessions.stop(created.id(), host, org, admin))
+        .isEqualTo(TerminalSessions.Stop.STOPPING);
+
+    // told at once, not at the next periodic check
+    assertThat(shell.next(TerminalServerMessage::hasClose).getClose()).isTrue();
+    assertThat(viewer.next(HostMessage::hasOutput).getOutput().toStringUtf8())
+        .contains("ended by admin@example.com");
+    shell.send(
+        TerminalAgentMessage.newBuilder()
+            .setSessionId(id)
+            .setClosed(TerminalClosedMsg.newBuilder().setExitCode(129).setReason("hung up"))
+            .build());
+    HostMessage closed = viewer.next(HostMessage::hasClosed);
+    assertThat(closed.getClosed().getExitCode()).isEqualTo(129);
+    assertThat(closed.getClosed().getReason()).isEqualTo("ended by admin@example.com");
+    await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> "ended".equals(second.string("SELECT state FROM terminal_sessions")));
+    assertThat(
+            second.string(
+                "SELECT string_agg(action || ' ' || actor_name, ',' ORDER BY id)"
+                    + " FROM audit_entries WHERE action LIKE 'terminal.%'"))
+        .isEqualTo(
+            "terminal.start eng@example.com,terminal.stop admin@example.com,"
+                + "terminal.end eng@example.com");
+    assertThat(sessions.stop(created.id(), host, org, admin))
+        .isEqualTo(TerminalSessions.Stop.NOT_RUNNING);
+  }
+
+  @Test
+  void anOfflineAgentKeepsItsSessionsForTheGracePeriodButARevokedOneEndsThem() {
+    TerminalSessions.Created created = sessions.create(org, host, "shell-01", user, 80, 24);
+    second.jdbi().useHandle(h -> h.execute("UPDATE agents SET status = 'offline'"));
+    assertThat(sessions.noLongerAllowed(List.of(created.id()))).isEmpty();
+
+    second.jdbi().useHandle(h -> h.execute("UPDATE agents SET status = 'revoked'"));
+    assertThat(sessions.noLongerAllowed(List.of(created.id())))
+        .containsEntry(created.id(), new TerminalSessions.Ending("the agent was revoked", false));
   }
 
   @Test
