@@ -3,12 +3,15 @@ package io.ctops.loadtest;
 import io.ctops.agent.Agent;
 import io.ctops.agent.config.AgentConfig;
 import io.ctops.agent.tasks.TaskTypes;
+import io.ctops.loadtest.run.LoadSettings;
+import io.ctops.loadtest.run.LoadTest;
 import io.ctops.server.audit.Actor;
 import io.ctops.server.auth.PasswordHashing;
 import io.ctops.server.auth.Role;
 import io.ctops.server.auth.Sessions;
 import io.ctops.server.auth.Users;
 import io.ctops.server.enrolment.EnrolmentTokens;
+import io.ctops.server.metrics.PartitionMaintenance;
 import io.ctops.server.orgs.Organisations;
 import io.ctops.server.platform.config.DatabaseSettings;
 import io.ctops.server.platform.config.IngestSettings;
@@ -20,8 +23,12 @@ import io.ctops.server.roles.WebRole;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,9 +59,10 @@ import java.util.regex.Pattern;
  * Terminal} stream → a shell on a pseudo-terminal, and back. Prints the keystroke round trip
  * (p50/p99 over KEYS keystrokes echoed by the shell), the output throughput of {@code cat} of a 50
  * MiB file with the heap used meanwhile, and how long 100 concurrent sessions take to each answer a
- * command. Everything runs in one JVM on a throw-away embedded PostgreSQL.
+ * command, with the load tester's virtual agents (default 10,000) heartbeating to the same ingest
+ * meanwhile. Everything runs in one JVM on a throw-away embedded PostgreSQL.
  *
- * <p>Usage: {@code TerminalBench [keys] [sessions]}.
+ * <p>Usage: {@code TerminalBench [keys] [sessions] [background agents]}.
  */
 public final class TerminalBench {
   private static final Actor BENCH = Actor.system("terminal benchmark");
@@ -66,6 +74,7 @@ public final class TerminalBench {
   public static void main(String[] args) throws Exception {
     int keys = args.length > 0 ? Integer.parseInt(args[0]) : 500;
     int sessions = args.length > 1 ? Integer.parseInt(args[1]) : 100;
+    int background = args.length > 2 ? Integer.parseInt(args[2]) : 10_000;
     Path dir = Files.createTempDirectory("ctops-terminal-bench-");
     Clock clock = Clock.systemUTC();
     DatabaseSettings dbSettings =
@@ -91,7 +100,8 @@ public final class TerminalBench {
               Duration.ofMinutes(30),
               50L * 1024 * 1024,
               Duration.ofDays(90));
-      try (IngestRole ingest =
+      try (PartitionMaintenance partitions = PartitionMaintenance.start(database.jdbi(), 7, clock);
+          IngestRole ingest =
               IngestRole.start(
                   ingestSettings,
                   ingestSettings.tls().orElseThrow(),
@@ -151,6 +161,12 @@ public final class TerminalBench {
                 .orElseThrow()
                 .csrfToken();
         Client client = new Client("127.0.0.1:" + web.port(), host, cookie, csrf);
+        LoadTest load =
+            background > 0 ? background(ingest.grpcPort(), certificate, token, background) : null;
+        if (load != null) {
+          awaitOnline(database, background + 1);
+          System.out.printf("%,d load tester agents heartbeating in the background%n", background);
+        }
 
         roundTrips(client, keys);
         Path file = fiftyMiB(dir);
@@ -161,9 +177,70 @@ public final class TerminalBench {
         throughput(client, file, "not recorded");
         concurrent(client, sessions);
         System.out.println("done");
+        if (load != null) {
+          load.stopAndAwaitSummary(Duration.ofSeconds(30));
+        }
         agent.close();
       }
     }
+  }
+
+  /** The load tester's virtual agents, heartbeating every 30 s until stopped. */
+  private static LoadTest background(int port, Path certificate, String token, int agents) {
+    LoadTest load =
+        new LoadTest(
+            new LoadSettings(
+                "localhost",
+                port,
+                token,
+                agents,
+                Duration.ofSeconds(Math.max(10, agents / 500)),
+                Duration.ZERO,
+                Duration.ofSeconds(30),
+                Optional.of(certificate),
+                false,
+                50,
+                32,
+                "terminal",
+                "background",
+                0.1,
+                Optional.empty(),
+                Duration.ofMinutes(10),
+                10,
+                16,
+                Optional.empty(),
+                Optional.empty()),
+            new PrintWriter(OutputStream.nullOutputStream(), true));
+    Thread.ofPlatform()
+        .daemon()
+        .name("background-agents")
+        .start(
+            () -> {
+              try {
+                load.run();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            });
+    return load;
+  }
+
+  private static void awaitOnline(Database database, int hosts) throws InterruptedException {
+    for (int i = 0; i < 6000; i++) {
+      int online =
+          database
+              .jdbi()
+              .withHandle(
+                  h ->
+                      h.createQuery("SELECT count(*) FROM hosts WHERE status = 'online'")
+                          .mapTo(Integer.class)
+                          .one());
+      if (online >= hosts) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("fewer than " + hosts + " hosts came online");
   }
 
   private static UUID awaitOnline(Database database) throws InterruptedException {
@@ -240,8 +317,11 @@ public final class TerminalBench {
     long start = System.nanoTime();
     term.send("cat " + file + "; echo DONE-\"MARK\"\n");
     long maxHeap = 0;
+    long liveBefore = liveHeap();
+    long maxLive = liveBefore;
     while (!term.tailContains("DONE-MARK")) {
       maxHeap = Math.max(maxHeap, memory.getHeapMemoryUsage().getUsed());
+      maxLive = Math.max(maxLive, liveHeap());
       Thread.sleep(20);
       if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(5)) {
         throw new IllegalStateException("cat did not finish within 5 minutes");
@@ -251,15 +331,29 @@ public final class TerminalBench {
     long received = term.size() - before;
     System.out.printf(
         "cat of %.1f MiB (%s): %.1f MiB received in %.2f s = %.1f MiB/s;"
-            + " heap used %d MiB before, at most %d MiB during%n",
+            + " heap used %d MiB before, at most %d MiB during;"
+            + " live after GC %d MiB before, at most %d MiB during%n",
         size / 1048576.0,
         recording,
         received / 1048576.0,
         seconds,
         received / 1048576.0 / seconds,
         heapBefore / 1048576,
-        maxHeap / 1048576);
+        maxHeap / 1048576,
+        liveBefore / 1048576,
+        maxLive / 1048576);
     term.close();
+  }
+
+  /** The heap in use after the last collection: what is live, not garbage awaiting the next. */
+  private static long liveHeap() {
+    long used = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
+        used += pool.getCollectionUsage().getUsed();
+      }
+    }
+    return used;
   }
 
   private static void concurrent(Client client, int count) throws Exception {

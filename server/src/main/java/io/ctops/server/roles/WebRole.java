@@ -156,8 +156,9 @@ public final class WebRole implements AutoCloseable {
               clock);
       RelayChannels relayChannels = parts.add(new RelayChannels());
       TerminalPages terminalPages =
-          new TerminalPages(
-              pages, records, access, new TerminalSessions(jdbi, clock), relayChannels, jdbi);
+          parts.add(
+              new TerminalPages(
+                  pages, records, access, new TerminalSessions(jdbi, clock), relayChannels, jdbi));
       SignInPages signIn = new SignInPages(jdbi, pages, users, passwords, throttle, access);
       HostListPage hostListPage = new HostListPage(jdbi, hostList, overview);
       HostPages hostPages =

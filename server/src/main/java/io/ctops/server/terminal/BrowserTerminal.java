@@ -174,6 +174,14 @@ final class BrowserTerminal {
     }
   }
 
+  void ping() {
+    try {
+      browser.sendPing();
+    } catch (RuntimeException e) {
+      // the browser went away; its close handler cleans up
+    }
+  }
+
   /** The browser went away (closed tab, lost network): the session waits for it to come back. */
   void browserGone() {
     try {

@@ -20,6 +20,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.jdbi.v3.core.Jdbi;
 
 /**
@@ -28,7 +31,13 @@ import org.jdbi.v3.core.Jdbi;
  * agent's side. Engineers and admins on the host only; the WebSocket checks the session cookie, a
  * same-origin upgrade and the page's single-use ticket.
  */
-public final class TerminalPages {
+public final class TerminalPages implements AutoCloseable {
+  /**
+   * How often an open terminal's WebSocket is pinged: an idle tab behind a proxy that drops quiet
+   * connections stays connected.
+   */
+  static final Duration PING_EVERY = Duration.ofSeconds(30);
+
   private final Pages pages;
   private final HostRecords records;
   private final WebAccess access;
@@ -36,6 +45,9 @@ public final class TerminalPages {
   private final RelayChannels relays;
   private final Jdbi jdbi;
   private final Map<String, BrowserTerminal> open = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService pings =
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().name("terminal-pings").daemon().factory());
 
   public TerminalPages(
       Pages pages,
@@ -50,6 +62,19 @@ public final class TerminalPages {
     this.sessions = sessions;
     this.relays = relays;
     this.jdbi = jdbi;
+    pings.scheduleWithFixedDelay(
+        this::ping, PING_EVERY.toSeconds(), PING_EVERY.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  private void ping() {
+    for (BrowserTerminal terminal : open.values()) {
+      terminal.ping();
+    }
+  }
+
+  @Override
+  public void close() {
+    pings.shutdownNow();
   }
 
   public void routes(RoutesConfig routes) {
@@ -233,7 +258,6 @@ public final class TerminalPages {
       ws.closeSession(1000, "no agent");
       return;
     }
-    ws.enableAutomaticPings();
     open.put(
         ws.sessionId(),
         new BrowserTerminal(
