@@ -3,6 +3,7 @@ package io.ctops.server.terminal;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -16,10 +17,12 @@ import java.util.zip.Inflater;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Records one session's output as asciicast v2 event lines ({@code [seconds, "o", text]}), in
- * compressed chunks of about 256 KiB of text, up to a bound; past it the recording says it stopped.
- * Called under the session's lock; compression and writes happen on the caller's executor, one
- * chunk at a time.
+ * Records one session's output as it came, each piece with its time: frames of {@code [8 bytes:
+ * microseconds since the start][4 bytes: length][the bytes]}, in compressed chunks of about 256
+ * KiB, up to a bound; past it the recording says it stopped. Nothing is decoded or escaped while
+ * the session runs: {@link Events} turns the chunks into asciicast v2 event lines when the
+ * recording is downloaded or replayed. Called under the session's lock; compression and writes
+ * happen on the caller's executor, one chunk at a time.
  *
  * <p>Output that does not compress (binary, random, already compressed data) costs deflate several
  * times the time of text for nothing: after a chunk that deflate left at over {@link
@@ -30,23 +33,27 @@ import org.jdbi.v3.core.Jdbi;
 final class SessionRecorder {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  static final int CHUNK_CHARS = 256 * 1024;
+  static final int CHUNK_BYTES = 256 * 1024;
 
   static final double INCOMPRESSIBLE = 0.6;
 
   static final int PROBE_EVERY = 8;
 
+  /** How a chunk is stored: asciicast event lines (the first recordings), or frames. */
+  static final int LINES = 1;
+
+  static final int FRAMES = 2;
+
+  private static final byte[] STOPPED =
+      "\r\n[CT-Ops: the recording stopped here: it reached its size limit]\r\n"
+          .getBytes(StandardCharsets.UTF_8);
+
   private final Jdbi jdbi;
   private final UUID session;
   private final long maxBytes;
   private final long startedNanos = System.nanoTime();
-  private final CharsetDecoder utf8 =
-      StandardCharsets.UTF_8
-          .newDecoder()
-          .onMalformedInput(CodingErrorAction.REPLACE)
-          .onUnmappableCharacter(CodingErrorAction.REPLACE);
-  private ByteBuffer leftover = ByteBuffer.allocate(0);
-  private StringBuilder events = new StringBuilder();
+  private final ByteArrayOutputStream frames = new ByteArrayOutputStream(CHUNK_BYTES + 64 * 1024);
+  private final byte[] header = new byte[12];
   private long recorded;
   private boolean truncated;
   private int seq;
@@ -65,50 +72,39 @@ final class SessionRecorder {
     if (truncated) {
       return null;
     }
-    double at = (System.nanoTime() - startedNanos) / 1e9;
+    long micros = (System.nanoTime() - startedNanos) / 1000;
     if (recorded + bytes.length > maxBytes) {
       truncated = true;
-      event(at, "\r\n[CT-Ops: the recording stopped here: it reached its size limit]\r\n");
+      frame(micros, STOPPED);
       return flush();
     }
     recorded += bytes.length;
-    ByteBuffer in = ByteBuffer.allocate(leftover.remaining() + bytes.length);
-    in.put(leftover).put(bytes).flip();
-    CharBuffer out = CharBuffer.allocate(in.remaining() + 1);
-    utf8.decode(in, out, false);
-    leftover = ByteBuffer.allocate(in.remaining()).put(in).flip();
-    out.flip();
-    if (out.hasRemaining()) {
-      event(at, out.toString());
-    }
-    return events.length() >= CHUNK_CHARS ? flush() : null;
+    frame(micros, bytes);
+    return frames.size() >= CHUNK_BYTES ? flush() : null;
   }
 
-  private void event(double at, String text) {
-    events
-        .append('[')
-        .append(String.format(Locale.ROOT, "%.6f", at))
-        .append(", \"o\", ")
-        .append(quote(text))
-        .append("]\n");
+  private void frame(long micros, byte[] bytes) {
+    ByteBuffer.wrap(header).putLong(micros).putInt(bytes.length);
+    frames.write(header, 0, header.length);
+    frames.write(bytes, 0, bytes.length);
   }
 
   /** What is waiting, as a chunk to write; null when nothing is. */
   Chunk flush() {
-    if (events.isEmpty()) {
+    if (frames.size() == 0) {
       return null;
     }
-    byte[] text = events.toString().getBytes(StandardCharsets.UTF_8);
-    events = new StringBuilder();
-    return new Chunk(seq++, text, recorded, truncated);
+    byte[] raw = frames.toByteArray();
+    frames.reset();
+    return new Chunk(seq++, raw, recorded, truncated);
   }
 
-  /** A run of event lines and how much output the recording holds with it. */
-  record Chunk(int seq, byte[] text, long recordedBytes, boolean truncated) {}
+  /** A run of frames and how much output the recording holds with it. */
+  record Chunk(int seq, byte[] frames, long recordedBytes, boolean truncated) {}
 
   /** Compresses and stores a chunk. */
   void write(Chunk chunk) {
-    byte[] events = compress(chunk.text());
+    byte[] events = compress(chunk.frames());
     jdbi.useTransaction(
         handle -> {
           // a recording is written behind the session anyway: a crash may lose its last moments,
@@ -116,10 +112,11 @@ final class SessionRecorder {
           handle.execute("SET LOCAL synchronous_commit = off");
           handle
               .createUpdate(
-                  "INSERT INTO terminal_recordings (session_id, seq, events)"
-                      + " VALUES (:session, :seq, :events)")
+                  "INSERT INTO terminal_recordings (session_id, seq, format, events)"
+                      + " VALUES (:session, :seq, :format, :events)")
               .bind("session", session)
               .bind("seq", chunk.seq())
+              .bind("format", FRAMES)
               .bind("events", events)
               .execute();
           handle
@@ -134,29 +131,89 @@ final class SessionRecorder {
         });
   }
 
-  private byte[] compress(byte[] text) {
+  byte[] compress(byte[] raw) {
     boolean probe = !entropyOnly || ++sinceProbe >= PROBE_EVERY;
     Deflater deflater = new Deflater(Deflater.BEST_SPEED);
     if (!probe) {
       deflater.setStrategy(Deflater.HUFFMAN_ONLY);
     }
-    deflater.setInput(text);
+    deflater.setInput(raw);
     deflater.finish();
-    ByteArrayOutputStream out = new ByteArrayOutputStream(text.length / 3 + 64);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length / 3 + 64);
     byte[] buffer = new byte[16 * 1024];
     while (!deflater.finished()) {
       out.write(buffer, 0, deflater.deflate(buffer));
     }
     deflater.end();
     if (probe) {
-      entropyOnly = out.size() > text.length * INCOMPRESSIBLE;
+      entropyOnly = out.size() > raw.length * INCOMPRESSIBLE;
       sinceProbe = 0;
     }
     return out.toByteArray();
   }
 
-  /** A chunk's event lines, as written. */
-  static String inflate(byte[] chunk) {
+  /** Whether the next chunks are only entropy-coded (tests). */
+  boolean entropyOnly() {
+    return entropyOnly;
+  }
+
+  /**
+   * A recording's chunks, added in order, as asciicast v2 event lines ({@code [seconds, "o",
+   * text]}). A character split between two pieces of output is joined again; bytes that are not
+   * UTF-8 become U+FFFD.
+   */
+  static final class Events {
+    private final CharsetDecoder utf8 =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPLACE)
+            .onUnmappableCharacter(CodingErrorAction.REPLACE);
+    private final StringBuilder lines = new StringBuilder();
+    private ByteBuffer leftover = ByteBuffer.allocate(0);
+
+    void add(int format, byte[] compressed) {
+      byte[] raw = inflate(compressed);
+      if (format == LINES) {
+        lines.append(new String(raw, StandardCharsets.UTF_8));
+        return;
+      }
+      ByteBuffer in = ByteBuffer.wrap(raw);
+      try {
+        while (in.hasRemaining()) {
+          long micros = in.getLong();
+          byte[] bytes = new byte[in.getInt()];
+          in.get(bytes);
+          event(micros / 1e6, bytes);
+        }
+      } catch (BufferUnderflowException | NegativeArraySizeException e) {
+        throw new IllegalStateException("a recording chunk is damaged", e);
+      }
+    }
+
+    private void event(double seconds, byte[] bytes) {
+      ByteBuffer in = ByteBuffer.allocate(leftover.remaining() + bytes.length);
+      in.put(leftover).put(bytes).flip();
+      CharBuffer out = CharBuffer.allocate(in.remaining() + 1);
+      utf8.decode(in, out, false);
+      leftover = ByteBuffer.allocate(in.remaining()).put(in).flip();
+      out.flip();
+      if (out.hasRemaining()) {
+        lines
+            .append('[')
+            .append(String.format(Locale.ROOT, "%.6f", seconds))
+            .append(", \"o\", ")
+            .append(quote(out.toString()))
+            .append("]\n");
+      }
+    }
+
+    String lines() {
+      return lines.toString();
+    }
+  }
+
+  /** A chunk as it was before compression. */
+  static byte[] inflate(byte[] chunk) {
     Inflater inflater = new Inflater();
     inflater.setInput(chunk);
     ByteArrayOutputStream out = new ByteArrayOutputStream(chunk.length * 4);
@@ -174,7 +231,7 @@ final class SessionRecorder {
     } finally {
       inflater.end();
     }
-    return out.toString(StandardCharsets.UTF_8);
+    return out.toByteArray();
   }
 
   /** A JSON string: quotes, backslashes and control characters escaped. */

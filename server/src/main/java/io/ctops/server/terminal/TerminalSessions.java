@@ -404,19 +404,22 @@ public final class TerminalSessions {
           if (head.isEmpty()) {
             return Optional.empty();
           }
-          StringBuilder events = new StringBuilder();
+          SessionRecorder.Events events = new SessionRecorder.Events();
           handle
               .createQuery(
-                  "SELECT events FROM terminal_recordings WHERE session_id = :id ORDER BY seq")
+                  "SELECT format, events FROM terminal_recordings WHERE session_id = :id"
+                      + " ORDER BY seq")
               .bind("id", id)
-              .mapTo(byte[].class)
-              .forEach(chunk -> events.append(SessionRecorder.inflate(chunk)));
+              .map((rs, ctx) -> new StoredChunk(rs.getInt(1), rs.getBytes(2)))
+              .forEach(chunk -> events.add(chunk.format(), chunk.events()));
           Recording r = head.get();
           return Optional.of(
               new Recording(
-                  r.cols(), r.rows(), r.startedAt(), r.title(), r.truncated(), events.toString()));
+                  r.cols(), r.rows(), r.startedAt(), r.title(), r.truncated(), events.lines()));
         });
   }
+
+  private record StoredChunk(int format, byte[] events) {}
 
   /** A recorder of the session's output into this database. */
   SessionRecorder recorder(UUID id, long maxBytes) {
