@@ -211,7 +211,9 @@ public final class TerminalPages implements AutoCloseable {
     UUID session = UuidParam.parse(ctx.pathParam("session"), "session");
     switch (sessions.stop(session, host.id(), admin.orgId(), WebAccess.actor(ctx))) {
       case STOPPING -> ctx.redirect("/hosts/" + host.id() + "/terminal", HttpStatus.SEE_OTHER);
-      case NOT_RUNNING -> throw HttpProblem.conflict("the session has already ended");
+      case NOT_RUNNING ->
+          throw HttpProblem.conflict(
+              "the session is not running: it has ended, or no ingest instance has taken it yet");
       case NOT_FOUND -> throw HttpProblem.notFound("no such terminal session on this host");
     }
   }
