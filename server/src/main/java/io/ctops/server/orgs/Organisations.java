@@ -67,30 +67,7 @@ public final class Organisations {
 
   /** Turns the recording of new terminal sessions on or off. */
   public void setTerminalRecording(UUID orgId, boolean record, Actor by) {
-    jdbi.useTransaction(
-        handle -> {
-          record Before(String name, boolean record) {}
-          Before before =
-              handle
-                  .createQuery(
-                      "SELECT name, terminal_recording FROM organisations WHERE id = :id"
-                          + " FOR UPDATE")
-                  .bind("id", orgId)
-                  .map((rs, ctx) -> new Before(rs.getString(1), rs.getBoolean(2)))
-                  .one();
-          handle
-              .createUpdate("UPDATE organisations SET terminal_recording = :record WHERE id = :id")
-              .bind("record", record)
-              .bind("id", orgId)
-              .execute();
-          AuditLog.record(
-              handle,
-              AuditEntry.of(orgId, by, AuditAction.ORG_SETTINGS_CHANGE)
-                  .target(Target.organisation(orgId, before.name()))
-                  .param("setting", "terminal_recording")
-                  .param("from", before.record())
-                  .param("to", record));
-        });
+    changeSetting(orgId, "terminal_recording", record, by);
   }
 
   /** Changes the scan interval; 1 hour to 1 year. */
@@ -98,30 +75,36 @@ public final class Organisations {
     if (hours < 1 || hours > 8760) {
       throw new IllegalArgumentException("the scan interval must be between 1 and 8760 hours");
     }
+    changeSetting(orgId, "inventory_scan_interval_hours", hours, by);
+  }
+
+  /**
+   * Sets one of the organisation's setting columns (a name from this class, never from a request)
+   * and audits the change with the value before and after.
+   */
+  private void changeSetting(UUID orgId, String column, Object value, Actor by) {
     jdbi.useTransaction(
         handle -> {
-          record Before(String name, int hours) {}
+          record Before(String name, Object value) {}
           Before before =
               handle
                   .createQuery(
-                      "SELECT name, inventory_scan_interval_hours FROM organisations"
-                          + " WHERE id = :id FOR UPDATE")
+                      "SELECT name, " + column + " FROM organisations WHERE id = :id FOR UPDATE")
                   .bind("id", orgId)
-                  .map((rs, ctx) -> new Before(rs.getString(1), rs.getInt(2)))
+                  .map((rs, ctx) -> new Before(rs.getString(1), rs.getObject(2)))
                   .one();
           handle
-              .createUpdate(
-                  "UPDATE organisations SET inventory_scan_interval_hours = :hours WHERE id = :id")
-              .bind("hours", hours)
+              .createUpdate("UPDATE organisations SET " + column + " = :value WHERE id = :id")
+              .bindByType("value", value, value.getClass())
               .bind("id", orgId)
               .execute();
           AuditLog.record(
               handle,
               AuditEntry.of(orgId, by, AuditAction.ORG_SETTINGS_CHANGE)
                   .target(Target.organisation(orgId, before.name()))
-                  .param("setting", "inventory_scan_interval_hours")
-                  .param("from", before.hours())
-                  .param("to", hours));
+                  .param("setting", column)
+                  .param("from", before.value())
+                  .param("to", value));
         });
   }
 

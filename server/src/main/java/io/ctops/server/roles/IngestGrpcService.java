@@ -66,16 +66,4 @@ final class IngestGrpcService extends IngestServiceGrpc.IngestServiceImplBase {
       StreamObserver<SoftwareInventoryAck> responses) {
     return inventory.open(responses);
   }
-
-  /** Drops the messages of a call already answered with an error. */
-  private static final class Ignore<T> implements StreamObserver<T> {
-    @Override
-    public void onNext(T value) {}
-
-    @Override
-    public void onError(Throwable error) {}
-
-    @Override
-    public void onCompleted() {}
-  }
 }
