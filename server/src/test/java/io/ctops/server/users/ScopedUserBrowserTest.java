@@ -76,7 +76,8 @@ class ScopedUserBrowserTest {
     signIn(WebFixture.ADMIN_EMAIL);
     assertThat(hostnames()).containsExactlyInAnyOrder("web-01", "db-01");
     browser.driver.get(web.baseUrl() + "/users");
-    browser.driver.findElement(By.id("groups-of-" + user)).click();
+    // waits for the Users page: a navigation of the page before may still replace it
+    browser.waitFor(d -> d.findElement(By.id("groups-of-" + user))).click();
     browser.waitFor(d -> !d.findElements(By.id("user-groups-form")).isEmpty());
     new Select(browser.driver.findElement(By.cssSelector("select[data-group='web-prod']")))
         .selectByVisibleText("Engineer");
