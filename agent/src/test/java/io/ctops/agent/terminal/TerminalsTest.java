@@ -109,7 +109,7 @@ class TerminalsTest {
     assertThat(stream.awaitClosed(Duration.ofSeconds(10)))
         .isEqualTo(TerminalClosedMsg.newBuilder().setExitCode(3).build());
     stream.awaitHalfClosed();
-    assertThat(terminals.isLive("s-1")).isFalse();
+    awaitForgotten("s-1");
   }
 
   @Test
@@ -179,7 +179,7 @@ class TerminalsTest {
                 .build());
     stream.awaitHalfClosed();
     assertThat(stream.output()).isEmpty();
-    assertThat(terminals.isLive("s-1")).isFalse();
+    awaitForgotten("s-1");
   }
 
   @Test
@@ -300,11 +300,7 @@ class TerminalsTest {
 
     first.breakStream();
 
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (terminals.isLive("s-1") && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
-    assertThat(terminals.isLive("s-1")).isFalse();
+    awaitForgotten("s-1");
     assertThat(ProcessHandle.of(Long.parseLong(Files.readString(pid).strip()))).isEmpty();
 
     terminals.arrived(request("s-1"));
@@ -394,5 +390,14 @@ class TerminalsTest {
 
   private static TerminalSessionRequest request(String id) {
     return TerminalSessionRequest.newBuilder().setSessionId(id).build();
+  }
+
+  /** The session leaves the live ones just after its closing message is sent, not before. */
+  private void awaitForgotten(String sessionId) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (terminals.isLive(sessionId) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(terminals.isLive(sessionId)).isFalse();
   }
 }
