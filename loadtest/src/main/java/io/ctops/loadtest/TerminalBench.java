@@ -58,9 +58,10 @@ import java.util.regex.Pattern;
  * browser would be → the web role → gRPC/TLS relay → the ingest role → the real agent's {@code
  * Terminal} stream → a shell on a pseudo-terminal, and back. Prints the keystroke round trip
  * (p50/p99 over KEYS keystrokes echoed by the shell), the output throughput of {@code cat} of a 50
- * MiB file with the heap used meanwhile, and how long 100 concurrent sessions take to each answer a
- * command, with the load tester's virtual agents (default 10,000) heartbeating to the same ingest
- * meanwhile. Everything runs in one JVM on a throw-away embedded PostgreSQL.
+ * MiB log and of 50 MiB of random base64 (recorded and not) with the heap used meanwhile, and how
+ * long 100 concurrent sessions take to each answer a command, with the load tester's virtual agents
+ * (default 10,000) heartbeating to the same ingest meanwhile. Everything runs in one JVM on a
+ * throw-away embedded PostgreSQL.
  *
  * <p>Usage: {@code TerminalBench [keys] [sessions] [background agents]}.
  */
@@ -169,12 +170,15 @@ public final class TerminalBench {
         }
 
         roundTrips(client, keys);
-        Path file = fiftyMiB(dir);
-        throughput(client, file, "recorded");
+        Path log = fiftyMiBOfLog(dir);
+        Path random = fiftyMiB(dir);
+        throughput(client, log, "log lines, recorded");
+        throughput(client, random, "base64 of random bytes, recorded");
         database
             .jdbi()
             .useHandle(h -> h.execute("UPDATE organisations SET terminal_recording = false"));
-        throughput(client, file, "not recorded");
+        throughput(client, log, "log lines, not recorded");
+        throughput(client, random, "base64 of random bytes, not recorded");
         concurrent(client, sessions);
         System.out.println("done");
         if (load != null) {
@@ -299,6 +303,52 @@ public final class TerminalBench {
       long written = 0;
       while (written < 50L * 1024 * 1024) {
         out.write(line);
+        written += line.length();
+      }
+    }
+    return file;
+  }
+
+  /**
+   * A 50 MiB log as a user would cat one: syslog-like lines whose times, hosts, processes, users,
+   * addresses and key fingerprints vary (deflate takes it to about a sixth; random base64 is the
+   * worst case for the recording).
+   */
+  private static Path fiftyMiBOfLog(Path dir) throws Exception {
+    Path file = dir.resolve("fifty.log");
+    Random random = new Random(7);
+    String[] programs = {"sshd", "cron", "kernel", "systemd", "nginx", "postgres"};
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    long micros = 1_764_633_600_000_000L;
+    try (var out = Files.newBufferedWriter(file)) {
+      long written = 0;
+      StringBuilder line = new StringBuilder(200);
+      while (written < 50L * 1024 * 1024) {
+        micros += random.nextInt(20_000);
+        line.setLength(0);
+        line.append(java.time.Instant.ofEpochSecond(micros / 1_000_000, micros % 1_000_000 * 1000))
+            .append(" web-")
+            .append(String.format("%03d", random.nextInt(200)))
+            .append(' ')
+            .append(programs[random.nextInt(programs.length)])
+            .append('[')
+            .append(1000 + random.nextInt(60_000))
+            .append("]: Accepted publickey for user")
+            .append(random.nextInt(50))
+            .append(" from 10.")
+            .append(random.nextInt(256))
+            .append('.')
+            .append(random.nextInt(256))
+            .append('.')
+            .append(random.nextInt(256))
+            .append(" port ")
+            .append(1024 + random.nextInt(64_000))
+            .append(" ssh2: ED25519 SHA256:");
+        for (int i = 0; i < 43; i++) {
+          line.append(alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        line.append('\n');
+        out.append(line);
         written += line.length();
       }
     }

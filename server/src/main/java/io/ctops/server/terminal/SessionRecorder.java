@@ -2,6 +2,8 @@ package io.ctops.server.terminal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdException;
 import java.io.ByteArrayOutputStream;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -12,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.zip.DataFormatException;
-import java.util.zip.Deflater;
 import java.util.zip.Inflater;
 import org.jdbi.v3.core.Jdbi;
 
@@ -24,25 +25,26 @@ import org.jdbi.v3.core.Jdbi;
  * recording is downloaded or replayed. Called under the session's lock; compression and writes
  * happen on the caller's executor, one chunk at a time.
  *
- * <p>Output that does not compress (binary, random, already compressed data) costs deflate several
- * times the time of text for nothing: after a chunk that deflate left at over {@link
- * #INCOMPRESSIBLE} of its size, the next ones are only entropy-coded (Huffman only: as small for
- * such output, and several times faster), and every {@link #PROBE_EVERY}th chunk tries deflate
- * again.
+ * <p>Chunks are compressed with zstd at its fastest level: several times faster than deflate on
+ * text as on output that does not compress, and smaller. Chunks of the first recordings (deflate)
+ * still read.
  */
 final class SessionRecorder {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   static final int CHUNK_BYTES = 256 * 1024;
 
-  static final double INCOMPRESSIBLE = 0.6;
-
-  static final int PROBE_EVERY = 8;
-
-  /** How a chunk is stored: asciicast event lines (the first recordings), or frames. */
+  /**
+   * How a chunk is stored: deflated asciicast event lines (the first recordings), deflated frames,
+   * or frames compressed with zstd (the current form).
+   */
   static final int LINES = 1;
 
   static final int FRAMES = 2;
+
+  static final int ZSTD_FRAMES = 3;
+
+  private static final int ZSTD_LEVEL = 1;
 
   private static final byte[] STOPPED =
       "\r\n[CT-Ops: the recording stopped here: it reached its size limit]\r\n"
@@ -57,9 +59,6 @@ final class SessionRecorder {
   private long recorded;
   private boolean truncated;
   private int seq;
-  // the writer's: whether recent output was incompressible, and chunks since deflate was tried
-  private boolean entropyOnly;
-  private int sinceProbe;
 
   SessionRecorder(Jdbi jdbi, UUID session, long maxBytes) {
     this.jdbi = jdbi;
@@ -116,7 +115,7 @@ final class SessionRecorder {
                       + " VALUES (:session, :seq, :format, :events)")
               .bind("session", session)
               .bind("seq", chunk.seq())
-              .bind("format", FRAMES)
+              .bind("format", ZSTD_FRAMES)
               .bind("events", events)
               .execute();
           handle
@@ -131,30 +130,8 @@ final class SessionRecorder {
         });
   }
 
-  byte[] compress(byte[] raw) {
-    boolean probe = !entropyOnly || ++sinceProbe >= PROBE_EVERY;
-    Deflater deflater = new Deflater(Deflater.BEST_SPEED);
-    if (!probe) {
-      deflater.setStrategy(Deflater.HUFFMAN_ONLY);
-    }
-    deflater.setInput(raw);
-    deflater.finish();
-    ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length / 3 + 64);
-    byte[] buffer = new byte[16 * 1024];
-    while (!deflater.finished()) {
-      out.write(buffer, 0, deflater.deflate(buffer));
-    }
-    deflater.end();
-    if (probe) {
-      entropyOnly = out.size() > raw.length * INCOMPRESSIBLE;
-      sinceProbe = 0;
-    }
-    return out.toByteArray();
-  }
-
-  /** Whether the next chunks are only entropy-coded (tests). */
-  boolean entropyOnly() {
-    return entropyOnly;
+  static byte[] compress(byte[] raw) {
+    return Zstd.compress(raw, ZSTD_LEVEL);
   }
 
   /**
@@ -172,7 +149,7 @@ final class SessionRecorder {
     private ByteBuffer leftover = ByteBuffer.allocate(0);
 
     void add(int format, byte[] compressed) {
-      byte[] raw = inflate(compressed);
+      byte[] raw = format == ZSTD_FRAMES ? unzstd(compressed) : inflate(compressed);
       if (format == LINES) {
         lines.append(new String(raw, StandardCharsets.UTF_8));
         return;
@@ -212,7 +189,20 @@ final class SessionRecorder {
     }
   }
 
-  /** A chunk as it was before compression. */
+  /** A zstd chunk as it was before compression. */
+  static byte[] unzstd(byte[] chunk) {
+    try {
+      long size = Zstd.getFrameContentSize(chunk);
+      if (size < 0 || size > 4L * CHUNK_BYTES) {
+        throw new IllegalStateException("a recording chunk is damaged");
+      }
+      return Zstd.decompress(chunk, (int) size);
+    } catch (ZstdException e) {
+      throw new IllegalStateException("a recording chunk is damaged", e);
+    }
+  }
+
+  /** A deflated chunk as it was before compression. */
   static byte[] inflate(byte[] chunk) {
     Inflater inflater = new Inflater();
     inflater.setInput(chunk);

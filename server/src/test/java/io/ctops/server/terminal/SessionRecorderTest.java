@@ -1,13 +1,15 @@
 package io.ctops.server.terminal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
 import java.util.UUID;
+import java.util.zip.Deflater;
 import org.junit.jupiter.api.Test;
 
 class SessionRecorderTest {
@@ -25,7 +27,7 @@ class SessionRecorderTest {
     SessionRecorder.Chunk chunk = recorder.flush();
 
     SessionRecorder.Events events = new SessionRecorder.Events();
-    events.add(SessionRecorder.FRAMES, recorder.compress(chunk.frames()));
+    events.add(SessionRecorder.ZSTD_FRAMES, SessionRecorder.compress(chunk.frames()));
 
     List<String> lines = events.lines().lines().toList();
     assertThat(lines).hasSize(2);
@@ -45,41 +47,65 @@ class SessionRecorderTest {
     assertThat(last.truncated()).isTrue();
     assertThat(recorder.output(utf8("more"))).isNull();
     SessionRecorder.Events events = new SessionRecorder.Events();
-    events.add(SessionRecorder.FRAMES, recorder.compress(last.frames()));
+    events.add(SessionRecorder.ZSTD_FRAMES, SessionRecorder.compress(last.frames()));
     assertThat(events.lines()).contains("12345").contains("the recording stopped here");
   }
 
   @Test
-  void incompressibleOutputIsOnlyEntropyCodedUntilDeflateIsWorthItAgain() {
-    SessionRecorder recorder = new SessionRecorder(null, UUID.randomUUID(), 1L << 30);
+  void textShrinksManyTimesAndNoiseToAboutItsEntropyAndBothComeBackAsTheyWere() {
     byte[] random = new byte[200 * 1024];
     new Random(3).nextBytes(random);
     byte[] noise = Base64.getEncoder().encode(random);
     byte[] text = utf8("the same log line again and again\r\n".repeat(8000));
-    List<byte[]> stored = new ArrayList<>();
 
-    stored.add(recorder.compress(noise));
-    assertThat(recorder.entropyOnly()).isTrue();
-    for (int i = 0; i < SessionRecorder.PROBE_EVERY - 1; i++) {
-      stored.add(recorder.compress(text));
-    }
-    assertThat(recorder.entropyOnly()).as("only a probe changes the choice").isTrue();
-    stored.add(recorder.compress(text));
-    assertThat(recorder.entropyOnly()).isFalse();
+    byte[] noiseStored = SessionRecorder.compress(noise);
+    byte[] textStored = SessionRecorder.compress(text);
 
-    assertThat(SessionRecorder.inflate(stored.get(0))).isEqualTo(noise);
-    for (byte[] chunk : stored.subList(1, stored.size())) {
-      assertThat(SessionRecorder.inflate(chunk)).isEqualTo(text);
-    }
-    assertThat(stored.getLast().length).isLessThan(text.length / 20);
+    assertThat(noiseStored.length).isLessThan(noise.length * 8 / 10);
+    assertThat(textStored.length).isLessThan(text.length / 20);
+    assertThat(SessionRecorder.unzstd(noiseStored)).isEqualTo(noise);
+    assertThat(SessionRecorder.unzstd(textStored)).isEqualTo(text);
+  }
+
+  @Test
+  void aDamagedChunkSaysSo() {
+    byte[] stored = SessionRecorder.compress(utf8("hello"));
+    stored[stored.length - 2] ^= 0x55;
+    SessionRecorder.Events events = new SessionRecorder.Events();
+
+    assertThatThrownBy(() -> events.add(SessionRecorder.ZSTD_FRAMES, stored))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("damaged");
+    assertThatThrownBy(() -> events.add(SessionRecorder.ZSTD_FRAMES, utf8("not zstd")))
+        .hasMessageContaining("damaged");
+  }
+
+  @Test
+  void deflatedFramesOfEarlierRecordingsStillRead() {
+    SessionRecorder recorder = new SessionRecorder(null, UUID.randomUUID(), 1024);
+    recorder.output(utf8("before the upgrade"));
+    SessionRecorder.Events events = new SessionRecorder.Events();
+
+    events.add(SessionRecorder.FRAMES, deflate(recorder.flush().frames()));
+
+    assertThat(events.lines()).contains("\"o\", \"before the upgrade\"]");
+  }
+
+  private static byte[] deflate(byte[] raw) {
+    Deflater deflater = new Deflater(Deflater.BEST_SPEED);
+    deflater.setInput(raw);
+    deflater.finish();
+    byte[] out = new byte[raw.length + 1024];
+    int n = deflater.deflate(out);
+    deflater.end();
+    return Arrays.copyOf(out, n);
   }
 
   @Test
   void theFirstRecordingsLinesAreReadAsTheyAre() {
-    SessionRecorder recorder = new SessionRecorder(null, UUID.randomUUID(), 1024);
     SessionRecorder.Events events = new SessionRecorder.Events();
 
-    events.add(SessionRecorder.LINES, recorder.compress(utf8("[0.5, \"o\", \"old\"]\n")));
+    events.add(SessionRecorder.LINES, deflate(utf8("[0.5, \"o\", \"old\"]\n")));
 
     assertThat(events.lines()).isEqualTo("[0.5, \"o\", \"old\"]\n");
   }
