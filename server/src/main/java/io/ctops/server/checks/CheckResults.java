@@ -1,5 +1,8 @@
 package io.ctops.server.checks;
 
+import io.ctops.server.certificates.CheckCertificates;
+import io.ctops.server.certificates.HostCertificates;
+import io.ctops.server.certificates.StoredCertificate;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
@@ -10,6 +13,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
@@ -44,31 +48,49 @@ final class CheckResults {
   int store(List<IncomingResult> results) {
     return jdbi.inTransaction(
         handle -> {
-          List<IncomingResult> known = known(handle, results);
+          Map<UUID, Known> checks = new HashMap<>();
+          List<IncomingResult> known = known(handle, results, checks);
           if (known.isEmpty()) {
             return 0;
           }
           List<IncomingResult> fresh = history(handle, known);
           if (!fresh.isEmpty()) {
-            states(handle, fresh);
+            certificates(handle, states(handle, fresh), checks);
           }
           return fresh.size();
         });
   }
 
+  /** A check a batch's results name: its organisation, and where it reads certificates. */
+  private record Known(UUID orgId, Optional<String> certificateLocation) {}
+
   /** The results whose check exists in the host's organisation; the others are counted. */
-  private List<IncomingResult> known(Handle handle, List<IncomingResult> results) {
-    Map<UUID, UUID> orgOfCheck = new HashMap<>();
+  private List<IncomingResult> known(
+      Handle handle, List<IncomingResult> results, Map<UUID, Known> checks) {
     handle
-        .createQuery("SELECT id, org_id FROM checks WHERE id = ANY(:ids)")
+        .createQuery("SELECT id, org_id, check_type, config::text FROM checks WHERE id = ANY(:ids)")
         .bindArray(
             "ids", UUID.class, results.stream().map(IncomingResult::checkId).distinct().toList())
         .map(
-            (rs, ctx) ->
-                orgOfCheck.put(rs.getObject("id", UUID.class), rs.getObject("org_id", UUID.class)))
+            (rs, ctx) -> {
+              String type = rs.getString("check_type");
+              return checks.put(
+                  rs.getObject("id", UUID.class),
+                  new Known(
+                      rs.getObject("org_id", UUID.class),
+                      CheckCertificates.readsCertificates(type)
+                          ? Optional.of(
+                              CheckCertificates.location(type, Checks.json(rs.getString("config"))))
+                          : Optional.empty()));
+            })
         .list();
     List<IncomingResult> known =
-        results.stream().filter(r -> r.orgId().equals(orgOfCheck.get(r.checkId()))).toList();
+        results.stream()
+            .filter(
+                r ->
+                    checks.containsKey(r.checkId())
+                        && r.orgId().equals(checks.get(r.checkId()).orgId()))
+            .toList();
     unknownCheck.increment(results.size() - known.size());
     return known;
   }
@@ -116,8 +138,11 @@ final class CheckResults {
     return r.checkId() + "/" + r.hostId() + "/" + r.ranAt().truncatedTo(ChronoUnit.MICROS);
   }
 
-  /** Moves each check's state on a host through its new results, in the order they ran. */
-  private static void states(Handle handle, List<IncomingResult> fresh) {
+  /**
+   * Moves each check's state on a host through its new results, in the order they ran; returns the
+   * results that became the latest.
+   */
+  private static List<IncomingResult> states(Handle handle, List<IncomingResult> fresh) {
     Map<Key, List<IncomingResult>> byKey = new HashMap<>();
     for (IncomingResult r : fresh) {
       byKey.computeIfAbsent(new Key(r.checkId(), r.hostId()), k -> new ArrayList<>()).add(r);
@@ -231,6 +256,27 @@ final class CheckResults {
           .bindArray("to", String.class, column(changes, Change::to))
           .bindArray("output", String.class, column(changes, Change::output))
           .execute();
+    }
+    return latest;
+  }
+
+  /**
+   * What certificate and cert_file checks read replaces what they read before on that host; a
+   * result without a certificate (the service did not answer) leaves the last one known.
+   */
+  private static void certificates(
+      Handle handle, List<IncomingResult> latest, Map<UUID, Known> checks) {
+    for (IncomingResult result : latest) {
+      Optional<String> location = checks.get(result.checkId()).certificateLocation();
+      if (location.isEmpty() || result.status().equals("error")) {
+        continue;
+      }
+      List<StoredCertificate> read =
+          CheckCertificates.read(result.output(), location.get(), result.checkId());
+      if (!read.isEmpty()) {
+        HostCertificates.replaceFromCheck(
+            handle, result.hostId(), result.checkId(), read, result.ranAt());
+      }
     }
   }
 

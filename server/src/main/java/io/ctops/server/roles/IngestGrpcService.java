@@ -1,5 +1,7 @@
 package io.ctops.server.roles;
 
+import io.ctops.protocol.v1.CertificateScanAck;
+import io.ctops.protocol.v1.CertificateScanChunk;
 import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
 import io.ctops.protocol.v1.IngestServiceGrpc;
@@ -11,6 +13,7 @@ import io.ctops.protocol.v1.SoftwareInventoryAck;
 import io.ctops.protocol.v1.SoftwareInventoryChunk;
 import io.ctops.protocol.v1.TerminalAgentMessage;
 import io.ctops.protocol.v1.TerminalServerMessage;
+import io.ctops.server.certificates.CertificateUploads;
 import io.ctops.server.enrolment.CertificateRenewal;
 import io.ctops.server.enrolment.RegisterHandler;
 import io.ctops.server.heartbeat.ConnectedAgents;
@@ -25,18 +28,21 @@ final class IngestGrpcService extends IngestServiceGrpc.IngestServiceImplBase {
   private final CertificateRenewal renewal;
   private final InventoryUploads inventory;
   private final AgentTerminals terminals;
+  private final CertificateUploads certificates;
 
   IngestGrpcService(
       RegisterHandler registration,
       ConnectedAgents agents,
       CertificateRenewal renewal,
       InventoryUploads inventory,
-      AgentTerminals terminals) {
+      AgentTerminals terminals,
+      CertificateUploads certificates) {
     this.registration = registration;
     this.agents = agents;
     this.renewal = renewal;
     this.inventory = inventory;
     this.terminals = terminals;
+    this.certificates = certificates;
   }
 
   @Override
@@ -65,5 +71,11 @@ final class IngestGrpcService extends IngestServiceGrpc.IngestServiceImplBase {
   public StreamObserver<SoftwareInventoryChunk> submitSoftwareInventory(
       StreamObserver<SoftwareInventoryAck> responses) {
     return inventory.open(responses);
+  }
+
+  @Override
+  public StreamObserver<CertificateScanChunk> submitCertificates(
+      StreamObserver<CertificateScanAck> responses) {
+    return certificates.open(responses);
   }
 }

@@ -1,6 +1,7 @@
 package io.ctops.server.roles;
 
 import io.ctops.server.agentca.AgentCertificateAuthority;
+import io.ctops.server.certificates.CertificateUploads;
 import io.ctops.server.checks.CheckAssignments;
 import io.ctops.server.checks.CheckResultWriter;
 import io.ctops.server.checks.ResultIntake;
@@ -229,7 +230,8 @@ public final class IngestRole implements AutoCloseable {
                       agents,
                       renewal,
                       new InventoryUploads(authentication, scans),
-                      new AgentTerminals(authentication, terminals)),
+                      new AgentTerminals(authentication, terminals),
+                      new CertificateUploads(authentication, database.jdbi(), clock)),
                   new TerminalRelayService(terminals)));
       parts.add(grpc);
       parts.add(
