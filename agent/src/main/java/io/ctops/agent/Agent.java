@@ -1,6 +1,8 @@
 package io.ctops.agent;
 
 import io.ctops.agent.buffer.SampleBuffer;
+import io.ctops.agent.checks.CheckOutbox;
+import io.ctops.agent.checks.Checks;
 import io.ctops.agent.collect.VitalsCollector;
 import io.ctops.agent.config.AgentConfig;
 import io.ctops.agent.host.HostActions;
@@ -16,6 +18,7 @@ import io.ctops.agent.tasks.TaskTypes;
 import io.ctops.agent.terminal.Terminals;
 import io.ctops.protocol.v1.AgentQuery;
 import io.ctops.protocol.v1.AgentTask;
+import io.ctops.protocol.v1.CheckDefinition;
 import io.ctops.protocol.v1.HeartbeatResponse;
 import io.ctops.protocol.v1.IngestServiceGrpc.IngestServiceStub;
 import io.ctops.protocol.v1.TerminalSessionRequest;
@@ -27,6 +30,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -39,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * keeps one heartbeat stream open while the {@link Sampler} samples into an on-disk buffer that the
  * stream drains as the server acknowledges. Tasks the server pushes run on the {@link TaskRunner},
  * queries on the {@link QueryRunner}, terminal sessions on {@link Terminals}; their progress,
- * results and answers go out on an extra heartbeat within a second. Reconnects with backoff; each
- * change of state is logged once.
+ * results and answers go out on an extra heartbeat within a second. Health checks run on {@link
+ * Checks}; their results ride on the heartbeats. Reconnects with backoff; each change of state is
+ * logged once.
  */
 public final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("agent");
@@ -52,6 +57,9 @@ public final class Agent implements AutoCloseable {
 
   /** How often waiting task news are offered again while there is no stream to carry them. */
   private static final Duration TASK_UPDATE_RETRY = Duration.ofSeconds(1);
+
+  /** The pace of extra heartbeats carrying check results beyond what regular ones carry. */
+  private static final Duration CHECK_BACKLOG_PACE = Duration.ofSeconds(1);
 
   /** Why {@link #run()} returned: its process exit code. */
   public enum Exit {
@@ -78,9 +86,11 @@ public final class Agent implements AutoCloseable {
   private final Clock clock;
   private final String version;
   private final TaskOutbox outbox = new TaskOutbox();
+  private final CheckOutbox checkOutbox = new CheckOutbox();
   private final TaskRunner tasks;
   private final QueryRunner queries;
   private final Terminals terminals;
+  private final Checks checks;
   private final Backoff backoff = new Backoff();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final CountDownLatch stopSignal = new CountDownLatch(1);
@@ -117,6 +127,7 @@ public final class Agent implements AutoCloseable {
             this::stopSoon);
     this.queries = new QueryRunner(tools, Path.of("/proc"), outbox, clock);
     this.terminals = new Terminals(config.terminal(), tools, () -> ingest);
+    this.checks = new Checks(config.dataDir(), tools, checkOutbox, clock);
   }
 
   public Exit run() {
@@ -138,8 +149,11 @@ public final class Agent implements AutoCloseable {
     sampler.start();
     tasks.start();
     queries.start();
+    checks.start();
     Thread taskUpdates =
         Thread.ofPlatform().name("task-updates").daemon().start(this::sendTaskUpdates);
+    Thread checkBacklog =
+        Thread.ofPlatform().name("check-results").daemon().start(this::sendCheckBacklog);
     try {
       while (running) {
         if (state == null || !state.hasUsableJwt(clock.instant())) {
@@ -167,8 +181,10 @@ public final class Agent implements AutoCloseable {
       running = false;
       sampler.stop();
       taskUpdates.interrupt();
+      checkBacklog.interrupt();
       tasks.close();
       queries.close();
+      checks.close();
       // Before the link closes, so attached streams can report their shells' ends.
       terminals.close();
       if (link != null) {
@@ -254,6 +270,7 @@ public final class Agent implements AutoCloseable {
             new HeartbeatSession.AgentFacts(
                 version, collector.osName(), collector.osVersion(), collector.arch()),
             outbox,
+            checkOutbox,
             new Pushes());
     session = current;
     sampler.latest().ifPresent(latest -> current.send(latest.vitals(), latest.timestampUnix()));
@@ -313,6 +330,11 @@ public final class Agent implements AutoCloseable {
     @Override
     public void terminalCancelled(String sessionId) {
       terminals.cancelled(sessionId);
+    }
+
+    @Override
+    public void checksArrived(List<CheckDefinition> definitions, boolean replace) {
+      checks.received(definitions, replace);
     }
   }
 
@@ -395,6 +417,29 @@ public final class Agent implements AutoCloseable {
                 && current.sendTaskUpdates(latest.get().vitals(), latest.get().timestampUnix());
         if (!sent) {
           Thread.sleep(TASK_UPDATE_RETRY.toMillis());
+        }
+      }
+    } catch (InterruptedException stopping) {
+      // the agent is stopping
+    }
+  }
+
+  /**
+   * The {@code check-results} thread: regular heartbeats carry up to {@link
+   * CheckOutbox#MAX_PER_HEARTBEAT} check results each; when more wait (many checks on short
+   * intervals, or the backlog of an outage) extra heartbeats carry the rest, one a second.
+   */
+  private void sendCheckBacklog() {
+    try {
+      while (running) {
+        checkOutbox.awaitBacklog();
+        Thread.sleep(CHECK_BACKLOG_PACE.toMillis());
+        HeartbeatSession current = session;
+        Optional<Sampler.Latest> latest = sampler.latest();
+        if (current == null
+            || latest.isEmpty()
+            || !current.sendCheckResults(latest.get().vitals(), latest.get().timestampUnix())) {
+          Thread.sleep(CHECK_BACKLOG_PACE.toMillis());
         }
       }
     } catch (InterruptedException stopping) {

@@ -1,25 +1,29 @@
 package io.ctops.agent;
 
 import io.ctops.agent.buffer.SampleBuffer;
+import io.ctops.agent.checks.CheckOutbox;
 import io.ctops.agent.collect.VitalsCollector.Vitals;
 import io.ctops.agent.tasks.TaskOutbox;
 import io.ctops.protocol.v1.AgentQuery;
 import io.ctops.protocol.v1.AgentTask;
 import io.ctops.protocol.v1.BufferedSample;
+import io.ctops.protocol.v1.CheckDefinition;
 import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
 import io.ctops.protocol.v1.IngestServiceGrpc.IngestServiceStub;
 import io.ctops.protocol.v1.TerminalSessionRequest;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * One heartbeat stream: each heartbeat carries the newest vitals, the buffered samples the server
- * has not acknowledged and whatever task progress and results are waiting; each answer's {@code
- * acked_through_unix} drops those samples from the buffer. Ends with the stream's status. What the
- * server pushes (a client certificate, a task, a cancel, queries, terminal sessions and their
- * cancels) goes to the {@link Listener}.
+ * has not acknowledged, whatever task progress and results are waiting and check results; each
+ * answer's {@code acked_through_unix} drops those samples from the buffer and those check results
+ * from their outbox. Ends with the stream's status. What the server pushes (a client certificate, a
+ * task, a cancel, queries, terminal sessions and their cancels, checks) goes to the {@link
+ * Listener}.
  */
 final class HeartbeatSession {
   static final int MAX_SAMPLES_PER_HEARTBEAT = 1000;
@@ -39,6 +43,12 @@ final class HeartbeatSession {
     void terminalArrived(TerminalSessionRequest request);
 
     void terminalCancelled(String sessionId);
+
+    /**
+     * The answer carried checks, or said the set is now empty: {@code checks} with {@code
+     * checks_replace}.
+     */
+    void checksArrived(List<CheckDefinition> checks, boolean replace);
   }
 
   /** What every heartbeat says about the agent and its host. */
@@ -47,6 +57,7 @@ final class HeartbeatSession {
   private final SampleBuffer buffer;
   private final AgentFacts facts;
   private final TaskOutbox outbox;
+  private final CheckOutbox.Sending checkResults;
   private final CompletableFuture<Status> ended = new CompletableFuture<>();
   private final StreamObserver<HeartbeatRequest> requests;
   private boolean halfClosed;
@@ -56,16 +67,19 @@ final class HeartbeatSession {
       SampleBuffer buffer,
       AgentFacts facts,
       TaskOutbox outbox,
+      CheckOutbox checkOutbox,
       Listener listener) {
     this.buffer = buffer;
     this.facts = facts;
     this.outbox = outbox;
+    this.checkResults = checkOutbox.newStream();
     this.requests =
         stub.heartbeat(
             new StreamObserver<>() {
               @Override
               public void onNext(HeartbeatResponse response) {
                 buffer.acknowledge(response.getAckedThroughUnix());
+                checkResults.acknowledged(response.getAckedThroughUnix());
                 outbox.answered();
                 listener.answered();
                 if (!response.getPendingClientCertPem().isEmpty()) {
@@ -86,7 +100,9 @@ final class HeartbeatSession {
                 for (TerminalSessionRequest request : response.getPendingTerminalSessionsList()) {
                   listener.terminalArrived(request);
                 }
-                // Checks are not understood by this agent yet and are ignored.
+                if (response.getChecksReplace() || response.getChecksCount() > 0) {
+                  listener.checksArrived(response.getChecksList(), response.getChecksReplace());
+                }
               }
 
               @Override
@@ -137,6 +153,21 @@ final class HeartbeatSession {
     return !ended.isDone();
   }
 
+  /**
+   * An extra heartbeat like {@link #sendTaskUpdates}, for check results that wait beyond what the
+   * regular heartbeats carry (a burst, or the backlog of an outage). Returns false when this stream
+   * has ended.
+   */
+  synchronized boolean sendCheckResults(Vitals lastVitals, long lastTimestampUnix) {
+    if (ended.isDone()) {
+      return false;
+    }
+    if (checkResults.hasWaiting()) {
+      sendWithTaskUpdates(vitals(lastVitals, lastTimestampUnix));
+    }
+    return !ended.isDone();
+  }
+
   private HeartbeatRequest.Builder vitals(Vitals vitals, long timestampUnix) {
     return HeartbeatRequest.newBuilder()
         .setCpuPercent(vitals.cpuPercent())
@@ -156,6 +187,8 @@ final class HeartbeatSession {
 
   private void sendWithTaskUpdates(HeartbeatRequest.Builder request) {
     TaskOutbox.Drained drained = outbox.drainInto(request);
+    // Results that do not go out stay with the outbox, which the next stream sends again.
+    checkResults.attach(request, request.getTimestampUnix());
     try {
       requests.onNext(request.build());
       outbox.handedOver(drained);

@@ -3,6 +3,7 @@ package io.ctops.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ctops.agent.buffer.SampleBuffer;
+import io.ctops.agent.checks.CheckOutbox;
 import io.ctops.agent.collect.VitalsCollector.Vitals;
 import io.ctops.agent.tasks.TaskOutbox;
 import io.ctops.protocol.v1.AgentQuery;
@@ -11,22 +12,14 @@ import io.ctops.protocol.v1.AgentTask;
 import io.ctops.protocol.v1.AgentTaskResult;
 import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
-import io.ctops.protocol.v1.IngestServiceGrpc;
 import io.ctops.protocol.v1.IngestServiceGrpc.IngestServiceStub;
 import io.ctops.protocol.v1.TerminalSessionRequest;
-import io.grpc.ManagedChannel;
-import io.grpc.Server;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,46 +33,17 @@ class HeartbeatSessionTest {
       new HeartbeatSession.AgentFacts("1.2.3", "linux", "Debian 12", "amd64");
 
   @TempDir Path dir;
-  private final BlockingQueue<HeartbeatRequest> received = new LinkedBlockingQueue<>();
-  private final BlockingQueue<StreamObserver<HeartbeatResponse>> answers =
-      new LinkedBlockingQueue<>();
-  private final List<String> pushed = new CopyOnWriteArrayList<>();
+  private final RecordingListener listener = new RecordingListener();
+  private final List<String> pushed = listener.pushed();
   private final TaskOutbox outbox = new TaskOutbox();
-  private final Server ingest;
-  private final ManagedChannel channel;
+  private final CheckOutbox checkOutbox = new CheckOutbox();
+  private final TestIngest ingest = new TestIngest();
 
-  HeartbeatSessionTest() throws IOException {
-    ingest =
-        NettyServerBuilder.forPort(0)
-            .addService(
-                new IngestServiceGrpc.IngestServiceImplBase() {
-                  @Override
-                  public StreamObserver<HeartbeatRequest> heartbeat(
-                      StreamObserver<HeartbeatResponse> answer) {
-                    answers.add(answer);
-                    return new StreamObserver<>() {
-                      @Override
-                      public void onNext(HeartbeatRequest request) {
-                        received.add(request);
-                      }
-
-                      @Override
-                      public void onError(Throwable t) {}
-
-                      @Override
-                      public void onCompleted() {}
-                    };
-                  }
-                })
-            .build()
-            .start();
-    channel = NettyChannelBuilder.forAddress("localhost", ingest.getPort()).usePlaintext().build();
-  }
+  HeartbeatSessionTest() throws IOException {}
 
   @AfterEach
-  void stop() throws InterruptedException {
-    channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    ingest.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+  void stop() {
+    ingest.close();
   }
 
   @Test
@@ -107,7 +71,7 @@ class HeartbeatSessionTest {
 
     assertThat(session.sendTaskUpdates(VITALS, 1_700_000_000L)).isTrue();
 
-    assertThat(received.poll(300, TimeUnit.MILLISECONDS)).isNull();
+    assertThat(ingest.poll(300)).isNull();
   }
 
   @Test
@@ -115,7 +79,7 @@ class HeartbeatSessionTest {
     HeartbeatSession first = session();
     first.send(VITALS, 1_700_000_000L);
     next();
-    answers.take().onError(Status.UNAVAILABLE.withDescription("ingest restarting").asException());
+    ingest.answers().onError(Status.UNAVAILABLE.withDescription("ingest restarting").asException());
     assertThat(first.ended().get(10, TimeUnit.SECONDS).getCode())
         .isEqualTo(Status.Code.UNAVAILABLE);
 
@@ -134,8 +98,8 @@ class HeartbeatSessionTest {
     session.send(VITALS, 1_700_000_000L);
     next();
 
-    answers
-        .take()
+    ingest
+        .answers()
         .onNext(
             HeartbeatResponse.newBuilder()
                 .setOk(true)
@@ -156,8 +120,8 @@ class HeartbeatSessionTest {
     session.send(VITALS, 1_700_000_000L);
     next();
 
-    answers
-        .take()
+    ingest
+        .answers()
         .onNext(
             HeartbeatResponse.newBuilder()
                 .setOk(true)
@@ -186,8 +150,8 @@ class HeartbeatSessionTest {
     session.send(VITALS, 1_700_000_000L);
     next();
 
-    answers
-        .take()
+    ingest
+        .answers()
         .onNext(
             HeartbeatResponse.newBuilder()
                 .setOk(true)
@@ -207,7 +171,7 @@ class HeartbeatSessionTest {
     HeartbeatSession session = session();
     session.send(VITALS, 1_700_000_000L);
     next();
-    StreamObserver<HeartbeatResponse> answer = answers.take();
+    StreamObserver<HeartbeatResponse> answer = ingest.answers();
 
     outbox.result(result("t-1", 0));
     assertThat(session.sendTaskUpdates(VITALS, 1_700_000_000L)).isTrue();
@@ -219,55 +183,13 @@ class HeartbeatSessionTest {
   }
 
   private HeartbeatSession session() throws IOException {
-    IngestServiceStub stub = IngestServiceGrpc.newStub(channel);
+    IngestServiceStub stub = ingest.stub();
     SampleBuffer buffer = SampleBuffer.open(dir.resolve("samples-" + System.nanoTime()), 100);
-    return new HeartbeatSession(
-        stub,
-        buffer,
-        FACTS,
-        outbox,
-        new HeartbeatSession.Listener() {
-          @Override
-          public void answered() {
-            pushed.add("answered");
-          }
-
-          @Override
-          public void certificateArrived(HeartbeatResponse response) {
-            pushed.add("certificate");
-          }
-
-          @Override
-          public void taskArrived(AgentTask task) {
-            pushed.add("task " + task.getTaskId() + " " + task.getTaskType());
-          }
-
-          @Override
-          public void taskCancelled(String taskId) {
-            pushed.add("cancel " + taskId);
-          }
-
-          @Override
-          public void queryArrived(AgentQuery query) {
-            pushed.add("query " + query.getQueryId() + " " + query.getQueryType());
-          }
-
-          @Override
-          public void terminalArrived(TerminalSessionRequest request) {
-            pushed.add("terminal " + request.getSessionId());
-          }
-
-          @Override
-          public void terminalCancelled(String sessionId) {
-            pushed.add("end terminal " + sessionId);
-          }
-        });
+    return new HeartbeatSession(stub, buffer, FACTS, outbox, checkOutbox, listener);
   }
 
   private HeartbeatRequest next() throws InterruptedException {
-    HeartbeatRequest request = received.poll(10, TimeUnit.SECONDS);
-    assertThat(request).as("a heartbeat within 10 s").isNotNull();
-    return request;
+    return ingest.next();
   }
 
   private static AgentTaskResult result(String taskId, int exitCode) {

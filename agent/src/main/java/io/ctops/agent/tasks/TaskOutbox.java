@@ -1,5 +1,6 @@
 package io.ctops.agent.tasks;
 
+import io.ctops.agent.text.Utf8;
 import io.ctops.protocol.v1.AgentQueryResult;
 import io.ctops.protocol.v1.AgentTaskProgress;
 import io.ctops.protocol.v1.AgentTaskResult;
@@ -51,8 +52,7 @@ public final class TaskOutbox {
         && last != null
         && last.getTaskId().equals(taskId)
         && !last.getOutputChunk().isEmpty()
-        && TaskOutput.utf8Length(last.getOutputChunk()) + TaskOutput.utf8Length(chunk)
-            <= TaskOutput.MAX_CHUNK_BYTES) {
+        && Utf8.length(last.getOutputChunk()) + Utf8.length(chunk) <= TaskOutput.MAX_CHUNK_BYTES) {
       progress.pollLast();
       chunk = last.getOutputChunk() + chunk;
     }

@@ -1,6 +1,6 @@
 package io.ctops.agent.tasks;
 
-import java.nio.charset.StandardCharsets;
+import io.ctops.agent.text.Utf8;
 
 /**
  * Cuts one task's output into progress chunks the server can store: each at most {@link
@@ -30,7 +30,7 @@ final class TaskOutput {
     int at = 0;
     while (!cut && at < text.length()) {
       int room = Math.min(MAX_CHUNK_BYTES, MAX_TOTAL_BYTES - written);
-      int end = prefixFitting(text, at, room);
+      int end = Utf8.prefixEnd(text, at, room);
       if (end == at) {
         // Not one more character fits in this task's allowance.
         cut = true;
@@ -38,40 +38,9 @@ final class TaskOutput {
         return;
       }
       String chunk = text.substring(at, end);
-      written += utf8Length(chunk);
+      written += Utf8.length(chunk);
       outbox.progress(taskId, chunk);
       at = end;
     }
-  }
-
-  /** The end of the longest prefix of {@code text} from {@code from} that fits in bytes. */
-  static int prefixFitting(String text, int from, int bytes) {
-    int used = 0;
-    int at = from;
-    while (at < text.length()) {
-      int codePoint = text.codePointAt(at);
-      int size = utf8Length(codePoint);
-      if (used + size > bytes) {
-        break;
-      }
-      used += size;
-      at += Character.charCount(codePoint);
-    }
-    return at;
-  }
-
-  static int utf8Length(String text) {
-    return text.getBytes(StandardCharsets.UTF_8).length;
-  }
-
-  private static int utf8Length(int codePoint) {
-    if (codePoint < 0x80) {
-      return 1;
-    } else if (codePoint < 0x800) {
-      return 2;
-    } else if (codePoint < 0x10000) {
-      return 3;
-    }
-    return 4;
   }
 }

@@ -6,11 +6,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * JSON (RFC 8259) for the agent's few needs: reading its state file and a JWT's claims, writing the
- * state file. Values read are {@code Map<String, Object>}, {@code List<Object>}, {@code String},
- * {@code Long} (or {@code Double} for fractions), {@code Boolean} or {@code null}. Written here
- * rather than with a JSON library: the agent runs on every host, and each library's classes cost it
- * memory.
+ * JSON (RFC 8259) for the agent's few needs: reading its state file, a JWT's claims and the
+ * parameters of tasks and checks; writing the state file, results and the stored checks. Values
+ * read are {@code Map<String, Object>}, {@code List<Object>}, {@code String}, {@code Long} (or
+ * {@code Double} for fractions), {@code Boolean} or {@code null}. Written here rather than with a
+ * JSON library: the agent runs on every host, and each library's classes cost it memory.
  */
 public final class Json {
   /** Text that is not JSON. */
@@ -43,21 +43,53 @@ public final class Json {
 
   /** A JSON object of the given fields, in order; values are strings, numbers, booleans or null. */
   public static String object(Map<String, ?> fields) {
-    StringBuilder out = new StringBuilder("{");
-    for (Map.Entry<String, ?> field : fields.entrySet()) {
-      if (out.length() > 1) {
-        out.append(',');
+    return write(fields);
+  }
+
+  /**
+   * {@code value} as JSON: maps (their keys as text, in their order) and lists nest; strings,
+   * numbers, booleans and null are themselves; anything else is written as its text. A number that
+   * JSON cannot hold (NaN, infinity) is written as null.
+   */
+  public static String write(Object value) {
+    StringBuilder out = new StringBuilder();
+    write(out, value);
+    return out.toString();
+  }
+
+  private static void write(StringBuilder out, Object value) {
+    switch (value) {
+      case null -> out.append("null");
+      case Boolean flag -> out.append(flag);
+      case Number number -> out.append(Double.isFinite(number.doubleValue()) ? number : "null");
+      case Map<?, ?> fields -> {
+        out.append('{');
+        boolean first = true;
+        for (Map.Entry<?, ?> field : fields.entrySet()) {
+          if (!first) {
+            out.append(',');
+          }
+          first = false;
+          string(out, String.valueOf(field.getKey()));
+          out.append(':');
+          write(out, field.getValue());
+        }
+        out.append('}');
       }
-      string(out, field.getKey());
-      out.append(':');
-      Object value = field.getValue();
-      if (value == null || value instanceof Number || value instanceof Boolean) {
-        out.append(value);
-      } else {
-        string(out, value.toString());
+      case Iterable<?> items -> {
+        out.append('[');
+        boolean first = true;
+        for (Object item : items) {
+          if (!first) {
+            out.append(',');
+          }
+          first = false;
+          write(out, item);
+        }
+        out.append(']');
       }
+      default -> string(out, value.toString());
     }
-    return out.append('}').toString();
   }
 
   private static void string(StringBuilder out, String value) {

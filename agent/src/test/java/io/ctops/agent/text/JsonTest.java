@@ -26,6 +26,32 @@ class JsonTest {
   }
 
   @Test
+  void writesNestedListsAndObjectsThatReadBackTheSame() throws Exception {
+    Map<String, Object> inner = new LinkedHashMap<>();
+    inner.put("sans", List.of("a.example", "10.0.0.1"));
+    inner.put("key_size", 2048L);
+    Map<String, Object> outer = new LinkedHashMap<>();
+    outer.put("subject", "CN=a.example,O=Example \"Ltd\"");
+    outer.put("chain", List.of(inner, Map.of()));
+    outer.put("fraction", 0.5);
+
+    String json = Json.write(outer);
+
+    assertThat(json)
+        .isEqualTo(
+            "{\"subject\":\"CN=a.example,O=Example \\\"Ltd\\\"\","
+                + "\"chain\":[{\"sans\":[\"a.example\",\"10.0.0.1\"],\"key_size\":2048},{}],"
+                + "\"fraction\":0.5}");
+    assertThat(Json.parse(json)).isEqualTo(outer);
+  }
+
+  @Test
+  void writesNumbersJsonCannotHoldAsNull() {
+    assertThat(Json.write(Arrays.asList(Double.NaN, Double.POSITIVE_INFINITY, 1)))
+        .isEqualTo("[null,null,1]");
+  }
+
+  @Test
   void readsNestedValues() throws Exception {
     assertThat(Json.parse(" {\"a\": [1, -2.5e3, \"x\\u0041\\/\", null, false, {}], \"b\": []} "))
         .isEqualTo(
