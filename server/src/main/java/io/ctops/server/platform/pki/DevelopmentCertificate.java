@@ -42,6 +42,11 @@ public record DevelopmentCertificate(X509CertificateHolder certificate, KeyPair 
   public static final Duration VALIDITY = Duration.ofDays(365);
 
   public static DevelopmentCertificate create(Set<String> extraHostnames) {
+    return create(extraHostnames, VALIDITY);
+  }
+
+  /** Valid for {@code validity} from now (tests make certificates about to expire). */
+  public static DevelopmentCertificate create(Set<String> extraHostnames, Duration validity) {
     try {
       KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
       generator.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
@@ -53,7 +58,7 @@ public record DevelopmentCertificate(X509CertificateHolder certificate, KeyPair 
               subject,
               new BigInteger(128, new SecureRandom()),
               Date.from(now.minus(Duration.ofMinutes(5))),
-              Date.from(now.plus(VALIDITY)),
+              Date.from(now.plus(validity)),
               subject,
               keyPair.getPublic());
       JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
