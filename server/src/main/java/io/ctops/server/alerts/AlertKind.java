@@ -25,7 +25,12 @@ public interface AlertKind {
 
   /** Every kind of this release. */
   List<AlertKind> ALL =
-      List.of(new MetricThreshold(), new HostOffline(), new AgentPending(), new CheckFailing());
+      List.of(
+          new MetricThreshold(),
+          new HostOffline(),
+          new AgentPending(),
+          new CheckFailing(),
+          new CertificateExpiry());
 
   static Optional<AlertKind> named(String name) {
     return ALL.stream().filter(k -> k.name().equals(name)).findFirst();

@@ -401,6 +401,43 @@ class AlertEvaluatorTest {
             "web-1 resolved condition cleared");
   }
 
+  private void certificate(UUID host, String location, Duration left) {
+    jdbi.useHandle(
+        h ->
+            h.execute(
+                "INSERT INTO host_certificates (host_id, source, location, fingerprint, subject,"
+                    + " issuer, not_after, seen_at) VALUES (?, 'file', ?, ?, 'CN=x', 'CN=x', ?,"
+                    + " now())",
+                host,
+                location,
+                String.format("%064x", location.hashCode() & 0xffffffffL),
+                java.sql.Timestamp.from(clock.instant().plus(left))));
+  }
+
+  @Test
+  void certificateExpiryFiresForHostsHoldingOneThatExpiresWithinItsDaysOrHasExpired() {
+    UUID shop = aHost("shop-1").vitals(1f, 1f, 1f).insert(jdbi, org);
+    UUID old = aHost("old-1").vitals(1f, 1f, 1f).insert(jdbi, org);
+    UUID fine = aHost("fine-1").vitals(1f, 1f, 1f).insert(jdbi, org);
+    certificate(shop, "/etc/ssl/shop.pem", Duration.ofDays(10));
+    certificate(old, "/etc/ssl/old.pem", Duration.ofDays(-3));
+    certificate(fine, "/etc/ssl/fine.pem", Duration.ofDays(200));
+    rule(
+        "{\"name\": \"expiring\", \"kind\": \"certificate_expiry\", \"parameters\":"
+            + " {\"days\": 30}}");
+
+    evaluator.evaluate();
+
+    assertThat(states()).containsExactly("old-1 firing", "shop-1 firing");
+    assertThat(
+            Sql.strings(
+                jdbi,
+                "SELECT h.hostname || ' ' || round(CAST(i.value AS numeric)) FROM alert_instances i"
+                    + " JOIN hosts h ON h.id = i.host_id ORDER BY h.hostname"))
+        .as("the fewest days left")
+        .containsExactly("old-1 -3", "shop-1 10");
+  }
+
   @Test
   void aFiringUnacknowledgedAlertIsNotifiedAgainEveryRepeatInterval() {
     UUID acked = aHost("acked-1").status("online").vitals(99f, 10f, 10f).insert(jdbi, org);

@@ -29,4 +29,17 @@ class CheckFailingTest {
         .hasMessage("\"check_id\" is the id of a check (or leave it out: any)");
     assertThat(AlertKind.named("check_failing")).containsInstanceOf(CheckFailing.class);
   }
+
+  @Test
+  void certificateExpiryDefaultsToThirtyDaysAndSaysSo() throws Exception {
+    CertificateExpiry expiry = new CertificateExpiry();
+    assertThat(expiry.validate(JSON.readTree("{}")).toString()).isEqualTo("{\"days\":30}");
+    assertThat(expiry.condition(JSON.readTree("{\"days\": 30}")).description())
+        .isEqualTo("a certificate expires within 30 days");
+    assertThat(expiry.condition(JSON.readTree("{\"days\": 0}")).description())
+        .isEqualTo("a certificate expired");
+    assertThatThrownBy(() -> expiry.validate(JSON.readTree("{\"days\": -1}")))
+        .hasMessage("\"days\" is between 0 (only expired ones) and 3650");
+    assertThat(AlertKind.named("certificate_expiry")).containsInstanceOf(CertificateExpiry.class);
+  }
 }
