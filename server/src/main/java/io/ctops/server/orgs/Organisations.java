@@ -86,6 +86,25 @@ public final class Organisations {
     changeSetting(orgId, "engineers_manage_checks", allowed, by);
   }
 
+  /** How many days before its expiry a certificate shows as expiring (30 by default). */
+  public int certificateExpiringDays(UUID orgId) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery("SELECT certificate_expiring_days FROM organisations WHERE id = :id")
+                .bind("id", orgId)
+                .mapTo(Integer.class)
+                .one());
+  }
+
+  /** Changes when certificates show as expiring; 1 to 365 days. */
+  public void setCertificateExpiringDays(UUID orgId, int days, Actor by) {
+    if (days < 1 || days > 365) {
+      throw new IllegalArgumentException("certificates show as expiring 1 to 365 days ahead");
+    }
+    changeSetting(orgId, "certificate_expiring_days", days, by);
+  }
+
   /** Changes the scan interval; 1 hour to 1 year. */
   public void setInventoryIntervalHours(UUID orgId, int hours, Actor by) {
     if (hours < 1 || hours > 8760) {

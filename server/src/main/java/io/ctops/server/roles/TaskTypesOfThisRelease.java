@@ -1,5 +1,6 @@
 package io.ctops.server.roles;
 
+import io.ctops.server.certificates.CertificateScanTask;
 import io.ctops.server.inventory.SoftwareScanTask;
 import io.ctops.server.services.ServiceTask;
 import io.ctops.server.tasks.TaskTypes;
@@ -18,6 +19,10 @@ public final class TaskTypesOfThisRelease {
   /** With the clock their records are stamped with when a task ends. */
   public static TaskTypes all(Clock clock) {
     return new TaskTypes(
-        List.of(SoftwareScanTask.TYPE, new ServiceTask(clock), new AgentUninstallTask(clock)));
+        List.of(
+            SoftwareScanTask.TYPE,
+            new ServiceTask(clock),
+            new AgentUninstallTask(clock),
+            CertificateScanTask.TYPE));
   }
 }

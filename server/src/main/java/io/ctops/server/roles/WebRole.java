@@ -27,6 +27,7 @@ import io.ctops.server.auth.SignInPages;
 import io.ctops.server.auth.UserScopes;
 import io.ctops.server.auth.Users;
 import io.ctops.server.auth.WebAccess;
+import io.ctops.server.certificates.CertificatesApi;
 import io.ctops.server.checks.CheckEditors;
 import io.ctops.server.checks.ChecksApi;
 import io.ctops.server.enrolment.AgentApprovals;
@@ -232,6 +233,8 @@ public final class WebRole implements AutoCloseable {
       AlertsApi alertsApi = new AlertsApi(jdbi, clock);
       CheckEditors checkEditors = new CheckEditors(jdbi, new Organisations(jdbi));
       ChecksApi checksApi = new ChecksApi(jdbi, checkEditors, clock);
+      CertificatesApi certificatesApi =
+          new CertificatesApi(jdbi, checkEditors, new Organisations(jdbi), clock);
       AlertPages alertPages = new AlertPages(pages, jdbi, alertsApi, clock);
       NotificationBell bell = new NotificationBell(pages, jdbi);
       SilenceRoutes silenceRoutes = new SilenceRoutes(pages, jdbi, clock);
@@ -308,6 +311,7 @@ public final class WebRole implements AutoCloseable {
                       notifications.apiRoutes(config.routes);
                       alertsApi.routes(config.routes);
                       checksApi.routes(config.routes);
+                      certificatesApi.routes(config.routes);
                       alertPages.routes(config.routes);
                       bell.routes(config.routes);
                       silenceRoutes.routes(config.routes);

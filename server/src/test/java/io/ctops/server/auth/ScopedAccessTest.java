@@ -176,6 +176,9 @@ class ScopedAccessTest {
     route("GET /api/v1/checks", Kind.COUNTS);
     route("GET /api/v1/checks/{id}", Kind.CHECK);
     route("GET /api/v1/hosts/{id}/checks", Kind.HOST);
+    route("GET /api/v1/certificates", Kind.LIST);
+    route("GET /api/v1/certificates.csv", Kind.LIST);
+    route("GET /api/v1/hosts/{id}/certificates", Kind.HOST);
     route("GET /api/v1/alert-rules/{id}", Kind.ALERT_RULE);
     route("GET /api/v1/alerts", Kind.LIST);
     route("GET /api/v1/alerts/{id}", Kind.ALERT);
@@ -303,6 +306,22 @@ class ScopedAccessTest {
                       .execute();
                   return check;
                 });
+    // one certificate on web-01 and db-01 (the same one), another on db-01 alone
+    web.jdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    "INSERT INTO host_certificates (host_id, source, location, fingerprint,"
+                        + " subject, issuer, not_after, seen_at) VALUES"
+                        + " (?, 'file', '/etc/ssl/shared.pem', repeat('a', 64), 'CN=shared',"
+                        + " 'CN=ca', now() + interval '10 days', now()),"
+                        + " (?, 'file', '/etc/ssl/shared.pem', repeat('a', 64), 'CN=shared',"
+                        + " 'CN=ca', now() + interval '10 days', now()),"
+                        + " (?, 'tls', '127.0.0.1:5432', repeat('b', 64), 'CN=SecretOS db',"
+                        + " 'CN=ca', now() + interval '10 days', now())",
+                    inside,
+                    outside,
+                    outside));
     channel =
         web.jdbi()
             .withHandle(
