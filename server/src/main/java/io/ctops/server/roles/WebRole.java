@@ -28,6 +28,8 @@ import io.ctops.server.auth.UserScopes;
 import io.ctops.server.auth.Users;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.checks.CheckEditors;
+import io.ctops.server.checks.CheckFormRoutes;
+import io.ctops.server.checks.CheckPages;
 import io.ctops.server.checks.ChecksApi;
 import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.enrolment.AgentDownloads;
@@ -232,6 +234,8 @@ public final class WebRole implements AutoCloseable {
       AlertsApi alertsApi = new AlertsApi(jdbi, clock);
       CheckEditors checkEditors = new CheckEditors(jdbi, new Organisations(jdbi));
       ChecksApi checksApi = new ChecksApi(jdbi, checkEditors, clock);
+      CheckFormRoutes checkForms = new CheckFormRoutes(pages, jdbi, checkEditors);
+      CheckPages checkPages = new CheckPages(pages, jdbi, records, checkEditors, clock);
       AlertPages alertPages = new AlertPages(pages, jdbi, alertsApi, clock);
       NotificationBell bell = new NotificationBell(pages, jdbi);
       SilenceRoutes silenceRoutes = new SilenceRoutes(pages, jdbi, clock);
@@ -308,6 +312,9 @@ public final class WebRole implements AutoCloseable {
                       notifications.apiRoutes(config.routes);
                       alertsApi.routes(config.routes);
                       checksApi.routes(config.routes);
+                      // before checkPages: /checks/new must not be taken for a check id
+                      checkForms.routes(config.routes);
+                      checkPages.routes(config.routes);
                       alertPages.routes(config.routes);
                       bell.routes(config.routes);
                       silenceRoutes.routes(config.routes);
