@@ -67,7 +67,7 @@ public final class CheckForm {
               "TCP port accepts connections",
               List.of(
                   text("port", "host", "Host", "127.0.0.1 (the host itself)"),
-                  number("port", "port", "Port", "22"))),
+                  number("port", "port", "Port", "e.g. 22"))),
           new Type(
               "process",
               "Process is running",
