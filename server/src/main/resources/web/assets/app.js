@@ -1,6 +1,7 @@
 // CT-Ops page behaviour: CSRF header on every htmx request, confirm dialogs for destructive forms
 // and role changes, refresh of the host list after actions, error messages from refused htmx
-// requests, the folding navigation of narrow screens, and the search keys ("/" and Esc).
+// requests, unfolded output kept open across refreshes, the folding navigation of narrow screens,
+// and the search keys ("/" and Esc).
 (function () {
   "use strict";
   function csrf() {
@@ -91,6 +92,21 @@
   }
   document.addEventListener("DOMContentLoaded", function () { sizeBars(document); });
   document.addEventListener("htmx:afterSwap", function () { sizeBars(document); });
+  // a part that refreshes itself keeps what the reader unfolded: its open <details> with an id
+  var unfolded = [];
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    unfolded = target && target.querySelectorAll
+      ? Array.prototype.map.call(target.querySelectorAll("details[open][id]"), function (d) { return d.id; })
+      : [];
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    unfolded.forEach(function (id) {
+      var details = document.getElementById(id);
+      if (details) { details.open = true; }
+    });
+    unfolded = [];
+  });
   // after approve/revoke the list and the counts change too
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "pending" && document.getElementById("host-list")) {

@@ -7,8 +7,7 @@ import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.Role;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.groups.HostGroups;
-import io.ctops.server.groups.HostSelector;
-import io.ctops.server.groups.Tag;
+import io.ctops.server.groups.SelectorWords;
 import io.ctops.server.web.Csv;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
@@ -81,13 +80,7 @@ public final class AlertPages {
   public record RulesView(List<AlertRule> rules, Map<UUID, String> groupNames, boolean canEdit) {
     /** Which hosts a rule watches, in words. */
     public String selectorText(AlertRule rule) {
-      return switch (rule.spec().selector()) {
-        case HostSelector.AllHosts a -> "All hosts";
-        case HostSelector.Group g -> "Group " + groupNames.getOrDefault(g.groupId(), "(deleted)");
-        case HostSelector.OneHost o -> "One host";
-        case HostSelector.Tags t ->
-            "Tagged " + String.join(", ", t.tags().stream().map(Tag::toString).toList());
-      };
+      return new SelectorWords(groupNames, Map.of(), "Group (deleted)").of(rule.spec().selector());
     }
   }
 

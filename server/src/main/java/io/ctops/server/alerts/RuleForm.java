@@ -3,7 +3,9 @@ package io.ctops.server.alerts;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ctops.server.alerts.AlertRules.AlertRule;
+import io.ctops.server.auth.HostScope;
 import io.ctops.server.groups.HostSelector;
+import io.ctops.server.groups.SelectorForm;
 import io.ctops.server.web.HttpProblem;
 import java.math.BigDecimal;
 import java.util.LinkedHashMap;
@@ -87,7 +89,11 @@ final class RuleForm {
       parameters.put("minutes", whole(values, "minutes", 0));
     }
     json.put("severity", values.getOrDefault("severity", ""));
-    json.set("selector", SelectorForm.read(values, jdbi, orgId).orElse(HostSelector.ALL).toJson());
+    json.set(
+        "selector",
+        SelectorForm.read(values, jdbi, orgId, HostScope.ORGANISATION)
+            .orElse(HostSelector.ALL)
+            .toJson());
     json.put("for_seconds", whole(values, "for_seconds", 0));
     json.put("resolve_after_seconds", whole(values, "resolve_after_seconds", 0));
     String repeat = values.getOrDefault("repeat_every_hours", "").strip();
@@ -122,7 +128,7 @@ final class RuleForm {
                         ? f.getValue().decimalValue().stripTrailingZeros().toPlainString()
                         : f.getValue().asText()));
     values.put("severity", spec.severity().dbName());
-    values.putAll(SelectorForm.fields(spec.selector(), jdbi, orgId));
+    values.putAll(SelectorForm.fields(spec.selector(), jdbi, orgId, HostScope.ORGANISATION));
     values.put("for_seconds", Integer.toString(spec.forSeconds()));
     values.put("resolve_after_seconds", Integer.toString(spec.resolveAfterSeconds()));
     values.put(

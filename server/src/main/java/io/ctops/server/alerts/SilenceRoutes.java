@@ -10,6 +10,7 @@ import io.ctops.server.auth.WebAccess;
 import io.ctops.server.groups.GroupRequests;
 import io.ctops.server.groups.HostGroups;
 import io.ctops.server.groups.HostSelector;
+import io.ctops.server.groups.SelectorForm;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.Pages;
 import io.ctops.server.web.UuidParam;
@@ -160,7 +161,10 @@ public final class SilenceRoutes {
     Silence silence = require(ctx);
     Map<String, String> values = new LinkedHashMap<>();
     silence.ruleId().ifPresent(r -> values.put("rule_id", r.toString()));
-    silence.selector().ifPresent(s -> values.putAll(SelectorForm.fields(s, jdbi, user.orgId())));
+    silence
+        .selector()
+        .ifPresent(
+            s -> values.putAll(SelectorForm.fields(s, jdbi, user.orgId(), HostScope.ORGANISATION)));
     values.put("reason", silence.reason());
     values.put("ends_at", silence.endsAt().toString());
     form(ctx, user, Optional.of(silence), values, "");
@@ -253,7 +257,8 @@ public final class SilenceRoutes {
         Optional.ofNullable(values.get("rule_id"))
             .filter(r -> !r.isBlank())
             .map(r -> UuidParam.parse(r, "rule"));
-    Optional<HostSelector> selector = SelectorForm.read(values, jdbi, orgId);
+    Optional<HostSelector> selector =
+        SelectorForm.read(values, jdbi, orgId, HostScope.ORGANISATION);
     Instant starts = base.map(Silence::startsAt).filter(s -> s.isBefore(now)).orElse(now);
     Instant ends;
     String until = values.getOrDefault("ends_at", "").strip();

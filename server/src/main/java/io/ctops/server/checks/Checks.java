@@ -133,23 +133,33 @@ public final class Checks {
     return true;
   }
 
-  /** Deletes a check with its results; false when unknown. */
-  public static boolean delete(Handle handle, UUID orgId, Actor actor, UUID id) {
-    Optional<String> name =
+  /**
+   * Deletes a check with its results; false when unknown. A user limited to groups deletes only
+   * checks of their groups' hosts, as they define only those.
+   */
+  public static boolean delete(Handle handle, UUID orgId, HostScope scope, Actor actor, UUID id) {
+    Optional<Check> check = find(handle, orgId, id);
+    if (check.isEmpty()) {
+      return false;
+    }
+    if (!scope.isWholeOrganisation()) {
+      requireWithin(handle, orgId, scope, check.get().spec().selector());
+    }
+    int deleted =
         handle
-            .createQuery("DELETE FROM checks WHERE id = :id AND org_id = :org RETURNING name")
+            .createUpdate("DELETE FROM checks WHERE id = :id AND org_id = :org")
             .bind("id", id)
             .bind("org", orgId)
-            .mapTo(String.class)
-            .findOne();
-    name.ifPresent(
-        n -> {
-          announce(handle);
-          AuditLog.record(
-              handle,
-              AuditEntry.of(orgId, actor, AuditAction.CHECK_DELETE).target(Target.check(id, n)));
-        });
-    return name.isPresent();
+            .execute();
+    if (deleted == 0) {
+      return false;
+    }
+    announce(handle);
+    AuditLog.record(
+        handle,
+        AuditEntry.of(orgId, actor, AuditAction.CHECK_DELETE)
+            .target(Target.check(id, check.get().name())));
+    return true;
   }
 
   /**

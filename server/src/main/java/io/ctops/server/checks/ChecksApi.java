@@ -100,7 +100,12 @@ public final class ChecksApi {
   private void delete(Context ctx) {
     Principal user = editors.require(ctx);
     Check check = requireCheck(ctx, user);
-    jdbi.useTransaction(h -> Checks.delete(h, user.orgId(), WebAccess.actor(ctx), check.id()));
+    orBadRequest(
+        () ->
+            jdbi.inTransaction(
+                h ->
+                    Checks.delete(
+                        h, user.orgId(), user.scope(), WebAccess.actor(ctx), check.id())));
     ctx.status(204);
   }
 

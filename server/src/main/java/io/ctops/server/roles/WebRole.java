@@ -29,6 +29,8 @@ import io.ctops.server.auth.Users;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.certificates.CertificatesApi;
 import io.ctops.server.checks.CheckEditors;
+import io.ctops.server.checks.CheckFormRoutes;
+import io.ctops.server.checks.CheckPages;
 import io.ctops.server.checks.ChecksApi;
 import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.enrolment.AgentDownloads;
@@ -235,6 +237,8 @@ public final class WebRole implements AutoCloseable {
       ChecksApi checksApi = new ChecksApi(jdbi, checkEditors, clock);
       CertificatesApi certificatesApi =
           new CertificatesApi(jdbi, checkEditors, new Organisations(jdbi), clock);
+      CheckFormRoutes checkForms = new CheckFormRoutes(pages, jdbi, checkEditors);
+      CheckPages checkPages = new CheckPages(pages, jdbi, records, checkEditors, clock);
       AlertPages alertPages = new AlertPages(pages, jdbi, alertsApi, clock);
       NotificationBell bell = new NotificationBell(pages, jdbi);
       SilenceRoutes silenceRoutes = new SilenceRoutes(pages, jdbi, clock);
@@ -312,6 +316,9 @@ public final class WebRole implements AutoCloseable {
                       alertsApi.routes(config.routes);
                       checksApi.routes(config.routes);
                       certificatesApi.routes(config.routes);
+                      // before checkPages: /checks/new must not be taken for a check id
+                      checkForms.routes(config.routes);
+                      checkPages.routes(config.routes);
                       alertPages.routes(config.routes);
                       bell.routes(config.routes);
                       silenceRoutes.routes(config.routes);

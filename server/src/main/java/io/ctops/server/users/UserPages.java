@@ -56,7 +56,8 @@ public final class UserPages {
       boolean isError,
       int inventoryIntervalHours,
       Map<UUID, UserScopes.Access> scoped,
-      boolean recordsTerminals) {}
+      boolean recordsTerminals,
+      boolean engineersManageChecks) {}
 
   /** A user's groups page: a role (or none) on each of the organisation's groups. */
   public record GroupsView(
@@ -83,6 +84,7 @@ public final class UserPages {
     routes.post("/users/{id}/groups", this::scopeToGroups);
     routes.post("/settings/inventory-interval", this::inventoryInterval);
     routes.post("/settings/terminal-recording", this::terminalRecording);
+    routes.post("/settings/engineers-manage-checks", this::engineersManageChecks);
     routes.get("/profile", ctx -> profile(ctx, Optional.empty(), "", false));
     routes.post("/profile/password", this::changePassword);
     routes.post("/profile/api-keys", this::createKey);
@@ -111,7 +113,8 @@ public final class UserPages {
             isError,
             organisations.inventoryIntervalHours(admin.orgId()),
             scopes.scoped(admin.orgId()),
-            organisations.recordsTerminals(admin.orgId())));
+            organisations.recordsTerminals(admin.orgId()),
+            organisations.engineersManageChecks(admin.orgId())));
   }
 
   private Users.User user(Principal admin, Context ctx) {
@@ -247,6 +250,18 @@ public final class UserPages {
             ? "New terminal sessions are recorded (their output only)"
             : "New terminal sessions are not recorded",
         false);
+  }
+
+  private void engineersManageChecks(Context ctx) {
+    Principal admin = WebAccess.requireAdmin(ctx);
+    boolean allowed =
+        switch (Optional.ofNullable(ctx.formParam("allow")).orElse("")) {
+          case "1" -> true;
+          case "0" -> false;
+          default -> throw HttpProblem.badRequest("allow must be 1 (on) or 0 (off)");
+        };
+    organisations.setEngineersManageChecks(admin.orgId(), allowed, WebAccess.actor(ctx));
+    usersPage(ctx, allowed ? "Engineers may define checks" : "Only admins define checks", false);
   }
 
   private void changeRole(Context ctx) {

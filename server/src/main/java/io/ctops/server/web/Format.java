@@ -40,6 +40,29 @@ public final class Format {
     return seconds / 86_400 + "d ago";
   }
 
+  /** "850 ms", "2.4 s", "3 min 5 s". */
+  public static String millis(long millis) {
+    if (millis < 1000) {
+      return millis + " ms";
+    }
+    if (millis < 60_000) {
+      return String.format(Locale.ROOT, "%.1f s", millis / 1000.0);
+    }
+    long seconds = millis / 1000;
+    return seconds / 60 + " min" + (seconds % 60 == 0 ? "" : " " + seconds % 60 + " s");
+  }
+
+  /** A period in its largest whole unit: "30 s", "5 min", "1 h", "90 s". */
+  public static String seconds(long seconds) {
+    if (seconds >= 3600 && seconds % 3600 == 0) {
+      return seconds / 3600 + " h";
+    }
+    if (seconds >= 60 && seconds % 60 == 0) {
+      return seconds / 60 + " min";
+    }
+    return seconds + " s";
+  }
+
   public static String statusLabel(String status) {
     return switch (status == null ? "" : status) {
       case "online" -> "Online";

@@ -111,6 +111,13 @@ class RoleMatrixTest {
     MATRIX.put("POST /api/v1/checks", Least.ADMIN);
     MATRIX.put("PATCH /api/v1/checks/{id}", Least.ADMIN);
     MATRIX.put("DELETE /api/v1/checks/{id}", Least.ADMIN);
+    // engineers too where the organisation allows it; the seeded one does not
+    MATRIX.put("POST /checks", Least.ADMIN);
+    MATRIX.put("POST /checks/{id}", Least.ADMIN);
+    MATRIX.put("POST /checks/{id}/enable", Least.ADMIN);
+    MATRIX.put("POST /checks/{id}/disable", Least.ADMIN);
+    MATRIX.put("POST /checks/{id}/delete", Least.ADMIN);
+    MATRIX.put("POST /settings/engineers-manage-checks", Least.ADMIN);
     MATRIX.put("POST /api/v1/alert-rules/preview", Least.ADMIN);
     MATRIX.put("PATCH /api/v1/alert-rules/{id}", Least.ADMIN);
     MATRIX.put("DELETE /api/v1/alert-rules/{id}", Least.ADMIN);

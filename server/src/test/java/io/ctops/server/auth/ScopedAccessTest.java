@@ -179,6 +179,11 @@ class ScopedAccessTest {
     route("GET /api/v1/certificates", Kind.LIST);
     route("GET /api/v1/certificates.csv", Kind.LIST);
     route("GET /api/v1/hosts/{id}/certificates", Kind.HOST);
+    route("GET /checks", Kind.COUNTS);
+    route("GET /checks/new", Kind.ADMIN);
+    route("GET /checks/{id}", Kind.CHECK);
+    route("GET /checks/{id}/edit", Kind.ADMIN);
+    route("GET /hosts/{id}/checks", Kind.HOST);
     route("GET /api/v1/alert-rules/{id}", Kind.ALERT_RULE);
     route("GET /api/v1/alerts", Kind.LIST);
     route("GET /api/v1/alerts/{id}", Kind.ALERT);

@@ -108,8 +108,8 @@ class CheckIngestTest {
           .jdbi()
           .useTransaction(
               h -> {
-                Checks.delete(h, org, ADMIN, ssh);
-                Checks.delete(h, org, ADMIN, web);
+                Checks.delete(h, org, HostScope.ORGANISATION, ADMIN, ssh);
+                Checks.delete(h, org, HostScope.ORGANISATION, ADMIN, web);
               });
       HeartbeatResponse none = awaitChecks(stream, now);
       assertThat(none.getChecksList()).as("an empty set that replaces the old one").isEmpty();

@@ -18,9 +18,9 @@ import java.util.UUID;
 
 /**
  * The web app with something behind every kind of path: a host with its agent and a note, a token,
- * a task, an API key, users of each role (and one to remove), and signed-in clients per role.
- * {@link #concrete} fills a route's {@code {id}} with the matching record, so tests over every
- * route reach the handlers, not just "not found".
+ * a task, an API key, users of each role (and one to remove), a check failing on the host, and
+ * signed-in clients per role. {@link #concrete} fills a route's {@code {id}} with the matching
+ * record, so tests over every route reach the handlers, not just "not found".
  */
 public final class SeededWeb implements AutoCloseable {
   private static final Actor SEEDER = Actor.system("test seed");
@@ -165,6 +165,29 @@ public final class SeededWeb implements AutoCloseable {
                         .bind("rule", alertRule)
                         .mapTo(UUID.class)
                         .one());
+    // a check with a result on the seeded host: the check and host pages show it
+    check =
+        web.jdbi()
+            .withHandle(
+                h -> {
+                  UUID id =
+                      h.createQuery(
+                              "INSERT INTO checks (org_id, name, check_type, config,"
+                                  + " interval_seconds, selector) VALUES (:org, 'seeded', 'port',"
+                                  + " '{\"port\": 22}', 60, '{\"kind\": \"all\"}') RETURNING id")
+                          .bind("org", org)
+                          .mapTo(UUID.class)
+                          .one();
+                  h.createUpdate(
+                          "INSERT INTO check_states (check_id, host_id, status, output,"
+                              + " duration_ms, ran_at, since, consecutive_failures)"
+                              + " VALUES (:check, :host, 'fail', 'connection refused', 3, now(),"
+                              + " now(), 1)")
+                      .bind("check", id)
+                      .bind("host", host)
+                      .execute();
+                  return id;
+                });
   }
 
   public static SeededWeb on(Database database) {

@@ -1,7 +1,6 @@
-package io.ctops.server.alerts;
+package io.ctops.server.groups;
 
-import io.ctops.server.groups.HostSelector;
-import io.ctops.server.groups.Tag;
+import io.ctops.server.auth.HostScope;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.UuidParam;
 import java.util.Arrays;
@@ -13,18 +12,21 @@ import java.util.UUID;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * The "which hosts" fields of the rule and silence forms ({@code selector_kind}, {@code
- * selector_group}, {@code selector_host} by hostname, {@code selector_tags} comma-separated) read
- * into a {@link HostSelector}, and a selector written back into them.
+ * The "which hosts" fields every form that takes a {@link HostSelector} shares (alert rules,
+ * silences, checks; their template is {@code groups/selector.jte}): {@code selector_kind}, {@code
+ * selector_group}, {@code selector_host} by hostname and {@code selector_tags} comma-separated,
+ * read into a selector, and a selector written back into them. A hostname is looked up within the
+ * user's scope, so a host they do not see is as unknown as one that does not exist.
  */
-final class SelectorForm {
-  static final List<String> FIELDS =
+public final class SelectorForm {
+  public static final List<String> FIELDS =
       List.of("selector_kind", "selector_group", "selector_host", "selector_tags");
 
   private SelectorForm() {}
 
   /** The selector the fields name; empty for none ("" or "none"); a mistake is a 400. */
-  static Optional<HostSelector> read(Map<String, String> values, Jdbi jdbi, UUID orgId) {
+  public static Optional<HostSelector> read(
+      Map<String, String> values, Jdbi jdbi, UUID orgId, HostScope scope) {
     return switch (values.getOrDefault("selector_kind", "")) {
       case "", "none" -> Optional.empty();
       case "all" -> Optional.of(HostSelector.ALL);
@@ -37,9 +39,14 @@ final class SelectorForm {
         UUID host =
             jdbi.withHandle(
                     h ->
-                        h.createQuery(
-                                "SELECT id FROM hosts WHERE org_id = :org AND deleted_at IS NULL"
-                                    + " AND lower(hostname) = lower(:name) ORDER BY id LIMIT 1")
+                        scope
+                            .bind(
+                                h.createQuery(
+                                    "SELECT h.id FROM hosts h WHERE h.org_id = :org"
+                                        + " AND h.deleted_at IS NULL"
+                                        + " AND lower(h.hostname) = lower(:name)"
+                                        + scope.filter("h.id")
+                                        + " ORDER BY h.id LIMIT 1"))
                             .bind("org", orgId)
                             .bind("name", hostname)
                             .mapTo(UUID.class)
@@ -63,8 +70,9 @@ final class SelectorForm {
     };
   }
 
-  /** A selector as the form's fields (a host by its hostname). */
-  static Map<String, String> fields(HostSelector selector, Jdbi jdbi, UUID orgId) {
+  /** A selector as the form's fields (a host by its hostname, when the user sees it). */
+  public static Map<String, String> fields(
+      HostSelector selector, Jdbi jdbi, UUID orgId, HostScope scope) {
     Map<String, String> values = new LinkedHashMap<>();
     switch (selector) {
       case HostSelector.AllHosts a -> values.put("selector_kind", "all");
@@ -78,7 +86,12 @@ final class SelectorForm {
             "selector_host",
             jdbi.withHandle(
                 h ->
-                    h.createQuery("SELECT hostname FROM hosts WHERE id = :id AND org_id = :org")
+                    scope
+                        .bind(
+                            h.createQuery(
+                                "SELECT h.hostname FROM hosts h WHERE h.id = :id"
+                                    + " AND h.org_id = :org"
+                                    + scope.filter("h.id")))
                         .bind("id", o.hostId())
                         .bind("org", orgId)
                         .mapTo(String.class)
