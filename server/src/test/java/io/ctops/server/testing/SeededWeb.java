@@ -127,17 +127,6 @@ public final class SeededWeb implements AutoCloseable {
                         .bind("org", org)
                         .mapTo(UUID.class)
                         .one());
-    check =
-        web.jdbi()
-            .withHandle(
-                h ->
-                    h.createQuery(
-                            "INSERT INTO checks (org_id, name, check_type, config,"
-                                + " interval_seconds, selector) VALUES (:org, 'seeded', 'port',"
-                                + " '{\"port\": 22}', 60, '{\"kind\": \"all\"}') RETURNING id")
-                        .bind("org", org)
-                        .mapTo(UUID.class)
-                        .one());
     alert =
         web.jdbi()
             .withHandle(
