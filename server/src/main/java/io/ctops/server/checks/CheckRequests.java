@@ -49,7 +49,14 @@ final class CheckRequests {
       if (!body.get("config").isObject()) {
         throw new InvalidCheckException("\"config\" is an object of the type's parameters");
       }
-      config = (ObjectNode) body.get("config");
+      config = ((ObjectNode) body.get("config")).deepCopy();
+      // secrets are never answered, so a config sent back as read keeps the stored ones
+      Optional<ObjectNode> stored = was.filter(w -> w.type().equals(type)).map(CheckSpec::config);
+      for (String key : CheckSpec.SECRET_KEYS) {
+        if (!config.has(key) && stored.isPresent() && stored.get().has(key)) {
+          config.set(key, stored.get().get(key));
+        }
+      }
     } else {
       config =
           was.filter(w -> w.type().equals(type))
@@ -74,7 +81,10 @@ final class CheckRequests {
     json.put("id", check.id().toString());
     json.put("name", spec.name());
     json.put("type", spec.type());
-    json.set("config", spec.config());
+    json.set("config", spec.shownConfig());
+    if (spec.hasSecret()) {
+      json.put("secret_stored", true);
+    }
     json.put("interval_seconds", spec.intervalSeconds());
     json.set("selector", spec.selector().toJson());
     json.put("enabled", spec.enabled());

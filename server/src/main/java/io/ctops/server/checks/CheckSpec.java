@@ -37,6 +37,21 @@ public record CheckSpec(
     CheckConfig.checkInterval(intervalSeconds, read(type, config));
   }
 
+  /** The secret keys of a type's parameters: sent to agents, never shown or logged. */
+  static final java.util.Set<String> SECRET_KEYS = java.util.Set.of("password");
+
+  /** The parameters without their secrets: what the API answers and the audit log keeps. */
+  public ObjectNode shownConfig() {
+    ObjectNode shown = config.deepCopy();
+    shown.remove(SECRET_KEYS);
+    return shown;
+  }
+
+  /** Whether the parameters hold a secret {@link #shownConfig} leaves out. */
+  public boolean hasSecret() {
+    return SECRET_KEYS.stream().anyMatch(config::has);
+  }
+
   /** The parameters read as agents read them. */
   public CheckConfig parameters() {
     return read(type, config);

@@ -88,7 +88,7 @@ public final class Checks {
         AuditEntry.of(orgId, actor, AuditAction.CHECK_CREATE)
             .target(Target.check(id, spec.name()))
             .param("type", spec.type())
-            .param("config", spec.config().toString())
+            .param("config", spec.shownConfig().toString())
             .param("interval_seconds", spec.intervalSeconds())
             .param("selector", spec.selector().toJson().toString()));
     return id;
@@ -126,7 +126,7 @@ public final class Checks {
         AuditEntry.of(orgId, actor, AuditAction.CHECK_UPDATE)
             .target(Target.check(id, spec.name()))
             .param("type", spec.type())
-            .param("config", spec.config().toString())
+            .param("config", spec.shownConfig().toString())
             .param("interval_seconds", spec.intervalSeconds())
             .param("selector", spec.selector().toJson().toString())
             .param("enabled", spec.enabled()));

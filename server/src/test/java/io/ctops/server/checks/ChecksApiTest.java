@@ -229,4 +229,37 @@ class ChecksApiTest {
         .isEqualTo(404);
     assertThat(only).isNotEmpty();
   }
+
+  @Test
+  void aCertFilePasswordGoesToAgentsButIsNeverAnsweredNorLoggedAndIsKeptWhenNotSentAgain() {
+    HttpResponse<String> created =
+        call(
+            admin,
+            "POST",
+            "/api/v1/checks",
+            "{\"name\": \"keystore\", \"type\": \"cert_file\", \"config\": {\"file_path\":"
+                + " \"/etc/app/keystore.p12\", \"format\": \"pkcs12\", \"password\":"
+                + " \"hunter2-secret\"}}");
+    assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+    String id = json(created).get("id").asText();
+    assertThat(created.body()).doesNotContain("hunter2-secret").contains("\"secret_stored\":true");
+
+    HttpResponse<String> changed =
+        call(
+            admin,
+            "PATCH",
+            "/api/v1/checks/" + id,
+            "{\"config\": {\"file_path\": \"/etc/app/other.p12\", \"format\": \"pkcs12\"}}");
+    assertThat(changed.statusCode()).as(changed.body()).isEqualTo(200);
+
+    assertThat(admin.get("/api/v1/checks").body()).doesNotContain("hunter2-secret");
+    assertThat(admin.get("/api/v1/checks/" + id).body()).doesNotContain("hunter2-secret");
+    assertThat(Sql.strings(web.jdbi(), "SELECT CAST(parameters AS text) FROM audit_entries"))
+        .noneMatch(p -> p.contains("hunter2-secret"));
+    assertThat(Sql.strings(web.jdbi(), "SELECT config ->> 'password' FROM checks"))
+        .as("kept for the agents")
+        .containsExactly("hunter2-secret");
+    assertThat(Sql.strings(web.jdbi(), "SELECT config ->> 'file_path' FROM checks"))
+        .containsExactly("/etc/app/other.p12");
+  }
 }
