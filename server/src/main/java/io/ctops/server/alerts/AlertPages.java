@@ -6,6 +6,8 @@ import io.ctops.server.auth.HostScope;
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.Role;
 import io.ctops.server.auth.WebAccess;
+import io.ctops.server.checks.Check;
+import io.ctops.server.checks.Checks;
 import io.ctops.server.groups.HostGroups;
 import io.ctops.server.groups.SelectorWords;
 import io.ctops.server.web.Csv;
@@ -93,6 +95,7 @@ public final class AlertPages {
       List<String> channelIds,
       List<Channel> channels,
       List<HostGroups.Group> groups,
+      List<Check> checks,
       String error) {
     public String value(String name) {
       return values.getOrDefault(name, "");
@@ -267,6 +270,7 @@ public final class AlertPages {
             channelIds,
             channels(user.orgId()),
             jdbi.withHandle(h -> HostGroups.list(h, user.orgId(), HostScope.ORGANISATION)),
+            jdbi.withHandle(h -> Checks.list(h, user.orgId())),
             error));
   }
 

@@ -28,6 +28,8 @@ final class RuleForm {
           Map.entry("operator", ">="),
           Map.entry("threshold", "90"),
           Map.entry("minutes", "5"),
+          Map.entry("failures", "3"),
+          Map.entry("days", "30"),
           Map.entry("severity", "warning"),
           Map.entry("selector_kind", "all"),
           Map.entry("for_seconds", "0"),
@@ -45,6 +47,9 @@ final class RuleForm {
           "operator",
           "threshold",
           "minutes",
+          "check_id",
+          "failures",
+          "days",
           "severity",
           "for_seconds",
           "resolve_after_seconds",
@@ -85,6 +90,14 @@ final class RuleForm {
       parameters.put("metric", values.getOrDefault("metric", ""));
       parameters.put("operator", values.getOrDefault("operator", ""));
       parameters.put("threshold", decimal(values, "threshold"));
+    } else if (kind.equals("check_failing")) {
+      String check = values.getOrDefault("check_id", "").strip();
+      if (!check.isEmpty()) {
+        parameters.put("check_id", check);
+      }
+      parameters.put("failures", whole(values, "failures", 3));
+    } else if (kind.equals("certificate_expiry")) {
+      parameters.put("days", whole(values, "days", 30));
     } else {
       parameters.put("minutes", whole(values, "minutes", 0));
     }
