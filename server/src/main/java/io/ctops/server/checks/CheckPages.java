@@ -36,6 +36,9 @@ public final class CheckPages {
   /** How an agent answers a check type it does not run; shown as the status itself. */
   public static final String NOT_SUPPORTED = "not supported by this agent version";
 
+  /** How the original CT-Ops agent words the same answer. */
+  static final String UNKNOWN_TYPE = "unknown check type:";
+
   private final Pages pages;
   private final Jdbi jdbi;
   private final HostRecords records;
@@ -99,7 +102,10 @@ public final class CheckPages {
    * (an older agent, not a broken host).
    */
   public static String shownStatus(String status, String output) {
-    return status.equals("error") && output.startsWith(NOT_SUPPORTED) ? NOT_SUPPORTED : status;
+    return status.equals("error")
+            && (output.startsWith(NOT_SUPPORTED) || output.startsWith(UNKNOWN_TYPE))
+        ? NOT_SUPPORTED
+        : status;
   }
 
   /** The class that colours a status ({@link #shownStatus} text included). */

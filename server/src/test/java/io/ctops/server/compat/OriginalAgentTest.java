@@ -247,6 +247,56 @@ class OriginalAgentTest {
   }
 
   @Test
+  void itRunsChecksDefinedHereAndItsCertificateResultsBecomeTheHostsCertificates()
+      throws Exception {
+    java.net.ServerSocket open =
+        new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    Path pem = dir.resolve("shop.pem");
+    io.ctops.server.platform.pki.DevelopmentCertificate.create(
+            java.util.Set.of("shop.example.test"), Duration.ofDays(10))
+        .writeTo(pem, dir.resolve("shop.key"));
+    try (open) {
+      agent = startAgent(ingest.token(true), "data");
+      awaitOnline();
+      for (String check :
+          List.of(
+              "{\"name\": \"port\", \"type\": \"port\", \"config\": {\"host\": \"127.0.0.1\","
+                  + " \"port\": "
+                  + open.getLocalPort()
+                  + "}, \"interval_seconds\": 10}",
+              "{\"name\": \"cert\", \"type\": \"cert_file\", \"config\": {\"file_path\": \""
+                  + pem
+                  + "\", \"format\": \"pem\"}, \"interval_seconds\": 10}",
+              "{\"name\": \"file\", \"type\": \"file\", \"config\": {\"path\": \""
+                  + pem
+                  + "\"}, \"interval_seconds\": 10}")) {
+        assertThat(postJson("/api/v1/checks", check).statusCode()).isEqualTo(201);
+      }
+
+      await("a result of each check")
+          .atMost(Duration.ofSeconds(40))
+          .until(() -> ingest.count("SELECT count(*) FROM check_states") == 3);
+      assertThat(
+              ingest.string(
+                  "SELECT string_agg(c.name || ' ' || s.status, ', ' ORDER BY c.name)"
+                      + " FROM check_states s JOIN checks c ON c.id = s.check_id"))
+          .as("our file type is not one it knows")
+          .isEqualTo("cert pass, file error, port pass");
+      assertThat(
+              io.ctops.server.checks.CheckPages.shownStatus(
+                  "error",
+                  ingest.string(
+                      "SELECT s.output FROM check_states s JOIN checks c ON c.id = s.check_id"
+                          + " WHERE c.name = 'file'")))
+          .isEqualTo("not supported by this agent version");
+      assertThat(ingest.string("SELECT source || ' ' || location FROM host_certificates"))
+          .isEqualTo("check " + pem);
+      assertThat(ingest.string("SELECT array_to_string(sans, ',') FROM host_certificates"))
+          .contains("shop.example.test");
+    }
+  }
+
+  @Test
   void aTerminalSessionItIgnoresEndsSayingItsAgentDoesNotSupportTerminals() {
     agent = startAgent(ingest.token(true), "data");
     awaitOnline();
