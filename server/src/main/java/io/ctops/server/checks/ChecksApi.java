@@ -9,6 +9,7 @@ import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.groups.GroupRequests;
 import io.ctops.server.groups.HostSelector;
+import io.ctops.server.hosts.HostRecords;
 import io.ctops.server.web.HttpProblem;
 import io.ctops.server.web.UuidParam;
 import io.javalin.config.RoutesConfig;
@@ -26,11 +27,13 @@ import org.jdbi.v3.core.Jdbi;
 public final class ChecksApi {
   private final Jdbi jdbi;
   private final CheckEditors editors;
+  private final HostRecords hosts;
   private final Clock clock;
 
-  public ChecksApi(Jdbi jdbi, CheckEditors editors, Clock clock) {
+  public ChecksApi(Jdbi jdbi, CheckEditors editors, HostRecords hosts, Clock clock) {
     this.jdbi = jdbi;
     this.editors = editors;
+    this.hosts = hosts;
     this.clock = clock;
   }
 
@@ -111,7 +114,7 @@ public final class ChecksApi {
 
   private void forHost(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    UUID hostId = editors.requireVisibleHost(user, ctx.pathParam("id"));
+    UUID hostId = hosts.require(user, ctx.pathParam("id")).id();
     ArrayNode items = JsonNodeFactory.instance.arrayNode();
     jdbi.withHandle(h -> CheckStatusQuery.forHost(h, user.orgId(), hostId, clock.instant()))
         .forEach(row -> items.add(hostJson(row)));

@@ -233,10 +233,10 @@ public final class WebRole implements AutoCloseable {
           new Notifications(
               jdbi, pages, clock, settings.notifications(), settings.listenAddress(), webPort::get);
       AlertsApi alertsApi = new AlertsApi(jdbi, clock);
-      CheckEditors checkEditors = new CheckEditors(jdbi, new Organisations(jdbi));
-      ChecksApi checksApi = new ChecksApi(jdbi, checkEditors, clock);
+      CheckEditors checkEditors = new CheckEditors(new Organisations(jdbi));
+      ChecksApi checksApi = new ChecksApi(jdbi, checkEditors, records, clock);
       CertificatesApi certificatesApi =
-          new CertificatesApi(jdbi, checkEditors, new Organisations(jdbi), clock);
+          new CertificatesApi(jdbi, records, new Organisations(jdbi), clock);
       CheckFormRoutes checkForms = new CheckFormRoutes(pages, jdbi, checkEditors);
       CheckPages checkPages = new CheckPages(pages, jdbi, records, checkEditors, clock);
       AlertPages alertPages = new AlertPages(pages, jdbi, alertsApi, clock);
