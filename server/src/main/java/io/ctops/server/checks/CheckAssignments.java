@@ -2,9 +2,7 @@ package io.ctops.server.checks;
 
 import io.ctops.protocol.v1.CheckDefinition;
 import io.ctops.server.groups.HostSelector;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
+import io.ctops.server.platform.database.NotificationListener;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -16,9 +14,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
-import org.postgresql.PGConnection;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.postgresql.PGNotification;
 
 /**
  * Which checks each host runs, for the heartbeat answers of an ingest instance: every enabled
@@ -29,7 +25,6 @@ import org.slf4j.LoggerFactory;
  * nothing for a host keeps its set: a stream sends the set again only when it is another object.
  */
 public final class CheckAssignments implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(CheckAssignments.class);
 
   /** A host's checks as the heartbeat answer carries them. */
   public record CheckSet(List<CheckDefinition> definitions) {
@@ -40,26 +35,25 @@ public final class CheckAssignments implements AutoCloseable {
   public static final Duration REFRESH_EVERY = Duration.ofSeconds(60);
 
   private final Jdbi jdbi;
-  private final DataSource dataSource;
   private final Duration refreshEvery;
   private final Map<UUID, CheckSet> byHost = new ConcurrentHashMap<>();
   private final Set<UUID> unknown = ConcurrentHashMap.newKeySet();
   // sets by content, so that an unchanged set stays the same object across refreshes
   private volatile Map<List<String>, CheckSet> sets = Map.of();
-  private volatile boolean running = true;
-  private final Thread worker;
+  private final NotificationListener listener;
 
   public CheckAssignments(Jdbi jdbi, DataSource dataSource, Duration refreshEvery) {
     this.jdbi = jdbi;
-    this.dataSource = dataSource;
     this.refreshEvery = refreshEvery;
-    this.worker = Thread.ofPlatform().name("check-assignments").daemon().unstarted(this::run);
+    this.listener =
+        new NotificationListener(
+            dataSource, "check-assignments", List.of(Checks.NOTIFY_CHANNEL), this::arrived);
   }
 
   /** Loads every host's checks now, then keeps them current. */
   public CheckAssignments start() {
     refresh();
-    worker.start();
+    listener.start();
     return this;
   }
 
@@ -187,49 +181,24 @@ public final class CheckAssignments implements AutoCloseable {
         });
   }
 
-  private void run() {
-    long lastRefresh = System.nanoTime();
-    while (running) {
-      try (Connection connection = dataSource.getConnection()) {
-        connection.setAutoCommit(true);
-        try (Statement statement = connection.createStatement()) {
-          statement.execute("LISTEN " + Checks.NOTIFY_CHANNEL);
-        }
-        PGConnection pg = connection.unwrap(PGConnection.class);
-        while (running) {
-          var notices = pg.getNotifications(1000);
-          boolean due = System.nanoTime() - lastRefresh >= refreshEvery.toNanos();
-          if ((notices != null && notices.length > 0) || due) {
-            refresh();
-            unknown.clear();
-            lastRefresh = System.nanoTime();
-          } else if (!unknown.isEmpty()) {
-            List<UUID> hosts = new ArrayList<>(unknown);
-            unknown.removeAll(hosts);
-            byHost.putAll(load(hosts));
-          }
-        }
-      } catch (SQLException | RuntimeException e) {
-        if (running) {
-          log.warn("event=check_assignments_failed retry_in_ms=1000 error={}", e.toString());
-          try {
-            Thread.sleep(1000);
-          } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            return;
-          }
-        }
-      }
+  private long lastRefresh = System.nanoTime();
+
+  /** On the listener's thread: a change of definitions, a due refresh, or hosts to look up. */
+  private void arrived(List<PGNotification> notifications) {
+    boolean due = System.nanoTime() - lastRefresh >= refreshEvery.toNanos();
+    if (!notifications.isEmpty() || due) {
+      refresh();
+      unknown.clear();
+      lastRefresh = System.nanoTime();
+    } else if (!unknown.isEmpty()) {
+      List<UUID> hosts = new ArrayList<>(unknown);
+      unknown.removeAll(hosts);
+      byHost.putAll(load(hosts));
     }
   }
 
   @Override
   public void close() {
-    running = false;
-    try {
-      worker.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    listener.close();
   }
 }

@@ -5,13 +5,12 @@ import io.ctops.server.auth.HostScope;
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.WebAccess;
 import io.ctops.server.enrolment.AgentHistory;
+import io.ctops.server.platform.database.NotificationListener;
 import io.ctops.server.web.Pages;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.sse.SseClient;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -22,10 +21,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.jdbi.v3.core.Jdbi;
-import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Live status badges: one connection per web instance listens on {@code agent_status} (announced by
@@ -36,18 +32,15 @@ import org.slf4j.LoggerFactory;
  * whose access changed is closed (the browser reconnects with the new access).
  */
 public final class LiveHostStatus implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(LiveHostStatus.class);
   private static final Pattern AGENT_ID = Pattern.compile("\"agent_id\":\"([0-9a-f-]{36})\"");
   private static final long KEEP_ALIVE_MILLIS = 20_000;
   static final long RECHECK_MILLIS = 3_000;
 
-  private final DataSource dataSource;
   private final Jdbi jdbi;
   private final Pages pages;
   private final Predicate<Context> stillSignedIn;
   private final Map<UUID, Set<SseClient>> clientsByOrg = new ConcurrentHashMap<>();
-  private final Thread listener;
-  private volatile boolean running = true;
+  private final NotificationListener listener;
 
   /**
    * @param stillSignedIn whether a stream's request still has a signed-in user (asked every few
@@ -55,11 +48,15 @@ public final class LiveHostStatus implements AutoCloseable {
    */
   public LiveHostStatus(
       DataSource dataSource, Jdbi jdbi, Pages pages, Predicate<Context> stillSignedIn) {
-    this.dataSource = dataSource;
     this.jdbi = jdbi;
     this.pages = pages;
     this.stillSignedIn = stillSignedIn;
-    this.listener = Thread.ofPlatform().daemon().name("live-host-status").unstarted(this::listen);
+    this.listener =
+        new NotificationListener(
+            dataSource,
+            "live-host-status",
+            List.of(AgentHistory.NOTIFY_CHANNEL, AlertEvaluator.NOTIFY_CHANNEL),
+            this::arrived);
   }
 
   /** Starts listening for status changes; returns this. */
@@ -87,43 +84,25 @@ public final class LiveHostStatus implements AutoCloseable {
     return clientsByOrg.values().stream().mapToInt(Set::size).sum();
   }
 
-  private void listen() {
-    long lastKeepAlive = System.currentTimeMillis();
-    long lastRecheck = System.currentTimeMillis();
-    while (running) {
-      try (Connection connection = dataSource.getConnection()) {
-        connection.setAutoCommit(true);
-        try (Statement statement = connection.createStatement()) {
-          statement.execute("LISTEN " + AgentHistory.NOTIFY_CHANNEL);
-          statement.execute("LISTEN " + AlertEvaluator.NOTIFY_CHANNEL);
-        }
-        PGConnection pg = connection.unwrap(PGConnection.class);
-        while (running) {
-          PGNotification[] notifications = pg.getNotifications(1000);
-          if (notifications != null) {
-            for (PGNotification notification : notifications) {
-              if (notification.getName().equals(AlertEvaluator.NOTIFY_CHANNEL)) {
-                publishAlerts(notification.getParameter());
-              } else {
-                publish(notification.getParameter());
-              }
-            }
-          }
-          if (System.currentTimeMillis() - lastKeepAlive > KEEP_ALIVE_MILLIS) {
-            lastKeepAlive = System.currentTimeMillis();
-            clientsByOrg.values().forEach(set -> set.forEach(c -> c.sendComment("keep-alive")));
-          }
-          if (System.currentTimeMillis() - lastRecheck > RECHECK_MILLIS) {
-            lastRecheck = System.currentTimeMillis();
-            closeSignedOut();
-          }
-        }
-      } catch (SQLException | RuntimeException e) {
-        if (running) {
-          log.warn("event=live_status_listen_failed retry_in_ms={} error={}", 1000, e.toString());
-          sleepQuietly(1000);
-        }
+  private long lastKeepAlive = System.currentTimeMillis();
+  private long lastRecheck = System.currentTimeMillis();
+
+  /** On the listener's thread: publishes what changed, keeps streams alive, drops signed-out. */
+  private void arrived(List<PGNotification> notifications) {
+    for (PGNotification notification : notifications) {
+      if (notification.getName().equals(AlertEvaluator.NOTIFY_CHANNEL)) {
+        publishAlerts(notification.getParameter());
+      } else {
+        publish(notification.getParameter());
       }
+    }
+    if (System.currentTimeMillis() - lastKeepAlive > KEEP_ALIVE_MILLIS) {
+      lastKeepAlive = System.currentTimeMillis();
+      clientsByOrg.values().forEach(set -> set.forEach(c -> c.sendComment("keep-alive")));
+    }
+    if (System.currentTimeMillis() - lastRecheck > RECHECK_MILLIS) {
+      lastRecheck = System.currentTimeMillis();
+      closeSignedOut();
     }
   }
 
@@ -268,26 +247,12 @@ public final class LiveHostStatus implements AutoCloseable {
 
   private record AlertCell(HostStatusRow host, int firing, String severity) {}
 
-  private static void sleepQuietly(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
   @Override
   public void close() {
-    running = false;
-    listener.interrupt();
     // before the web server stops (the web role closes this first): ending a stream after Jetty
     // recycled its response sends Javalin round its error handling
     clientsByOrg.values().forEach(set -> set.forEach(SseClient::close));
     clientsByOrg.clear();
-    try {
-      listener.join(3000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    listener.close();
   }
 }

@@ -1,17 +1,12 @@
 package io.ctops.server.terminal;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
+import io.ctops.server.platform.database.NotificationListener;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 import java.util.function.Predicate;
 import javax.sql.DataSource;
-import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Claims, for this ingest instance, the new sessions of the agents whose heartbeat streams it
@@ -21,19 +16,16 @@ import org.slf4j.LoggerFactory;
  * must end.
  */
 public final class TerminalClaims implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(TerminalClaims.class);
 
   /** A session older than this unclaimed is left alone: its viewer has given up. */
   static final Duration CLAIMABLE_FOR = Duration.ofSeconds(30);
 
-  private final DataSource dataSource;
   private final TerminalSessions sessions;
   private final TerminalHub hub;
   private final Predicate<UUID> holdsAgent;
   private final String relayAddress;
   private final String relayCertificatePem;
-  private volatile boolean running = true;
-  private final Thread listener;
+  private final NotificationListener listener;
 
   public TerminalClaims(
       DataSource dataSource,
@@ -42,13 +34,14 @@ public final class TerminalClaims implements AutoCloseable {
       Predicate<UUID> holdsAgent,
       String relayAddress,
       String relayCertificatePem) {
-    this.dataSource = dataSource;
     this.sessions = sessions;
     this.hub = hub;
     this.holdsAgent = holdsAgent;
     this.relayAddress = relayAddress;
     this.relayCertificatePem = relayCertificatePem;
-    this.listener = Thread.ofPlatform().name("terminal-claims").daemon().unstarted(this::listen);
+    this.listener =
+        new NotificationListener(
+            dataSource, "terminal-claims", List.of(TerminalSessions.NOTIFY_CHANNEL), this::arrived);
   }
 
   public TerminalClaims start() {
@@ -69,47 +62,21 @@ public final class TerminalClaims implements AutoCloseable {
     return claimed;
   }
 
-  private void listen() {
-    while (running) {
-      try (Connection connection = dataSource.getConnection()) {
-        connection.setAutoCommit(true);
-        try (Statement statement = connection.createStatement()) {
-          statement.execute("LISTEN " + TerminalSessions.NOTIFY_CHANNEL);
-        }
-        PGConnection pg = connection.unwrap(PGConnection.class);
-        claimWaiting();
-        while (running) {
-          // waits for a notification (at most a second); the query then claims that session and
-          // any other waiting, so which session a notification names is not needed
-          PGNotification[] notices = pg.getNotifications(1000);
-          if (notices != null
-              && Arrays.stream(notices)
-                  .anyMatch(n -> TerminalSessions.STOP_NOTICE.equals(n.getParameter()))) {
-            hub.recheck();
-          }
-          claimWaiting();
-        }
-      } catch (SQLException | RuntimeException e) {
-        if (running) {
-          log.warn("event=terminal_claims_failed retry_in_ms=1000 error={}", e.toString());
-          try {
-            Thread.sleep(1000);
-          } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            return;
-          }
-        }
-      }
+  /**
+   * On the listener's thread: claims what this instance can serve of the waiting sessions (which
+   * session a notification names is not needed); an admin's stop makes the hub look at once which
+   * of its sessions must end.
+   */
+  private void arrived(List<PGNotification> notifications) {
+    if (notifications.stream()
+        .anyMatch(n -> TerminalSessions.STOP_NOTICE.equals(n.getParameter()))) {
+      hub.recheck();
     }
+    claimWaiting();
   }
 
   @Override
   public void close() {
-    running = false;
-    try {
-      listener.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    listener.close();
   }
 }
