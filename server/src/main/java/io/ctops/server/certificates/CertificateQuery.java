@@ -189,7 +189,7 @@ public final class CertificateQuery {
                 now,
                 expiringDays)
             .bind("limit", filter.size())
-            .bind("offset", (filter.page() - 1) * filter.size())
+            .bind("offset", (long) (filter.page() - 1) * filter.size())
             .map(
                 (rs, ctx) -> {
                   Instant notAfter = rs.getTimestamp("not_after").toInstant();

@@ -5,13 +5,15 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ctops.server.auth.Principal;
 import io.ctops.server.auth.WebAccess;
-import io.ctops.server.checks.CheckEditors;
 import io.ctops.server.groups.HostSelector;
 import io.ctops.server.groups.HostSelectors;
 import io.ctops.server.groups.Tag;
+import io.ctops.server.hosts.HostDetail;
+import io.ctops.server.hosts.HostRecords;
 import io.ctops.server.orgs.Organisations;
 import io.ctops.server.web.Csv;
 import io.ctops.server.web.HttpProblem;
+import io.ctops.server.web.UuidParam;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
@@ -30,11 +32,11 @@ import org.jdbi.v3.core.Jdbi;
  */
 public final class CertificatesApi {
   private final Jdbi jdbi;
-  private final CheckEditors hosts;
+  private final HostRecords hosts;
   private final Organisations organisations;
   private final Clock clock;
 
-  public CertificatesApi(Jdbi jdbi, CheckEditors hosts, Organisations organisations, Clock clock) {
+  public CertificatesApi(Jdbi jdbi, HostRecords hosts, Organisations organisations, Clock clock) {
     this.jdbi = jdbi;
     this.hosts = hosts;
     this.organisations = organisations;
@@ -185,7 +187,12 @@ public final class CertificatesApi {
 
   private void forHost(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    UUID hostId = hosts.requireVisibleHost(user, ctx.pathParam("id"));
+    UUID hostId =
+        hosts
+            .find(user, UuidParam.parse(ctx.pathParam("id"), "host"))
+            .filter(h -> !h.isDeleted())
+            .map(HostDetail::id)
+            .orElseThrow(() -> HttpProblem.notFound("no such host in this organisation"));
     int days = organisations.certificateExpiringDays(user.orgId());
     Instant now = clock.instant();
     CertificateQuery.HostView view =

@@ -236,7 +236,7 @@ public final class WebRole implements AutoCloseable {
       CheckEditors checkEditors = new CheckEditors(jdbi, new Organisations(jdbi));
       ChecksApi checksApi = new ChecksApi(jdbi, checkEditors, clock);
       CertificatesApi certificatesApi =
-          new CertificatesApi(jdbi, checkEditors, new Organisations(jdbi), clock);
+          new CertificatesApi(jdbi, records, new Organisations(jdbi), clock);
       CheckFormRoutes checkForms = new CheckFormRoutes(pages, jdbi, checkEditors);
       CheckPages checkPages = new CheckPages(pages, jdbi, records, checkEditors, clock);
       AlertPages alertPages = new AlertPages(pages, jdbi, alertsApi, clock);
