@@ -137,10 +137,19 @@ public final class CertificatesApi {
     ctx.json(json);
   }
 
-  /** Every certificate the filter names (all pages), one line each, its places joined. */
   private void csv(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    CertificateQuery.Filter first = filter(ctx, jdbi, user, CertificateQuery.Filter.MAX_SIZE);
+    csv(ctx, user, filter(ctx, jdbi, user, CertificateQuery.Filter.MAX_SIZE));
+  }
+
+  /**
+   * Answers with every certificate the filter names (all pages, whatever its page), one line each,
+   * its places joined; the Certificates page's export answers with the same.
+   */
+  void csv(Context ctx, Principal user, CertificateQuery.Filter asked) {
+    CertificateQuery.Filter first =
+        new CertificateQuery.Filter(
+            asked.status(), asked.issuer(), asked.selector(), 1, CertificateQuery.Filter.MAX_SIZE);
     StringBuilder out =
         new StringBuilder(
             Csv.row(
