@@ -119,6 +119,7 @@ class RoleMatrixTest {
     MATRIX.put("POST /checks/{id}/disable", Least.ADMIN);
     MATRIX.put("POST /checks/{id}/delete", Least.ADMIN);
     MATRIX.put("POST /settings/engineers-manage-checks", Least.ADMIN);
+    MATRIX.put("POST /settings/certificate-expiring-days", Least.ADMIN);
     MATRIX.put("POST /api/v1/alert-rules/preview", Least.ADMIN);
     MATRIX.put("PATCH /api/v1/alert-rules/{id}", Least.ADMIN);
     MATRIX.put("DELETE /api/v1/alert-rules/{id}", Least.ADMIN);

@@ -29,7 +29,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A host's Certificates tab through the real web app: its certificates soonest to expire first with
  * their status, chain, private key and where each was found, its last discovery scan (or why there
- * is none), and Rescan for those who may act on the host.
+ * is none), Rescan for those who may act on the host, and the organisation's "expiring" days that
+ * decide the statuses.
  */
 @ExtendWith(FreshDatabase.class)
 class CertificatePagesTest {
@@ -270,5 +271,48 @@ class CertificatePagesTest {
               HostGroups.addMembers(h, org, Actor.system("t"), id, List.of(members));
               return id;
             });
+  }
+
+  private int expiringDays() {
+    return web.count(
+        "SELECT certificate_expiring_days FROM organisations WHERE id = '" + org + "'");
+  }
+
+  @Test
+  void theExpiringSettingDecidesWhatShowsAsExpiringAndRefusesDaysOutsideOneTo365() {
+    aCertificate('f').on(web1).expiresIn(Duration.ofDays(40)).insert(web.jdbi());
+    assertThat(tab(admin, web1)).contains("class=\"badge cert-valid\">valid<");
+    assertThat(admin.get("/certificates").body()).contains("id=\"count-valid\"");
+    assertThat(admin.get("/users").body())
+        .contains("id=\"certificate-expiring-days\"", "value=\"30\"");
+
+    HttpResponse<String> saved =
+        admin.post("/settings/certificate-expiring-days", Map.of("days", "60"));
+
+    assertThat(saved.statusCode()).isEqualTo(200);
+    assertThat(saved.body()).contains("Certificates now show as expiring 60 days ahead");
+    assertThat(expiringDays()).isEqualTo(60);
+    assertThat(tab(admin, web1)).contains("class=\"badge cert-expiring\">expiring<");
+    assertThat(admin.get("/certificates?status=expiring").body()).contains("f".repeat(64));
+    assertThat(
+            web.count(
+                "SELECT count(*) FROM audit_entries WHERE action = 'org.settings_change'"
+                    + " AND parameters->>'setting' = 'certificate_expiring_days'"))
+        .isEqualTo(1);
+
+    for (String refused : List.of("0", "400", "soon", "")) {
+      HttpResponse<String> answer =
+          admin.post("/settings/certificate-expiring-days", Map.of("days", refused));
+      assertThat(answer.statusCode()).as(refused).isEqualTo(400);
+      assertThat(answer.body()).as(refused).contains("1 to 365");
+    }
+    assertThat(expiringDays()).isEqualTo(60);
+    web.user(org, "engineer@example.com", Role.ENGINEER);
+    WebClient engineer = web.client();
+    engineer.signIn("engineer@example.com", WebFixture.PASSWORD);
+    assertThat(
+            engineer.post("/settings/certificate-expiring-days", Map.of("days", "7")).statusCode())
+        .isEqualTo(403);
+    assertThat(expiringDays()).isEqualTo(60);
   }
 }
