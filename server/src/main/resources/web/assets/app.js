@@ -1,7 +1,7 @@
 // CT-Ops page behaviour: CSRF header on every htmx request, confirm dialogs for destructive forms
 // and role changes, refresh of the host list after actions, error messages from refused htmx
 // requests, unfolded output kept open across refreshes, the folding navigation of narrow screens,
-// and the search keys ("/" and Esc).
+// Copy buttons, and the search keys ("/" and Esc).
 (function () {
   "use strict";
   function csrf() {
@@ -106,6 +106,29 @@
       if (details) { details.open = true; }
     });
     unfolded = [];
+  });
+  // a Copy button (a certificate's fingerprint): the clipboard where the browser offers it (HTTPS or
+  // localhost), else the old copy command on a scratch field
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button[data-copy]");
+    if (!button) { return; }
+    var text = button.getAttribute("data-copy");
+    function copied() {
+      button.textContent = "Copied";
+      setTimeout(function () { button.textContent = "Copy"; }, 1500);
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(copied, function () { toast("The browser refused the copy"); });
+      return;
+    }
+    var scratch = document.createElement("textarea");
+    scratch.value = text;
+    scratch.setAttribute("readonly", "");
+    document.body.appendChild(scratch);
+    scratch.select();
+    var done = document.execCommand("copy");
+    document.body.removeChild(scratch);
+    if (done) { copied(); } else { toast("The browser refused the copy"); }
   });
   // after approve/revoke the list and the counts change too
   document.addEventListener("htmx:afterSwap", function (event) {

@@ -149,14 +149,7 @@ public final class CertificateQuery {
   public static FleetPage fleet(
       Handle handle, UUID orgId, HostScope scope, Filter filter, Instant now, int expiringDays) {
     String where =
-        " FROM host_certificates hc JOIN hosts h ON h.id = hc.host_id"
-            + " WHERE h.org_id = :org AND h.deleted_at IS NULL AND "
-            + filter.selector().condition()
-            + scope.filter("h.id")
-            + filter.status().map(CertificateQuery::statusCondition).orElse("")
-            + (filter.issuer().isPresent()
-                ? " AND strpos(lower(hc.issuer), lower(:issuer)) > 0"
-                : "");
+        from(scope, filter) + filter.status().map(CertificateQuery::statusCondition).orElse("");
     long total =
         bind(
                 handle.createQuery("SELECT count(DISTINCT hc.fingerprint)" + where),
@@ -189,7 +182,7 @@ public final class CertificateQuery {
                 now,
                 expiringDays)
             .bind("limit", filter.size())
-            .bind("offset", (filter.page() - 1) * filter.size())
+            .bind("offset", (long) (filter.page() - 1) * filter.size())
             .map(
                 (rs, ctx) -> {
                   Instant notAfter = rs.getTimestamp("not_after").toInstant();
@@ -210,6 +203,45 @@ public final class CertificateQuery {
                 })
             .list();
     return new FleetPage(rows, total);
+  }
+
+  /**
+   * How many certificates of each status the filter's hosts and issuer hold, whatever its status.
+   */
+  public record Counts(long expired, long expiring, long valid) {}
+
+  public static Counts counts(
+      Handle handle, UUID orgId, HostScope scope, Filter filter, Instant now, int expiringDays) {
+    // a fingerprint is one certificate, so one not-after: its status is the same at every place
+    return bind(
+            handle.createQuery(
+                """
+                SELECT count(*) FILTER (WHERE c.not_after < CAST(:now AS timestamptz)),
+                       count(*) FILTER (WHERE c.not_after >= CAST(:now AS timestamptz)
+                           AND c.not_after < CAST(:now AS timestamptz)
+                                             + make_interval(days => :expiringDays)),
+                       count(*) FILTER (WHERE c.not_after >= CAST(:now AS timestamptz)
+                                             + make_interval(days => :expiringDays))
+                  FROM (SELECT min(hc.not_after) AS not_after
+                """
+                    + from(scope, filter)
+                    + " GROUP BY hc.fingerprint) c"),
+            orgId,
+            scope,
+            filter,
+            now,
+            expiringDays)
+        .map((rs, ctx) -> new Counts(rs.getLong(1), rs.getLong(2), rs.getLong(3)))
+        .one();
+  }
+
+  /** The certificates of the filter's hosts (within the scope) and issuer, any status. */
+  private static String from(HostScope scope, Filter filter) {
+    return " FROM host_certificates hc JOIN hosts h ON h.id = hc.host_id"
+        + " WHERE h.org_id = :org AND h.deleted_at IS NULL AND "
+        + filter.selector().condition()
+        + scope.filter("h.id")
+        + (filter.issuer().isPresent() ? " AND strpos(lower(hc.issuer), lower(:issuer)) > 0" : "");
   }
 
   private static String statusCondition(Status status) {

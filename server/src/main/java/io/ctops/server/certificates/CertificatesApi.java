@@ -8,10 +8,12 @@ import io.ctops.server.auth.WebAccess;
 import io.ctops.server.groups.HostSelector;
 import io.ctops.server.groups.HostSelectors;
 import io.ctops.server.groups.Tag;
+import io.ctops.server.hosts.HostDetail;
 import io.ctops.server.hosts.HostRecords;
 import io.ctops.server.orgs.Organisations;
 import io.ctops.server.web.Csv;
 import io.ctops.server.web.HttpProblem;
+import io.ctops.server.web.UuidParam;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.time.Clock;
@@ -135,10 +137,19 @@ public final class CertificatesApi {
     ctx.json(json);
   }
 
-  /** Every certificate the filter names (all pages), one line each, its places joined. */
   private void csv(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    CertificateQuery.Filter first = filter(ctx, jdbi, user, CertificateQuery.Filter.MAX_SIZE);
+    csv(ctx, user, filter(ctx, jdbi, user, CertificateQuery.Filter.MAX_SIZE));
+  }
+
+  /**
+   * Answers with every certificate the filter names (all pages, whatever its page), one line each,
+   * its places joined; the Certificates page's export answers with the same.
+   */
+  void csv(Context ctx, Principal user, CertificateQuery.Filter asked) {
+    CertificateQuery.Filter first =
+        new CertificateQuery.Filter(
+            asked.status(), asked.issuer(), asked.selector(), 1, CertificateQuery.Filter.MAX_SIZE);
     StringBuilder out =
         new StringBuilder(
             Csv.row(
@@ -185,7 +196,12 @@ public final class CertificatesApi {
 
   private void forHost(Context ctx) {
     Principal user = WebAccess.principal(ctx);
-    UUID hostId = hosts.require(user, ctx.pathParam("id")).id();
+    UUID hostId =
+        hosts
+            .find(user, UuidParam.parse(ctx.pathParam("id"), "host"))
+            .filter(h -> !h.isDeleted())
+            .map(HostDetail::id)
+            .orElseThrow(() -> HttpProblem.notFound("no such host in this organisation"));
     int days = organisations.certificateExpiringDays(user.orgId());
     Instant now = clock.instant();
     CertificateQuery.HostView view =

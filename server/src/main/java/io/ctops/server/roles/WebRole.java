@@ -27,6 +27,8 @@ import io.ctops.server.auth.SignInPages;
 import io.ctops.server.auth.UserScopes;
 import io.ctops.server.auth.Users;
 import io.ctops.server.auth.WebAccess;
+import io.ctops.server.certificates.CertificatePages;
+import io.ctops.server.certificates.CertificateScanTask;
 import io.ctops.server.certificates.CertificatesApi;
 import io.ctops.server.checks.CheckEditors;
 import io.ctops.server.checks.CheckFormRoutes;
@@ -237,6 +239,16 @@ public final class WebRole implements AutoCloseable {
       ChecksApi checksApi = new ChecksApi(jdbi, checkEditors, records, clock);
       CertificatesApi certificatesApi =
           new CertificatesApi(jdbi, records, new Organisations(jdbi), clock);
+      CertificatePages certificatePages =
+          new CertificatePages(
+              pages,
+              jdbi,
+              records,
+              new Organisations(jdbi),
+              certificatesApi,
+              taskQueue,
+              taskTypes.find(CertificateScanTask.NAME).orElseThrow(),
+              clock);
       CheckFormRoutes checkForms = new CheckFormRoutes(pages, jdbi, checkEditors);
       CheckPages checkPages = new CheckPages(pages, jdbi, records, checkEditors, clock);
       AlertPages alertPages = new AlertPages(pages, jdbi, alertsApi, clock);
@@ -316,6 +328,7 @@ public final class WebRole implements AutoCloseable {
                       alertsApi.routes(config.routes);
                       checksApi.routes(config.routes);
                       certificatesApi.routes(config.routes);
+                      certificatePages.routes(config.routes);
                       // before checkPages: /checks/new must not be taken for a check id
                       checkForms.routes(config.routes);
                       checkPages.routes(config.routes);

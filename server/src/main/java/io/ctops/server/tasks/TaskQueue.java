@@ -216,6 +216,23 @@ public final class TaskQueue {
                 .list());
   }
 
+  /** The host's newest task of one type (a page showing whether its rescan is under way). */
+  public Optional<Task> latest(UUID orgId, UUID hostId, String type) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery(
+                    "SELECT "
+                        + COLUMNS
+                        + " FROM tasks WHERE host_id = :host AND org_id = :org AND type = :type"
+                        + " ORDER BY queued_at DESC, id LIMIT 1")
+                .bind("host", hostId)
+                .bind("org", orgId)
+                .bind("type", type)
+                .map((rs, ctx) -> task(rs))
+                .findOne());
+  }
+
   /** The outcome of a cancellation. */
   public sealed interface Cancellation {
     /** The task was under way and is now cancelled; its agent is told to stop. */

@@ -57,7 +57,8 @@ public final class UserPages {
       int inventoryIntervalHours,
       Map<UUID, UserScopes.Access> scoped,
       boolean recordsTerminals,
-      boolean engineersManageChecks) {}
+      boolean engineersManageChecks,
+      int certificateExpiringDays) {}
 
   /** A user's groups page: a role (or none) on each of the organisation's groups. */
   public record GroupsView(
@@ -85,6 +86,7 @@ public final class UserPages {
     routes.post("/settings/inventory-interval", this::inventoryInterval);
     routes.post("/settings/terminal-recording", this::terminalRecording);
     routes.post("/settings/engineers-manage-checks", this::engineersManageChecks);
+    routes.post("/settings/certificate-expiring-days", this::certificateExpiringDays);
     routes.get("/profile", ctx -> profile(ctx, Optional.empty(), "", false));
     routes.post("/profile/password", this::changePassword);
     routes.post("/profile/api-keys", this::createKey);
@@ -114,7 +116,8 @@ public final class UserPages {
             organisations.inventoryIntervalHours(admin.orgId()),
             scopes.scoped(admin.orgId()),
             organisations.recordsTerminals(admin.orgId()),
-            organisations.engineersManageChecks(admin.orgId())));
+            organisations.engineersManageChecks(admin.orgId()),
+            organisations.certificateExpiringDays(admin.orgId())));
   }
 
   private Users.User user(Principal admin, Context ctx) {
@@ -262,6 +265,23 @@ public final class UserPages {
         };
     organisations.setEngineersManageChecks(admin.orgId(), allowed, WebAccess.actor(ctx));
     usersPage(ctx, allowed ? "Engineers may define checks" : "Only admins define checks", false);
+  }
+
+  private void certificateExpiringDays(Context ctx) {
+    Principal admin = WebAccess.requireAdmin(ctx);
+    try {
+      int days = Integer.parseInt(Optional.ofNullable(ctx.formParam("days")).orElse("").strip());
+      organisations.setCertificateExpiringDays(admin.orgId(), days, WebAccess.actor(ctx));
+      usersPage(ctx, "Certificates now show as expiring " + days + " days ahead", false);
+    } catch (IllegalArgumentException e) {
+      ctx.status(400);
+      usersPage(
+          ctx,
+          e instanceof NumberFormatException
+              ? "certificates show as expiring a whole number of days ahead, 1 to 365"
+              : e.getMessage(),
+          true);
+    }
   }
 
   private void changeRole(Context ctx) {

@@ -47,6 +47,7 @@ class RoleMatrixTest {
     MATRIX.put("POST /profile/api-keys", Least.SIGNED_IN);
     MATRIX.put("POST /profile/api-keys/{id}/revoke", Least.SIGNED_IN);
     MATRIX.put("POST /hosts/{id}/rescan", Least.ENGINEER);
+    MATRIX.put("POST /hosts/{id}/certificates/rescan", Least.ENGINEER);
     MATRIX.put("POST /api/v1/hosts/{id}/rescan", Least.ENGINEER);
     MATRIX.put("POST /api/v1/hosts/{id}/tasks", Least.ENGINEER);
     MATRIX.put("POST /api/v1/tasks/{id}/cancel", Least.ENGINEER);
@@ -118,6 +119,7 @@ class RoleMatrixTest {
     MATRIX.put("POST /checks/{id}/disable", Least.ADMIN);
     MATRIX.put("POST /checks/{id}/delete", Least.ADMIN);
     MATRIX.put("POST /settings/engineers-manage-checks", Least.ADMIN);
+    MATRIX.put("POST /settings/certificate-expiring-days", Least.ADMIN);
     MATRIX.put("POST /api/v1/alert-rules/preview", Least.ADMIN);
     MATRIX.put("PATCH /api/v1/alert-rules/{id}", Least.ADMIN);
     MATRIX.put("DELETE /api/v1/alert-rules/{id}", Least.ADMIN);

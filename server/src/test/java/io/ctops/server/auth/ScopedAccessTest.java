@@ -179,6 +179,9 @@ class ScopedAccessTest {
     route("GET /api/v1/certificates", Kind.LIST);
     route("GET /api/v1/certificates.csv", Kind.LIST);
     route("GET /api/v1/hosts/{id}/certificates", Kind.HOST);
+    route("GET /certificates", Kind.LIST);
+    route("GET /certificates.csv", Kind.LIST);
+    route("GET /hosts/{id}/certificates", Kind.HOST);
     route("GET /checks", Kind.COUNTS);
     route("GET /checks/new", Kind.ADMIN);
     route("GET /checks/{id}", Kind.CHECK);

@@ -50,6 +50,25 @@ class ContentSecurityPolicyTest {
                         """)
                     .bind("host", seeded.host)
                     .execute());
+    // a certificate with names enough to fold, and the scan that found it
+    database
+        .jdbi()
+        .useHandle(
+            h -> {
+              h.execute(
+                  "INSERT INTO host_certificates (host_id, source, location, fingerprint,"
+                      + " subject, issuer, sans, not_after, private_key, seen_at) VALUES (?,"
+                      + " 'file', '/etc/ssl/site.pem', repeat('a', 64), 'CN=site.example.test',"
+                      + " 'CN=Example CA', '{a.test,b.test,c.test,d.test,e.test}',"
+                      + " now() + interval '12 days', 'does_not_match', now())",
+                  seeded.host);
+              h.execute(
+                  "INSERT INTO certificate_scans (host_id, scan_id, completed_at, certificates,"
+                      + " files_scanned, files_skipped, services_probed,"
+                      + " services_with_certificates, truncated)"
+                      + " VALUES (?, gen_random_uuid(), now(), 1, 10, 0, 1, 1, false)",
+                  seeded.host);
+            });
     browser = new Browser();
   }
 
@@ -77,6 +96,8 @@ class ContentSecurityPolicyTest {
             "/hosts/" + seeded.host + "/metrics",
             "/hosts/" + seeded.host + "/inventory",
             "/hosts/" + seeded.host + "/checks",
+            "/hosts/" + seeded.host + "/certificates",
+            "/certificates",
             "/checks",
             "/checks/" + seeded.check,
             "/checks/new",
