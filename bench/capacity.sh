@@ -8,7 +8,8 @@
 # steps restarts the load tester, so its agents reconnect at once and the step measures from one
 # interval after the last stream is open. The load tester runs on the same machine.
 #
-# For each step it prints: agents, interval, heartbeats acknowledged per second, p50/p99
+# For each step it prints: agents, interval, heartbeats acknowledged per second, check results sent
+# per second (BENCH_CHECKS checks per host, defined through the API before the first step), p50/p99
 # acknowledgement time, failed heartbeats, reconnects, the server JVM's CPU (% of one core) and
 # peak RSS, PostgreSQL's and the load tester's CPU; at the end the database size per 1,000
 # host-days of metrics.
@@ -21,7 +22,8 @@
 #   it the largest fleet's step is stopped), BENCH_INVENTORY_CONCURRENCY (16
 #   inventories sent at once), BENCH_INVENTORY_PACKAGES (100 per inventory),
 #   BENCH_REGISTER_RATE (150 registrations/s planned), BENCH_LOADTEST_HEAP (4g),
-#   BENCH_SERVER_OPTS (JVM options for the server, e.g. -Xmx2g), BENCH_LOG_DIR (target/capacity-logs:
+#   BENCH_SERVER_OPTS (JVM options for the server, e.g. -Xmx2g), BENCH_CHECKS (5 health checks every
+#   host runs; 0: none), BENCH_CHECK_INTERVAL (60 s), BENCH_LOG_DIR (target/capacity-logs:
 #   where the load tester's per-step summaries and the server's and PostgreSQL's logs are kept).
 set -euo pipefail
 
@@ -63,6 +65,22 @@ server=$!
 for _ in $(seq 1 480); do grep -q event=server_ready "$work/server.log" && break; sleep 0.25; done
 grep -q event=server_ready "$work/server.log" || { echo "server did not start:"; cat "$work/server.log"; exit 1; }
 token="$("$ctops" token create --auto-approve --name capacity-bench 2>/dev/null)"
+
+# the health checks every host runs (the load tester's agents answer them with synthetic results,
+# about 1 % failing), defined through the JSON API as an operator would
+checks="${BENCH_CHECKS:-5}"
+check_interval="${BENCH_CHECK_INTERVAL:-60}"
+if [ "$checks" -gt 0 ]; then
+  "$ctops" user create --email bench@example.com --role org_admin >/dev/null 2>&1
+  key="$("$ctops" apikey create --user bench@example.com --name capacity-bench 2>/dev/null)"
+  for i in $(seq 1 "$checks"); do
+    curl -sf -o /dev/null -X POST "http://127.0.0.1:$WEB_HTTP_PORT/api/v1/checks" \
+      -H "Authorization: Bearer $key" -H 'Content-Type: application/json' \
+      -d "{\"name\": \"bench $i\", \"type\": \"port\", \"config\": {\"port\": $((8000 + i))}, \"interval_seconds\": $check_interval}" \
+      || { echo "capacity: could not define check $i through the API"; exit 1; }
+  done
+  echo "capacity: $checks checks per host every ${check_interval}s"
+fi
 
 largest=0
 for n in "${sizes[@]}" "$rate_agents"; do [ "$n" -gt "$largest" ] && largest="$n"; done
@@ -145,14 +163,15 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 every, peak, server, pg, tester = sys.argv[2], sys.argv[3], *map(float, sys.argv[4:7])
 rate = r["heartbeats_per_s"]
-print(f'{r["agents"]:>8,} {every:>5}s {rate:>9,.0f} {r["ack_ms"]["p50"]:>8.1f} {r["ack_ms"]["p99"]:>8.1f}'
+checks = r.get("check_results_sent", 0) / max(1.0, r["duration_s"])
+print(f'{r["agents"]:>8,} {every:>5}s {rate:>9,.0f} {checks:>8,.0f} {r["ack_ms"]["p50"]:>8.1f} {r["ack_ms"]["p99"]:>8.1f}'
       f' {r["heartbeats_failed"]:>7,} {r["reconnects"]:>7,} {server:>8.0f}% {int(peak):>7,} {pg:>7.0f}% {tester:>7.0f}%')
 PY
 )")
   printf '%s\n' "${rows[-1]}"
 }
 
-header="  agents  every     hb/s   p50 ms   p99 ms  failed  reconn  server%  rss MiB     pg%  tester%"
+header="  agents  every     hb/s  checks/s   p50 ms   p99 ms  failed  reconn  server%  rss MiB     pg%  tester%"
 # The largest fleet is measured in the run that registers it, once every host's first software
 # scan is stored (no scan asked for in 2 minutes): a heartbeat steady state without the storm of
 # all agents reconnecting at once that every later step begins with.
@@ -175,7 +194,7 @@ echo "highest rate with p99 under 100 ms ($rate_agents agents, shorter intervals
 echo "$header"
 for every in "${rate_intervals[@]}"; do
   measure "$rate_agents" "$every" "$rate_steady"
-  p99="$(awk '{ print $5 }' <<<"${rows[-1]}")"
+  p99="$(awk '{ print $6 }' <<<"${rows[-1]}")"
   if [ "$(echo "$p99 >= 100" | bc -l)" -eq 1 ]; then break; fi
 done
 

@@ -22,6 +22,7 @@ final class LoadStats {
   final AtomicLong heartbeatsFailed = new AtomicLong();
   final AtomicLong reconnects = new AtomicLong();
   final AtomicLong tasksAnswered = new AtomicLong();
+  final AtomicLong checkResultsSent = new AtomicLong();
   final AtomicLong inventoriesSent = new AtomicLong();
 
   /** Scans the server asked for whose inventory is not yet sent (queued or being sent). */

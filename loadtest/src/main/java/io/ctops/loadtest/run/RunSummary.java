@@ -18,6 +18,7 @@ public record RunSummary(
     long heartbeatsFailed,
     long reconnects,
     long tasksAnswered,
+    long checkResultsSent,
     long inventoriesSent,
     long revoked,
     long steadyAcknowledged,
@@ -47,6 +48,7 @@ public record RunSummary(
         stats.heartbeatsFailed.get(),
         stats.reconnects.get(),
         stats.tasksAnswered.get(),
+        stats.checkResultsSent.get(),
         stats.inventoriesSent.get(),
         stats.revoked.get(),
         stats.steady.count(),
@@ -100,10 +102,12 @@ public record RunSummary(
     }
     out.printf(
         Locale.ROOT,
-        "  reconnects        %,d; tasks answered %,d (inventories sent %,d); revoked %,d%n",
+        "  reconnects        %,d; tasks answered %,d (inventories sent %,d); check results"
+            + " sent %,d; revoked %,d%n",
         reconnects,
         tasksAnswered,
         inventoriesSent,
+        checkResultsSent,
         revoked);
     if (errors.isEmpty()) {
       out.println("  errors            none");
@@ -152,6 +156,7 @@ public record RunSummary(
     map.put("reconnects", reconnects);
     map.put("tasks_answered", tasksAnswered);
     map.put("inventories_sent", inventoriesSent);
+    map.put("check_results_sent", checkResultsSent);
     map.put("revoked", revoked);
     map.put("errors", errors);
     map.put("errors_not_listed", errorsNotKept);

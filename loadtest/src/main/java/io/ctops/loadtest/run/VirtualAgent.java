@@ -37,7 +37,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * One virtual agent: an in-memory Ed25519 identity, registration, one heartbeat stream carrying
  * synthetic drifting vitals, reconnection with capped exponential backoff, and answers to the
- * pushes it understands (checks → results, queries → empty results, tasks → progress and exit 0,
+ * pushes it understands (checks → synthetic results on each check's interval, about 1 % failing, so
+ * the server stores changes of status too; queries → empty results, tasks → progress and exit 0,
  * software scans → a synthetic inventory). A heartbeat is acknowledged when an answer's {@code
  * acked_through_unix} reaches its timestamp, i.e. when the server has made it durable.
  */
@@ -268,13 +269,15 @@ final class VirtualAgent {
         long ranAt = checkRanAt.getOrDefault(check.getCheckId(), 0L);
         if (now - ranAt >= Math.max(1, check.getIntervalSeconds())) {
           checkRanAt.put(check.getCheckId(), now);
+          boolean fails = random.nextInt(100) == 0;
           request.addCheckResults(
               CheckResult.newBuilder()
                   .setCheckId(check.getCheckId())
-                  .setStatus("pass")
-                  .setOutput("load test")
-                  .setDurationMs(1)
+                  .setStatus(fails ? "fail" : "pass")
+                  .setOutput(fails ? "load test: synthetic failure" : "load test")
+                  .setDurationMs(1 + random.nextInt(50))
                   .setRanAtUnix(now));
+          run.stats().checkResultsSent.incrementAndGet();
         }
       }
       inFlight.put(timestamp, System.nanoTime());
@@ -324,8 +327,23 @@ final class VirtualAgent {
         run.stats().acknowledged(arrived - sentAt);
       }
       done.clear();
-      for (CheckDefinition check : response.getChecksList()) {
-        checks.put(check.getCheckId(), check);
+      // the whole set when checks_replace says so (even empty), or when the list is not empty
+      if (response.getChecksReplace() || response.getChecksCount() > 0) {
+        checks.clear();
+        for (CheckDefinition check : response.getChecksList()) {
+          checks.put(check.getCheckId(), check);
+        }
+        checkRanAt.keySet().retainAll(checks.keySet());
+        // a new check first runs at a random point of its interval, as a fleet's would
+        long now = System.currentTimeMillis() / 1000;
+        for (CheckDefinition check : checks.values()) {
+          checkRanAt.computeIfAbsent(
+              check.getCheckId(),
+              id ->
+                  now
+                      - ThreadLocalRandom.current()
+                          .nextLong(Math.max(1, check.getIntervalSeconds())));
+        }
       }
       for (AgentQuery query : response.getPendingQueriesList()) {
         queryResults.add(

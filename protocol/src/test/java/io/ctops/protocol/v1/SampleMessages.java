@@ -33,7 +33,12 @@ final class SampleMessages {
       case BOOLEAN -> true;
       case STRING -> field.getName() + "-" + seed;
       case BYTE_STRING -> ByteString.copyFromUtf8("bytes-" + seed);
-      case ENUM -> field.getEnumType().getValues().get(0);
+      // the first value is proto3's default, which is not "set"
+      case ENUM ->
+          field
+              .getEnumType()
+              .getValues()
+              .get(Math.min(1, field.getEnumType().getValues().size() - 1));
       case MESSAGE -> {
         Message.Builder child = parent.newBuilderForField(field);
         populate(child, seed * 7);

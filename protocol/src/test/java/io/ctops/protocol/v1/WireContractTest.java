@@ -27,6 +27,7 @@ class WireContractTest {
           Heartbeat.getDescriptor(),
           Terminal.getDescriptor(),
           Inventory.getDescriptor(),
+          Certificates.getDescriptor(),
           IngestServiceOuterClass.getDescriptor());
 
   static Stream<Descriptor> allMessages() {
@@ -62,7 +63,12 @@ class WireContractTest {
     assertThat(service.getFullName()).isEqualTo("agent.v1.IngestService");
     assertThat(service.getMethods().stream().map(MethodDescriptor::getName))
         .containsExactly(
-            "Register", "Heartbeat", "Terminal", "SubmitSoftwareInventory", "RenewCertificate");
+            "Register",
+            "Heartbeat",
+            "Terminal",
+            "SubmitSoftwareInventory",
+            "RenewCertificate",
+            "SubmitCertificates");
     MethodDescriptor heartbeat = service.findMethodByName("Heartbeat");
     assertThat(heartbeat.isClientStreaming()).isTrue();
     assertThat(heartbeat.isServerStreaming()).isTrue();
@@ -70,6 +76,11 @@ class WireContractTest {
     assertThat(inventory.isClientStreaming()).isTrue();
     assertThat(inventory.isServerStreaming()).isFalse();
     assertThat(inventory.getInputType().getFullName()).isEqualTo("agent.v1.SoftwareInventoryChunk");
+    MethodDescriptor certificates = service.findMethodByName("SubmitCertificates");
+    assertThat(certificates.isClientStreaming()).isTrue();
+    assertThat(certificates.isServerStreaming()).isFalse();
+    assertThat(certificates.getInputType().getFullName())
+        .isEqualTo("agent.v1.CertificateScanChunk");
   }
 
   @Test

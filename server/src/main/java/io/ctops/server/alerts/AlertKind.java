@@ -24,7 +24,8 @@ public interface AlertKind {
   Condition condition(JsonNode parameters);
 
   /** Every kind of this release. */
-  List<AlertKind> ALL = List.of(new MetricThreshold(), new HostOffline(), new AgentPending());
+  List<AlertKind> ALL =
+      List.of(new MetricThreshold(), new HostOffline(), new AgentPending(), new CheckFailing());
 
   static Optional<AlertKind> named(String name) {
     return ALL.stream().filter(k -> k.name().equals(name)).findFirst();

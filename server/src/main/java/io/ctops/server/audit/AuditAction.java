@@ -56,7 +56,10 @@ public enum AuditAction {
   CHANNEL_UPDATE("notification_channel.update"),
   CHANNEL_DELETE("notification_channel.delete"),
   CHANNEL_TEST("notification_channel.test"),
-  SMTP_SETTINGS_CHANGE("smtp_settings.change");
+  SMTP_SETTINGS_CHANGE("smtp_settings.change"),
+  CHECK_CREATE("check.create"),
+  CHECK_UPDATE("check.update"),
+  CHECK_DELETE("check.delete");
 
   private final String dbName;
 

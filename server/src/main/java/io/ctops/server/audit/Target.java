@@ -45,6 +45,10 @@ public record Target(String type, String id, String label, Optional<UUID> hostId
     return new Target("alert_rule", ruleId.toString(), name, Optional.empty());
   }
 
+  public static Target check(UUID checkId, String name) {
+    return new Target("check", checkId.toString(), name, Optional.empty());
+  }
+
   /** An alert: its rule's name on its host. */
   public static Target alert(UUID alertId, UUID hostId, String label) {
     return new Target("alert", alertId.toString(), label, Optional.of(hostId));

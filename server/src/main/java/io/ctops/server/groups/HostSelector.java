@@ -59,6 +59,30 @@ public sealed interface HostSelector {
     };
   }
 
+  /**
+   * The condition on a host row ({@code h}) for a selector stored in a table: {@code selector} its
+   * JSON column, {@code terms} the column holding a tag selector's {@link Tags#terms()}. What a
+   * query that matches many stored selectors at once (every check against every host) uses; it
+   * means what {@link #condition()} means.
+   */
+  static String storedCondition(String selector, String terms) {
+    return ("CASE %1$s->>'kind' WHEN 'all' THEN TRUE"
+            + " WHEN 'host' THEN h.id = CAST(%1$s->>'host_id' AS uuid)"
+            + " WHEN 'group' THEN EXISTS (SELECT 1 FROM host_group_members sel_m"
+            + " WHERE sel_m.group_id = CAST(%1$s->>'group_id' AS uuid) AND sel_m.host_id = h.id)"
+            + " WHEN 'tags' THEN EXISTS (SELECT 1 FROM host_tags sel_t"
+            + " WHERE sel_t.host_id = h.id AND sel_t.terms @> %2$s)"
+            + " ELSE FALSE END")
+        .formatted(selector, terms);
+  }
+
+  /**
+   * The filter terms to store with the selector for {@link #storedCondition}; empty unless tags.
+   */
+  default String[] storedTerms() {
+    return this instanceof Tags t ? t.terms() : new String[0];
+  }
+
   default <T extends SqlStatement<T>> T bind(T statement) {
     return switch (this) {
       case AllHosts a -> statement;

@@ -5,6 +5,9 @@ import io.ctops.protocol.v1.AgentTask;
 import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
 import io.ctops.protocol.v1.TerminalSessionRequest;
+import io.ctops.server.checks.CheckAssignments;
+import io.ctops.server.checks.CheckResultWriter;
+import io.ctops.server.checks.ResultIntake;
 import io.ctops.server.enrolment.AgentAuthentication;
 import io.ctops.server.enrolment.AgentAuthentication.AuthenticatedAgent;
 import io.ctops.server.metrics.MetricQueue;
@@ -56,6 +59,9 @@ public final class ConnectedAgents
       HeartbeatAnswers answers,
       TaskReports tasks,
       QueryAnswers queries,
+      CheckAssignments checks,
+      ResultIntake checkIntake,
+      CheckResultWriter checkResults,
       Duration ackWait) {}
 
   private final StreamParts parts;

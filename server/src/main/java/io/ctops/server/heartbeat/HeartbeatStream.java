@@ -6,6 +6,8 @@ import io.ctops.protocol.v1.BufferedSample;
 import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
 import io.ctops.protocol.v1.TerminalSessionRequest;
+import io.ctops.server.checks.CheckAssignments.CheckSet;
+import io.ctops.server.checks.IncomingResult;
 import io.ctops.server.enrolment.AgentAuthentication.AuthenticatedAgent;
 import io.ctops.server.metrics.MetricSample;
 import io.ctops.server.platform.grpc.AgentText;
@@ -49,6 +51,8 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
   private final List<AgentQuery> pendingQueries = new ArrayList<>();
   private final List<TerminalSessionRequest> pendingTerminals = new ArrayList<>();
   private boolean answeredOnce;
+  // The checks last sent to the agent (null: none yet on this stream).
+  private CheckSet sentChecks;
   private long lastHeartbeatMillis = -1;
   private long lastSampleUnix = Long.MIN_VALUE;
   private int intervalSeconds = 30;
@@ -167,12 +171,15 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
     synchronized (lock) {
       window.sent(timestamps);
     }
+    // Check results are acknowledged with the heartbeat's samples: the agent drops them once the
+    // watermark passes this heartbeat's timestamp, so both must be durable first.
+    List<IncomingResult> results =
+        parts.checkIntake().read(agent.orgId(), agent.hostId(), request.getCheckResultsList(), now);
     // Settle the window first, then answer: the answer carries the new watermark. The answer
     // also goes out after ackWait without one, so a stalled database never stalls the stream.
     CompletableFuture<Void> settled =
-        parts
-            .queue()
-            .publish(samples)
+        CompletableFuture.allOf(
+                parts.queue().publish(samples), parts.checkResults().publish(results))
             .handle(
                 (ignored, error) -> {
                   synchronized (lock) {
@@ -315,6 +322,14 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
       if (!pendingQueries.isEmpty()) {
         response.addAllPendingQueries(pendingQueries);
         pendingQueries.clear();
+      }
+      CheckSet checks = parts.checks().forHost(agent.hostId());
+      if (checks != sentChecks) {
+        // the whole set on the stream's first answer (an agent may hold a stale one from before a
+        // restart) and whenever it changed; agents that do not know checks_replace read a
+        // non-empty list the same way
+        response.addAllChecks(checks.definitions()).setChecksReplace(true);
+        sentChecks = checks;
       }
       if (firstResponseExtras != null) {
         response.mergeFrom(firstResponseExtras.build());

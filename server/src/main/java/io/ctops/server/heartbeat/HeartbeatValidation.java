@@ -29,6 +29,7 @@ import java.util.Set;
 final class HeartbeatValidation {
   static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(10);
   static final int MAX_SAMPLES = 3000;
+  static final int MAX_CHECK_RESULTS = 5000;
   private static final int MAX_TEXT = 256;
   // Paths (mount points, devices, a process's command) may be as long as Linux allows.
   private static final int MAX_PATH = 4096;
@@ -105,6 +106,13 @@ final class HeartbeatValidation {
     for (AgentTaskResult result : request.getTaskResultsList()) {
       text("task_results.task_id", result.getTaskId());
       text("task_results.task_type", result.getTaskType());
+    }
+    if (request.getCheckResultsCount() > MAX_CHECK_RESULTS) {
+      throw invalid(
+          "check_results holds "
+              + request.getCheckResultsCount()
+              + "; at most "
+              + MAX_CHECK_RESULTS);
     }
     if (request.getSamplesCount() > MAX_SAMPLES) {
       throw invalid("samples holds " + request.getSamplesCount() + "; at most " + MAX_SAMPLES);

@@ -103,7 +103,7 @@ final class MetricWriter {
         rs.next();
         String name = rs.getString(1);
         oldestPartitionStartUnix =
-            MetricPartitions.dayOf(name == null ? "" : name)
+            MetricPartitions.dayOf("host_metrics", name == null ? "" : name)
                 .map(LocalDate::atStartOfDay)
                 .map(start -> start.toEpochSecond(ZoneOffset.UTC))
                 .orElse(Long.MIN_VALUE);

@@ -70,6 +70,22 @@ public final class Organisations {
     changeSetting(orgId, "terminal_recording", record, by);
   }
 
+  /** Whether engineers may define checks too (admins always may). */
+  public boolean engineersManageChecks(UUID orgId) {
+    return jdbi.withHandle(
+        handle ->
+            handle
+                .createQuery("SELECT engineers_manage_checks FROM organisations WHERE id = :id")
+                .bind("id", orgId)
+                .mapTo(Boolean.class)
+                .one());
+  }
+
+  /** Lets engineers define checks, or makes it admins' alone again. */
+  public void setEngineersManageChecks(UUID orgId, boolean allowed, Actor by) {
+    changeSetting(orgId, "engineers_manage_checks", allowed, by);
+  }
+
   /** Changes the scan interval; 1 hour to 1 year. */
   public void setInventoryIntervalHours(UUID orgId, int hours, Actor by) {
     if (hours < 1 || hours > 8760) {

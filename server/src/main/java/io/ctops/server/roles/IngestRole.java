@@ -1,6 +1,9 @@
 package io.ctops.server.roles;
 
 import io.ctops.server.agentca.AgentCertificateAuthority;
+import io.ctops.server.checks.CheckAssignments;
+import io.ctops.server.checks.CheckResultWriter;
+import io.ctops.server.checks.ResultIntake;
 import io.ctops.server.enrolment.AgentAuthentication;
 import io.ctops.server.enrolment.CertificateRenewal;
 import io.ctops.server.enrolment.RegisterHandler;
@@ -141,6 +144,16 @@ public final class IngestRole implements AutoCloseable {
       TaskReports taskReports =
           parts.add(new TaskReports(database.jdbi(), taskTypes, clock, registry));
       QueryAnswers queryAnswers = parts.add(new QueryAnswers(database.jdbi(), clock, registry));
+      CheckAssignments checks =
+          parts.add(
+              new CheckAssignments(
+                      database.jdbi(), database.dataSource(), CheckAssignments.REFRESH_EVERY)
+                  .start());
+      CheckResultWriter checkResults =
+          parts.add(
+              new CheckResultWriter(
+                      database.jdbi(), registry, 200_000, 5_000, tuning.metricLinger())
+                  .start());
       HeartbeatAnswers answers =
           new HeartbeatAnswers(
               database.jdbi(), authority, BuildInfo.version(), settings.agentDownloadBaseUrl());
@@ -155,6 +168,9 @@ public final class IngestRole implements AutoCloseable {
                       answers,
                       taskReports,
                       queryAnswers,
+                      checks,
+                      new ResultIntake(registry),
+                      checkResults,
                       tuning.ackWait()),
                   hostStatus,
                   tuning.recheckEvery(),

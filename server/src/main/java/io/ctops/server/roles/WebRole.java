@@ -27,6 +27,8 @@ import io.ctops.server.auth.SignInPages;
 import io.ctops.server.auth.UserScopes;
 import io.ctops.server.auth.Users;
 import io.ctops.server.auth.WebAccess;
+import io.ctops.server.checks.CheckEditors;
+import io.ctops.server.checks.ChecksApi;
 import io.ctops.server.enrolment.AgentApprovals;
 import io.ctops.server.enrolment.AgentDownloads;
 import io.ctops.server.enrolment.EnrolmentTokens;
@@ -228,6 +230,8 @@ public final class WebRole implements AutoCloseable {
           new Notifications(
               jdbi, pages, clock, settings.notifications(), settings.listenAddress(), webPort::get);
       AlertsApi alertsApi = new AlertsApi(jdbi, clock);
+      CheckEditors checkEditors = new CheckEditors(jdbi, new Organisations(jdbi));
+      ChecksApi checksApi = new ChecksApi(jdbi, checkEditors, clock);
       AlertPages alertPages = new AlertPages(pages, jdbi, alertsApi, clock);
       NotificationBell bell = new NotificationBell(pages, jdbi);
       SilenceRoutes silenceRoutes = new SilenceRoutes(pages, jdbi, clock);
@@ -303,6 +307,7 @@ public final class WebRole implements AutoCloseable {
                       notifications.pageRoutes(config.routes);
                       notifications.apiRoutes(config.routes);
                       alertsApi.routes(config.routes);
+                      checksApi.routes(config.routes);
                       alertPages.routes(config.routes);
                       bell.routes(config.routes);
                       silenceRoutes.routes(config.routes);

@@ -338,6 +338,69 @@ class AlertEvaluatorTest {
     assertThat(states()).containsExactly("waiting-1 resolved condition cleared");
   }
 
+  private UUID check(String name, boolean enabled) {
+    return jdbi.withHandle(
+        h ->
+            h.createQuery(
+                    "INSERT INTO checks (org_id, name, check_type, config, interval_seconds,"
+                        + " selector, enabled) VALUES (:org, :name, 'port', '{\"port\": 22}', 30,"
+                        + " '{\"kind\": \"all\"}', :enabled) RETURNING id")
+                .bind("org", org)
+                .bind("name", name)
+                .bind("enabled", enabled)
+                .mapTo(UUID.class)
+                .one());
+  }
+
+  private void checkState(UUID check, UUID host, String status, int failures) {
+    jdbi.useHandle(
+        h ->
+            h.execute(
+                "INSERT INTO check_states (check_id, host_id, status, output, duration_ms, ran_at,"
+                    + " since, consecutive_failures) VALUES (?, ?, ?, '', 1, now(), now(), ?)"
+                    + " ON CONFLICT (check_id, host_id) DO UPDATE SET status = EXCLUDED.status,"
+                    + " consecutive_failures = EXCLUDED.consecutive_failures",
+                check,
+                host,
+                status,
+                failures));
+  }
+
+  @Test
+  void checkFailingFiresAfterItsFailuresInARowNotForErrorsNorChecksThatNoLongerApply() {
+    UUID web = aHost("web-1").vitals(1f, 1f, 1f).insert(jdbi, org);
+    UUID db = aHost("db-1").vitals(1f, 1f, 1f).insert(jdbi, org);
+    UUID cache = aHost("cache-1").vitals(1f, 1f, 1f).insert(jdbi, org);
+    UUID ssh = check("ssh", true);
+    UUID old = check("old", false);
+    checkState(ssh, web, "fail", 3);
+    checkState(ssh, db, "fail", 2);
+    checkState(ssh, cache, "error", 0);
+    checkState(old, db, "fail", 9);
+    rule(
+        "{\"name\": \"ssh down\", \"kind\": \"check_failing\", \"parameters\":"
+            + " {\"check_id\": \""
+            + ssh
+            + "\", \"failures\": 3}}");
+    rule("{\"name\": \"any\", \"kind\": \"check_failing\", \"parameters\": {}}");
+
+    evaluator.evaluate();
+    assertThat(states())
+        .as("3 in a row by default; an error and a disabled check's failures do not count")
+        .containsExactly("web-1 firing", "web-1 firing");
+
+    checkState(ssh, db, "fail", 3);
+    checkState(ssh, web, "pass", 0);
+    clock.advance(Duration.ofSeconds(15));
+    evaluator.evaluate();
+    assertThat(states())
+        .containsExactly(
+            "db-1 firing",
+            "db-1 firing",
+            "web-1 resolved condition cleared",
+            "web-1 resolved condition cleared");
+  }
+
   @Test
   void aFiringUnacknowledgedAlertIsNotifiedAgainEveryRepeatInterval() {
     UUID acked = aHost("acked-1").status("online").vitals(99f, 10f, 10f).insert(jdbi, org);

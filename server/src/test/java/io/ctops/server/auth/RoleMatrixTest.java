@@ -108,6 +108,9 @@ class RoleMatrixTest {
     MATRIX.put("POST /api/v1/groups/{id}/members", Least.ADMIN);
     MATRIX.put("DELETE /api/v1/groups/{id}/members", Least.ADMIN);
     MATRIX.put("POST /api/v1/alert-rules", Least.ADMIN);
+    MATRIX.put("POST /api/v1/checks", Least.ADMIN);
+    MATRIX.put("PATCH /api/v1/checks/{id}", Least.ADMIN);
+    MATRIX.put("DELETE /api/v1/checks/{id}", Least.ADMIN);
     MATRIX.put("POST /api/v1/alert-rules/preview", Least.ADMIN);
     MATRIX.put("PATCH /api/v1/alert-rules/{id}", Least.ADMIN);
     MATRIX.put("DELETE /api/v1/alert-rules/{id}", Least.ADMIN);
@@ -150,6 +153,7 @@ class RoleMatrixTest {
           "POST /api/v1/hosts/{id}/tags", "{\"tags\": [\"env:prod\"]}",
           "POST /api/v1/host-selectors/resolve", "{\"kind\": \"all\"}",
           "PATCH /api/v1/alert-rules/{id}", "{\"enabled\": false}",
+          "PATCH /api/v1/checks/{id}", "{\"enabled\": false}",
           "POST /api/v1/alerts/{id}/acknowledge", "{\"comment\": \"on it\"}");
 
   /** From the least to the most allowed, as this test signs them in. */

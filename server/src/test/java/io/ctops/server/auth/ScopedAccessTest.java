@@ -78,6 +78,8 @@ class ScopedAccessTest {
     SILENCE,
     /** Names a notification channel by {id}: channels name no host. */
     CHANNEL,
+    /** Names a check by {id}: its failing hosts are the group's, no other. */
+    CHECK,
     /** Lists hosts: the group's hosts, no other. */
     LIST,
     /** Shows numbers or a panel of hosts without the group's hosts in it (overview, pending). */
@@ -171,6 +173,9 @@ class ScopedAccessTest {
     route("GET /bulk-jobs/{id}", Kind.BULK_JOB);
     route("GET /api/v1/bulk-jobs/{id}", Kind.BULK_JOB);
     route("GET /api/v1/alert-rules", Kind.NO_HOSTS);
+    route("GET /api/v1/checks", Kind.COUNTS);
+    route("GET /api/v1/checks/{id}", Kind.CHECK);
+    route("GET /api/v1/hosts/{id}/checks", Kind.HOST);
     route("GET /api/v1/alert-rules/{id}", Kind.ALERT_RULE);
     route("GET /api/v1/alerts", Kind.LIST);
     route("GET /api/v1/alerts/{id}", Kind.ALERT);
@@ -212,6 +217,7 @@ class ScopedAccessTest {
   private UUID outsideNote;
   private UUID adminsJob;
   private UUID cpuRule;
+  private UUID diskCheck;
   private UUID silence;
   private UUID channel;
   private UUID insideAlert;
@@ -272,6 +278,31 @@ class ScopedAccessTest {
                         .one());
     new AlertEvaluator(web.jdbi(), Clock.systemUTC()).evaluate();
     insideAlert = alertOn(inside);
+    // a check failing on web-01 and on db-01
+    diskCheck =
+        web.jdbi()
+            .withHandle(
+                h -> {
+                  UUID check =
+                      h.createQuery(
+                              "INSERT INTO checks (org_id, name, check_type, config,"
+                                  + " interval_seconds, selector) VALUES (:org, 'disk free',"
+                                  + " 'file', '{\"path\": \"/var/ok\"}', 60,"
+                                  + " '{\"kind\": \"all\"}') RETURNING id")
+                          .bind("org", org)
+                          .mapTo(UUID.class)
+                          .one();
+                  h.createUpdate(
+                          "INSERT INTO check_states (check_id, host_id, status, output,"
+                              + " duration_ms, ran_at, since, consecutive_failures)"
+                              + " SELECT :check, id, 'fail', 'missing on ' || hostname, 1, now(),"
+                              + " now(), 1 FROM hosts WHERE id IN (:inside, :outside)")
+                      .bind("check", check)
+                      .bind("inside", inside)
+                      .bind("outside", outside)
+                      .execute();
+                  return check;
+                });
     channel =
         web.jdbi()
             .withHandle(
@@ -377,6 +408,7 @@ class ScopedAccessTest {
           expectStatus(wrong, scoped, with(path, outsideAlert, query), 404);
         }
         case ALERT_RULE -> expectShown(wrong, scoped, with(path, cpuRule, query), false);
+        case CHECK -> expectShown(wrong, scoped, with(path, diskCheck, query), true);
         case SILENCE -> expectShown(wrong, scoped, with(path, silence, query), false);
         case CHANNEL -> expectShown(wrong, scoped, with(path, channel, query), false);
         case LIST -> expectShown(wrong, scoped, with(path, null, query), true);

@@ -38,6 +38,11 @@ public final class HeartbeatClient implements AutoCloseable {
     return stream.next();
   }
 
+  /** The next response {@code wanted} accepts, skipping others; fails the test after 15 s. */
+  public HeartbeatResponse next(java.util.function.Predicate<HeartbeatResponse> wanted) {
+    return stream.next(wanted);
+  }
+
   public Status awaitEnd(Duration timeout) {
     return stream.awaitEnd(timeout);
   }

@@ -113,6 +113,7 @@ public final class IngestFixture implements AutoCloseable {
       }
       Database database = Database.connect(url, "ingest-test", List.of());
       new MetricPartitions(database.jdbi(), 30, Clock.systemUTC()).maintain();
+      new MetricPartitions(database.jdbi(), "check_results", 7, Clock.systemUTC()).maintain();
       IngestSettings settings =
           new IngestSettings(
               "127.0.0.1",
@@ -326,6 +327,24 @@ public final class IngestFixture implements AutoCloseable {
 
   public long count(String sql) {
     return jdbi().withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
+  }
+
+  /** What the ingest's /metrics answers now (Prometheus text). */
+  public String metrics() {
+    try {
+      return java.net.http.HttpClient.newHttpClient()
+          .send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create("http://127.0.0.1:" + ingest.httpPort() + "/metrics"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   public String string(String sql) {

@@ -42,6 +42,7 @@ public final class SeededWeb implements AutoCloseable {
   public final UUID alertRule;
   public final UUID alert;
   public final UUID silence;
+  public final UUID check;
 
   private SeededWeb(Database database) {
     web = WebFixture.on(database);
@@ -126,6 +127,17 @@ public final class SeededWeb implements AutoCloseable {
                         .bind("org", org)
                         .mapTo(UUID.class)
                         .one());
+    check =
+        web.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery(
+                            "INSERT INTO checks (org_id, name, check_type, config,"
+                                + " interval_seconds, selector) VALUES (:org, 'seeded', 'port',"
+                                + " '{\"port\": 22}', 60, '{\"kind\": \"all\"}') RETURNING id")
+                        .bind("org", org)
+                        .mapTo(UUID.class)
+                        .one());
     alert =
         web.jdbi()
             .withHandle(
@@ -182,6 +194,8 @@ public final class SeededWeb implements AutoCloseable {
       id = alertRule.toString();
     } else if (path.contains("/alerts/{id}")) {
       id = alert.toString();
+    } else if (path.contains("/checks/{id}")) {
+      id = check.toString();
     } else if (path.contains("/groups/{id}")) {
       id = group.toString();
     } else {
