@@ -49,6 +49,7 @@ public final class TestCertificates {
   private Instant notBefore = Instant.now().minus(1, ChronoUnit.HOURS);
   private Instant notAfter = Instant.now().plus(30, ChronoUnit.DAYS);
   private String keyType = "RSA";
+  private BigInteger serial;
   private boolean isAuthority;
 
   private TestCertificates(String subject) {
@@ -89,6 +90,12 @@ public final class TestCertificates {
     return this;
   }
 
+  /** This serial number instead of the next in the test run (even a negative one). */
+  public TestCertificates withSerial(BigInteger number) {
+    serial = number;
+    return this;
+  }
+
   public TestCertificates authority() {
     isAuthority = true;
     return this;
@@ -125,7 +132,7 @@ public final class TestCertificates {
       JcaX509v3CertificateBuilder builder =
           new JcaX509v3CertificateBuilder(
               issuerName,
-              BigInteger.valueOf(SERIALS.incrementAndGet()),
+              serial != null ? serial : BigInteger.valueOf(SERIALS.incrementAndGet()),
               Date.from(notBefore),
               Date.from(notAfter),
               new X500Name(subject),
