@@ -1,6 +1,7 @@
 package io.ctops.agent;
 
 import io.ctops.agent.buffer.SampleBuffer;
+import io.ctops.agent.certificates.CertificateDiscovery;
 import io.ctops.agent.collect.VitalsCollector;
 import io.ctops.agent.config.AgentConfig;
 import io.ctops.agent.host.HostActions;
@@ -39,8 +40,9 @@ import org.slf4j.LoggerFactory;
  * keeps one heartbeat stream open while the {@link Sampler} samples into an on-disk buffer that the
  * stream drains as the server acknowledges. Tasks the server pushes run on the {@link TaskRunner},
  * queries on the {@link QueryRunner}, terminal sessions on {@link Terminals}; their progress,
- * results and answers go out on an extra heartbeat within a second. Reconnects with backoff; each
- * change of state is logged once.
+ * results and answers go out on an extra heartbeat within a second. {@link CertificateDiscovery}
+ * scans the host's certificates on its own schedule. Reconnects with backoff; each change of state
+ * is logged once.
  */
 public final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("agent");
@@ -81,6 +83,8 @@ public final class Agent implements AutoCloseable {
   private final TaskRunner tasks;
   private final QueryRunner queries;
   private final Terminals terminals;
+  private final VitalsCollector collector = new VitalsCollector();
+  private final CertificateDiscovery certificates;
   private final Backoff backoff = new Backoff();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final CountDownLatch stopSignal = new CountDownLatch(1);
@@ -106,9 +110,16 @@ public final class Agent implements AutoCloseable {
     this.clock = clock;
     this.version = version;
     HostTools tools = new HostTools(config.executablePath());
+    this.certificates =
+        new CertificateDiscovery(
+            config.certificates(),
+            () -> ingest,
+            collector::hostname,
+            clock,
+            () -> compactHeap = COMPACT_AFTER_BURSTS);
     this.tasks =
         new TaskRunner(
-            types,
+            types.with(TaskTypes.certificateScan(certificates)),
             outbox,
             clock,
             () -> ingest,
@@ -130,7 +141,6 @@ public final class Agent implements AutoCloseable {
     AgentIdentity identity = AgentIdentity.loadOrCreate(config.dataDir());
     SampleBuffer buffer =
         SampleBuffer.open(config.dataDir().resolve("samples.bin"), config.bufferCapacity());
-    VitalsCollector collector = new VitalsCollector();
     Registration registration = new Registration(config, identity, collector, version, clock);
     renewal = new CertificateRenewal(identity, config.dataDir(), clock);
     state = loadState();
@@ -138,6 +148,7 @@ public final class Agent implements AutoCloseable {
     sampler.start();
     tasks.start();
     queries.start();
+    certificates.start();
     Thread taskUpdates =
         Thread.ofPlatform().name("task-updates").daemon().start(this::sendTaskUpdates);
     try {
@@ -169,6 +180,7 @@ public final class Agent implements AutoCloseable {
       taskUpdates.interrupt();
       tasks.close();
       queries.close();
+      certificates.close();
       // Before the link closes, so attached streams can report their shells' ends.
       terminals.close();
       if (link != null) {
