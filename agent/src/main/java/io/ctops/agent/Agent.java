@@ -1,6 +1,7 @@
 package io.ctops.agent;
 
 import io.ctops.agent.buffer.SampleBuffer;
+import io.ctops.agent.certificates.CertificateDiscovery;
 import io.ctops.agent.checks.CheckOutbox;
 import io.ctops.agent.checks.Checks;
 import io.ctops.agent.collect.VitalsCollector;
@@ -44,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * stream drains as the server acknowledges. Tasks the server pushes run on the {@link TaskRunner},
  * queries on the {@link QueryRunner}, terminal sessions on {@link Terminals}; their progress,
  * results and answers go out on an extra heartbeat within a second. Health checks run on {@link
- * Checks}; their results ride on the heartbeats. Reconnects with backoff; each change of state is
- * logged once.
+ * Checks}; their results ride on the heartbeats. {@link CertificateDiscovery} scans the host's
+ * certificates on its own schedule. Reconnects with backoff; each change of state is logged once.
  */
 public final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger("agent");
@@ -91,6 +92,8 @@ public final class Agent implements AutoCloseable {
   private final QueryRunner queries;
   private final Terminals terminals;
   private final Checks checks;
+  private final VitalsCollector collector = new VitalsCollector();
+  private final CertificateDiscovery certificates;
   private final Backoff backoff = new Backoff();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final CountDownLatch stopSignal = new CountDownLatch(1);
@@ -116,9 +119,16 @@ public final class Agent implements AutoCloseable {
     this.clock = clock;
     this.version = version;
     HostTools tools = new HostTools(config.executablePath());
+    this.certificates =
+        new CertificateDiscovery(
+            config.certificates(),
+            () -> ingest,
+            collector::hostname,
+            clock,
+            () -> compactHeap = COMPACT_AFTER_BURSTS);
     this.tasks =
         new TaskRunner(
-            types,
+            types.with(TaskTypes.certificateScan(certificates)),
             outbox,
             clock,
             () -> ingest,
@@ -141,7 +151,6 @@ public final class Agent implements AutoCloseable {
     AgentIdentity identity = AgentIdentity.loadOrCreate(config.dataDir());
     SampleBuffer buffer =
         SampleBuffer.open(config.dataDir().resolve("samples.bin"), config.bufferCapacity());
-    VitalsCollector collector = new VitalsCollector();
     Registration registration = new Registration(config, identity, collector, version, clock);
     renewal = new CertificateRenewal(identity, config.dataDir(), clock);
     state = loadState();
@@ -150,6 +159,7 @@ public final class Agent implements AutoCloseable {
     tasks.start();
     queries.start();
     checks.start();
+    certificates.start();
     Thread taskUpdates =
         Thread.ofPlatform().name("task-updates").daemon().start(this::sendTaskUpdates);
     Thread checkBacklog =
@@ -185,6 +195,7 @@ public final class Agent implements AutoCloseable {
       tasks.close();
       queries.close();
       checks.close();
+      certificates.close();
       // Before the link closes, so attached streams can report their shells' ends.
       terminals.close();
       if (link != null) {

@@ -2,6 +2,7 @@ package io.ctops.agent.certificates;
 
 import io.ctops.agent.text.Json;
 import io.ctops.agent.text.Utf8;
+import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.PublicKey;
@@ -58,7 +59,7 @@ public record CertificateFacts(
         certificate.getSubjectX500Principal().getName(X500Principal.RFC2253),
         certificate.getIssuerX500Principal().getName(X500Principal.RFC2253),
         sans(certificate),
-        certificate.getSerialNumber().toString(16),
+        serial(certificate.getSerialNumber()),
         certificate.getNotBefore().toInstant().truncatedTo(ChronoUnit.SECONDS),
         certificate.getNotAfter().toInstant().truncatedTo(ChronoUnit.SECONDS),
         fingerprint(certificate),
@@ -155,6 +156,16 @@ public record CertificateFacts(
     return value instanceof String text && text.length() > SHORT_TEXT
         ? text.substring(0, SHORT_TEXT) + "…"
         : value;
+  }
+
+  /**
+   * Lower-case hex. A negative serial (invalid, yet issued by some old software) is written as the
+   * two's-complement bytes it is encoded with, so every serial is plain hex digits.
+   */
+  private static String serial(BigInteger serial) {
+    return serial.signum() >= 0
+        ? serial.toString(16)
+        : HexFormat.of().formatHex(serial.toByteArray());
   }
 
   private static List<String> sans(X509Certificate certificate) {

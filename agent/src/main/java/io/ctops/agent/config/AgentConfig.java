@@ -19,7 +19,8 @@ import java.util.Optional;
  * CT_OPS_TERMINAL_ALLOW_ROOT} for {@code [terminal]}). Checked once at start; every problem is one
  * line naming the key. From the environment too: {@code PATH}, where the agent finds the host's
  * programs (systemctl, setsid), and {@code CT_OPS_AGENT_HOME}, the bundle's install dir, which its
- * launcher sets, and {@code LANG}, which terminals inherit.
+ * launcher sets, and {@code LANG}, which terminals inherit. {@code [certificates]} (discovery of
+ * the host's certificates) is read by {@link CertificateSettings}, from the file only.
  *
  * <p>The original CT-Ops agent's file works too: its tags are strings ({@code tags = ["env:prod"]}
  * in {@code [agent]} or at the top), beside our {@code [[tags]]} tables, and its {@code [ingest]
@@ -39,7 +40,8 @@ public record AgentConfig(
     boolean hostActionsEnabled,
     List<Path> executablePath,
     Optional<Path> installDir,
-    Terminal terminal) {
+    Terminal terminal,
+    CertificateSettings certificates) {
 
   /**
    * The {@code [terminal]} block: whether operators may open a shell on this host, as which user
@@ -55,7 +57,8 @@ public record AgentConfig(
 
   /**
    * A configuration with host actions enabled, the standard search path, no bundle install dir and
-   * the default terminal settings (an agent run inside another process: quickstart, tests).
+   * the default terminal and certificate discovery settings (an agent run inside another process:
+   * quickstart, tests).
    */
   public AgentConfig(
       String ingestHost,
@@ -82,7 +85,8 @@ public record AgentConfig(
         true,
         HostTools.DEFAULT_PATH,
         Optional.empty(),
-        Terminal.DEFAULT);
+        Terminal.DEFAULT,
+        CertificateSettings.DEFAULT);
   }
 
   /** This configuration with other terminal settings. */
@@ -101,6 +105,27 @@ public record AgentConfig(
         hostActionsEnabled,
         executablePath,
         installDir,
+        settings,
+        certificates);
+  }
+
+  /** This configuration with other certificate discovery settings. */
+  public AgentConfig withCertificates(CertificateSettings settings) {
+    return new AgentConfig(
+        ingestHost,
+        ingestPort,
+        caCertFile,
+        orgToken,
+        dataDir,
+        heartbeatInterval,
+        registrationPoll,
+        duplicateRetry,
+        bufferHours,
+        tags,
+        hostActionsEnabled,
+        executablePath,
+        installDir,
+        terminal,
         settings);
   }
 
@@ -114,7 +139,12 @@ public record AgentConfig(
   }
 
   record File(
-      Ingest ingest, Agent agent, List<TagEntry> tags, Actions actions, TerminalEntry terminal) {}
+      Ingest ingest,
+      Agent agent,
+      List<TagEntry> tags,
+      Actions actions,
+      TerminalEntry terminal,
+      CertificateSettings certificates) {}
 
   record Actions(Boolean enabled) {}
 
@@ -134,7 +164,7 @@ public record AgentConfig(
   record TagEntry(String key, String value) {}
 
   public static AgentConfig load(Optional<Path> file, Map<String, String> env) {
-    File parsed = file.map(AgentConfig::read).orElse(new File(null, null, null, null, null));
+    File parsed = file.map(AgentConfig::read).orElse(new File(null, null, null, null, null, null));
     Ingest ingest = parsed.ingest() == null ? new Ingest(null, null, null) : parsed.ingest();
     Agent agent =
         parsed.agent() == null
@@ -206,7 +236,8 @@ public record AgentConfig(
         Optional.ofNullable(env.get("CT_OPS_AGENT_HOME"))
             .filter(value -> !value.isBlank())
             .map(value -> Path.of(value).toAbsolutePath().normalize()),
-        terminal(parsed.terminal(), env));
+        terminal(parsed.terminal(), env),
+        parsed.certificates() == null ? CertificateSettings.DEFAULT : parsed.certificates());
   }
 
   /** {@code [terminal]}, each key overridden by its {@code CT_OPS_TERMINAL_*} variable. */
@@ -268,7 +299,7 @@ public record AgentConfig(
   }
 
   private static final List<String> TABLES =
-      List.of("ingest", "agent", "tags", "actions", "terminal");
+      List.of("ingest", "agent", "tags", "actions", "terminal", "certificates");
   private static final List<String> INGEST_KEYS =
       List.of("address", "ca_cert_file", "tls_skip_verify");
   private static final List<String> AGENT_KEYS =
@@ -306,6 +337,8 @@ public record AgentConfig(
     Map<String, Object> agent = table(path, document, "agent", AGENT_KEYS);
     Map<String, Object> actions = table(path, document, "actions", ACTIONS_KEYS);
     Map<String, Object> terminal = table(path, document, "terminal", TERMINAL_KEYS);
+    Map<String, Object> certificates =
+        table(path, document, "certificates", CertificateSettings.KEYS);
     List<TagEntry> tags = tags(path, "tags", document.get("tags"));
     return new File(
         ingest == null
@@ -331,7 +364,8 @@ public record AgentConfig(
             : new TerminalEntry(
                 bool(path, "terminal", terminal, "enabled"),
                 string(path, "terminal", terminal, "user"),
-                bool(path, "terminal", terminal, "allow_root")));
+                bool(path, "terminal", terminal, "allow_root")),
+        certificates == null ? null : CertificateSettings.read(path, certificates));
   }
 
   /**
@@ -380,7 +414,7 @@ public record AgentConfig(
     return new TagEntry(key, split < 0 ? "" : text.substring(split + 1).strip());
   }
 
-  private static Boolean bool(Path path, String table, Map<String, Object> values, String key) {
+  static Boolean bool(Path path, String table, Map<String, Object> values, String key) {
     Object value = values.get(key);
     if (value != null && !(value instanceof Boolean)) {
       throw new InvalidConfigException(
@@ -414,7 +448,7 @@ public record AgentConfig(
     }
   }
 
-  private static String string(Path path, String table, Map<String, Object> values, String key) {
+  static String string(Path path, String table, Map<String, Object> values, String key) {
     Object value = values.get(key);
     if (value != null && !(value instanceof String)) {
       throw new InvalidConfigException(
@@ -424,7 +458,7 @@ public record AgentConfig(
   }
 
   /** A value as it was written: strings in quotes. */
-  private static String shown(Object value) {
+  static String shown(Object value) {
     return value instanceof String text ? "\"" + text + "\"" : String.valueOf(value);
   }
 

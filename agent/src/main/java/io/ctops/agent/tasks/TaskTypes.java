@@ -1,5 +1,6 @@
 package io.ctops.agent.tasks;
 
+import io.ctops.agent.certificates.CertificateDiscovery;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -39,12 +40,20 @@ public final class TaskTypes {
     this.byName = Collections.unmodifiableMap(names);
   }
 
-  /** What the agent runs in production: the software inventory scan, service actions, uninstall. */
+  /**
+   * The software inventory scan, service actions and uninstall: what any agent runs. The running
+   * agent adds {@link #certificateScan}, bound to its own discovery.
+   */
   public static TaskTypes standard() {
     return of(
         new SoftwareInventoryTask(Path.of("/")),
         new ServiceTask(),
         new AgentUninstallTask(Clock.systemUTC()));
+  }
+
+  /** {@code certificate_scan}: a scan by {@code discovery} now, sent under the task's id. */
+  public static TaskType certificateScan(CertificateDiscovery discovery) {
+    return new CertificateScanTask(discovery);
   }
 
   /** Exactly these types (tests); names and aliases must not repeat. */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.ctops.agent.testing.TestCertificates.Issued;
 import io.ctops.agent.text.Json;
 import io.ctops.agent.text.Utf8;
+import java.math.BigInteger;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -139,6 +140,23 @@ class CertificateFactsTest {
             facts(aCertificate("CN=f").validFor(Duration.ofDays(1)).selfSigned())
                 .isValidAt(Instant.now().truncatedTo(ChronoUnit.SECONDS)))
         .isTrue();
+  }
+
+  @Test
+  void writesANegativeSerialAsTheHexOfItsEncodingSoEverySerialIsPlainHex() {
+    Issued negative =
+        aCertificate("CN=old.example")
+            .withEcKey()
+            .withSerial(BigInteger.valueOf(-0x1234))
+            .selfSigned();
+    Issued positive =
+        aCertificate("CN=new.example")
+            .withEcKey()
+            .withSerial(new BigInteger("00ff01", 16))
+            .selfSigned();
+
+    assertThat(facts(negative).serialNumber()).isEqualTo("edcc");
+    assertThat(facts(positive).serialNumber()).isEqualTo("ff01");
   }
 
   private static CertificateFacts facts(Issued issued) {

@@ -237,7 +237,7 @@ class AgentConfigTest {
     assertProblem(
         Optional.of(unknownTable),
         Map.of(),
-        "unknown key 'agents'; known: [ingest, agent, tags, actions, terminal]");
+        "unknown key 'agents'; known: [ingest, agent, tags, actions, terminal, certificates]");
     assertProblem(Optional.of(broken), Map.of(), "not valid TOML");
     String valid = "[ingest]\naddress = \"a:1\"\n[agent]\norg_token = \"t\"\n";
     assertProblem(

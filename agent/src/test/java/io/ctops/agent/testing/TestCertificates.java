@@ -49,6 +49,8 @@ public final class TestCertificates {
   private Instant notBefore = Instant.now().minus(1, ChronoUnit.HOURS);
   private Instant notAfter = Instant.now().plus(30, ChronoUnit.DAYS);
   private String keyType = "RSA";
+  private KeyPair givenKeys;
+  private BigInteger serial;
   private boolean isAuthority;
 
   private TestCertificates(String subject) {
@@ -89,6 +91,24 @@ public final class TestCertificates {
     return this;
   }
 
+  /** An Ed25519 key instead of RSA 2048. */
+  public TestCertificates withEd25519Key() {
+    keyType = "Ed25519";
+    return this;
+  }
+
+  /** These keys instead of new ones (many certificates in little time). */
+  public TestCertificates withKeys(KeyPair keys) {
+    givenKeys = keys;
+    return this;
+  }
+
+  /** This serial number instead of the next in the test run (even a negative one). */
+  public TestCertificates withSerial(BigInteger number) {
+    serial = number;
+    return this;
+  }
+
   public TestCertificates authority() {
     isAuthority = true;
     return this;
@@ -107,11 +127,14 @@ public final class TestCertificates {
   }
 
   private KeyPair keys() {
+    if (givenKeys != null) {
+      return givenKeys;
+    }
     try {
       KeyPairGenerator generator = KeyPairGenerator.getInstance(keyType);
       if (keyType.equals("EC")) {
         generator.initialize(new ECGenParameterSpec("secp256r1"));
-      } else {
+      } else if (keyType.equals("RSA")) {
         generator.initialize(2048);
       }
       return generator.generateKeyPair();
@@ -125,7 +148,7 @@ public final class TestCertificates {
       JcaX509v3CertificateBuilder builder =
           new JcaX509v3CertificateBuilder(
               issuerName,
-              BigInteger.valueOf(SERIALS.incrementAndGet()),
+              serial != null ? serial : BigInteger.valueOf(SERIALS.incrementAndGet()),
               Date.from(notBefore),
               Date.from(notAfter),
               new X500Name(subject),
@@ -138,7 +161,11 @@ public final class TestCertificates {
       }
       builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(isAuthority));
       String algorithm =
-          issuerKeys.getPrivate().getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+          switch (issuerKeys.getPrivate().getAlgorithm()) {
+            case "EC" -> "SHA256withECDSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            default -> "SHA256withRSA";
+          };
       return new JcaX509CertificateConverter()
           .getCertificate(
               builder.build(new JcaContentSignerBuilder(algorithm).build(issuerKeys.getPrivate())));

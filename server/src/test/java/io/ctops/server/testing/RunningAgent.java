@@ -2,10 +2,12 @@ package io.ctops.server.testing;
 
 import io.ctops.agent.Agent;
 import io.ctops.agent.config.AgentConfig;
+import io.ctops.agent.config.CertificateSettings;
 import io.ctops.agent.tasks.TaskTypes;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -40,12 +42,42 @@ public final class RunningAgent implements AutoCloseable {
     return start(ingest, token, dataDir, TaskTypes.standard(), tags);
   }
 
+  /**
+   * With certificate discovery looking only under {@code paths} and at no TLS port of this machine
+   * but {@code tlsPorts} (every other start leaves discovery off: a test does not scan the machine
+   * it runs on).
+   */
+  public static RunningAgent withCertificateDiscovery(
+      IngestFixture ingest, String token, Path dataDir, List<Path> paths, List<Integer> tlsPorts) {
+    CertificateSettings certificates =
+        new CertificateSettings(
+            true,
+            paths,
+            true,
+            tlsPorts.isEmpty() ? List.of(1) : tlsPorts,
+            Optional.empty(),
+            CertificateSettings.DEFAULT.scanEvery(),
+            CertificateSettings.DEFAULT.maxFileBytes(),
+            CertificateSettings.DEFAULT.maxCertificates());
+    return start(ingest, token, dataDir, TaskTypes.standard(), Map.of(), certificates);
+  }
+
   private static RunningAgent start(
       IngestFixture ingest,
       String token,
       Path dataDir,
       TaskTypes taskTypes,
       Map<String, String> tags) {
+    return start(ingest, token, dataDir, taskTypes, tags, CertificateSettings.DISABLED);
+  }
+
+  private static RunningAgent start(
+      IngestFixture ingest,
+      String token,
+      Path dataDir,
+      TaskTypes taskTypes,
+      Map<String, String> tags,
+      CertificateSettings certificates) {
     AgentConfig config =
         AgentConfig.load(
             Optional.empty(),
@@ -72,7 +104,8 @@ public final class RunningAgent implements AutoCloseable {
             tags.isEmpty() ? config.tags() : tags);
     // tests run as root: terminals open the test user's (root's) shell only when allowed
     fast =
-        fast.withTerminal(new AgentConfig.Terminal(true, Optional.empty(), true, Optional.empty()));
+        fast.withTerminal(new AgentConfig.Terminal(true, Optional.empty(), true, Optional.empty()))
+            .withCertificates(certificates);
     return new RunningAgent(new Agent(fast, Clock.systemUTC(), "0.1.0-test", taskTypes));
   }
 
