@@ -1,12 +1,14 @@
 package io.ctops.server.certificates;
 
+import static io.ctops.server.platform.database.UnnestArrays.column;
+import static io.ctops.server.platform.database.UnnestArrays.seconds;
+
+import io.ctops.server.platform.database.UnnestArrays;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Function;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -126,7 +128,7 @@ public final class HostCertificates {
         .bindArray(
             "notBefore",
             Double.class,
-            column(rows, c -> c.notBefore().map(HostCertificates::seconds).orElse(null)))
+            column(rows, c -> c.notBefore().map(UnnestArrays::seconds).orElse(null)))
         .bindArray("notAfter", Double.class, column(rows, c -> seconds(c.notAfter())))
         .bindArray("keyAlgorithm", String.class, column(rows, StoredCertificate::keyAlgorithm))
         .bindArray("keySize", Integer.class, column(rows, c -> c.keySizeBits().orElse(null)))
@@ -136,15 +138,5 @@ public final class HostCertificates {
         .bindArray("privateKey", String.class, column(rows, c -> c.privateKey().orElse(null)))
         .bindArray("checkId", UUID.class, column(rows, c -> c.checkId().orElse(null)))
         .execute();
-  }
-
-  private static double seconds(Instant at) {
-    return at.getEpochSecond() + at.getNano() / 1_000 / 1e6;
-  }
-
-  private static <T, R> List<R> column(List<T> rows, Function<T, R> field) {
-    List<R> values = new ArrayList<>(rows.size());
-    rows.forEach(row -> values.add(field.apply(row)));
-    return values;
   }
 }

@@ -1,5 +1,8 @@
 package io.ctops.server.checks;
 
+import static io.ctops.server.platform.database.UnnestArrays.column;
+import static io.ctops.server.platform.database.UnnestArrays.seconds;
+
 import io.ctops.server.certificates.CheckCertificates;
 import io.ctops.server.certificates.HostCertificates;
 import io.ctops.server.certificates.StoredCertificate;
@@ -278,16 +281,5 @@ final class CheckResults {
             handle, result.hostId(), result.checkId(), read, result.ranAt());
       }
     }
-  }
-
-  /** An instant as PostgreSQL's to_timestamp reads it (microseconds are all it keeps). */
-  private static double seconds(Instant at) {
-    return at.getEpochSecond() + at.getNano() / 1_000 / 1e6;
-  }
-
-  private static <T, R> List<R> column(List<T> rows, Function<T, R> field) {
-    List<R> values = new ArrayList<>(rows.size());
-    rows.forEach(row -> values.add(field.apply(row)));
-    return values;
   }
 }
