@@ -23,7 +23,7 @@ import java.util.Set;
  * could not be read.
  */
 final class AccountScan {
-  static final long MAX_FILE_BYTES = 64L * 1024 * 1024;
+  static final long MAX_FILE_BYTES = 16L * 1024 * 1024;
   static final int MAX_ACCOUNTS = 100_000;
 
   /** Groups whose members may use sudo on the common distributions. */
@@ -31,8 +31,16 @@ final class AccountScan {
 
   private final HostFiles files;
 
-  AccountScan(HostFiles files) {
+  private final boolean asksNameService;
+
+  /**
+   * A scan of {@code files}; with {@code asksNameService} the name service is asked for its
+   * accounts too (when {@code nsswitch.conf} names a directory), which only describes the running
+   * host's own files.
+   */
+  AccountScan(HostFiles files, boolean asksNameService) {
     this.files = files;
+    this.asksNameService = asksNameService;
   }
 
   /** The accounts, in passwd order (then the name service's), and what could not be read. */
@@ -63,8 +71,7 @@ final class AccountScan {
           notes.add("passwd not readable: " + unreadable.reason());
     }
     Set<String> domain = new HashSet<>();
-    Optional<String> directory =
-        files.isHostRoot() ? DomainAccounts.source(files) : Optional.empty();
+    Optional<String> directory = asksNameService ? DomainAccounts.source(files) : Optional.empty();
     if (directory.isPresent()) {
       Optional<byte[]> listed = DomainAccounts.list(notes);
       if (listed.isPresent()) {
@@ -107,18 +114,7 @@ final class AccountScan {
     List<Account> accounts = new ArrayList<>();
     for (PasswdEntry entry : entries) {
       List<String> memberOf = groups.groupsOf(entry.username(), entry.gid());
-      List<String> privilegedBy = new ArrayList<>();
-      if (entry.uid() == 0) {
-        privilegedBy.add("uid 0");
-      }
-      for (String group : PRIVILEGED_GROUPS) {
-        if (memberOf.contains(group)) {
-          privilegedBy.add("group " + group);
-        }
-      }
-      if (sudoers.names(entry.username(), entry.uid(), entry.gid(), memberOf)) {
-        privilegedBy.add("sudoers");
-      }
+      List<String> privilegedBy = privilegedBy(entry, memberOf, sudoers);
       boolean canLogIn = canLogIn(entry.shell());
       boolean human = entry.uid() >= minHumanUid && entry.uid() <= maxHumanUid;
       Optional<ShadowEntry> secrets = shadow.map(s -> s.get(entry.username()));
@@ -158,6 +154,24 @@ final class AccountScan {
       accounts.add(new Account(json, !privilegedBy.isEmpty(), canLogIn, human));
     }
     return new Found(passwdRead || !domain.isEmpty(), accounts, skipped, notes);
+  }
+
+  /** Why an account may act as root: uid 0, a privileged group, a sudoers rule naming it. */
+  private static List<String> privilegedBy(
+      PasswdEntry entry, List<String> memberOf, Sudoers sudoers) {
+    List<String> reasons = new ArrayList<>();
+    if (entry.uid() == 0) {
+      reasons.add("uid 0");
+    }
+    for (String group : PRIVILEGED_GROUPS) {
+      if (memberOf.contains(group)) {
+        reasons.add("group " + group);
+      }
+    }
+    if (sudoers.names(entry.username(), entry.uid(), entry.gid(), memberOf)) {
+      reasons.add("sudoers");
+    }
+    return reasons;
   }
 
   /** One account as the output writes it, with what decides which are kept when space is short. */

@@ -14,9 +14,17 @@ public final class HostAccounts {
   private final HostFiles files;
   private final Clock clock;
 
+  private final boolean asksNameService;
+
+  /** The accounts under {@code root}; the name service is asked only when it is {@code /}. */
   public HostAccounts(Path root, Clock clock) {
-    this.files = new HostFiles(root);
+    this(new HostFiles(root), clock, new HostFiles(root).isHostRoot());
+  }
+
+  HostAccounts(HostFiles files, Clock clock, boolean asksNameService) {
+    this.files = files;
     this.clock = clock;
+    this.asksNameService = asksNameService;
   }
 
   /** A report, and whether anything at all could be read (else the check is in error). */
@@ -27,7 +35,8 @@ public final class HostAccounts {
    */
   public Report accounts(long minHumanUid, long maxHumanUid, int maxBytes)
       throws InterruptedException {
-    AccountScan.Found found = new AccountScan(files).scan(minHumanUid, maxHumanUid);
+    AccountScan.Found found =
+        new AccountScan(files, asksNameService).scan(minHumanUid, maxHumanUid);
     String json =
         BoundedReport.write(
             "accounts",
