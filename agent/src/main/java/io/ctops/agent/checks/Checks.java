@@ -49,11 +49,9 @@ public final class Checks implements AutoCloseable {
   private List<CheckDefinition> received = List.of();
   private final Map<String, ScheduledCheck> scheduled = new HashMap<>();
 
-  /**
-   * The checks of the agent whose data dir is {@code dataDir}, reading the host's {@code /proc}.
-   */
+  /** The checks of the agent whose data dir is {@code dataDir}, reading the host's files. */
   public Checks(Path dataDir, HostTools tools, CheckOutbox outbox, Clock clock) {
-    this(dataDir, new Probes(tools, Path.of("/proc"), clock), outbox::add, clock, FIRST_RUN_SPREAD);
+    this(dataDir, new Probes(tools, Path.of("/"), clock), outbox::add, clock, FIRST_RUN_SPREAD);
   }
 
   /** Checks reporting to {@code results}, first runs spread over {@code firstRunSpread}. */

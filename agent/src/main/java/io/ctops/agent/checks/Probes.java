@@ -1,5 +1,6 @@
 package io.ctops.agent.checks;
 
+import io.ctops.agent.accounts.HostAccounts;
 import io.ctops.agent.host.HostTools;
 import io.ctops.protocol.checks.CheckConfig;
 import java.nio.file.Path;
@@ -14,16 +15,20 @@ final class Probes implements AutoCloseable {
   private final CertFileProbe certFile;
   private final ServiceProbe service;
   private final FileProbe file;
+  private final AccountProbe accounts;
 
   /**
-   * Probes reading processes under {@code proc} and running {@code systemctl} with {@code tools}.
+   * Probes reading the host's files under {@code root} (processes under its {@code proc}) and
+   * running {@code systemctl} with {@code tools}.
    */
-  Probes(HostTools tools, Path proc, Clock clock) {
+  Probes(HostTools tools, Path root, Clock clock) {
+    Path proc = root.resolve("proc");
     this.process = new ProcessProbe(proc);
     this.certificate = new CertificateProbe(clock);
     this.certFile = new CertFileProbe(clock);
     this.service = new ServiceProbe(tools);
     this.file = new FileProbe(clock);
+    this.accounts = new AccountProbe(new HostAccounts(root, clock));
   }
 
   /** One run; an interrupt (the run timed out, or the check was removed) may end it early. */
@@ -36,6 +41,8 @@ final class Probes implements AutoCloseable {
       case CheckConfig.CertFile check -> certFile.run(check);
       case CheckConfig.Service check -> service.run(check);
       case CheckConfig.File check -> file.run(check);
+      case CheckConfig.ServiceAccount check -> accounts.run(check);
+      case CheckConfig.SshKeyScan check -> accounts.run(check);
     };
   }
 

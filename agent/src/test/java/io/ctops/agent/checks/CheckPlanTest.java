@@ -24,7 +24,7 @@ class CheckPlanTest {
           http    | {"url": "ftp://files.example"}          | 60 | url is an http:// or https:// address with a host
           process | {}                                      | 60 | a process check needs process_name
           service | {"unit": "nginx; reboot"}               | 60 | unit is a systemd unit name (letters, digits and : _ . @ \\ -), e.g. nginx.service
-          ''      | {}                                      | 60 | a check needs a type: one of port, process, http, certificate, cert_file, service, file
+          ''      | {}                                      | 60 | a check needs a type: one of port, process, http, certificate, cert_file, service, file, service_account, ssh_key_scan
           """)
   void refusesAnInvalidDefinitionWithTheReasonTheServerWouldGive(
       String type, String json, int interval, String reason) {

@@ -207,7 +207,7 @@ class ChecksTest {
   }
 
   private static Probes probes() {
-    return new Probes(new HostTools(HostTools.DEFAULT_PATH), Path.of("/proc"), Clock.systemUTC());
+    return new Probes(new HostTools(HostTools.DEFAULT_PATH), Path.of("/"), Clock.systemUTC());
   }
 
   private <T extends AutoCloseable> T open(T resource) {

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class LocalProbesTest {
   @TempDir Path dir;
   private final Probes probes =
-      new Probes(new HostTools(HostTools.DEFAULT_PATH), Path.of("/proc"), Clock.systemUTC());
+      new Probes(new HostTools(HostTools.DEFAULT_PATH), Path.of("/"), Clock.systemUTC());
   private Process started;
 
   @AfterEach
@@ -127,7 +127,7 @@ class LocalProbesTest {
   @Test
   void servicePassesOnlyWhenSystemctlSaysActiveAndReportsTheState() throws Exception {
     StandInHost host = StandInHost.in(dir);
-    try (Probes standIn = new Probes(host.tools(), Path.of("/proc"), Clock.systemUTC())) {
+    try (Probes standIn = new Probes(host.tools(), Path.of("/"), Clock.systemUTC())) {
       Outcome nginx = standIn.run(config("service", "{\"unit\": \"nginx.service\"}"));
       Outcome stopped = standIn.run(config("service", "{\"unit\": \"no-such.service\"}"));
 
@@ -144,7 +144,7 @@ class LocalProbesTest {
   @Test
   void serviceIsAnErrorOnAHostWithoutSystemd() throws Exception {
     StandInHost host = StandInHost.in(dir).systemState("offline");
-    try (Probes standIn = new Probes(host.tools(), Path.of("/proc"), Clock.systemUTC())) {
+    try (Probes standIn = new Probes(host.tools(), Path.of("/"), Clock.systemUTC())) {
       Outcome outcome = standIn.run(config("service", "{\"unit\": \"nginx.service\"}"));
 
       assertThat(outcome.status()).isEqualTo(Outcome.Status.ERROR);

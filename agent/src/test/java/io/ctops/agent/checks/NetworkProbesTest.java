@@ -8,6 +8,7 @@ import io.ctops.agent.testing.TestCertificates.Issued;
 import io.ctops.agent.text.Json;
 import io.ctops.protocol.checks.CheckConfig;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /** The port, http and certificate checks against sockets and web servers the test runs. */
 class NetworkProbesTest {
-  private final Probes probes = new Probes(null, null, Clock.systemUTC());
+  private final Probes probes = new Probes(null, Path.of("/"), Clock.systemUTC());
 
   @AfterEach
   void close() {

@@ -25,7 +25,7 @@ class ScheduledCheckTest {
   @TempDir Path dir;
   private final ScheduledExecutorService schedule = Executors.newSingleThreadScheduledExecutor();
   private final Probes probes =
-      new Probes(new HostTools(HostTools.DEFAULT_PATH), Path.of("/proc"), Clock.systemUTC());
+      new Probes(new HostTools(HostTools.DEFAULT_PATH), Path.of("/"), Clock.systemUTC());
   private final CheckFixtures.Reported reported = new CheckFixtures.Reported();
 
   @AfterEach

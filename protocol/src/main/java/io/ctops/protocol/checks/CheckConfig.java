@@ -80,9 +80,47 @@ public sealed interface CheckConfig {
       Duration timeout)
       implements CheckConfig {}
 
+  /**
+   * The host's accounts: those with a uid from {@code minHumanUid} to {@code maxHumanUid} are
+   * people's ({@code account_type} "human" with a login shell, "service" without), the others the
+   * system's. The check passes whenever any source could be read; the output lists the accounts.
+   * The original agent (run against our server to see) always passes, writes times as Unix seconds
+   * in strings and reads a 0 for either uid as "not given" (its defaults, 1000 and 60000, are
+   * ours); this reading takes 0 as the uid 0.
+   */
+  record ServiceAccount(long minHumanUid, long maxHumanUid, Duration timeout)
+      implements CheckConfig {}
+
+  /**
+   * The SSH public keys that open accounts: every user's {@code ~/.ssh/authorized_keys} (and {@code
+   * authorized_keys2}) and the files under {@code scanPaths}, except those under {@code skipPaths}.
+   * Passes whenever the scan could run; the output lists the keys. The original agent reads only
+   * files named in {@code scan_paths} (a directory there gives nothing, a missing path is no error)
+   * and no {@code authorized_keys2}.
+   */
+  record SshKeyScan(List<String> scanPaths, List<String> skipPaths, Duration timeout)
+      implements CheckConfig {}
+
   /** Every type this release runs, as definitions name them. */
   List<String> TYPES =
-      List.of("port", "process", "http", "certificate", "cert_file", "service", "file");
+      List.of(
+          "port",
+          "process",
+          "http",
+          "certificate",
+          "cert_file",
+          "service",
+          "file",
+          "service_account",
+          "ssh_key_scan");
+
+  /** The uids of people's accounts by default: the range useradd gives them on Linux. */
+  long DEFAULT_MIN_HUMAN_UID = 1000;
+
+  long DEFAULT_MAX_HUMAN_UID = 60000;
+
+  /** The most paths an ssh_key_scan names in each of its lists. */
+  int MAX_SCAN_PATHS = 64;
 
   /** The shortest and longest interval between runs. */
   int MIN_INTERVAL_SECONDS = 10;
@@ -115,6 +153,12 @@ public sealed interface CheckConfig {
           case "cert_file" -> certFile(in);
           case "service" -> service(in);
           case "file" -> file(in);
+          case "service_account" -> serviceAccount(in);
+          case "ssh_key_scan" ->
+              new SshKeyScan(
+                  in.paths("scan_paths", MAX_SCAN_PATHS),
+                  in.paths("skip_paths", MAX_SCAN_PATHS),
+                  in.timeout());
           default ->
               throw new InvalidCheckException(
                   type.isEmpty()
@@ -220,6 +264,17 @@ public sealed interface CheckConfig {
           "modified_within_minutes and max_bytes apply only to a file that must exist");
     }
     return new File(path, mustExist, within, maxBytes, in.timeout());
+  }
+
+  private static ServiceAccount serviceAccount(Reader in) {
+    // a uid is an unsigned 32-bit number; (uid_t) -1 means "no uid" and is never an account's
+    long largest = 0xFFFF_FFFFL;
+    long min = in.optionalLong("min_human_uid", 0, largest).orElse(DEFAULT_MIN_HUMAN_UID);
+    long max = in.optionalLong("max_human_uid", 0, largest).orElse(DEFAULT_MAX_HUMAN_UID);
+    if (min > max) {
+      throw new InvalidCheckException("min_human_uid cannot be above max_human_uid");
+    }
+    return new ServiceAccount(min, max, in.timeout());
   }
 
   /** What is wrong with a check, in words for the operator. */

@@ -2,7 +2,9 @@ package io.ctops.protocol.checks;
 
 import io.ctops.protocol.checks.CheckConfig.InvalidCheckException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -84,6 +86,33 @@ final class Reader {
       throw new InvalidCheckException(key + " is an absolute path (starting with /)");
     }
     return path;
+  }
+
+  /** A list of at most {@code maxCount} absolute paths; absent or null is an empty list. */
+  List<String> paths(String key, int maxCount) {
+    Object value = value(key);
+    if (value == null) {
+      return List.of();
+    }
+    if (!(value instanceof List<?> items)) {
+      throw new InvalidCheckException(key + " is a list of absolute paths");
+    }
+    if (items.size() > maxCount) {
+      throw new InvalidCheckException(key + " names at most " + maxCount + " paths");
+    }
+    List<String> paths = new ArrayList<>();
+    for (Object item : items) {
+      if (!(item instanceof String path) || !path.startsWith("/")) {
+        throw new InvalidCheckException(
+            key + " is a list of absolute paths (each starting with /)");
+      }
+      if (path.length() > 4096 || path.indexOf('\0') >= 0) {
+        throw new InvalidCheckException(
+            key + " has a path longer than 4096 characters or with a NUL character");
+      }
+      paths.add(path);
+    }
+    return List.copyOf(paths);
   }
 
   int integer(String key, int fallback, int min, int max) {

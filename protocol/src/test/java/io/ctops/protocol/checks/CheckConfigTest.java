@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ctops.protocol.checks.CheckConfig.InvalidCheckException;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -55,6 +57,29 @@ class CheckConfigTest {
                 Optional.empty(),
                 Optional.empty(),
                 Duration.ofSeconds(10)));
+  }
+
+  @Test
+  void readsTheAccountAndKeyScansWithTheOriginalAgentsDefaults() {
+    assertThat(CheckConfig.read("service_account", Map.of(), true))
+        .isEqualTo(new CheckConfig.ServiceAccount(1000, 60000, Duration.ofSeconds(10)));
+    assertThat(
+            CheckConfig.read(
+                "service_account",
+                Map.of("min_human_uid", 500, "max_human_uid", 4_294_967_295L),
+                true))
+        .as("the largest uid there is")
+        .isEqualTo(new CheckConfig.ServiceAccount(500, 4_294_967_295L, Duration.ofSeconds(10)));
+    assertThat(
+            CheckConfig.read(
+                "ssh_key_scan",
+                Map.of("scan_paths", List.of("/srv/keys"), "skip_paths", List.of("/home/old")),
+                true))
+        .isEqualTo(
+            new CheckConfig.SshKeyScan(
+                List.of("/srv/keys"), List.of("/home/old"), Duration.ofSeconds(10)));
+    assertThat(CheckConfig.read("ssh_key_scan", Map.of(), true))
+        .isEqualTo(new CheckConfig.SshKeyScan(List.of(), List.of(), Duration.ofSeconds(10)));
   }
 
   @Test
@@ -118,13 +143,43 @@ class CheckConfigTest {
             Map.of("path", "/tmp/x", "must_exist", false, "max_bytes", 10),
             "modified_within_minutes and max_bytes apply only to a file that must exist"),
         Arguments.of(
+            "service_account",
+            Map.of("min_human_uid", 2000, "max_human_uid", 1000),
+            "min_human_uid cannot be above max_human_uid"),
+        Arguments.of(
+            "service_account",
+            Map.of("max_human_uid", 4_294_967_296L),
+            "max_human_uid is between 0 and 4294967295"),
+        Arguments.of(
+            "service_account",
+            Map.of("min_human_uid", -1),
+            "min_human_uid is between 0 and 4294967295"),
+        Arguments.of(
+            "ssh_key_scan",
+            Map.of("scan_paths", List.of("/srv/keys", "home/alice")),
+            "scan_paths is a list of absolute paths (each starting with /)"),
+        Arguments.of(
+            "ssh_key_scan",
+            Map.of("skip_paths", "/srv/keys"),
+            "skip_paths is a list of absolute paths"),
+        Arguments.of(
+            "ssh_key_scan",
+            Map.of("scan_paths", Collections.nCopies(65, "/srv/keys")),
+            "scan_paths names at most 64 paths"),
+        Arguments.of(
+            "ssh_key_scan",
+            Map.of("scan_paths", List.of("/srv"), "max_keys", 5),
+            "a ssh_key_scan check does not take max_keys"),
+        Arguments.of(
             "shell",
             Map.of("command", "id"),
-            "unknown check type \"shell\": one of port, process, http, certificate, cert_file, service, file"),
+            "unknown check type \"shell\": one of port, process, http, certificate, cert_file, service, file,"
+                + " service_account, ssh_key_scan"),
         Arguments.of(
             "",
             Map.of(),
-            "a check needs a type: one of port, process, http, certificate, cert_file, service, file"));
+            "a check needs a type: one of port, process, http, certificate, cert_file, service, file,"
+                + " service_account, ssh_key_scan"));
   }
 
   @ParameterizedTest(name = "{0} {1}")

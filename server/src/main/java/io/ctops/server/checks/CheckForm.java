@@ -1,8 +1,10 @@
 package io.ctops.server.checks;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ctops.protocol.checks.CheckConfig;
 import io.ctops.server.auth.Principal;
 import io.ctops.server.groups.HostSelector;
 import io.ctops.server.groups.SelectorForm;
@@ -34,7 +36,9 @@ public final class CheckForm {
     /** Never shown back; left empty on edit keeps the stored one. */
     SECRET,
     /** One of {@link Field#choices()}. */
-    CHOICE
+    CHOICE,
+    /** Absolute paths separated by commas or new lines, written to the config as a JSON list. */
+    PATHS
   }
 
   /** One parameter of a type, as the form shows it. */
@@ -123,7 +127,37 @@ public final class CheckForm {
                   text("file", "path", "Path", "/var/backups/nightly.tar.gz"),
                   flag("file", "must_exist", "Must exist (unticked: must not exist)", true),
                   number("file", "modified_within_minutes", "Modified within (minutes)", ""),
-                  number("file", "max_bytes", "At most (bytes)", ""))));
+                  number("file", "max_bytes", "At most (bytes)", ""))),
+          new Type(
+              "service_account",
+              "Accounts on the host",
+              List.of(
+                  number(
+                      "service_account",
+                      "min_human_uid",
+                      "People's accounts from uid",
+                      Long.toString(CheckConfig.DEFAULT_MIN_HUMAN_UID)),
+                  number(
+                      "service_account",
+                      "max_human_uid",
+                      "People's accounts to uid",
+                      Long.toString(CheckConfig.DEFAULT_MAX_HUMAN_UID)))),
+          new Type(
+              "ssh_key_scan",
+              "SSH authorized keys",
+              List.of(
+                  field(
+                      "ssh_key_scan",
+                      "scan_paths",
+                      Input.PATHS,
+                      "Also scan (paths, comma separated)",
+                      "every user's ~/.ssh/authorized_keys"),
+                  field(
+                      "ssh_key_scan",
+                      "skip_paths",
+                      Input.PATHS,
+                      "Skip (paths, comma separated)",
+                      "none"))));
 
   /** The intervals offered by name; any other number of seconds is "other". */
   public static final Map<String, String> INTERVALS =
@@ -192,6 +226,17 @@ public final class CheckForm {
             config.put(field.key(), typed);
           }
         }
+        case PATHS -> {
+          ArrayNode paths = config.arrayNode();
+          for (String path : typed.split("[,\\n]")) {
+            if (!path.isBlank()) {
+              paths.add(path.strip());
+            }
+          }
+          if (!paths.isEmpty()) {
+            config.set(field.key(), paths);
+          }
+        }
         case NUMBER -> {
           if (!typed.isBlank()) {
             putNumber(config, field.key(), typed.strip());
@@ -248,6 +293,13 @@ public final class CheckForm {
           }
         }
         case SECRET -> {}
+        case PATHS -> {
+          if (value != null && value.isArray()) {
+            List<String> paths = new ArrayList<>();
+            value.forEach(path -> paths.add(path.asText()));
+            values.put(field.name(), String.join(", ", paths));
+          }
+        }
         default -> {
           if (value != null && !value.isNull()) {
             values.put(field.name(), value.asText());

@@ -37,6 +37,9 @@ final class CheckWords {
               + ")";
       case CheckConfig.Service s -> "systemd unit " + s.unit() + " active";
       case CheckConfig.File f -> file(f);
+      case CheckConfig.ServiceAccount a ->
+          "accounts, human uids " + a.minHumanUid() + " to " + a.maxHumanUid();
+      case CheckConfig.SshKeyScan k -> sshKeys(k);
     };
   }
 
@@ -62,6 +65,17 @@ final class CheckWords {
     }
     if (!h.verifyTls()) {
       words.append(", TLS not verified");
+    }
+    return words.toString();
+  }
+
+  private static String sshKeys(CheckConfig.SshKeyScan k) {
+    StringBuilder words = new StringBuilder("SSH authorized keys of every user");
+    if (!k.scanPaths().isEmpty()) {
+      words.append(" and in ").append(String.join(", ", k.scanPaths()));
+    }
+    if (!k.skipPaths().isEmpty()) {
+      words.append(", skipping ").append(String.join(", ", k.skipPaths()));
     }
     return words.toString();
   }

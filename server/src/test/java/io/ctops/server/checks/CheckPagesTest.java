@@ -155,6 +155,54 @@ class CheckPagesTest {
   }
 
   @Test
+  void anAdminDefinesAccountAndKeyScansWithPathListsTypedCommaSeparated() throws Exception {
+    Map<String, String> keys =
+        with(
+            sshCheck(),
+            "name",
+            "keys",
+            "type",
+            "ssh_key_scan",
+            "ssh_key_scan.scan_paths",
+            " /srv/keys,/opt/deploy/authorized_keys ,, ",
+            "ssh_key_scan.skip_paths",
+            "");
+    assertThat(admin.post("/checks", keys).statusCode()).isEqualTo(303);
+    UUID id = checkId();
+    assertThat(config())
+        .isEqualTo(
+            JSON.readTree("{\"scan_paths\": [\"/srv/keys\", \"/opt/deploy/authorized_keys\"]}"));
+    assertThat(admin.get("/checks/" + id + "/edit").body())
+        .contains("value=\"/srv/keys, /opt/deploy/authorized_keys\"");
+    assertThat(admin.get("/checks").body())
+        .contains(
+            "SSH authorized keys of every user and in /srv/keys, /opt/deploy/authorized_keys");
+
+    HttpResponse<String> relative =
+        admin.post("/checks", with(keys, "name", "bad", "ssh_key_scan.scan_paths", "keys/"));
+    assertThat(relative.statusCode()).isEqualTo(400);
+    assertThat(relative.body()).contains("scan_paths is a list of absolute paths");
+
+    assertThat(
+            admin
+                .post(
+                    "/checks",
+                    with(
+                        sshCheck(),
+                        "name",
+                        "accounts",
+                        "type",
+                        "service_account",
+                        "service_account.min_human_uid",
+                        "500",
+                        "interval",
+                        "3600"))
+                .statusCode())
+        .isEqualTo(303);
+    assertThat(admin.get("/checks").body()).contains("accounts, human uids 500 to 60000");
+  }
+
+  @Test
   void aMistakeComesBackWithItsReasonAndWhatWasTypedAndSavesNothing() {
     Map<Map<String, String>, String> mistakes = new LinkedHashMap<>();
     mistakes.put(with(sshCheck(), "port.port", "70000"), "port is between 1 and 65535");

@@ -80,6 +80,12 @@ class ChecksBrowserTest {
     new Select(find("#check-type")).selectByValue("http");
     browser.waitFor(d -> find("#check-http-url").isDisplayed());
     assertThat(find("#check-port-port").isDisplayed()).isFalse();
+    new Select(find("#check-type")).selectByValue("ssh_key_scan");
+    browser.waitFor(d -> find("#check-ssh-key-scan-scan-paths").isDisplayed());
+    assertThat(find("#check-http-url").isDisplayed()).isFalse();
+    new Select(find("#check-type")).selectByValue("service_account");
+    browser.waitFor(d -> find("#check-service-account-min-human-uid").isDisplayed());
+    assertThat(find("#check-ssh-key-scan-scan-paths").isDisplayed()).isFalse();
     new Select(find("#check-type")).selectByValue("port");
     browser.waitFor(d -> find("#check-port-port").isDisplayed());
     assertThat(find("#check-interval-seconds").isDisplayed()).isFalse();

@@ -134,4 +134,24 @@ class ChecksEndToEndTest {
             Instant.now().plus(Duration.ofDays(10)).minus(1, ChronoUnit.HOURS),
             Instant.now().plus(Duration.ofDays(10)));
   }
+
+  @Test
+  void anAccountCheckReportsThisMachinesAccountsWithRootPrivileged() throws Exception {
+    UUID check = define("accounts", "service_account", "{}", 3600);
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> !state(check).equals("none"));
+
+    assertThat(state(check)).isEqualTo("pass");
+    var report = JSON.readTree(ingest.string("SELECT output FROM check_states"));
+    var root =
+        java.util.stream.StreamSupport.stream(report.get("accounts").spliterator(), false)
+            .filter(a -> a.get("username").asText().equals("root"))
+            .findFirst()
+            .orElseThrow();
+    assertThat(root.get("uid").asLong()).isZero();
+    assertThat(root.get("account_type").asText()).isEqualTo("system");
+    assertThat(root.get("privileged").asBoolean()).isTrue();
+    assertThat(report.get("accounts_total").asInt())
+        .isGreaterThanOrEqualTo(report.get("accounts").size());
+  }
 }

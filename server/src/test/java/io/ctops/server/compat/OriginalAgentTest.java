@@ -297,6 +297,57 @@ class OriginalAgentTest {
   }
 
   @Test
+  void itAnswersAccountAndKeyChecksWithTheKeysOurAgentWritesToo() throws Exception {
+    Path keys = dir.resolve("authorized_keys");
+    // an ed25519 key and the fingerprint `ssh-keygen -l -E sha256` gives it
+    Files.writeString(
+        keys,
+        "from=\"10.0.0.1\" ssh-ed25519"
+            + " AAAAC3NzaC1lZDI1NTE5AAAAIOyDGyHRtlddBTR20uk/3BLP8MoZ+aRG6SfkyA9GrRCt ed25519@test\n");
+    agent = startAgent(ingest.token(true), "data");
+    awaitOnline();
+    for (String check :
+        List.of(
+            "{\"name\": \"accounts\", \"type\": \"service_account\", \"config\": {},"
+                + " \"interval_seconds\": 10}",
+            "{\"name\": \"keys\", \"type\": \"ssh_key_scan\", \"config\": {\"scan_paths\": [\""
+                + keys
+                + "\"]}, \"interval_seconds\": 10}")) {
+      assertThat(postJson("/api/v1/checks", check).statusCode()).isEqualTo(201);
+    }
+
+    await("a result of each check")
+        .atMost(Duration.ofSeconds(40))
+        .until(() -> ingest.count("SELECT count(*) FROM check_states") == 2);
+    assertThat(
+            ingest.string(
+                "SELECT string_agg(c.name || ' ' || s.status, ', ' ORDER BY c.name)"
+                    + " FROM check_states s JOIN checks c ON c.id = s.check_id"))
+        .isEqualTo("accounts pass, keys pass");
+    String accounts =
+        ingest.string(
+            "SELECT s.output FROM check_states s JOIN checks c ON c.id = s.check_id"
+                + " WHERE c.name = 'accounts'");
+    assertThat(accounts)
+        .as("its first account, whole within the 4 KiB a result keeps")
+        .startsWith(
+            "{\"accounts\":[{\"username\":\"root\",\"uid\":0,\"gid\":0,\"home_directory\":\"/root\",");
+    assertThat(accounts).contains("\"account_type\":\"system\"", "\"has_login_capability\":");
+    JsonNode key =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(
+                ingest.string(
+                    "SELECT s.output FROM check_states s JOIN checks c ON c.id = s.check_id"
+                        + " WHERE c.name = 'keys'"))
+            .get("keys")
+            .get(0);
+    assertThat(key.get("fingerprint_sha256").asText())
+        .isEqualTo("SHA256:8Xwvu5kclKi5Wi2EdkOII/U6FrkSJfyjTEC7kBxSSnE");
+    assertThat(key.get("key_source").asText()).isEqualTo("authorized_keys");
+    assertThat(key.get("file_path").asText()).isEqualTo(keys.toString());
+  }
+
+  @Test
   void aTerminalSessionItIgnoresEndsSayingItsAgentDoesNotSupportTerminals() {
     agent = startAgent(ingest.token(true), "data");
     awaitOnline();
