@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * first message's {@code agent_id} for older agents) and brings the host online; each message then
  * updates the host's vitals (in memory, batched) and publishes its samples. A message is answered
  * once its samples are durable, or after {@code ackWait} without a new acknowledgement when the
- * database is slow or down, so the stream stays alive through an outage.
+ * database is slow or down, so the stream stays alive through an outage (the acknowledgement then
+ * follows on an answer of its own as soon as they are).
  */
 final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
   private static final Logger log = LoggerFactory.getLogger(HeartbeatStream.class);
@@ -51,6 +52,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
   private final List<AgentQuery> pendingQueries = new ArrayList<>();
   private final List<TerminalSessionRequest> pendingTerminals = new ArrayList<>();
   private boolean answeredOnce;
+  private long lastAcknowledged = Long.MIN_VALUE;
   // The checks last sent to the agent (null: none yet on this stream).
   private CheckSet sentChecks;
   private long lastHeartbeatMillis = -1;
@@ -177,21 +179,56 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
         parts.checkIntake().read(agent.orgId(), agent.hostId(), request.getCheckResultsList(), now);
     // Settle the window first, then answer: the answer carries the new watermark. The answer
     // also goes out after ackWait without one, so a stalled database never stalls the stream.
+    CompletableFuture<Void> resultsStored = parts.checkResults().publish(results);
     CompletableFuture<Void> settled =
-        CompletableFuture.allOf(
-                parts.queue().publish(samples), parts.checkResults().publish(results))
+        CompletableFuture.allOf(parts.queue().publish(samples), resultsStored)
             .handle(
                 (ignored, error) -> {
                   synchronized (lock) {
                     window.settled(timestamps, error == null);
                   }
+                  if (resultsStored.isCompletedExceptionally()) {
+                    resultsNotStored();
+                  }
                   return null;
                 });
     CompletableFuture<Void> answer = new CompletableFuture<>();
-    settled.thenRun(() -> answer.complete(null));
+    settled.thenRun(
+        () -> {
+          if (!answer.complete(null)) {
+            acknowledgeLate();
+          }
+        });
     answer
         .completeOnTimeout(null, parts.ackWait().toMillis(), TimeUnit.MILLISECONDS)
         .thenRun(this::respond);
+  }
+
+  /**
+   * The heartbeat became durable after its answer went out without it (the database took longer
+   * than {@code ackWait}): the new watermark goes out now on an answer of its own, not 30 s later
+   * with the next heartbeat's, so the agent's buffers empty as soon as they may.
+   */
+  private void acknowledgeLate() {
+    synchronized (lock) {
+      if (!closed && answeredOnce && window.watermark() > lastAcknowledged) {
+        respond();
+      }
+    }
+  }
+
+  /**
+   * An agent sends a check result once per stream, and drops it when the watermark passes the
+   * heartbeat that carried it; it sends its samples again until then. A later heartbeat bringing
+   * this one's samples again would settle its timestamp and acknowledge results that were never
+   * stored. The stream ends instead, before any answer can: on its next stream the agent sends
+   * every result not acknowledged again (and, reconnecting with back-off, gives an overloaded
+   * server room).
+   */
+  private void resultsNotStored() {
+    terminate(
+        Status.UNAVAILABLE.withDescription(
+            "check results could not be stored now; send them again on a new stream"));
   }
 
   private List<MetricSample> samples(HeartbeatRequest request, long timestamp) {
@@ -335,7 +372,8 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
         response.mergeFrom(firstResponseExtras.build());
         firstResponseExtras = null;
       }
-      response.setAckedThroughUnix(window.watermark());
+      lastAcknowledged = window.watermark();
+      response.setAckedThroughUnix(lastAcknowledged);
       try {
         responses.onNext(response.build());
         answeredOnce = true;

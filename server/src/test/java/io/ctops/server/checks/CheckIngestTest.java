@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ctops.protocol.v1.BufferedSample;
 import io.ctops.protocol.v1.CheckDefinition;
 import io.ctops.protocol.v1.CheckResult;
 import io.ctops.protocol.v1.HeartbeatRequest;
@@ -19,6 +20,7 @@ import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.HeartbeatClient;
 import io.ctops.server.testing.IngestFixture;
 import io.ctops.server.testing.TestAgent;
+import io.grpc.Status;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -134,6 +136,45 @@ class CheckIngestTest {
    */
   private static HeartbeatResponse acknowledged(HeartbeatClient stream, HeartbeatRequest beat) {
     return stream.send(beat).next(a -> a.getAckedThroughUnix() >= beat.getTimestampUnix());
+  }
+
+  @Test
+  void resultsTheDatabaseRefusesEndTheStreamUnacknowledgedAndAreStoredWhenSentAgain()
+      throws Exception {
+    UUID ssh = define("ssh answers", "port", "{\"port\": 22}", 30);
+    long t = Instant.now().getEpochSecond() - 100;
+    ingest
+        .jdbi()
+        .useHandle(
+            h -> {
+              h.execute(
+                  "CREATE FUNCTION refuse_results() RETURNS trigger LANGUAGE plpgsql AS"
+                      + " 'BEGIN RAISE EXCEPTION ''no space left on device''; END'");
+              h.execute(
+                  "CREATE TRIGGER refuse BEFORE INSERT ON check_results FOR EACH ROW"
+                      + " EXECUTE FUNCTION refuse_results()");
+            });
+    try (HeartbeatClient stream = stream()) {
+      stream.send(beat(t, result(ssh, "pass", t, "connected")));
+      // the agent sends the unacknowledged sample again with its next heartbeat (not the result)
+      stream.send(
+          vitals(1, 2, 3)
+              .setTimestampUnix(t + 30)
+              .addSamples(BufferedSample.newBuilder().setTimestampUnix(t).setCpuPercent(1))
+              .build());
+      Status end = stream.awaitEnd(Duration.ofSeconds(20));
+      assertThat(end.getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(end.getDescription()).contains("check results could not be stored");
+      assertThat(stream.answers()).allMatch(a -> a.getAckedThroughUnix() < t);
+    }
+    assertThat(ingest.count("SELECT count(*) FROM check_results")).isZero();
+
+    ingest.jdbi().useHandle(h -> h.execute("DROP TRIGGER refuse ON check_results"));
+    try (HeartbeatClient stream = stream()) {
+      acknowledged(stream, beat(t + 31, result(ssh, "pass", t, "connected")));
+    }
+    assertThat(ingest.string("SELECT status || ' ' || output FROM check_states"))
+        .isEqualTo("pass connected");
   }
 
   @Test

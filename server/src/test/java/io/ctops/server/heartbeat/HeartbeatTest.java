@@ -280,6 +280,25 @@ class HeartbeatTest {
   }
 
   @Test
+  void anAcknowledgementLaterThanItsAnswerGoesOutOnItsOwnOnceTheSampleIsDurable() throws Exception {
+    RegisterResponse agent = ingest.registerActive(new TestAgent("slow-01", "10.0.4.1"));
+    long now = Instant.now().getEpochSecond();
+    try (HeartbeatClient stream = stream(agent.getJwtToken());
+        Handle blocker = ingest.jdbi().open()) {
+      blocker.begin();
+      // the samples' writes wait behind this lock, as behind a busy database
+      blocker.execute("LOCK TABLE host_metrics IN EXCLUSIVE MODE");
+      HeartbeatResponse answer = stream.send(vitals(1, 2, 3).setTimestampUnix(now).build()).next();
+      assertThat(answer.getAckedThroughUnix()).isLessThan(now);
+      blocker.rollback();
+
+      // no further heartbeat is sent: the acknowledgement comes by itself
+      assertThat(stream.next(a -> a.getAckedThroughUnix() >= now).getAckedThroughUnix())
+          .isEqualTo(now);
+    }
+  }
+
+  @Test
   void aRevocationTakesTheIngestsLockOrderAndWaitsInsteadOfDeadlocking() throws Exception {
     UUID agent = agentId(ingest.registerActive(new TestAgent("order-01", "10.0.3.1")));
     CompletableFuture<AgentApprovals.Revocation> revocation;

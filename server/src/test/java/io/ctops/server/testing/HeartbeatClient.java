@@ -6,6 +6,7 @@ import io.ctops.protocol.v1.IngestServiceGrpc;
 import io.grpc.Status;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /** One heartbeat stream from the test's side: send messages, read answers, see how it ended. */
 public final class HeartbeatClient implements AutoCloseable {
@@ -41,6 +42,11 @@ public final class HeartbeatClient implements AutoCloseable {
   /** The next response {@code wanted} accepts, skipping others; fails the test after 15 s. */
   public HeartbeatResponse next(java.util.function.Predicate<HeartbeatResponse> wanted) {
     return stream.next(wanted);
+  }
+
+  /** The responses received and not read yet, oldest first. */
+  public List<HeartbeatResponse> answers() {
+    return stream.unread();
   }
 
   public Status awaitEnd(Duration timeout) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -43,6 +44,11 @@ public final class StreamClient<Q, A> implements AutoCloseable {
                 ended.complete(Status.OK);
               }
             });
+  }
+
+  /** The answers received and not read yet, oldest first. */
+  public List<A> unread() {
+    return List.copyOf(answers);
   }
 
   public StreamClient<Q, A> send(Q request) {
