@@ -28,6 +28,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -48,6 +49,10 @@ final class DirectoryConnector {
   private final List<ServerUrl> servers;
   private final NameCheckingSockets tls;
   private final Duration connectTimeout;
+
+  /** How long a TLS handshake may wait for the server's next message. */
+  private final Duration readTimeout;
+
   private final Duration operationTimeout;
 
   DirectoryConnector(
@@ -56,7 +61,8 @@ final class DirectoryConnector {
       Duration connectTimeout,
       Duration operationTimeout) {
     this.servers = List.copyOf(servers);
-    this.tls = new NameCheckingSockets(sslContext(trustedCas).getSocketFactory());
+    this.readTimeout = connectTimeout;
+    this.tls = new NameCheckingSockets(sslContext(trustedCas).getSocketFactory(), readTimeout);
     this.connectTimeout = connectTimeout;
     this.operationTimeout = operationTimeout;
   }
@@ -114,6 +120,15 @@ final class DirectoryConnector {
         }
       } catch (LDAPException e) {
         connection.close();
+        if (e.getResultCode() == ResultCode.TIMEOUT) {
+          throw new DirectoryFailure(
+              Stage.CONNECT,
+              "no answer from "
+                  + server.address()
+                  + " within "
+                  + operationTimeout.toSeconds()
+                  + " s");
+        }
         throw tlsFailure(server, e);
       }
     }
@@ -172,7 +187,7 @@ final class DirectoryConnector {
     return new DirectoryFailure(Stage.CONNECT, reason);
   }
 
-  private static DirectoryFailure tlsFailure(ServerUrl server, LDAPException e) {
+  private DirectoryFailure tlsFailure(ServerUrl server, LDAPException e) {
     String reason;
     if (hasCause(e, CertificateExpiredException.class)) {
       reason = "certificate of " + server.address() + " has expired";
@@ -184,6 +199,14 @@ final class DirectoryConnector {
           "certificate not trusted: "
               + server.address()
               + " presents a certificate that the configured CA certificate did not sign";
+    } else if (hasCause(e, SSLPeerUnverifiedException.class)) {
+      // the handshake never finished: the read timeout ended it, or the server hung up
+      reason =
+          "handshake with "
+              + server.address()
+              + " did not complete (no TLS answer within "
+              + readTimeout.toSeconds()
+              + " s, or the connection was closed)";
     } else {
       reason = "handshake with " + server.address() + " failed (" + message(rootCause(e)) + ")";
     }

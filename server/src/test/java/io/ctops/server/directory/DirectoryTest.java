@@ -10,7 +10,9 @@ import io.ctops.server.platform.pki.Pem;
 import io.ctops.server.testing.TestDirectory;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -94,6 +96,51 @@ class DirectoryTest {
             .test();
     assertThat(check).isInstanceOf(ConnectionCheck.Passed.class);
     assertThat(((ConnectionCheck.Passed) check).server().toString()).isEqualTo(ldap.ldapsUrl());
+  }
+
+  @Test
+  void aServerThatAcceptsButNeverAnswersTimesOut() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0)) {
+      List<Socket> held = new ArrayList<>();
+      Thread acceptor =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      while (true) {
+                        held.add(silent.accept());
+                      }
+                    } catch (IOException closed) {
+                      // the test is over
+                    }
+                  });
+      String address = "localhost:" + silent.getLocalPort();
+      Map<String, String> expected =
+          Map.of(
+              "ldap",
+              "connect: no answer from " + address + " within 1 s",
+              "ldaps",
+              "TLS: handshake with "
+                  + address
+                  + " did not complete (no TLS answer within 1 s, or the connection was closed)");
+      for (var scheme : expected.entrySet()) {
+        Directory directory =
+            new Directory(
+                withServers(ldap.settings(), scheme.getKey() + "://" + address),
+                CLOCK,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(1));
+        long started = System.nanoTime();
+        ConnectionCheck check = directory.test();
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+        assertThat(check.message()).as(scheme.getKey()).isEqualTo(scheme.getValue());
+      }
+      silent.close();
+      acceptor.join();
+      for (Socket socket : held) {
+        socket.close();
+      }
+    }
   }
 
   @Test
