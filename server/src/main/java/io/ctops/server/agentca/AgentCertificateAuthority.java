@@ -1,14 +1,12 @@
 package io.ctops.server.agentca;
 
 import io.ctops.server.platform.config.ConfigException;
+import io.ctops.server.platform.pki.KeyEncryptionKey;
 import io.ctops.server.platform.pki.Pem;
 import java.io.IOException;
 import java.io.StringReader;
 import java.math.BigInteger;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -28,9 +26,6 @@ import java.util.Date;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -51,7 +46,7 @@ import org.jdbi.v3.core.Jdbi;
 /**
  * The CA that signs agents' client certificates (mTLS). Created on the first start of any ingest
  * instance and stored in the database, so every instance signs with the same CA; its private key is
- * stored encrypted (AES-256-GCM) with a key-encryption key that lives only in a file.
+ * stored sealed with the server's {@link KeyEncryptionKey}, which lives only in a file.
  */
 public final class AgentCertificateAuthority {
   public static final Duration LEAF_VALIDITY = Duration.ofDays(30);
@@ -92,7 +87,7 @@ public final class AgentCertificateAuthority {
 
   public static AgentCertificateAuthority loadOrCreate(
       Jdbi jdbi, String kekVariable, Path kekFile, Clock clock) {
-    byte[] kek = loadOrCreateKek(kekVariable, kekFile);
+    KeyEncryptionKey kek = KeyEncryptionKey.loadOrCreate(kekVariable, kekFile);
     return jdbi.inTransaction(
         handle -> {
           try {
@@ -107,12 +102,12 @@ public final class AgentCertificateAuthority {
               X509CertificateHolder certificate = parseCertificate((String) stored.get()[0]);
               byte[] pkcs8;
               try {
-                pkcs8 = decrypt(kek, (byte[]) stored.get()[1]);
+                pkcs8 = kek.open((byte[]) stored.get()[1]);
               } catch (GeneralSecurityException e) {
                 throw new ConfigException(
                     kekVariable,
                     kekFile
-                        + " cannot decrypt the agent CA stored in the database; every ingest"
+                        + " cannot decrypt the agent CA stored in the database; every ingest and web"
                         + " instance must use the same key-encryption key file");
               }
               PrivateKey key =
@@ -126,7 +121,7 @@ public final class AgentCertificateAuthority {
                     "INSERT INTO agent_ca (id, certificate_pem, private_key_encrypted)"
                         + " VALUES (1, :pem, :key)")
                 .bind("pem", Pem.encode(certificate))
-                .bind("key", encrypt(kek, pair.getPrivate().getEncoded()))
+                .bind("key", kek.seal(pair.getPrivate().getEncoded()))
                 .execute();
             return new AgentCertificateAuthority(certificate, pair.getPrivate(), clock);
           } catch (GeneralSecurityException | IOException | OperatorCreationException e) {
@@ -236,58 +231,5 @@ public final class AgentCertificateAuthority {
     try (PEMParser parser = new PEMParser(new StringReader(pem))) {
       return (X509CertificateHolder) parser.readObject();
     }
-  }
-
-  private static byte[] loadOrCreateKek(String variable, Path file) {
-    try {
-      if (!Files.exists(file)) {
-        byte[] kek = new byte[32];
-        RANDOM.nextBytes(kek);
-        Files.createDirectories(
-            file.toAbsolutePath().getParent(),
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Path temporary = Files.createTempFile(file.toAbsolutePath().getParent(), ".kek", ".tmp");
-        Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rw-------"));
-        Files.write(temporary, kek);
-        try {
-          Files.createLink(file, temporary);
-        } catch (FileAlreadyExistsException raced) {
-          // another instance created it first; use theirs
-        } finally {
-          Files.delete(temporary);
-        }
-      }
-      byte[] kek = Files.readAllBytes(file);
-      if (kek.length != 32) {
-        throw new ConfigException(
-            variable, file + " must hold exactly 32 bytes, it holds " + kek.length);
-      }
-      return kek;
-    } catch (IOException e) {
-      throw new ConfigException(
-          variable, "cannot read or create " + file + " (" + e.getMessage() + ")");
-    }
-  }
-
-  private static byte[] encrypt(byte[] kek, byte[] plain) throws GeneralSecurityException {
-    byte[] nonce = new byte[12];
-    RANDOM.nextBytes(nonce);
-    Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-    cipher.init(
-        Cipher.ENCRYPT_MODE, new SecretKeySpec(kek, "AES"), new GCMParameterSpec(128, nonce));
-    byte[] sealed = cipher.doFinal(plain);
-    byte[] out = new byte[nonce.length + sealed.length];
-    System.arraycopy(nonce, 0, out, 0, nonce.length);
-    System.arraycopy(sealed, 0, out, nonce.length, sealed.length);
-    return out;
-  }
-
-  private static byte[] decrypt(byte[] kek, byte[] stored) throws GeneralSecurityException {
-    Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-    cipher.init(
-        Cipher.DECRYPT_MODE,
-        new SecretKeySpec(kek, "AES"),
-        new GCMParameterSpec(128, stored, 0, 12));
-    return cipher.doFinal(stored, 12, stored.length - 12);
   }
 }

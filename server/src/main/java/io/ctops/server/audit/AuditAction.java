@@ -59,7 +59,8 @@ public enum AuditAction {
   SMTP_SETTINGS_CHANGE("smtp_settings.change"),
   CHECK_CREATE("check.create"),
   CHECK_UPDATE("check.update"),
-  CHECK_DELETE("check.delete");
+  CHECK_DELETE("check.delete"),
+  DIRECTORY_SETTINGS_CHANGE("directory_settings.change");
 
   private final String dbName;
 

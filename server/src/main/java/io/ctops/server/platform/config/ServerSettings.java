@@ -1,5 +1,7 @@
 package io.ctops.server.platform.config;
 
+import java.nio.file.Path;
+
 /**
  * Everything the server roles are configured with, read and checked once at start. A bad value
  * stops startup with one line naming the variable.
@@ -23,6 +25,15 @@ public record ServerSettings(
     }
     int retention = env.positiveInteger(METRICS_RETENTION_DAYS, 30);
     return new ServerSettings(database, ingest, web, retention);
+  }
+
+  /**
+   * The server's key-encryption key file ({@value IngestSettings#CA_KEK_FILE}): ingest seals the
+   * agent CA's key with it, the web app the directory bind passwords, so every instance of every
+   * role must read the same file.
+   */
+  public Path kekFile() {
+    return ingest.caKekFile();
   }
 
   /**

@@ -3,6 +3,7 @@ package io.ctops.server.platform.pki;
 import io.ctops.server.platform.config.ConfigException;
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -12,10 +13,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.PrivateKey;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
@@ -51,6 +55,47 @@ public final class Pem {
       }
     }
     throw new ConfigException(variable, file + " holds no unencrypted PEM private key");
+  }
+
+  /**
+   * The X.509 certificates of PEM text (a CA bundle pasted into a form); throws {@link
+   * IllegalArgumentException} saying why when it holds anything else, or none.
+   */
+  public static List<X509Certificate> certificates(String text) {
+    List<Object> objects = new ArrayList<>();
+    try (PEMParser parser = new PEMParser(new StringReader(text))) {
+      Object object;
+      while ((object = parser.readObject()) != null) {
+        objects.add(object);
+      }
+    } catch (IOException | RuntimeException e) {
+      throw new IllegalArgumentException("is not valid PEM (" + e.getMessage() + ")");
+    }
+    if (objects.isEmpty()) {
+      throw new IllegalArgumentException(
+          "holds no certificate; paste the CA certificate as PEM (-----BEGIN CERTIFICATE-----)");
+    }
+    List<X509Certificate> certificates = new ArrayList<>();
+    for (Object object : objects) {
+      if (!(object instanceof X509CertificateHolder holder)) {
+        throw new IllegalArgumentException(
+            "holds a " + describe(object) + ", not only certificates");
+      }
+      try {
+        certificates.add(new JcaX509CertificateConverter().getCertificate(holder));
+      } catch (CertificateException e) {
+        throw new IllegalArgumentException(
+            "holds a certificate that cannot be read (" + e.getMessage() + ")");
+      }
+    }
+    return certificates;
+  }
+
+  private static String describe(Object object) {
+    if (object instanceof PrivateKeyInfo || object instanceof PEMKeyPair) {
+      return "private key";
+    }
+    return object.getClass().getSimpleName().replaceAll("(Holder|Info)$", "");
   }
 
   private static List<Object> readObjects(String variable, Path file) {
