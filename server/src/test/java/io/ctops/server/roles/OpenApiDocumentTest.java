@@ -2,7 +2,9 @@ package io.ctops.server.roles;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ctops.server.audit.AuditAction;
 import io.ctops.server.platform.database.Database;
 import io.ctops.server.testing.FreshDatabase;
 import io.ctops.server.testing.WebClient;
@@ -62,6 +64,28 @@ class OpenApiDocumentTest {
       String[] parts = line.split(" ");
       assertThat(paths.has(parts[1])).as("%s is documented", parts[1]).isTrue();
       assertThat(paths.get(parts[1]).has(parts[0])).as("%s is documented", line).isTrue();
+    }
+  }
+
+  @Test
+  void theAuditActionsDocumentedAreEveryActionTheLogKnows() throws Exception {
+    var document = new ObjectMapper().readTree(web.client().get("/api/v1/openapi.json").body());
+    List<String> known = Stream.of(AuditAction.values()).map(AuditAction::dbName).toList();
+    List<JsonNode> enumerations = new ArrayList<>();
+    enumerations.add(document.at("/components/schemas/AuditEntry/properties/action/enum"));
+    document
+        .at("/paths/~1api~1v1~1audit/get/parameters")
+        .forEach(
+            parameter -> {
+              if (parameter.path("name").asText().equals("action")) {
+                enumerations.add(parameter.at("/schema/enum"));
+              }
+            });
+    assertThat(enumerations).hasSize(2).allMatch(e -> e.isArray());
+    for (var enumeration : enumerations) {
+      List<String> documented = new ArrayList<>();
+      enumeration.forEach(value -> documented.add(value.asText()));
+      assertThat(documented).containsExactlyInAnyOrderElementsOf(known);
     }
   }
 }
