@@ -457,20 +457,31 @@ public final class TerminalBench {
       terms.add(client.open());
     }
     int answered = 0;
+    List<String> ended = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      terms.get(i).send("echo ready-$((" + i + "+1000))\n");
+      try {
+        terms.get(i).send("echo ready-$((" + i + "+1000))\n");
+      } catch (RuntimeException closed) {
+        // the server ended this session before the command: counted, with its reason, below
+      }
     }
     for (int i = 0; i < count; i++) {
       if (terms.get(i).awaitOutput("ready-" + (i + 1000), Duration.ofSeconds(60))) {
         answered++;
+      } else {
+        ended.add(terms.get(i).closeReason());
       }
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf(
-        "%d concurrent sessions: %d answered their command, all within %.2f s of opening%n",
-        count, answered, seconds);
+        "%d concurrent sessions: %d answered their command, all within %.2f s of opening%s%n",
+        count, answered, seconds, ended.isEmpty() ? "" : "; the others ended: " + ended);
     for (Terminal term : terms) {
-      term.close();
+      try {
+        term.close();
+      } catch (RuntimeException alreadyClosed) {
+        // ended by the server
+      }
     }
   }
 
@@ -567,10 +578,17 @@ public final class TerminalBench {
       return null;
     }
 
+    private volatile String closeReason = "still open";
+
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+      closeReason = statusCode + " " + reason;
       closed.countDown();
       return null;
+    }
+
+    String closeReason() {
+      return closeReason;
     }
 
     synchronized boolean tailContains(String text) {
