@@ -1,6 +1,7 @@
 package io.ctops.server.directory;
 
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Which directory attribute holds each fact about a person. The defaults are Active Directory's;
@@ -33,29 +34,16 @@ public record AttributeMapping(
 
   /** Every attribute a user search asks for. */
   String[] userAttributes() {
-    return disabledFlag
-        .map(
-            flag ->
-                new String[] {
-                  login,
-                  userPrincipalName,
-                  displayName,
-                  mail,
-                  memberOf,
-                  userAccountControl,
-                  accountExpires,
-                  flag
-                })
-        .orElseGet(
-            () ->
-                new String[] {
-                  login,
-                  userPrincipalName,
-                  displayName,
-                  mail,
-                  memberOf,
-                  userAccountControl,
-                  accountExpires
-                });
+    return Stream.concat(
+            Stream.of(
+                login,
+                userPrincipalName,
+                displayName,
+                mail,
+                memberOf,
+                userAccountControl,
+                accountExpires),
+            disabledFlag.stream())
+        .toArray(String[]::new);
   }
 }

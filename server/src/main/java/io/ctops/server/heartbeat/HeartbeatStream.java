@@ -52,6 +52,8 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
   private final List<AgentQuery> pendingQueries = new ArrayList<>();
   private final List<TerminalSessionRequest> pendingTerminals = new ArrayList<>();
   private boolean answeredOnce;
+  // check results of this stream were not stored: it answers no more and is ending
+  private boolean silenced;
   private long lastAcknowledged = Long.MIN_VALUE;
   // The checks last sent to the agent (null: none yet on this stream).
   private CheckSet sentChecks;
@@ -184,10 +186,14 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
         CompletableFuture.allOf(parts.queue().publish(samples), resultsStored)
             .handle(
                 (ignored, error) -> {
+                  boolean resultsLost = resultsStored.isCompletedExceptionally();
                   synchronized (lock) {
                     window.settled(timestamps, error == null);
+                    // from here on no answer goes out: a resent sample settling this timestamp
+                    // must not acknowledge the results with it
+                    silenced |= resultsLost;
                   }
-                  if (resultsStored.isCompletedExceptionally()) {
+                  if (resultsLost) {
                     resultsNotStored();
                   }
                   return null;
@@ -221,9 +227,9 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
    * An agent sends a check result once per stream, and drops it when the watermark passes the
    * heartbeat that carried it; it sends its samples again until then. A later heartbeat bringing
    * this one's samples again would settle its timestamp and acknowledge results that were never
-   * stored. The stream ends instead, before any answer can: on its next stream the agent sends
-   * every result not acknowledged again (and, reconnecting with back-off, gives an overloaded
-   * server room).
+   * stored. The stream answers no more and ends instead: on its next stream the agent sends every
+   * result not acknowledged again (and, reconnecting with back-off, gives an overloaded server
+   * room).
    */
   private void resultsNotStored() {
     terminate(
@@ -335,7 +341,7 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
 
   private void respond() {
     synchronized (lock) {
-      if (closed) {
+      if (closed || silenced) {
         return;
       }
       HeartbeatResponse base = answer;
