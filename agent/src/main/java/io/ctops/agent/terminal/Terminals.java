@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * The agent's terminal sessions, by id. A session the server announces (on the heartbeat stream)
  * gets a shell and a {@code Terminal} stream, or a stream that says at once why it gets none; an
  * announced id the agent already has re-attaches to that shell. Sessions start on the {@code
- * terminal-start} thread, never on the gRPC thread that delivered the announcement.
+ * terminal-start} threads, several side by side (a burst of announcements must not queue behind one
+ * another past the server's patience), never on the gRPC thread that delivered them.
  */
 public final class Terminals implements AutoCloseable {
   /** How long a shell outlives its stream when the request names no grace period. */
@@ -37,19 +39,29 @@ public final class Terminals implements AutoCloseable {
 
   static final int MAX_REMEMBERED = 16;
 
+  /** Shells started side by side; more announcements wait for one of these threads. */
+  static final int STARTERS = 8;
+
   private static final Logger log = LoggerFactory.getLogger("agent");
 
   private final LoginShell shells;
   private final Supplier<IngestServiceStub> ingest;
   private final ExecutorService starter =
-      Executors.newSingleThreadExecutor(
-          Thread.ofPlatform().name("terminal-start").daemon().factory());
+      Executors.newFixedThreadPool(
+          STARTERS, Thread.ofPlatform().name("terminal-start-", 1).daemon().factory());
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().name("terminal-timer").daemon().factory());
   private final Map<String, TerminalSession> live = new LinkedHashMap<>();
   private final Map<String, Instant> endedAt = new LinkedHashMap<>();
   private final Map<String, TerminalSession> ended = new LinkedHashMap<>();
+
+  /**
+   * Sessions whose shell is being started, with the stub of an announcement that arrived meanwhile
+   * (or none): that one attaches once the shell is there, rather than starting a second shell.
+   */
+  private final Map<String, Optional<IngestServiceStub>> starting = new HashMap<>();
+
   private boolean closed;
 
   /** Sessions as {@code settings} allow, on streams of the agent's current {@code ingest} stub. */
@@ -107,11 +119,34 @@ public final class Terminals implements AutoCloseable {
     TerminalSession known;
     synchronized (this) {
       known = live.containsKey(id) ? live.get(id) : ended.get(id);
+      if (known == null) {
+        if (starting.containsKey(id)) {
+          starting.put(id, Optional.of(stub));
+          return;
+        }
+        starting.put(id, Optional.empty());
+      }
     }
     if (known != null) {
       known.attach(stub);
       return;
     }
+    try {
+      begin(stub, request);
+    } finally {
+      Optional<IngestServiceStub> announcedAgain;
+      synchronized (this) {
+        announcedAgain = starting.remove(id);
+        known = live.get(id);
+      }
+      if (known != null && announcedAgain != null && announcedAgain.isPresent()) {
+        known.attach(announcedAgain.get());
+      }
+    }
+  }
+
+  private void begin(IngestServiceStub stub, TerminalSessionRequest request) {
+    String id = request.getSessionId();
     // The request's user is only logged: the host's [terminal] user decides who the shell runs as.
     log.info(
         "event=terminal_requested session_id={} requested_user=\"{}\" direct_access={}",

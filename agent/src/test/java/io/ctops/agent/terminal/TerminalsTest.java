@@ -11,7 +11,9 @@ import io.ctops.protocol.v1.TerminalSessionRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -257,6 +259,7 @@ class TerminalsTest {
   @Test
   void anAnnouncementRepeatedRightAwayKeepsTheStream() throws Exception {
     start(SHELLS_ALLOWED);
+    // the two go to two starter threads at once: the second finds the first starting its shell
     terminals.arrived(request("s-1"));
     terminals.arrived(request("s-1"));
     TerminalIngest.Side stream = ingest.nextStream();
@@ -331,6 +334,38 @@ class TerminalsTest {
   }
 
   @Test
+  void aBurstOfAnnouncementsStartsEverySessionOnce() throws Exception {
+    // this user's shells start in an empty home: many logins at once stay independent of whatever
+    // the machine's own profile does at login (some take a lock there)
+    Path passwd = dir.resolve("passwd");
+    String user = System.getProperty("user.name");
+    Files.write(
+        passwd,
+        Files.readAllLines(Path.of("/etc/passwd")).stream()
+            .map(line -> line.startsWith(user + ":") ? withHome(line, dir) : line)
+            .toList());
+    terminals =
+        new Terminals(SHELLS_ALLOWED, new HostTools(HostTools.DEFAULT_PATH), passwd, ingest::stub);
+    int sessions = Terminals.STARTERS * 3;
+    for (int i = 0; i < sessions; i++) {
+      terminals.arrived(request("s-" + i));
+    }
+    Map<String, TerminalIngest.Side> streams = new HashMap<>();
+    for (int i = 0; i < sessions; i++) {
+      TerminalIngest.Side side = ingest.nextStream();
+      streams.put(side.attach().getSessionId(), side);
+    }
+    assertThat(ingest.noStreamWithin(Duration.ofMillis(500))).isNull();
+    assertThat(streams).hasSize(sessions);
+
+    streams.forEach((id, side) -> side.type("echo done-" + id + "-$((40+2))\n"));
+
+    for (Map.Entry<String, TerminalIngest.Side> entry : streams.entrySet()) {
+      entry.getValue().awaitOutput("done-" + entry.getKey() + "-42");
+    }
+  }
+
+  @Test
   void stoppingTheAgentHangsUpItsShellsAndSaysSo() throws Exception {
     start(SHELLS_ALLOWED);
     terminals.arrived(request("s-1"));
@@ -386,6 +421,12 @@ class TerminalsTest {
 
   private void start(AgentConfig.Terminal settings) {
     terminals = new Terminals(settings, new HostTools(HostTools.DEFAULT_PATH), ingest::stub);
+  }
+
+  private static String withHome(String passwdLine, Path home) {
+    String[] fields = passwdLine.split(":", -1);
+    fields[5] = home.toString();
+    return String.join(":", fields);
   }
 
   private static TerminalSessionRequest request(String id) {
