@@ -202,7 +202,7 @@ public final class CheckResultsBench {
 
     private void send(List<IncomingResult> results) {
       inFlight.acquireUninterruptibly(results.size());
-      CompletableFuture<Void> done = writer.publish(results);
+      CompletableFuture<Void> done = writer.offer(results).stored();
       done.whenComplete(
           (ok, error) -> {
             inFlight.release(results.size());

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -20,13 +21,25 @@ import org.slf4j.LoggerFactory;
  * Check results wait in memory and one writer thread stores them in batches ({@link CheckResults}:
  * history, latest state, changes of status), many heartbeats per transaction. A heartbeat's results
  * are acknowledged with its samples once their batch committed; a batch that fails is not
- * acknowledged, so the agent sends its results again. A full queue refuses new results the same way
- * instead of dropping any.
+ * acknowledged, so the agent sends its results again. When the queue is full, results offered wait
+ * outside it, in the order they came, until the writer makes room: the heartbeat stream that
+ * offered them reads nothing more meanwhile (gRPC flow control), so an overloaded server slows its
+ * agents down instead of refusing their results and ending their streams.
  */
 public final class CheckResultWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(CheckResultWriter.class);
 
   private record Pending(List<IncomingResult> results, CompletableFuture<Void> stored) {}
+
+  /**
+   * Results offered: {@code accepted} completes once they are in the queue (at once when it has
+   * room), {@code stored} once they are committed (exceptionally if they could not be).
+   */
+  public record Offer(CompletableFuture<Void> accepted, CompletableFuture<Void> stored) {}
+
+  private record Waiting(Pending pending, CompletableFuture<Void> accepted) {}
+
+  private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
 
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final AtomicInteger depth = new AtomicInteger();
@@ -37,6 +50,7 @@ public final class CheckResultWriter implements AutoCloseable {
   private final Timer writeLatency;
   private final Counter stored;
   private final Counter failures;
+  private final Counter waited;
   private final ExecutorService acknowledger =
       Executors.newSingleThreadExecutor(
           runnable -> Thread.ofPlatform().name("check-result-acks").daemon().unstarted(runnable));
@@ -62,7 +76,14 @@ public final class CheckResultWriter implements AutoCloseable {
         Counter.builder("ctops_check_results_write_failures_total")
             .description("Batches of check results that failed to store (sent again by agents)")
             .register(registry);
+    this.waited =
+        Counter.builder("ctops_check_results_waited_total")
+            .description(
+                "Heartbeats whose check results waited for room in a full queue (their stream"
+                    + " paused meanwhile)")
+            .register(registry);
     registry.gauge("ctops_check_results_queue_depth", depth);
+    registry.gauge("ctops_check_results_waiting", waiting, ArrayDeque::size);
   }
 
   public CheckResultWriter start() {
@@ -70,21 +91,61 @@ public final class CheckResultWriter implements AutoCloseable {
     return this;
   }
 
-  /** Stores the results; completes once they are committed (at once for none). */
-  public CompletableFuture<Void> publish(List<IncomingResult> incoming) {
+  /**
+   * Stores the results: into the queue at once when it has room (or holds none yet), else once the
+   * writer has made room and the results offered before these are in.
+   */
+  public Offer offer(List<IncomingResult> incoming) {
     if (incoming.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
+      return new Offer(
+          CompletableFuture.completedFuture(null), CompletableFuture.completedFuture(null));
     }
-    if (!running || depth.addAndGet(incoming.size()) > capacity) {
-      if (running) {
-        depth.addAndGet(-incoming.size());
+    Pending pending = new Pending(incoming, new CompletableFuture<>());
+    synchronized (waiting) {
+      if (!running) {
+        pending.stored().completeExceptionally(stopped());
+        return new Offer(CompletableFuture.completedFuture(null), pending.stored());
       }
-      return CompletableFuture.failedFuture(
-          new IllegalStateException("the check result queue is full"));
+      if (waiting.isEmpty() && fits(incoming.size())) {
+        enqueue(pending);
+        return new Offer(CompletableFuture.completedFuture(null), pending.stored());
+      }
+      Waiting wait = new Waiting(pending, new CompletableFuture<>());
+      waiting.add(wait);
+      waited.increment();
+      return new Offer(wait.accepted(), pending.stored());
     }
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    queue.add(new Pending(incoming, done));
-    return done;
+  }
+
+  /** Whether results of this size go into the queue now; an empty queue takes any size. */
+  private boolean fits(int size) {
+    int queued = depth.get();
+    return queued == 0 || queued + size <= capacity;
+  }
+
+  private void enqueue(Pending pending) {
+    depth.addAndGet(pending.results().size());
+    queue.add(pending);
+  }
+
+  /** After a batch: results that waited go into the queue while it has room, oldest first. */
+  private void admitWaiting() {
+    List<CompletableFuture<Void>> admitted = new ArrayList<>();
+    synchronized (waiting) {
+      Waiting next;
+      while ((next = waiting.peek()) != null && fits(next.pending().results().size())) {
+        waiting.poll();
+        enqueue(next.pending());
+        admitted.add(next.accepted());
+      }
+    }
+    if (!admitted.isEmpty()) {
+      acknowledger.execute(() -> admitted.forEach(accepted -> accepted.complete(null)));
+    }
+  }
+
+  private static IllegalStateException stopped() {
+    return new IllegalStateException("the check result writer has stopped");
   }
 
   private void run() {
@@ -127,6 +188,7 @@ public final class CheckResultWriter implements AutoCloseable {
     } finally {
       depth.addAndGet(-size);
     }
+    admitWaiting();
     writeLatency.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
     Throwable outcome = error;
     acknowledger.execute(
@@ -143,7 +205,18 @@ public final class CheckResultWriter implements AutoCloseable {
 
   @Override
   public void close() {
-    running = false;
+    List<Waiting> stranded;
+    synchronized (waiting) {
+      running = false;
+      stranded = List.copyOf(waiting);
+      waiting.clear();
+    }
+    // never stored: not acknowledged, so their agents send them again
+    stranded.forEach(
+        wait -> {
+          wait.pending().stored().completeExceptionally(stopped());
+          wait.accepted().complete(null);
+        });
     if (writer != null) {
       try {
         writer.join(10_000);

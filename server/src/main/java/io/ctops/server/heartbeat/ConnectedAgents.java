@@ -18,6 +18,7 @@ import io.ctops.server.tasks.TaskReports;
 import io.ctops.server.terminal.TerminalHub;
 import io.grpc.Status;
 import io.grpc.StatusException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -97,9 +98,18 @@ public final class ConnectedAgents
         .register(registry);
   }
 
-  /** A new heartbeat stream: the gRPC call's side that receives the agent's messages. */
+  /**
+   * A new heartbeat stream: the gRPC call's side that receives the agent's messages, one at a time
+   * (the next is read once the current one's check results are queued).
+   */
   public StreamObserver<HeartbeatRequest> open(StreamObserver<HeartbeatResponse> responses) {
-    return new HeartbeatStream(parts, this, responses);
+    if (responses instanceof ServerCallStreamObserver<HeartbeatResponse> call) {
+      call.disableAutoRequest();
+      HeartbeatStream stream = new HeartbeatStream(parts, this, responses, () -> call.request(1));
+      call.request(1);
+      return stream;
+    }
+    return new HeartbeatStream(parts, this, responses, () -> {});
   }
 
   void opened(

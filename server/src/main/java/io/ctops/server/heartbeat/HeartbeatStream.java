@@ -7,6 +7,7 @@ import io.ctops.protocol.v1.HeartbeatRequest;
 import io.ctops.protocol.v1.HeartbeatResponse;
 import io.ctops.protocol.v1.TerminalSessionRequest;
 import io.ctops.server.checks.CheckAssignments.CheckSet;
+import io.ctops.server.checks.CheckResultWriter;
 import io.ctops.server.checks.IncomingResult;
 import io.ctops.server.enrolment.AgentAuthentication.AuthenticatedAgent;
 import io.ctops.server.metrics.MetricSample;
@@ -41,6 +42,8 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
   private final ConnectedAgents.StreamParts parts;
   private final ConnectedAgents registry;
   private final StreamObserver<HeartbeatResponse> responses;
+  // asks gRPC for the agent's next message: once the current one's results are in the queue
+  private final Runnable readNext;
   private final UUID streamId = UUID.randomUUID();
   private final Optional<String> bearer = CallIdentity.bearerToken();
   private final Optional<X509Certificate> certificate = CallIdentity.clientCertificate();
@@ -74,10 +77,12 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
   HeartbeatStream(
       ConnectedAgents.StreamParts parts,
       ConnectedAgents registry,
-      StreamObserver<HeartbeatResponse> responses) {
+      StreamObserver<HeartbeatResponse> responses,
+      Runnable readNext) {
     this.parts = parts;
     this.registry = registry;
     this.responses = responses;
+    this.readNext = readNext;
   }
 
   UUID agentId() {
@@ -179,9 +184,25 @@ final class HeartbeatStream implements StreamObserver<HeartbeatRequest> {
     // watermark passes this heartbeat's timestamp, so both must be durable first.
     List<IncomingResult> results =
         parts.checkIntake().read(agent.orgId(), agent.hostId(), request.getCheckResultsList(), now);
-    // Settle the window first, then answer: the answer carries the new watermark. The answer
-    // also goes out after ackWait without one, so a stalled database never stalls the stream.
-    CompletableFuture<Void> resultsStored = parts.checkResults().publish(results);
+    // Results wait for room in a full queue; until they are in, this stream reads nothing more
+    // (the agent's next heartbeats wait in its own buffers), so their order is kept.
+    CheckResultWriter.Offer offer = parts.checkResults().offer(results);
+    offer
+        .accepted()
+        .thenRun(
+            () -> {
+              settle(samples, timestamps, offer.stored());
+              readNext.run();
+            });
+  }
+
+  /**
+   * Settles the window once the samples and results are durable, then answers: the answer carries
+   * the new watermark. The answer also goes out after ackWait without one, so a stalled database
+   * never stalls the stream.
+   */
+  private void settle(
+      List<MetricSample> samples, List<Long> timestamps, CompletableFuture<Void> resultsStored) {
     CompletableFuture<Void> settled =
         CompletableFuture.allOf(parts.queue().publish(samples), resultsStored)
             .handle(

@@ -74,14 +74,18 @@ public final class IngestRole implements AutoCloseable {
     this.tokens = tokens;
   }
 
-  /** Intervals with production defaults; tests shorten them. */
+  /**
+   * Intervals and bounds with production defaults; tests shorten them. {@code checkResultQueue}:
+   * check results held in memory for storing before more wait for room (their streams paused).
+   */
   public record Tuning(
       Duration vitalsFlushInterval,
       Duration metricLinger,
       Duration ackWait,
       Duration recheckEvery,
       Duration sweepEvery,
-      Duration terminalAgentPatience) {
+      Duration terminalAgentPatience,
+      int checkResultQueue) {
     public static final Tuning DEFAULT =
         new Tuning(
             Duration.ofMillis(250),
@@ -89,7 +93,19 @@ public final class IngestRole implements AutoCloseable {
             Duration.ofSeconds(2),
             Duration.ofSeconds(10),
             Duration.ofSeconds(15),
-            Duration.ofSeconds(10));
+            Duration.ofSeconds(10),
+            200_000);
+
+    public Tuning withCheckResultQueue(int results) {
+      return new Tuning(
+          vitalsFlushInterval,
+          metricLinger,
+          ackWait,
+          recheckEvery,
+          sweepEvery,
+          terminalAgentPatience,
+          results);
+    }
   }
 
   public static IngestRole start(
@@ -153,7 +169,11 @@ public final class IngestRole implements AutoCloseable {
       CheckResultWriter checkResults =
           parts.add(
               new CheckResultWriter(
-                      database.jdbi(), registry, 200_000, 5_000, tuning.metricLinger())
+                      database.jdbi(),
+                      registry,
+                      tuning.checkResultQueue(),
+                      5_000,
+                      tuning.metricLinger())
                   .start());
       HeartbeatAnswers answers =
           new HeartbeatAnswers(

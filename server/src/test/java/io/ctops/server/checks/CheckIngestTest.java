@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -175,6 +176,48 @@ class CheckIngestTest {
     }
     assertThat(ingest.string("SELECT status || ' ' || output FROM check_states"))
         .isEqualTo("pass connected");
+  }
+
+  @Test
+  void resultsThatFindTheQueueFullWaitForRoomWhileTheirStreamReadsNothingMore() throws Exception {
+    UUID ssh = define("ssh answers", "port", "{\"port\": 22}", 30);
+    long t = Instant.now().getEpochSecond() - 100;
+    // an instance whose queue holds one result, and a writer held up by a lock on the states
+    try (IngestFixture small =
+            IngestFixture.sharing(ingest, IngestFixture.FAST.withCheckResultQueue(1));
+        Handle lock = ingest.jdbi().open()) {
+      lock.begin();
+      lock.execute("LOCK TABLE check_states IN EXCLUSIVE MODE");
+      try (HeartbeatClient stream =
+          new HeartbeatClient(small.withJwt(small.channel(), agent.getJwtToken()))) {
+        stream.send(beat(t, result(ssh, "pass", t, "connected")));
+        await()
+            .atMost(Duration.ofSeconds(10))
+            .until(
+                () ->
+                    ingest.count(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+                        == 1);
+        // the queue is full: this result waits, and nothing after it is read
+        stream.send(beat(t + 30, result(ssh, "fail", t + 30, "connection refused")));
+        stream.send(vitals(77, 2, 3).setTimestampUnix(t + 60).build());
+        Thread.sleep(1_500);
+        assertThat(ingest.string("SELECT cpu_percent::int::text FROM host_vitals"))
+            .isNotEqualTo("77");
+
+        lock.rollback();
+
+        // the stream went on: every heartbeat is acknowledged on it, none was refused
+        assertThat(stream.next(a -> a.getAckedThroughUnix() >= t + 60).getAckedThroughUnix())
+            .isEqualTo(t + 60);
+      }
+    }
+    assertThat(ingest.count("SELECT count(*) FROM check_results")).isEqualTo(2);
+    assertThat(ingest.string("SELECT status || consecutive_failures FROM check_states"))
+        .isEqualTo("fail1");
+    await()
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> ingest.string("SELECT cpu_percent::int::text FROM host_vitals").equals("77"));
   }
 
   @Test

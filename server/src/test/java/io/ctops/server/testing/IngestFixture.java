@@ -59,7 +59,8 @@ public final class IngestFixture implements AutoCloseable {
           Duration.ofSeconds(2),
           Duration.ofMillis(500),
           Duration.ofMillis(300),
-          Duration.ofSeconds(5));
+          Duration.ofSeconds(5),
+          200_000);
 
   public final Path dir;
   public final Database database;
@@ -94,7 +95,12 @@ public final class IngestFixture implements AutoCloseable {
 
   /** Another instance on the same database and key files. */
   public static IngestFixture sharing(IngestFixture other) {
-    return start(other.databaseUrl, other.dir, FAST, 0, TaskTypesOfThisRelease.all());
+    return sharing(other, FAST);
+  }
+
+  /** Another instance on the same database and key files, tuned otherwise. */
+  public static IngestFixture sharing(IngestFixture other, IngestRole.Tuning tuning) {
+    return start(other.databaseUrl, other.dir, tuning, 0, TaskTypesOfThisRelease.all());
   }
 
   private DatabaseUrl databaseUrl;
