@@ -574,21 +574,27 @@ public final class TerminalBench {
 
     @Override
     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+      lastText = data.toString();
       webSocket.request(1);
       return null;
     }
 
     private volatile String closeReason = "still open";
+    // the last status message of the server's (JSON), shown with a session that did not answer
+    private volatile String lastText = "";
 
     @Override
     public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
       closeReason = statusCode + " " + reason;
       closed.countDown();
+      synchronized (this) {
+        notifyAll();
+      }
       return null;
     }
 
     String closeReason() {
-      return closeReason;
+      return closeReason + (lastText.isEmpty() ? "" : " (last message: " + lastText + ")");
     }
 
     synchronized boolean tailContains(String text) {
@@ -614,7 +620,7 @@ public final class TerminalBench {
       long until = System.nanoTime() + timeout.toNanos();
       while (!output.toString(StandardCharsets.UTF_8).contains(text)) {
         long left = until - System.nanoTime();
-        if (left <= 0) {
+        if (left <= 0 || closed.getCount() == 0) {
           return false;
         }
         TimeUnit.NANOSECONDS.timedWait(this, left);
