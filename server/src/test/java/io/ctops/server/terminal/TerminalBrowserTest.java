@@ -143,6 +143,14 @@ class TerminalBrowserTest {
     awaitLine("again-kept-42");
     assertThat(first.count("SELECT count(*) FROM terminal_sessions")).isEqualTo(1);
 
+    // a command that runs quietly for longer than a WebSocket's usual idle limit keeps its tab
+    Object connects = script("return window.ctopsTerminal.connects;");
+    type("sleep 40; echo woke-$((1+1))\n");
+    browser.waitFor(Duration.ofSeconds(70), d -> screen().contains("woke-2"));
+    assertThat(script("return window.ctopsTerminal.connects;"))
+        .as("the same WebSocket throughout")
+        .isEqualTo(connects);
+
     type("exit 7\n");
     browser.waitFor(d -> status().startsWith("Session ended with exit code 7"));
     await()

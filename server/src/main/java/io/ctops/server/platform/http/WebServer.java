@@ -16,6 +16,7 @@ import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.time.Duration;
 import java.util.function.Consumer;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -30,6 +31,13 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * and from WebJars ({@code /webjars}); features add their routes through the given configurer.
  */
 public final class WebServer implements AutoCloseable {
+  /**
+   * A WebSocket with no frame either way for this long is closed. Open terminals are pinged every
+   * 30 s, so only a dead connection gets here; Jetty's own default (30 s) closed a terminal whose
+   * command ran quietly for half a minute.
+   */
+  static final Duration WEBSOCKET_IDLE = Duration.ofMinutes(2);
+
   private final Javalin app;
 
   private WebServer(Javalin app) {
@@ -43,6 +51,8 @@ public final class WebServer implements AutoCloseable {
               config.startup.showJavalinBanner = false;
               config.startup.showOldJavalinVersionWarning = false;
               config.http.maxRequestSize = 1024 * 1024;
+              config.jetty.modifyWebSocketServletFactory(
+                  factory -> factory.setIdleTimeout(WEBSOCKET_IDLE));
               config.staticFiles.enableWebjars();
               config.staticFiles.add(
                   files -> {
