@@ -190,7 +190,7 @@ final class ScheduledCheck {
         CheckResult.newBuilder()
             .setCheckId(definition.getCheckId())
             .setStatus(outcome.status().wire)
-            .setOutput(CheckOutput.fit(outcome.output()))
+            .setOutput(CheckOutput.fit(outcome.output(), definition.getCheckType()))
             .setDurationMs((int) Math.min(Integer.MAX_VALUE, Math.max(0, millis)))
             .setRanAtUnix(ranAt.getEpochSecond())
             .build());
