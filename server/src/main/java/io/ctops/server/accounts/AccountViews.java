@@ -2,6 +2,8 @@ package io.ctops.server.accounts;
 
 import io.ctops.server.groups.HostGroups;
 import io.ctops.server.hosts.HostDetail;
+import io.ctops.server.tasks.Task;
+import io.ctops.server.tasks.TaskState;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -15,7 +17,12 @@ public final class AccountViews {
 
   /** A host's Users tab: its accounts by the filter, their keys, and the agent's reports. */
   public record HostTab(
-      HostDetail host, AccountQuery.HostView view, Map<String, String> form, boolean mayOperate) {
+      HostDetail host,
+      AccountQuery.HostView view,
+      Map<String, String> form,
+      boolean mayRescan,
+      boolean mayOperate,
+      Optional<Task> rescan) {
     public String value(String field) {
       return form.getOrDefault(field, "");
     }
@@ -24,9 +31,18 @@ public final class AccountViews {
       return !value(field).isEmpty() && !value(field).equals("false");
     }
 
-    /** The accounts' ages, unless the agents have not reported yet. */
     public boolean hasReported() {
       return !view.reports().isEmpty();
+    }
+
+    public boolean isRescanUnderWay() {
+      return rescan.filter(t -> !t.isFinished()).isPresent();
+    }
+
+    /** The last rescan, when it ended without running the checks (the agent's reason with it). */
+    public Optional<Task> failedRescan() {
+      return rescan.filter(
+          t -> t.isFinished() && TaskState.fromDb(t.state()) != TaskState.SUCCEEDED);
     }
   }
 

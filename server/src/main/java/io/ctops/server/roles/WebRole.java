@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.ctops.server.accounts.AccountPages;
+import io.ctops.server.accounts.AccountScanTask;
 import io.ctops.server.accounts.AccountsApi;
 import io.ctops.server.alerts.AlertEvaluator;
 import io.ctops.server.alerts.AlertPages;
@@ -252,7 +253,14 @@ public final class WebRole implements AutoCloseable {
               taskTypes.find(CertificateScanTask.NAME).orElseThrow(),
               clock);
       AccountsApi accountsApi = new AccountsApi(jdbi, records);
-      AccountPages accountsPages = new AccountPages(pages, jdbi, records, accountsApi);
+      AccountPages accountsPages =
+          new AccountPages(
+              pages,
+              jdbi,
+              records,
+              accountsApi,
+              taskQueue,
+              taskTypes.find(AccountScanTask.NAME).orElseThrow());
       CheckFormRoutes checkForms = new CheckFormRoutes(pages, jdbi, checkEditors);
       CheckPages checkPages = new CheckPages(pages, jdbi, records, checkEditors, clock);
       AlertPages alertPages = new AlertPages(pages, jdbi, alertsApi, clock);

@@ -116,6 +116,34 @@ class AccountsAgentBrowserTest {
         .contains("Accounts reported")
         .contains("by the check Accounts");
 
+    // Rescan: the agent runs both checks now, and the reports are newer than the first ones
+    String firstReport =
+        web.jdbi()
+            .withHandle(
+                h ->
+                    h.createQuery("SELECT CAST(max(reported_at) AS text) FROM host_account_reports")
+                        .mapTo(String.class)
+                        .one());
+    Thread.sleep(1100); // a result is kept once per check, host and second
+    find("#rescan-accounts").click();
+    assertThat(find("#rescan-progress").getText()).startsWith("Rescan");
+    browser.waitFor(
+        Duration.ofSeconds(60),
+        d ->
+            web.count(
+                    "SELECT count(*) FROM host_account_reports WHERE reported_at > CAST('"
+                        + firstReport
+                        + "' AS timestamptz)")
+                == 2);
+    browser.waitFor(
+        Duration.ofSeconds(30),
+        d ->
+            web.count(
+                    "SELECT count(*) FROM tasks WHERE type = 'account_scan' AND state = 'succeeded'")
+                == 1);
+    browser.driver.navigate().refresh();
+    assertThat(find("#rescan-done").getText()).contains("the agent ran the checks");
+
     find("#host-accounts-privileged").click();
     find("#filter-accounts").click();
     browser.waitFor(d -> d.getCurrentUrl().contains("privileged=true"));

@@ -224,6 +224,38 @@ class AccountsApiTest {
   }
 
   @Test
+  void engineersQueueARescanAndReadOnlyUsersCannot() {
+    web.user(org, "engineer@example.com", Role.ENGINEER);
+    web.user(org, "viewer@example.com", Role.READ_ONLY);
+    WebClient engineer = web.client();
+    engineer.signIn("engineer@example.com", WebFixture.PASSWORD);
+    WebClient viewer = web.client();
+    viewer.signIn("viewer@example.com", WebFixture.PASSWORD);
+
+    assertThat(viewer.get("/hosts/" + web1 + "/accounts").body())
+        .doesNotContain("id=\"rescan-accounts\"");
+    assertThat(viewer.post("/hosts/" + web1 + "/accounts/rescan", Map.of()).statusCode())
+        .isEqualTo(403);
+    assertThat(engineer.get("/hosts/" + web1 + "/accounts").body())
+        .contains("id=\"rescan-accounts\"");
+    assertThat(engineer.post("/hosts/" + web1 + "/accounts/rescan", Map.of()).statusCode())
+        .isEqualTo(303);
+
+    assertThat(
+            web.count(
+                "SELECT count(*) FROM tasks WHERE type = 'account_scan' AND host_id = '"
+                    + web1
+                    + "'"))
+        .isEqualTo(1);
+    assertThat(engineer.get("/hosts/" + web1 + "/accounts").body())
+        .contains("id=\"rescan-progress\"")
+        .doesNotContain("id=\"rescan-accounts\"");
+    assertThat(web.count("SELECT count(*) FROM audit_entries WHERE action LIKE 'task.%'"))
+        .as("the task queue audits the request")
+        .isEqualTo(1);
+  }
+
+  @Test
   void badFiltersAre400WithTheReason() {
     for (String query :
         List.of(
