@@ -126,9 +126,11 @@ public final class Agent implements AutoCloseable {
             collector::hostname,
             clock,
             () -> compactHeap = COMPACT_AFTER_BURSTS);
+    this.checks = new Checks(config.dataDir(), tools, checkOutbox, clock);
     this.tasks =
         new TaskRunner(
-            types.with(TaskTypes.certificateScan(certificates)),
+            types.with(
+                TaskTypes.certificateScan(certificates), TaskTypes.accountScan(checks::runNow)),
             outbox,
             clock,
             () -> ingest,
@@ -137,7 +139,6 @@ public final class Agent implements AutoCloseable {
             this::stopSoon);
     this.queries = new QueryRunner(tools, Path.of("/proc"), outbox, clock);
     this.terminals = new Terminals(config.terminal(), tools, () -> ingest);
-    this.checks = new Checks(config.dataDir(), tools, checkOutbox, clock);
   }
 
   public Exit run() {

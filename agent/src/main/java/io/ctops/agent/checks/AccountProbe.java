@@ -18,11 +18,12 @@ final class AccountProbe {
 
   Outcome run(ServiceAccount check) throws InterruptedException {
     return outcome(
-        accounts.accounts(check.minHumanUid(), check.maxHumanUid(), CheckOutput.MAX_BYTES));
+        accounts.accounts(check.minHumanUid(), check.maxHumanUid(), CheckOutput.MAX_REPORT_BYTES));
   }
 
   Outcome run(SshKeyScan check) throws InterruptedException {
-    return outcome(accounts.sshKeys(check.scanPaths(), check.skipPaths(), CheckOutput.MAX_BYTES));
+    return outcome(
+        accounts.sshKeys(check.scanPaths(), check.skipPaths(), CheckOutput.MAX_REPORT_BYTES));
   }
 
   private static Outcome outcome(HostAccounts.Report report) {

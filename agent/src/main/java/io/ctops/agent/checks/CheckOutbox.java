@@ -16,7 +16,10 @@ import org.slf4j.LoggerFactory;
  * Check results waiting for the server, kept in memory until it acknowledges them with the
  * watermark samples use ({@code acked_through_unix}); what a broken stream did not get acknowledged
  * goes again on the next (the server stores a result once per check, host and {@code ran_at}).
- * Bounded: past the capacity the oldest are dropped and counted.
+ * Bounded: past the capacity (a count, and {@link #MAX_BUFFERED_BYTES}) the oldest are dropped and
+ * counted. A heartbeat carries at most {@link #MAX_PER_HEARTBEAT} results and, past the first,
+ * {@link #MAX_BYTES_PER_HEARTBEAT}: account reports of up to 256 KiB each must not make a message
+ * larger than the server takes (4 MiB by default).
  *
  * <p>Each heartbeat stream sends through its own {@link Sending}. A result that rode on the
  * heartbeat with timestamp T is acknowledged by a watermark of at least T. An extra heartbeat
@@ -27,10 +30,14 @@ import org.slf4j.LoggerFactory;
 public final class CheckOutbox {
   public static final int CAPACITY = 5_000;
   public static final int MAX_PER_HEARTBEAT = 500;
+  public static final int MAX_BYTES_PER_HEARTBEAT = 1024 * 1024;
+  public static final long MAX_BUFFERED_BYTES = 16L * 1024 * 1024;
 
   private static final Logger log = LoggerFactory.getLogger("agent");
 
   private final int capacity;
+  private final long maxBytes;
+  private long bytes;
   // Results not yet sent on the current stream, oldest first, by sequence number.
   private final Map<Long, CheckResult> waiting = new LinkedHashMap<>();
   // Results sent on the current stream and not yet acknowledged, oldest first.
@@ -41,19 +48,26 @@ public final class CheckOutbox {
   private boolean dropping;
 
   public CheckOutbox() {
-    this(CAPACITY);
+    this(CAPACITY, MAX_BUFFERED_BYTES);
   }
 
   CheckOutbox(int capacity) {
+    this(capacity, MAX_BUFFERED_BYTES);
+  }
+
+  CheckOutbox(int capacity, long maxBytes) {
     this.capacity = capacity;
+    this.maxBytes = maxBytes;
   }
 
   /** Queues a result for the next heartbeat. */
   public synchronized void add(CheckResult result) {
     waiting.put(sequence++, result);
-    if (waiting.size() + sent.size() > capacity) {
+    bytes += result.getSerializedSize();
+    while (waiting.size() + sent.size() > 1
+        && (waiting.size() + sent.size() > capacity || bytes > maxBytes)) {
       Map<Long, CheckResult> oldest = sent.isEmpty() ? waiting : sent;
-      oldest.remove(oldest.keySet().iterator().next());
+      bytes -= oldest.remove(oldest.keySet().iterator().next()).getSerializedSize();
       dropped++;
       if (!dropping) {
         dropping = true;
@@ -76,11 +90,25 @@ public final class CheckOutbox {
     return waiting.size() + sent.size();
   }
 
-  /** Waits until more results wait than one heartbeat carries (the rest need extra ones). */
+  /**
+   * Waits until more results (or bytes of them) wait than one heartbeat carries (the rest need
+   * extra ones).
+   */
   public synchronized void awaitBacklog() throws InterruptedException {
-    while (waiting.size() < MAX_PER_HEARTBEAT) {
+    while (waiting.size() < MAX_PER_HEARTBEAT && waitingBytes() <= MAX_BYTES_PER_HEARTBEAT) {
       wait();
     }
+  }
+
+  private long waitingBytes() {
+    long total = 0;
+    for (CheckResult result : waiting.values()) {
+      total += result.getSerializedSize();
+      if (total > MAX_BYTES_PER_HEARTBEAT) {
+        break;
+      }
+    }
+    return total;
   }
 
   /** A new heartbeat stream: everything an earlier one sent and was not acknowledged goes again. */
@@ -123,9 +151,14 @@ public final class CheckOutbox {
         long acknowledgedBy = timestampUnix > newestTimestamp ? timestampUnix : newestTimestamp + 1;
         newestTimestamp = Math.max(newestTimestamp, timestampUnix);
         List<Long> batch = new ArrayList<>();
+        long batchBytes = 0;
         Iterator<Map.Entry<Long, CheckResult>> next = waiting.entrySet().iterator();
         while (batch.size() < MAX_PER_HEARTBEAT && next.hasNext()) {
           Map.Entry<Long, CheckResult> result = next.next();
+          batchBytes += result.getValue().getSerializedSize();
+          if (!batch.isEmpty() && batchBytes > MAX_BYTES_PER_HEARTBEAT) {
+            break;
+          }
           next.remove();
           sent.put(result.getKey(), result.getValue());
           request.addCheckResults(result.getValue());
@@ -151,11 +184,14 @@ public final class CheckOutbox {
             && unacknowledged.peekFirst().acknowledgedBy() <= throughUnix) {
           for (long result : unacknowledged.pollFirst().results()) {
             // Also from the waiting ones: a later stream may have queued them again.
-            sent.remove(result);
-            waiting.remove(result);
+            CheckResult forgotten = sent.remove(result);
+            CheckResult queuedAgain = waiting.remove(result);
+            if (forgotten != null || queuedAgain != null) {
+              bytes -= (forgotten != null ? forgotten : queuedAgain).getSerializedSize();
+            }
           }
         }
-        if (sent.size() + waiting.size() < capacity) {
+        if (sent.size() + waiting.size() < capacity && bytes <= maxBytes) {
           dropping = false;
         }
       }

@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -175,6 +177,32 @@ public final class Checks implements AutoCloseable {
                       + total)
               .setRanAtUnix(clock.instant().getEpochSecond())
               .build());
+    }
+  }
+
+  /**
+   * Runs this host's checks of {@code types} now, besides their schedule (an operator's rescan of
+   * the accounts); returns how many it started (0: none applies to the host). Results go to the
+   * server as any run's.
+   */
+  public int runNow(Set<String> types) throws InterruptedException {
+    CompletableFuture<Integer> started = new CompletableFuture<>();
+    submit(
+        () -> {
+          int count = 0;
+          for (ScheduledCheck check : scheduled.values()) {
+            if (types.contains(check.definition().getCheckType())
+                && check.plan() instanceof CheckPlan.Runs) {
+              check.runNow();
+              count++;
+            }
+          }
+          started.complete(count);
+        });
+    try {
+      return started.get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      return 0;
     }
   }
 

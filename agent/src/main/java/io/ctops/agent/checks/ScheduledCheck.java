@@ -86,6 +86,14 @@ final class ScheduledCheck {
             this::tick, firstDelay.toMillis(), plan.interval().toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * One run now, besides the schedule (an operator's rescan); skipped like a tick when a run is
+   * under way, whose result is then the one they get.
+   */
+  void runNow() {
+    schedule.execute(this::tick);
+  }
+
   /** No more runs; a run under way is interrupted and its result dropped. */
   synchronized void stop() {
     stopped = true;
@@ -190,7 +198,7 @@ final class ScheduledCheck {
         CheckResult.newBuilder()
             .setCheckId(definition.getCheckId())
             .setStatus(outcome.status().wire)
-            .setOutput(CheckOutput.fit(outcome.output()))
+            .setOutput(CheckOutput.fit(outcome.output(), definition.getCheckType()))
             .setDurationMs((int) Math.min(Integer.MAX_VALUE, Math.max(0, millis)))
             .setRanAtUnix(ranAt.getEpochSecond())
             .build());

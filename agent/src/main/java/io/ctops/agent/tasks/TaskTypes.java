@@ -56,6 +56,19 @@ public final class TaskTypes {
     return new CertificateScanTask(discovery);
   }
 
+  /**
+   * {@code account_scan}: the host's account and SSH key checks run now by {@code checks} (the
+   * agent's {@code Checks.runNow}).
+   */
+  public static TaskType accountScan(ChecksNow checks) {
+    return new AccountScanTask(checks);
+  }
+
+  /** Runs the host's checks of some types now; how many it started. */
+  public interface ChecksNow {
+    int runNow(Set<String> types) throws InterruptedException;
+  }
+
   /** Exactly these types (tests); names and aliases must not repeat. */
   public static TaskTypes of(TaskType... types) {
     return new TaskTypes(List.of(types));

@@ -95,6 +95,37 @@ class CheckOutboxTest {
             "new@7");
   }
 
+  @Test
+  void aHeartbeatCarriesAboutAMebibyteOfResultsAtMostButAlwaysOne() {
+    CheckOutbox big = new CheckOutbox(CheckOutbox.CAPACITY);
+    CheckOutbox.Sending stream = big.newStream();
+    // account reports of 256 KiB: four of them would make a message near the server's 4 MiB
+    IntStream.range(0, 6).forEach(i -> big.add(report("accounts", i, 256 * 1024)));
+
+    assertThat(attach(stream, 1000)).hasSize(3);
+    assertThat(attach(stream, 1030)).hasSize(3);
+    big.add(report("huge", 7, 2 * 1024 * 1024));
+    assertThat(ids(attach(stream, 1060))).containsExactly("huge@7");
+  }
+
+  @Test
+  void dropsTheOldestPastItsBytesToo() {
+    CheckOutbox bounded = new CheckOutbox(1000, 1024 * 1024);
+    IntStream.range(0, 6).forEach(i -> bounded.add(report("accounts", i, 256 * 1024)));
+
+    assertThat(bounded.size()).isEqualTo(3);
+    assertThat(bounded.dropped()).isEqualTo(3);
+    CheckOutbox.Sending stream = bounded.newStream();
+    assertThat(ids(attach(stream, 1000))).containsExactly("accounts@3", "accounts@4", "accounts@5");
+    stream.acknowledged(1000);
+    bounded.add(report("accounts", 6, 256 * 1024));
+    assertThat(bounded.dropped()).as("acknowledged results free their bytes").isEqualTo(3);
+  }
+
+  private static CheckResult report(String id, long ranAt, int bytes) {
+    return result(id, ranAt).toBuilder().setOutput("x".repeat(bytes)).build();
+  }
+
   private static List<CheckResult> attach(CheckOutbox.Sending stream, long timestamp) {
     HeartbeatRequest.Builder request = HeartbeatRequest.newBuilder().setTimestampUnix(timestamp);
     stream.attach(request, timestamp);

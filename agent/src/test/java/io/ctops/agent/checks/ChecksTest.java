@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -197,6 +198,32 @@ class ChecksTest {
             "c-500: not run: this agent runs at most 500 checks and this host has 502",
             "c-501: not run: this agent runs at most 500 checks and this host has 502");
     assertThat(storedIds()).hasSize(Checks.MAX_CHECKS + 2);
+  }
+
+  @Test
+  void runNowRunsTheAccountChecksAtOnceAndLeavesTheOthersOnTheirSchedule() throws Exception {
+    Checks checks = start();
+    checks.received(
+        List.of(
+            aCheck("accounts", "service_account", "{}", 21600),
+            aCheck("keys", "ssh_key_scan", "{}", 21600),
+            aCheck("hosts", "file", "{\"path\": \"/etc/hosts\"}", 21600)),
+        true);
+    // the first runs, at once (no spread in this test)
+    assertThat(
+            List.of(
+                reported.next(SOON).getCheckId(),
+                reported.next(SOON).getCheckId(),
+                reported.next(SOON).getCheckId()))
+        .containsExactlyInAnyOrder("accounts", "keys", "hosts");
+
+    assertThat(checks.runNow(Set.of("service_account", "ssh_key_scan"))).isEqualTo(2);
+
+    List<String> again =
+        List.of(reported.next(SOON).getCheckId(), reported.next(SOON).getCheckId());
+    assertThat(again).containsExactlyInAnyOrder("accounts", "keys");
+    assertThat(reported.within(Duration.ofSeconds(1))).as("the file check waits 6 hours").isEmpty();
+    assertThat(checks.runNow(Set.of("http"))).as("no check of that type here").isZero();
   }
 
   private Checks start() {

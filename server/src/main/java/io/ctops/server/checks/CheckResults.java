@@ -3,6 +3,8 @@ package io.ctops.server.checks;
 import static io.ctops.server.platform.database.UnnestArrays.column;
 import static io.ctops.server.platform.database.UnnestArrays.seconds;
 
+import io.ctops.server.accounts.AccountReports;
+import io.ctops.server.accounts.HostAccountStore;
 import io.ctops.server.certificates.CheckCertificates;
 import io.ctops.server.certificates.HostCertificates;
 import io.ctops.server.certificates.StoredCertificate;
@@ -30,15 +32,24 @@ import org.jdbi.v3.core.Jdbi;
  * check and host into {@code check_states} with its run of failures, and each change of status into
  * {@code check_state_changes}. A result for a check that does not exist (deleted, or not the host's
  * organisation's) is ignored and counted; one older than the stored latest goes into the history
- * only.
+ * only. History and state keep {@link ResultIntake#MAX_OUTPUT_BYTES} of output; the reports of
+ * account and SSH key checks (up to {@link ResultIntake#MAX_REPORT_BYTES}) are read whole into the
+ * host's accounts ({@link HostAccountStore}).
  */
 final class CheckResults {
   private final Jdbi jdbi;
   private final Counter unknownCheck;
+  private final Counter cut;
+  private final HostAccountStore accounts;
 
   CheckResults(Jdbi jdbi, MeterRegistry registry) {
     this.jdbi = jdbi;
     this.unknownCheck = ResultIntake.ignored(registry, "unknown_check");
+    this.cut =
+        Counter.builder("ctops_check_results_cut_total")
+            .description("Check results longer than a check's output limit, stored cut")
+            .register(registry);
+    this.accounts = new HostAccountStore(registry);
   }
 
   private record Key(UUID checkId, UUID hostId) {}
@@ -56,16 +67,22 @@ final class CheckResults {
           if (known.isEmpty()) {
             return 0;
           }
-          List<IncomingResult> fresh = history(handle, known);
+          List<IncomingResult> fresh = history(handle, kept(known, checks));
           if (!fresh.isEmpty()) {
-            certificates(handle, states(handle, fresh), checks);
+            List<IncomingResult> latest = states(handle, fresh);
+            certificates(handle, latest, checks);
+            accounts(handle, latest, whole(known), checks);
           }
           return fresh.size();
         });
   }
 
-  /** A check a batch's results name: its organisation, and where it reads certificates. */
-  private record Known(UUID orgId, Optional<String> certificateLocation) {}
+  /**
+   * A check a batch's results name: its organisation, where it reads certificates, whether it
+   * reports accounts or SSH keys (its type, then).
+   */
+  private record Known(
+      UUID orgId, Optional<String> certificateLocation, Optional<String> accountReport) {}
 
   /** The results whose check exists in the host's organisation; the others are counted. */
   private List<IncomingResult> known(
@@ -84,7 +101,8 @@ final class CheckResults {
                       CheckCertificates.readsCertificates(type)
                           ? Optional.of(
                               CheckCertificates.location(type, Checks.json(rs.getString("config"))))
-                          : Optional.empty()));
+                          : Optional.empty(),
+                      AccountReports.readsAccounts(type) ? Optional.of(type) : Optional.empty()));
             })
         .list();
     List<IncomingResult> known =
@@ -96,6 +114,36 @@ final class CheckResults {
             .toList();
     unknownCheck.increment(results.size() - known.size());
     return known;
+  }
+
+  /**
+   * The results as history and state keep them: a report longer than {@link
+   * ResultIntake#MAX_OUTPUT_BYTES} (only account and SSH key checks may send one) is kept cut, and
+   * any other check's longer output too, counted.
+   */
+  private List<IncomingResult> kept(List<IncomingResult> results, Map<UUID, Known> checks) {
+    List<IncomingResult> kept = new ArrayList<>(results.size());
+    for (IncomingResult r : results) {
+      String output = ResultIntake.output(r.output(), ResultIntake.MAX_OUTPUT_BYTES);
+      if (output.length() == r.output().length()) {
+        kept.add(r);
+        continue;
+      }
+      if (checks.get(r.checkId()).accountReport().isEmpty()) {
+        cut.increment();
+      }
+      kept.add(
+          new IncomingResult(
+              r.orgId(), r.hostId(), r.checkId(), r.status(), output, r.durationMs(), r.ranAt()));
+    }
+    return kept;
+  }
+
+  /** The whole output of each result, by its key. */
+  private static Map<String, String> whole(List<IncomingResult> results) {
+    Map<String, String> whole = new HashMap<>();
+    results.forEach(r -> whole.putIfAbsent(key(r), r.output()));
+    return whole;
   }
 
   /** Adds the results to the history; returns those that were not there yet. */
@@ -280,6 +328,30 @@ final class CheckResults {
         HostCertificates.replaceFromCheck(
             handle, result.hostId(), result.checkId(), read, result.ranAt());
       }
+    }
+  }
+
+  /**
+   * What account and SSH key checks report replaces what they reported before on that host; a
+   * result in error (the agent could read nothing) leaves what was known.
+   */
+  private void accounts(
+      Handle handle,
+      List<IncomingResult> latest,
+      Map<String, String> whole,
+      Map<UUID, Known> checks) {
+    for (IncomingResult result : latest) {
+      Optional<String> type = checks.get(result.checkId()).accountReport();
+      if (type.isEmpty() || result.status().equals("error")) {
+        continue;
+      }
+      accounts.store(
+          handle,
+          result.hostId(),
+          result.checkId(),
+          type.get(),
+          whole.getOrDefault(key(result), result.output()),
+          result.ranAt());
     }
   }
 }

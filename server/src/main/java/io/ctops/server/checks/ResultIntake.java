@@ -14,13 +14,21 @@ import java.util.UUID;
 /**
  * Reads the check results of a heartbeat: a result is never a reason to refuse the heartbeat, so a
  * malformed one (a check id that is not an id, an unknown status) is ignored and counted. Output is
- * cut at {@link #MAX_OUTPUT_BYTES} (a NUL in it, which PostgreSQL text cannot hold, made the
- * heartbeat invalid already); a run time in the future (an agent's clock ahead) becomes the time
- * received, and a result older than {@link #OLDEST} is ignored and counted: the week of history is
- * kept by day and a day late is the most a buffered result may be.
+ * cut at {@link #MAX_REPORT_BYTES}, the most an account or SSH key report may hold ({@link
+ * CheckResults} keeps {@link #MAX_OUTPUT_BYTES} of any other; the check's type is known only there)
+ * (a NUL in it, which PostgreSQL text cannot hold, made the heartbeat invalid already); a run time
+ * in the future (an agent's clock ahead) becomes the time received, and a result older than {@link
+ * #OLDEST} is ignored and counted: the week of history is kept by day and a day late is the most a
+ * buffered result may be.
  */
 public final class ResultIntake {
   public static final int MAX_OUTPUT_BYTES = 4096;
+
+  /**
+   * The most output a {@code service_account} or {@code ssh_key_scan} result carries: its report
+   * lists every account or key (some 700 accounts fit), which 4 KiB could not (10 or so).
+   */
+  public static final int MAX_REPORT_BYTES = 256 * 1024;
 
   static final Duration OLDEST = Duration.ofHours(24);
 
@@ -76,23 +84,23 @@ public final class ResultIntake {
               hostId,
               checkId,
               result.getStatus(),
-              output(result.getOutput()),
+              output(result.getOutput(), MAX_REPORT_BYTES),
               Math.clamp(result.getDurationMs(), 0, 86_400_000),
               ranAt));
     }
     return read;
   }
 
-  /** At most {@link #MAX_OUTPUT_BYTES} of UTF-8, cut between characters. */
-  static String output(String text) {
-    if (text.length() * 3L <= MAX_OUTPUT_BYTES) {
+  /** At most {@code maxBytes} of UTF-8, cut between characters. */
+  static String output(String text, int maxBytes) {
+    if (text.length() * 3L <= maxBytes) {
       return text;
     }
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-    if (bytes.length <= MAX_OUTPUT_BYTES) {
+    if (bytes.length <= maxBytes) {
       return text;
     }
-    int end = MAX_OUTPUT_BYTES - 3; // room for "…"
+    int end = maxBytes - 3; // room for "…"
     while (end > 0 && (bytes[end] & 0xC0) == 0x80) {
       end--;
     }

@@ -221,6 +221,12 @@ public final class Organisations {
                               rs.getString("name"),
                               rs.getString("slug")))
                   .one();
+          // every organisation reads its hosts' accounts and SSH keys every 6 hours (V26)
+          handle
+              .createQuery("SELECT add_default_account_checks(:org)")
+              .bind("org", created.id())
+              .mapTo(Integer.class)
+              .one();
           AuditLog.record(
               handle,
               AuditEntry.of(created.id(), by, AuditAction.ORG_CREATE)

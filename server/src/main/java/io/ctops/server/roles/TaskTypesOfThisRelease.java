@@ -1,5 +1,6 @@
 package io.ctops.server.roles;
 
+import io.ctops.server.accounts.AccountScanTask;
 import io.ctops.server.certificates.CertificateScanTask;
 import io.ctops.server.inventory.SoftwareScanTask;
 import io.ctops.server.services.ServiceTask;
@@ -23,6 +24,7 @@ public final class TaskTypesOfThisRelease {
             SoftwareScanTask.TYPE,
             new ServiceTask(clock),
             new AgentUninstallTask(clock),
-            CertificateScanTask.TYPE));
+            CertificateScanTask.TYPE,
+            AccountScanTask.TYPE));
   }
 }

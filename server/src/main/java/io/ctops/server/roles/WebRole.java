@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.ctops.server.accounts.AccountPages;
+import io.ctops.server.accounts.AccountScanTask;
+import io.ctops.server.accounts.AccountsApi;
 import io.ctops.server.alerts.AlertEvaluator;
 import io.ctops.server.alerts.AlertPages;
 import io.ctops.server.alerts.AlertsApi;
@@ -249,6 +252,15 @@ public final class WebRole implements AutoCloseable {
               taskQueue,
               taskTypes.find(CertificateScanTask.NAME).orElseThrow(),
               clock);
+      AccountsApi accountsApi = new AccountsApi(jdbi, records);
+      AccountPages accountsPages =
+          new AccountPages(
+              pages,
+              jdbi,
+              records,
+              accountsApi,
+              taskQueue,
+              taskTypes.find(AccountScanTask.NAME).orElseThrow());
       CheckFormRoutes checkForms = new CheckFormRoutes(pages, jdbi, checkEditors);
       CheckPages checkPages = new CheckPages(pages, jdbi, records, checkEditors, clock);
       AlertPages alertPages = new AlertPages(pages, jdbi, alertsApi, clock);
@@ -329,6 +341,8 @@ public final class WebRole implements AutoCloseable {
                       checksApi.routes(config.routes);
                       certificatesApi.routes(config.routes);
                       certificatePages.routes(config.routes);
+                      accountsApi.routes(config.routes);
+                      accountsPages.routes(config.routes);
                       // before checkPages: /checks/new must not be taken for a check id
                       checkForms.routes(config.routes);
                       checkPages.routes(config.routes);

@@ -48,6 +48,7 @@ class RoleMatrixTest {
     MATRIX.put("POST /profile/api-keys/{id}/revoke", Least.SIGNED_IN);
     MATRIX.put("POST /hosts/{id}/rescan", Least.ENGINEER);
     MATRIX.put("POST /hosts/{id}/certificates/rescan", Least.ENGINEER);
+    MATRIX.put("POST /hosts/{id}/accounts/rescan", Least.ENGINEER);
     MATRIX.put("POST /api/v1/hosts/{id}/rescan", Least.ENGINEER);
     MATRIX.put("POST /api/v1/hosts/{id}/tasks", Least.ENGINEER);
     MATRIX.put("POST /api/v1/tasks/{id}/cancel", Least.ENGINEER);

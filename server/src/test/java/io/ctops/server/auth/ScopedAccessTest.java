@@ -182,6 +182,12 @@ class ScopedAccessTest {
     route("GET /certificates", Kind.LIST);
     route("GET /certificates.csv", Kind.LIST);
     route("GET /hosts/{id}/certificates", Kind.HOST);
+    route("GET /api/v1/accounts", Kind.LIST);
+    route("GET /api/v1/accounts.csv", Kind.LIST);
+    route("GET /api/v1/hosts/{id}/accounts", Kind.HOST);
+    route("GET /accounts", Kind.LIST);
+    route("GET /accounts.csv", Kind.LIST);
+    route("GET /hosts/{id}/accounts", Kind.HOST);
     route("GET /checks", Kind.COUNTS);
     route("GET /checks/new", Kind.ADMIN);
     route("GET /checks/{id}", Kind.CHECK);
@@ -327,6 +333,18 @@ class ScopedAccessTest {
                         + " 'CN=ca', now() + interval '10 days', now()),"
                         + " (?, 'tls', '127.0.0.1:5432', repeat('b', 64), 'CN=SecretOS db',"
                         + " 'CN=ca', now() + interval '10 days', now())",
+                    inside,
+                    outside,
+                    outside));
+    // an account of the same login on web-01 and db-01, another on db-01 alone
+    web.jdbi()
+        .useHandle(
+            h ->
+                h.execute(
+                    "INSERT INTO host_accounts (host_id, username, can_log_in, privileged,"
+                        + " first_seen, last_seen) VALUES (?, 'alice', true, true, now(), now()),"
+                        + " (?, 'alice', true, true, now(), now()),"
+                        + " (?, 'SecretOS-dba', true, true, now(), now())",
                     inside,
                     outside,
                     outside));

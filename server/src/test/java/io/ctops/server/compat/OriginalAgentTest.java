@@ -345,6 +345,20 @@ class OriginalAgentTest {
         .isEqualTo("SHA256:8Xwvu5kclKi5Wi2EdkOII/U6FrkSJfyjTEC7kBxSSnE");
     assertThat(key.get("key_source").asText()).isEqualTo("authorized_keys");
     assertThat(key.get("file_path").asText()).isEqualTo(keys.toString());
+
+    // stored as the host's accounts and keys, as our agent's reports are
+    await("its accounts stored")
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () -> ingest.count("SELECT count(*) FROM host_accounts WHERE username = 'root'") == 1);
+    assertThat(
+            ingest.string(
+                "SELECT home || ' ' || privileged || ' ' || account_type FROM host_accounts"
+                    + " WHERE username = 'root'"))
+        .as("root privileged by its uid 0")
+        .isEqualTo("/root true system");
+    assertThat(ingest.string("SELECT fingerprint || ' ' || file_path FROM host_ssh_keys"))
+        .isEqualTo("SHA256:8Xwvu5kclKi5Wi2EdkOII/U6FrkSJfyjTEC7kBxSSnE " + keys);
   }
 
   @Test
